@@ -1,0 +1,47 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+
+namespace Enclave.Domain.Export;
+
+/// <summary>
+/// The body of a message on the export work queue. It carries only the job's identity: queue messages are capped
+/// at 64 KiB and may be delivered more than once, so the job's state lives in the store, never in the message.
+/// </summary>
+/// <param name="JobId">The export job to advance.</param>
+public sealed record ExportJobMessage(string JobId)
+{
+    /// <summary>Serialises the message to the JSON text placed on the queue.</summary>
+    public string ToJson() => JsonSerializer.Serialize(new Wire { JobId = JobId });
+
+    /// <summary>Reads a message from queue text; false when the text is not an export job message.</summary>
+    public static bool TryParse(string? text, [NotNullWhen(true)] out ExportJobMessage? message)
+    {
+        message = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        try
+        {
+            var wire = JsonSerializer.Deserialize<Wire>(text);
+            if (string.IsNullOrWhiteSpace(wire?.JobId))
+            {
+                return false;
+            }
+
+            message = new ExportJobMessage(wire.JobId);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class Wire
+    {
+        [System.Text.Json.Serialization.JsonPropertyName("jobId")]
+        public string? JobId { get; set; }
+    }
+}

@@ -1,0 +1,52 @@
+using Hl7.Fhir.Model;
+
+namespace Enclave.Domain.Fhir;
+
+/// <summary>
+/// Builds the server's CapabilityStatement. It states only what Enclave implements today; each issue that adds an
+/// interaction, a resource type or a search parameter extends it here, and the golden test pins the result.
+/// </summary>
+public static class ServerCapabilities
+{
+    /// <summary>The FHIR version Enclave serves.</summary>
+    public const string FhirVersion = "4.0.1";
+
+    /// <summary>The media type of FHIR JSON.</summary>
+    public const string FhirJson = "application/fhir+json";
+
+    /// <summary>Creates the CapabilityStatement for a server reachable at <paramref name="fhirBaseUrl"/>.</summary>
+    /// <param name="fhirBaseUrl">The FHIR base, e.g. <c>https://host/api/fhir/R4</c>.</param>
+    /// <param name="softwareVersion">The running build's version.</param>
+    /// <param name="releaseDate">When that build was released, as FHIR dateTime.</param>
+    public static CapabilityStatement Create(Uri fhirBaseUrl, string softwareVersion, DateTimeOffset releaseDate)
+    {
+        ArgumentNullException.ThrowIfNull(fhirBaseUrl);
+        return new CapabilityStatement
+        {
+            Status = PublicationStatus.Active,
+            Date = releaseDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            Publisher = "Enclave",
+            Kind = CapabilityStatementKind.Instance,
+            Software = new CapabilityStatement.SoftwareComponent
+            {
+                Name = "Enclave",
+                Version = softwareVersion,
+            },
+            Implementation = new CapabilityStatement.ImplementationComponent
+            {
+                Description = "Enclave multi-tenant FHIR R4 server",
+                Url = fhirBaseUrl.ToString().TrimEnd('/'),
+            },
+            FhirVersion = FHIRVersion.N4_0_1,
+            Format = [FhirJson],
+            Rest =
+            [
+                new CapabilityStatement.RestComponent
+                {
+                    Mode = CapabilityStatement.RestfulCapabilityMode.Server,
+                    Documentation = "Only the capabilities listed here are implemented.",
+                },
+            ],
+        };
+    }
+}

@@ -1,0 +1,23 @@
+using Enclave.Functions.Export;
+using Enclave.Functions.Fhir;
+using Enclave.Functions.Health;
+using Enclave.Functions.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.ListenForFunctionsHost();
+builder.Services.AddEnclaveStorage(builder.Configuration);
+builder.Services.AddEnclaveHealthChecks();
+builder.Services.AddSingleton(TimeProvider.System);
+
+var app = builder.Build();
+
+// The Functions host polls GET / until the handler answers; everything Enclave serves lives under /api.
+app.MapGet("/", () => Results.Text("Enclave")).ExcludeFromDescription();
+app.MapEnclaveHealth();
+app.MapFhirMetadata();
+app.MapExportQueueTrigger();
+
+app.Run();
+
+/// <summary>The handler's entry point (public for the HTTP tests' <c>WebApplicationFactory</c>).</summary>
+public partial class Program;

@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+"use strict";
+// Starts Enclave's local emulators — Cosmos DB (lib/cosmos.js) and Azurite — on loopback, waits until both
+// answer, prints one line `ENCLAVE_EMULATORS {json}` with their endpoints, and stops when its parent goes away
+// (stdin closes or the parent process exits), on SIGINT/SIGTERM, or when the Azurite child dies.
+const fs = require("fs");
+const net = require("net");
+const path = require("path");
+const { createCosmosServer } = require("./lib/cosmos");
+const { startAzurite } = require("./lib/azurite");
+
+const USAGE = `Usage: node launcher.js [options]
+  --host <addr>          loopback address to bind (default 127.0.0.1)
+  --cosmos-port <n>      Cosmos DB port (default 0 = a free port)
+  --blob-port <n>        Azurite blob port (default 0 = a free port)
+  --queue-port <n>       Azurite queue port (default 0 = a free port)
+  --data-dir <dir>       keep Azurite's data in this folder (default: in memory)
+  --watch-stdin          exit when standard input closes (for parents that hold a pipe)`;
+
+const COSMOS_EMULATOR_KEY =
+  "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+const AZURITE_ACCOUNT = "devstoreaccount1";
+const AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+function parseArgs(argv) {
+  const options = { host: "127.0.0.1", cosmosPort: 0, blobPort: 0, queuePort: 0, dataDir: undefined, watchStdin: false };
+  const ports = { "--cosmos-port": "cosmosPort", "--blob-port": "blobPort", "--queue-port": "queuePort" };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    if (arg in ports) options[ports[arg]] = Number.parseInt(argv[++i], 10);
+    else if (arg === "--host") options.host = argv[++i];
+    else if (arg === "--data-dir") options.dataDir = path.resolve(argv[++i]);
+    else if (arg === "--watch-stdin") options.watchStdin = true;
+    else {
+      console.error(arg === "--help" || arg === "-h" ? USAGE : `Unknown option ${arg}\n${USAGE}`);
+      process.exit(arg === "--help" || arg === "-h" ? 0 : 2);
+    }
+  }
+  for (const key of Object.values(ports)) {
+    if (!Number.isInteger(options[key]) || options[key] < 0 || options[key] > 65535) {
+      console.error(`Invalid port for ${key}\n${USAGE}`);
+      process.exit(2);
+    }
+  }
+  return options;
+}
+
+/** A free TCP port on the host: bind port 0, read it, release it. */
+function freePort(host) {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.on("error", reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function listen(server, port, host) {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve(server.address().port));
+  });
+}
+
+/** Polls until something accepts TCP connections on host:port, or the deadline passes. */
+async function waitForPort(host, port, deadline) {
+  while (Date.now() < deadline) {
+    const open = await new Promise(resolve => {
+      const socket = net.connect(port, host);
+      socket.once("connect", () => { socket.destroy(); resolve(true); });
+      socket.once("error", () => resolve(false));
+    });
+    if (open) return;
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
+  throw new Error(`Nothing answered on ${host}:${port} in time`);
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const { host } = options;
+  const cosmos = createCosmosServer();
+  const cosmosPort = await listen(cosmos, options.cosmosPort, host);
+  const blobPort = options.blobPort || (await freePort(host));
+  const queuePort = options.queuePort || (await freePort(host));
+  const tablePort = await freePort(host);
+  if (options.dataDir) fs.mkdirSync(options.dataDir, { recursive: true });
+  const azurite = startAzurite({ host, blobPort, queuePort, tablePort, dataDir: options.dataDir });
+
+  let stopping = false;
+  const stop = code => {
+    if (stopping) return;
+    stopping = true;
+    azurite.kill("SIGTERM");
+    cosmos.close();
+    cosmos.closeAllConnections();
+    setTimeout(() => process.exit(code), 200).unref();
+  };
+  azurite.once("exit", () => stop(stopping ? 0 : 1));
+  process.on("SIGINT", () => stop(0));
+  process.on("SIGTERM", () => stop(0));
+  process.on("SIGHUP", () => stop(0));
+  if (options.watchStdin) {
+    process.stdin.on("end", () => stop(0));
+    process.stdin.on("error", () => stop(0));
+    process.stdin.resume();
+  }
+  // A parent killed with SIGKILL sends nothing: notice that this process was re-parented.
+  const parent = process.ppid;
+  setInterval(() => { if (process.ppid !== parent) stop(0); }, 500).unref();
+
+  const deadline = Date.now() + 60_000;
+  await waitForPort(host, blobPort, deadline);
+  await waitForPort(host, queuePort, deadline);
+
+  const blob = `http://${host}:${blobPort}/${AZURITE_ACCOUNT}`;
+  const queue = `http://${host}:${queuePort}/${AZURITE_ACCOUNT}`;
+  const endpoints = {
+    cosmosEndpoint: `http://${host}:${cosmosPort}/`,
+    cosmosKey: COSMOS_EMULATOR_KEY,
+    blobEndpoint: blob,
+    queueEndpoint: queue,
+    storageConnectionString:
+      `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
+      `BlobEndpoint=${blob};QueueEndpoint=${queue};`,
+  };
+  process.stdout.write(`ENCLAVE_EMULATORS ${JSON.stringify(endpoints)}\n`);
+}
+
+main().catch(err => {
+  console.error(`Emulators failed to start: ${err && err.stack}`);
+  process.exit(1);
+});
