@@ -36,7 +36,7 @@ public static partial class ExportQueueTrigger
             }
 
             LogReceived(logger, job.JobId, invocation.DequeueCount);
-            return Results.Json(new { Outputs = new { }, Logs = Array.Empty<string>(), ReturnValue = (object?)null });
+            return Results.Json(FunctionsInvocationResult.Empty);
         });
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Export job {JobId} received (delivery {DequeueCount}).")]

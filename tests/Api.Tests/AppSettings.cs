@@ -1,0 +1,27 @@
+using System.Globalization;
+using Enclave.Storage.Blobs;
+using Enclave.Storage.Cosmos;
+
+namespace Enclave.Api.Tests;
+
+/// <summary>Enclave's configuration keys for a set of options, as the app binds them.</summary>
+internal static class AppSettings
+{
+    public static Dictionary<string, string?> For(CosmosOptions cosmos, AzureStorageOptions storage) => new()
+    {
+        ["Cosmos:Endpoint"] = cosmos.Endpoint?.ToString(),
+        ["Cosmos:Key"] = cosmos.Key,
+        ["Cosmos:DatabaseName"] = cosmos.DatabaseName,
+        ["Cosmos:ConnectionMode"] = cosmos.ConnectionMode.ToString(),
+        ["Cosmos:LimitToEndpoint"] = cosmos.LimitToEndpoint.ToString(CultureInfo.InvariantCulture),
+        ["Cosmos:CreateIfNotExists"] = cosmos.CreateIfNotExists.ToString(CultureInfo.InvariantCulture),
+        ["Storage:ConnectionString"] = storage.ConnectionString,
+        ["Storage:ExportContainerName"] = storage.ExportContainerName,
+        ["Storage:ExportQueueName"] = storage.ExportQueueName,
+        ["Storage:CreateIfNotExists"] = storage.CreateIfNotExists.ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>The same settings as environment variables (<c>Section__Key</c>), as the Functions host passes app settings.</summary>
+    public static Dictionary<string, string?> AsEnvironment(Dictionary<string, string?> settings) =>
+        settings.ToDictionary(pair => pair.Key.Replace(":", "__", StringComparison.Ordinal), pair => pair.Value);
+}

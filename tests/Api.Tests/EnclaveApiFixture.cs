@@ -1,0 +1,65 @@
+using Enclave.Storage.Blobs;
+using Enclave.Storage.Cosmos;
+using Enclave.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Enclave.Api.Tests;
+
+/// <summary>
+/// The real Enclave handler (its Program, its composition) in the Development environment, against the
+/// emulators, with a Cosmos database, blob container and queue of its own for one test class.
+/// </summary>
+public class EnclaveApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private Dictionary<string, string?> _settings = [];
+
+    /// <summary>The Cosmos options the app was given.</summary>
+    public CosmosOptions Cosmos { get; private set; } = new();
+
+    /// <summary>The storage options the app was given.</summary>
+    public AzureStorageOptions Storage { get; private set; } = new();
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        var endpoints = await LocalEmulators.GetAsync();
+        Cosmos = TestSettings.CosmosOptions(endpoints);
+        Storage = TestSettings.StorageOptions(endpoints);
+        _settings = AppSettings.For(Cosmos, Storage);
+        Customize(_settings);
+        // Build the host now so start-up failures surface in the fixture, not in the first test.
+        using var client = CreateClient();
+    }
+
+    /// <summary>Lets a derived fixture change settings before the app starts.</summary>
+    protected virtual void Customize(Dictionary<string, string?> settings)
+    {
+    }
+
+    /// <inheritdoc />
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(_settings));
+    }
+
+    /// <inheritdoc />
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        if (Cosmos.CreateIfNotExists)
+        {
+            using (await Services.GetRequiredService<CosmosClient>().GetDatabase(Cosmos.DatabaseName).DeleteStreamAsync())
+            {
+            }
+        }
+
+        var storage = Services.GetRequiredService<AzureStorageClients>();
+        await storage.ExportContainer.DeleteIfExistsAsync();
+        await storage.ExportQueue.DeleteIfExistsAsync();
+        await DisposeAsync();
+    }
+}
