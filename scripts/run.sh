@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs Enclave on http://127.0.0.1:7071 (ENCLAVE_PORT to change it) with its local emulators started for it.
+# Data is kept under .data/ between runs. Stop with Ctrl-C: the emulators stop with it.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+ensure_dotnet
+ensure_emulator_packages
+
+port="${ENCLAVE_PORT:-7071}"
+data="$ENCLAVE_ROOT/.data"
+mkdir -p "$data"
+ready="$(mktemp)"
+node "$ENCLAVE_ROOT/tools/emulators/launcher.js" --data-dir "$data/azurite" >"$ready" &
+launcher=$!
+trap 'kill "$launcher" 2>/dev/null || true; rm -f "$ready"' EXIT
+
+for _ in $(seq 1 600); do
+  grep -q '^ENCLAVE_EMULATORS ' "$ready" && break
+  kill -0 "$launcher" 2>/dev/null || { echo "The emulators failed to start." >&2; exit 1; }
+  sleep 0.1
+done
+endpoints="$(sed -n 's/^ENCLAVE_EMULATORS //p' "$ready")"
+[ -n "$endpoints" ] || { echo "The emulators did not report ready in 60 s." >&2; exit 1; }
+field() { node -e 'process.stdout.write(JSON.parse(process.argv[1])[process.argv[2]])' "$endpoints" "$1"; }
+
+export ASPNETCORE_ENVIRONMENT=Development
+export Cosmos__Endpoint="$(field cosmosEndpoint)" Cosmos__Key="$(field cosmosKey)"
+export Storage__ConnectionString="$(field storageConnectionString)"
+echo "Emulators: Cosmos DB $(field cosmosEndpoint), Blob $(field blobEndpoint), Queue $(field queueEndpoint)"
+echo "Enclave:   http://127.0.0.1:$port/api  (FHIR base http://127.0.0.1:$port/api/fhir/R4, health http://127.0.0.1:$port/api/health)"
+dotnet run --project "$ENCLAVE_ROOT/src/Functions" --no-launch-profile -- --urls "http://127.0.0.1:$port"
