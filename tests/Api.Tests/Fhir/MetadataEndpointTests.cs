@@ -2,8 +2,8 @@ using System.Net;
 using System.Text.Json;
 using Enclave.Testing;
 using Hl7.Fhir.Model;
-using Task = System.Threading.Tasks.Task;
 using Hl7.Fhir.Serialization;
+using Task = System.Threading.Tasks.Task;
 
 namespace Enclave.Api.Tests.Fhir;
 
