@@ -1,0 +1,43 @@
+using Enclave.Storage.Blobs;
+using Enclave.Storage.Cosmos;
+
+namespace Enclave.Infra.Tests;
+
+/// <summary>Every Enclave setting the deployment writes binds to a property of the app's options.</summary>
+public sealed class AppSettingsConsistencyTests
+{
+    private static readonly Dictionary<string, Type> s_sections = new()
+    {
+        [CosmosOptions.SectionName] = typeof(CosmosOptions),
+        [AzureStorageOptions.SectionName] = typeof(AzureStorageOptions),
+    };
+
+    // Read by the Functions host (the queue trigger's connection), or by the token signing of the identity issue.
+    private static readonly string[] s_otherConsumers = ["EnclaveStorage", "KeyVault"];
+
+    [Fact]
+    public async Task Enclave_settings_name_existing_options()
+    {
+        var deployment = Assert.Single(
+            CompiledTemplate.Resources(await CompiledTemplate.MainAsync(), "Microsoft.Resources/deployments"),
+            d => (string?)d["name"] == "function-app");
+        var settings = deployment["properties"]!["parameters"]!["enclaveSettings"]!["value"]!.AsObject();
+
+        Assert.NotEmpty(settings);
+        foreach (var (name, _) in settings)
+        {
+            var parts = name.Split("__");
+            Assert.Equal(2, parts.Length);
+            if (s_sections.TryGetValue(parts[0], out var options))
+            {
+                Assert.True(options.GetProperty(parts[1]) is not null, $"{name} binds to no property of {options.Name}.");
+            }
+            else
+            {
+                Assert.Contains(parts[0], s_otherConsumers);
+            }
+        }
+
+        Assert.DoesNotContain(settings, s => s.Key.EndsWith("__Key", StringComparison.Ordinal) || s.Key.EndsWith("ConnectionString", StringComparison.Ordinal));
+    }
+}
