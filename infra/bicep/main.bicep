@@ -107,6 +107,7 @@ module cosmos 'modules/cosmos.bicep' = {
     capacityMode: cosmosCapacityMode
     autoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
     disableLocalAuth: cosmosDisableLocalAuth
+    logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
     databaseName: databaseName
     containerName: containerName
     tags: allTags

@@ -21,6 +21,9 @@ param autoscaleMaxThroughput int = 4000
 @description('Disable key-based data access: only Entra ID identities with a data role can read or write.')
 param disableLocalAuth bool = true
 
+@description('Log Analytics workspace that receives per-partition-key storage and RU statistics.')
+param logAnalyticsWorkspaceId string
+
 param databaseName string = 'enclave'
 param containerName string = 'resources'
 param tags object = {}
@@ -76,6 +79,36 @@ resource container 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/container
       indexingPolicy: loadJsonContent('../../../src/Storage/Cosmos/indexing-policy.json')
     }
     options: capacityMode == 'Autoscale' ? { autoscaleSettings: { maxThroughput: autoscaleMaxThroughput } } : {}
+  }
+}
+
+// One project is one logical partition (20 GB, 10,000 RU/s): these logs show which projects approach the limits.
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: account
+  name: 'partition-statistics'
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logAnalyticsDestinationType: 'Dedicated'
+    logs: [
+      {
+        category: 'PartitionKeyStatistics'
+        enabled: true
+      }
+      {
+        category: 'PartitionKeyRUConsumption'
+        enabled: true
+      }
+      {
+        category: 'ControlPlaneRequests'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'Requests'
+        enabled: true
+      }
+    ]
   }
 }
 

@@ -41,3 +41,4 @@ output appInsightsName string = appInsights.name
 output appInsightsId string = appInsights.id
 output appInsightsConnectionString string = appInsights.properties.ConnectionString
 output workspaceName string = workspace.name
+output workspaceId string = workspace.id
