@@ -15,6 +15,8 @@ const USAGE = `Usage: node launcher.js [options]
   --blob-port <n>        Azurite blob port (default 0 = a free port)
   --queue-port <n>       Azurite queue port (default 0 = a free port)
   --data-dir <dir>       keep Azurite's data in this folder (default: in memory)
+  --query-plan <mode>    passthrough (default: the emulator runs whole queries) or faithful (real gateway
+                         plans; the SDK runs its own ORDER BY, aggregate and DISTINCT stages)
   --watch-stdin          exit when standard input closes (for parents that hold a pipe)`;
 
 const COSMOS_EMULATOR_KEY =
@@ -23,7 +25,8 @@ const AZURITE_ACCOUNT = "devstoreaccount1";
 const AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 function parseArgs(argv) {
-  const options = { host: "127.0.0.1", cosmosPort: 0, blobPort: 0, queuePort: 0, dataDir: undefined, watchStdin: false };
+  const options = { host: "127.0.0.1", cosmosPort: 0, blobPort: 0, queuePort: 0, dataDir: undefined, watchStdin: false,
+    planMode: process.env.ENCLAVE_COSMOS_QUERY_PLAN || "passthrough" };
   const ports = { "--cosmos-port": "cosmosPort", "--blob-port": "blobPort", "--queue-port": "queuePort" };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
@@ -31,10 +34,15 @@ function parseArgs(argv) {
     else if (arg === "--host") options.host = argv[++i];
     else if (arg === "--data-dir") options.dataDir = path.resolve(argv[++i]);
     else if (arg === "--watch-stdin") options.watchStdin = true;
+    else if (arg === "--query-plan") options.planMode = argv[++i];
     else {
       console.error(arg === "--help" || arg === "-h" ? USAGE : `Unknown option ${arg}\n${USAGE}`);
       process.exit(arg === "--help" || arg === "-h" ? 0 : 2);
     }
+  }
+  if (!["passthrough", "faithful"].includes(options.planMode)) {
+    console.error(`Invalid --query-plan ${options.planMode}\n${USAGE}`);
+    process.exit(2);
   }
   for (const key of Object.values(ports)) {
     if (!Number.isInteger(options[key]) || options[key] < 0 || options[key] > 65535) {
@@ -82,7 +90,7 @@ async function waitForPort(host, port, deadline) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const { host } = options;
-  const cosmos = createCosmosServer();
+  const cosmos = createCosmosServer({ planMode: options.planMode });
   const cosmosPort = await listen(cosmos, options.cosmosPort, host);
   const blobPort = options.blobPort || (await freePort(host));
   const queuePort = options.queuePort || (await freePort(host));
@@ -121,6 +129,7 @@ async function main() {
   const endpoints = {
     cosmosEndpoint: `http://${host}:${cosmosPort}/`,
     cosmosKey: COSMOS_EMULATOR_KEY,
+    cosmosQueryPlan: options.planMode,
     blobEndpoint: blob,
     queueEndpoint: queue,
     storageConnectionString:

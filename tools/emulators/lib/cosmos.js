@@ -1,94 +1,103 @@
 "use strict";
 // Enclave's local Cosmos DB. @vercel/cosmosdb-server is loaded as a library: its account model (databases,
-// collections, documents) and its route table do the work, while the request loop is Enclave's own so that
-// interceptors can answer first wherever the stock server falls short of what the .NET SDK needs.
+// collections, partition key ranges) and its route table serve the metadata routes, while Enclave's own
+// request loop sends every document route to documents.js, which closes the stock server's gaps (query plans,
+// SQL, batches, change feed, TTL, ETags, 404/409 answers).
 const http = require("http");
 const { randomUUID } = require("crypto");
 const Account = require("@vercel/cosmosdb-server/lib/account").default;
 const route = require("@vercel/cosmosdb-server/lib/routes").default;
-const {
-  default: partitionKeyHeader,
-  parsePartitionKey,
-} = require("@vercel/cosmosdb-server/lib/utils/get-partition-from-header");
+const { DocumentStores, CosmosError } = require("./store");
+const { DocumentRoutes } = require("./documents");
 
-const DOC_PATH = /^\/dbs\/([^/]+)\/colls\/([^/]+)\/docs\/([^/]+)$/;
+const COLLECTION_OR_DATABASE = /^\/dbs\/([^/]+)(?:\/colls\/([^/]+))?\/?$/;
 
-/**
- * Each interceptor answers a request itself and returns a body (with res.statusCode set), or returns undefined
- * to leave the request to the stock route table.
- * @type {Array<(account: Account, req: http.IncomingMessage, res: http.ServerResponse) => object | undefined>}
- */
-const interceptors = [
-  // The stock server throws (500) when a point read misses; Cosmos answers 404.
-  function pointReadOfMissingItem(account, req, res) {
-    if (req.method !== "GET") return undefined;
-    const match = DOC_PATH.exec(new URL(req.url, "http://x").pathname);
-    if (!match) return undefined;
-    const [dbId, collId, docId] = match.slice(1).map(decodeURIComponent);
-    const collection = account.database(dbId).collection(collId);
-    if (!collection.read()) return undefined;
-    const header = partitionKeyHeader(req);
-    let partitionKey;
-    try {
-      partitionKey = header ? parsePartitionKey(header, docId) : undefined;
-    } catch {
-      return undefined;
+function createSender(req, res) {
+  return (status, body, headers = {}) => {
+    res.statusCode = status;
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    res.setHeader("x-ms-activity-id", randomUUID());
+    res.setHeader("x-ms-request-charge", "1");
+    if (body === null || body === undefined) {
+      res.end();
+      return;
     }
-    if (collection.document(docId, partitionKey).read()) return undefined;
-    res.statusCode = 404;
-    return { code: "NotFound", message: "Entity with the specified id does not exist in the system." };
-  },
-];
-
-async function handle(account, req, res) {
-  let body;
-  try {
-    body = interceptors.reduce((answer, intercept) => answer ?? intercept(account, req, res), undefined);
-    if (body === undefined) {
-      const matched = route(req);
-      if (matched) {
-        const [params, handler] = matched;
-        body = await handler(account, req, res, params);
-      } else {
-        res.statusCode = 400;
-        body = { code: "BadRequest", message: `No route for ${req.method} ${req.url}` };
-      }
+    if (Buffer.isBuffer(body)) {
+      res.end(body);
+      return;
     }
-  } catch (err) {
-    console.error(err);
-    res.statusCode = 500;
-    body = { code: "InternalServerError", message: String(err && err.message) };
-  }
-  body = body ?? {};
-  if (res.statusCode > 399 && !body.message) body.message = "";
-  if (body._etag) res.setHeader("etag", body._etag);
-  res.setHeader("content-type", "application/json");
-  res.setHeader("content-location", `http://${req.headers.host}${req.url}`);
-  res.setHeader("x-ms-activity-id", randomUUID());
-  res.setHeader("x-ms-request-charge", "1");
-  if (req.headers["a-im"] && res.statusCode === 200) {
-    if (req.headers["if-none-match"]) res.statusCode = 304;
-    res.setHeader("etag", "1");
-  }
-  res.end(JSON.stringify(body));
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify(body));
+  };
 }
 
-/** Creates the Cosmos DB server: plain HTTP with keep-alive; the account is created once the port is known. */
-function createCosmosServer() {
+/** Drops Enclave's document stores of a collection (or of all collections of a database) being deleted. */
+function dropStores(account, stores, req) {
+  if (req.method !== "DELETE") return;
+  const match = COLLECTION_OR_DATABASE.exec(new URL(req.url, "http://local").pathname);
+  if (!match) return;
+  const database = account.database(decodeURIComponent(match[1]));
+  if (match[2]) {
+    const collection = database.collection(decodeURIComponent(match[2])).read();
+    if (collection) stores.drop(collection._rid);
+  } else if (database.read()) {
+    for (const collection of database.collections.read().Documents || []) stores.drop(collection._rid);
+  }
+}
+
+async function handleStock(account, req, res, send) {
+  const matched = route(req);
+  if (!matched) {
+    send(400, { code: "BadRequest", message: `No route for ${req.method} ${req.url}` });
+    return;
+  }
+  const [params, handler] = matched;
+  const body = (await handler(account, req, res, params)) ?? {};
+  if (res.statusCode > 399 && !body.message) body.message = "";
+  // The partition key ranges never change: an incremental read of them is always "not modified".
+  if (req.headers["a-im"] && res.statusCode === 200) {
+    send(req.headers["if-none-match"] ? 304 : 200, req.headers["if-none-match"] ? null : body, { etag: "1" });
+    return;
+  }
+  send(res.statusCode, body, body._etag ? { etag: body._etag } : {});
+}
+
+/**
+ * Creates the Cosmos DB server (plain HTTP, keep-alive). `options.planMode` is "passthrough" (default: the
+ * emulator runs whole queries) or "faithful" (real gateway plans; the SDK runs its own query pipeline).
+ */
+function createCosmosServer(options = {}) {
   let account;
+  const stores = options.stores || new DocumentStores();
+  let documents;
   const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    handle(account, req, res).catch(err => {
-      console.error(err);
-      if (!res.writableEnded) {
-        res.statusCode = 500;
-        res.end("");
+    const send = createSender(req, res);
+    if (process.env.ENCLAVE_COSMOS_LOG) res.on("finish", () => console.error(`${req.method} ${req.url} -> ${res.statusCode}`));
+    (async () => {
+      try {
+        if (await documents.handle(req, res, send)) return;
+        dropStores(account, stores, req);
+        await handleStock(account, req, res, send);
+      } catch (err) {
+        if (err instanceof CosmosError) {
+          send(err.status, { code: err.code, message: err.message }, err.subStatus ? { "x-ms-substatus": String(err.subStatus) } : {});
+          return;
+        }
+        console.error(err);
+        send(500, { code: "InternalServerError", message: String(err && err.message) });
       }
+    })().catch(err => {
+      console.error(err);
+      if (!res.writableEnded) { res.statusCode = 500; res.end(); }
     });
   });
   server.on("listening", () => {
     const { address, port } = server.address();
     account = new Account(address, port);
+    documents = new DocumentRoutes(account, stores, { planMode: options.planMode || "passthrough" });
   });
+  server.stores = stores;
+  server.accountOf = () => account;
   return server;
 }
 
