@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
@@ -12,18 +13,24 @@ namespace Enclave.Testing;
 public static class LocalEmulators
 {
     private const string ReadyPrefix = "ENCLAVE_EMULATORS ";
-    private static readonly Lazy<Task<EmulatorEndpoints>> s_endpoints = new(StartAsync);
-    private static Process? s_launcher;
+    private static readonly ConcurrentDictionary<string, Lazy<Task<EmulatorEndpoints>>> s_endpoints = new();
 
-    /// <summary>The endpoints, starting the emulators on first use.</summary>
-    public static Task<EmulatorEndpoints> GetAsync() => s_endpoints.Value;
+    /// <summary>The query-plan modes of the Cosmos emulator (see tools/emulators): CI runs query tests in both.</summary>
+    public static IReadOnlyList<string> QueryPlanModes { get; } = ["passthrough", "faithful"];
+
+    /// <summary>The endpoints, starting the emulators (passthrough query plans) on first use.</summary>
+    public static Task<EmulatorEndpoints> GetAsync() => GetAsync(QueryPlanModes[0]);
+
+    /// <summary>The endpoints of emulators whose Cosmos DB answers query plans in <paramref name="queryPlanMode"/>.</summary>
+    public static Task<EmulatorEndpoints> GetAsync(string queryPlanMode) =>
+        s_endpoints.GetOrAdd(queryPlanMode, mode => new Lazy<Task<EmulatorEndpoints>>(() => StartAsync(mode))).Value;
 
     /// <summary>The repository root, recorded at build time.</summary>
     public static string RepositoryRoot { get; } =
         typeof(LocalEmulators).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "EnclaveRoot").Value!;
 
-    private static async Task<EmulatorEndpoints> StartAsync()
+    private static async Task<EmulatorEndpoints> StartAsync(string queryPlanMode)
     {
         var cosmos = Environment.GetEnvironmentVariable("ENCLAVE_TEST_COSMOS_ENDPOINT");
         var storage = Environment.GetEnvironmentVariable("ENCLAVE_TEST_STORAGE_CONNECTION_STRING");
@@ -34,7 +41,7 @@ public static class LocalEmulators
 
         var emulatorDirectory = Path.Combine(RepositoryRoot, "tools", "emulators");
         await NpmInstall.EnsureAsync(emulatorDirectory);
-        var start = new ProcessStartInfo("node", ["launcher.js", "--watch-stdin"])
+        var start = new ProcessStartInfo("node", ["launcher.js", "--watch-stdin", "--query-plan", queryPlanMode])
         {
             WorkingDirectory = emulatorDirectory,
             RedirectStandardInput = true,
@@ -43,8 +50,7 @@ public static class LocalEmulators
             UseShellExecute = false,
         };
         var launcher = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
-        s_launcher = launcher;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(launcher);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         while (await launcher.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
@@ -61,9 +67,9 @@ public static class LocalEmulators
         throw new InvalidOperationException($"The emulator launcher exited (code {(launcher.HasExited ? launcher.ExitCode : -1)}) before it was ready.");
     }
 
-    private static void Stop()
+    private static void Stop(Process launcher)
     {
-        if (s_launcher is { HasExited: false } launcher)
+        if (!launcher.HasExited)
         {
             launcher.StandardInput.Close();
             if (!launcher.WaitForExit(2000))
