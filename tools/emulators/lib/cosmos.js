@@ -9,6 +9,7 @@ const Account = require("@vercel/cosmosdb-server/lib/account").default;
 const route = require("@vercel/cosmosdb-server/lib/routes").default;
 const { DocumentStores, CosmosError } = require("./store");
 const { DocumentRoutes } = require("./documents");
+const { SqlError } = require("./sql/lexer");
 
 const COLLECTION_OR_DATABASE = /^\/dbs\/([^/]+)(?:\/colls\/([^/]+))?\/?$/;
 
@@ -79,6 +80,11 @@ function createCosmosServer(options = {}) {
         dropStores(account, stores, req);
         await handleStock(account, req, res, send);
       } catch (err) {
+        // Unsupported or malformed SQL is the caller's error, never a wrong answer or a 500.
+        if (err instanceof SqlError) {
+          send(400, { code: "BadRequest", message: err.message });
+          return;
+        }
         if (err instanceof CosmosError) {
           send(err.status, { code: err.code, message: err.message }, err.subStatus ? { "x-ms-substatus": String(err.subStatus) } : {});
           return;

@@ -3,9 +3,8 @@
 // delete-by-partition-key and transactional batches, on Enclave's own store (store.js).
 const { createHash } = require("crypto");
 const { parse } = require("./sql/parser");
-const { execute, unwrap, WRAPPED } = require("./sql/evaluate");
+const { execute, unwrap } = require("./sql/evaluate");
 const { queryPlan } = require("./sql/plan");
-const { SqlError } = require("./sql/lexer");
 const { CosmosError, partitionKeyFromHeader } = require("./store");
 const { applyPatch } = require("./patch");
 const { executeBatch } = require("./batch");
@@ -156,14 +155,7 @@ class DocumentRoutes {
     const cacheKey = `${collection._rid}|${store.lsn}|${hash}`;
     let results = this.resultCache.get(cacheKey);
     if (!results) {
-      let ast;
-      try {
-        ast = parse(query);
-      } catch (err) {
-        if (err instanceof SqlError) throw new CosmosError(400, "BadRequest", `${err.message} Query: ${query}`);
-        throw err;
-      }
-      results = execute(ast, store.documents(pk), params).map(r => (r && r[WRAPPED] ? r.value : r));
+      results = execute(parse(query), store.documents(pk), params).map(unwrap);
       this.resultCache.set(cacheKey, results);
       if (this.resultCache.size > 32) this.resultCache.delete(this.resultCache.keys().next().value);
     }
@@ -173,7 +165,7 @@ class DocumentRoutes {
   page(store, items, hash, req, send) {
     const offset = startOffset(req.headers["x-ms-continuation"], hash);
     const size = pageSize(req);
-    const documents = items.slice(offset, offset + size).map(unwrap);
+    const documents = items.slice(offset, offset + size);
     const headers = { "x-ms-item-count": String(documents.length), "x-ms-cosmos-query-requiresdistribution": "false" };
     if (offset + size < items.length) {
       headers["x-ms-continuation"] = Buffer.from(JSON.stringify({ h: hash, o: offset + size })).toString("base64");
