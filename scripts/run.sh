@@ -9,7 +9,7 @@ port="${ENCLAVE_PORT:-7071}"
 data="$ENCLAVE_ROOT/.data"
 mkdir -p "$data"
 ready="$(mktemp)"
-node "$ENCLAVE_ROOT/tools/emulators/launcher.js" --data-dir "$data/azurite" >"$ready" &
+node "$ENCLAVE_ROOT/tools/emulators/launcher.js" --data-dir "$data" >"$ready" &
 launcher=$!
 trap 'kill "$launcher" 2>/dev/null || true; rm -f "$ready"' EXIT
 

@@ -14,7 +14,7 @@ const USAGE = `Usage: node launcher.js [options]
   --cosmos-port <n>      Cosmos DB port (default 0 = a free port)
   --blob-port <n>        Azurite blob port (default 0 = a free port)
   --queue-port <n>       Azurite queue port (default 0 = a free port)
-  --data-dir <dir>       keep Azurite's data in this folder (default: in memory)
+  --data-dir <dir>       keep the data in this folder, cosmos/ and azurite/ (default: in memory)
   --query-plan <mode>    passthrough (default: the emulator runs whole queries) or faithful (real gateway
                          plans; the SDK runs its own ORDER BY, aggregate and DISTINCT stages)
   --watch-stdin          exit when standard input closes (for parents that hold a pipe)`;
@@ -90,19 +90,21 @@ async function waitForPort(host, port, deadline) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const { host } = options;
-  const cosmos = createCosmosServer({ planMode: options.planMode });
+  const dataDir = name => (options.dataDir ? path.join(options.dataDir, name) : undefined);
+  const cosmos = createCosmosServer({ planMode: options.planMode, dataDir: dataDir("cosmos") });
   const cosmosPort = await listen(cosmos, options.cosmosPort, host);
   const blobPort = options.blobPort || (await freePort(host));
   const queuePort = options.queuePort || (await freePort(host));
   const tablePort = await freePort(host);
-  if (options.dataDir) fs.mkdirSync(options.dataDir, { recursive: true });
-  const azurite = startAzurite({ host, blobPort, queuePort, tablePort, dataDir: options.dataDir });
+  if (options.dataDir) fs.mkdirSync(dataDir("azurite"), { recursive: true });
+  const azurite = startAzurite({ host, blobPort, queuePort, tablePort, dataDir: dataDir("azurite") });
 
   let stopping = false;
   const stop = code => {
     if (stopping) return;
     stopping = true;
     azurite.kill("SIGTERM");
+    cosmos.flush();
     cosmos.close();
     cosmos.closeAllConnections();
     setTimeout(() => process.exit(code), 200).unref();

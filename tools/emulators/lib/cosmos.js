@@ -10,6 +10,7 @@ const route = require("@vercel/cosmosdb-server/lib/routes").default;
 const { DocumentStores, CosmosError } = require("./store");
 const { DocumentRoutes } = require("./documents");
 const { SqlError } = require("./sql/lexer");
+const { Persistence } = require("./persistence");
 
 const COLLECTION_OR_DATABASE = /^\/dbs\/([^/]+)(?:\/colls\/([^/]+))?\/?$/;
 
@@ -66,6 +67,8 @@ async function handleStock(account, req, res, send) {
 /**
  * Creates the Cosmos DB server (plain HTTP, keep-alive). `options.planMode` is "passthrough" (default: the
  * emulator runs whole queries) or "faithful" (real gateway plans; the SDK runs its own query pipeline).
+ * With `options.dataDir` the data is loaded from and saved to that folder; otherwise it lives in memory.
+ * Call `server.flush()` before exiting to save the last changes.
  */
 function createCosmosServer(options = {}) {
   let account;
@@ -101,9 +104,14 @@ function createCosmosServer(options = {}) {
     const { address, port } = server.address();
     account = new Account(address, port);
     documents = new DocumentRoutes(account, stores, { planMode: options.planMode || "passthrough" });
+    if (options.dataDir) {
+      persistence = new Persistence(options.dataDir, account, stores);
+      persistence.load();
+      persistence.start();
+    }
   });
-  server.stores = stores;
-  server.accountOf = () => account;
+  let persistence;
+  server.flush = () => persistence && persistence.stop();
   return server;
 }
 
