@@ -147,7 +147,7 @@ module functionApp 'modules/functionapp.bicep' = {
       Storage__ExportQueueName: exportQueueName
       // The queue trigger's identity-based connection (function.json "connection": "EnclaveStorage").
       EnclaveStorage__queueServiceUri: dataStorage.outputs.queueEndpoint
-      KeyVault__VaultUri: keyVault.outputs.uri
+      SigningKeys__KeyVaultUri: keyVault.outputs.uri
     }
     tags: allTags
   }

@@ -1,3 +1,4 @@
+using Enclave.Functions.Auth;
 using Enclave.Functions.Export;
 using Enclave.Functions.Fhir;
 using Enclave.Functions.Health;
@@ -6,6 +7,7 @@ using Enclave.Functions.Hosting;
 var builder = WebApplication.CreateBuilder(args);
 builder.ListenForFunctionsHost();
 builder.Services.AddEnclaveStorage(builder.Configuration);
+builder.Services.AddEnclaveSigningKeys(builder.Configuration);
 builder.Services.AddEnclaveHealthChecks();
 builder.Services.AddSingleton(TimeProvider.System);
 
@@ -15,6 +17,7 @@ var app = builder.Build();
 app.MapGet("/", () => Results.Text("Enclave")).ExcludeFromDescription();
 app.MapEnclaveHealth();
 app.MapFhirMetadata();
+app.MapJwks();
 app.MapExportQueueTrigger();
 
 app.Run();

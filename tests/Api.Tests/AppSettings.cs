@@ -9,6 +9,8 @@ internal static class AppSettings
 {
     public static Dictionary<string, string?> For(CosmosOptions cosmos, AzureStorageOptions storage) => new()
     {
+        // A development key file of its own, in a folder of its own.
+        ["SigningKeys:LocalKeyFile"] = Path.Combine(Path.GetTempPath(), $"enclave-{Guid.NewGuid():N}", "signing-key.pem"),
         ["Cosmos:Endpoint"] = cosmos.Endpoint?.ToString(),
         ["Cosmos:Key"] = cosmos.Key,
         ["Cosmos:DatabaseName"] = cosmos.DatabaseName,

@@ -1,5 +1,6 @@
 using Enclave.Storage.Blobs;
 using Enclave.Storage.Cosmos;
+using Enclave.Storage.Keys;
 
 namespace Enclave.Infra.Tests;
 
@@ -10,10 +11,11 @@ public sealed class AppSettingsConsistencyTests
     {
         [CosmosOptions.SectionName] = typeof(CosmosOptions),
         [AzureStorageOptions.SectionName] = typeof(AzureStorageOptions),
+        [SigningKeyOptions.SectionName] = typeof(SigningKeyOptions),
     };
 
-    // Read by the Functions host (the queue trigger's connection), or by the token signing of the identity issue.
-    private static readonly string[] s_otherConsumers = ["EnclaveStorage", "KeyVault"];
+    // Read by the Functions host itself: the queue trigger's identity-based connection.
+    private static readonly string[] s_otherConsumers = ["EnclaveStorage"];
 
     [Fact]
     public async Task Enclave_settings_name_existing_options()

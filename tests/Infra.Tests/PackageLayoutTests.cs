@@ -125,6 +125,7 @@ public sealed class PackageLayoutTests(PackageFixture package) : IClassFixture<P
                 ["Cosmos:Endpoint"] = "https://unused.documents.azure.com:443/",
                 ["Storage:BlobServiceUri"] = "https://unused.blob.core.windows.net",
                 ["Storage:QueueServiceUri"] = "https://unused.queue.core.windows.net",
+                ["SigningKeys:LocalKeyFile"] = Path.Combine(Path.GetTempPath(), $"enclave-{Guid.NewGuid():N}", "signing-key.pem"),
             }));
         });
         return app.Services.GetRequiredService<EndpointDataSource>().Endpoints
