@@ -69,6 +69,54 @@ public sealed class EmulatorBehaviourTests(CosmosDatabaseFixture cosmos) : IClas
     }
 
     [Fact]
+    public async Task Change_feed_processor_delivers_every_change_once()
+    {
+        var monitored = await NewContainerAsync(_ => { });
+        var leases = (await cosmos.Client.GetDatabase(cosmos.Options.DatabaseName)
+            .CreateContainerAsync(new ContainerProperties(TestSettings.UniqueName("leases"), "/id"))).Container;
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var processor = monitored.GetChangeFeedProcessorBuilder<JObject>("enclave-test", (changes, _) =>
+            {
+                foreach (var change in changes)
+                {
+                    seen.AddOrUpdate((string)change["id"]!, 1, (_, n) => n + 1);
+                }
+
+                if (seen.Count == 20)
+                {
+                    all.TrySetResult();
+                }
+
+                return Task.CompletedTask;
+            })
+            .WithInstanceName("test-instance")
+            .WithLeaseContainer(leases)
+            .WithPollInterval(TimeSpan.FromMilliseconds(100))
+            .WithStartTime(DateTime.MinValue.ToUniversalTime())
+            .Build();
+
+        await processor.StartAsync();
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                await monitored.CreateItemAsync(Item($"d{i}", $"p{i % 3}"), new PartitionKey($"p{i % 3}"));
+            }
+
+            var finished = await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromSeconds(30)));
+            Assert.Same(all.Task, finished);
+        }
+        finally
+        {
+            await processor.StopAsync();
+        }
+
+        Assert.Equal(20, seen.Count);
+        Assert.All(seen.Values, n => Assert.Equal(1, n));
+    }
+
+    [Fact]
     public async Task Time_to_live_expires_documents()
     {
         var container = await NewContainerAsync(p => p.DefaultTimeToLive = -1);
