@@ -120,13 +120,7 @@ public sealed class PackageLayoutTests(PackageFixture package) : IClassFixture<P
         using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             builder.UseEnvironment("Production");
-            builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Cosmos:Endpoint"] = "https://unused.documents.azure.com:443/",
-                ["Storage:BlobServiceUri"] = "https://unused.blob.core.windows.net",
-                ["Storage:QueueServiceUri"] = "https://unused.queue.core.windows.net",
-                ["SigningKeys:LocalKeyFile"] = Path.Combine(Path.GetTempPath(), $"enclave-{Guid.NewGuid():N}", "signing-key.pem"),
-            }));
+            builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(TestSettings.UnusedAzureSettings()));
         });
         return app.Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()

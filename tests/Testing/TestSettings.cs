@@ -10,6 +10,18 @@ public static class TestSettings
     /// <summary>A short unique name, valid for a Cosmos database, a blob container and a queue.</summary>
     public static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 33, 63)];
 
+    /// <summary>
+    /// Production-shaped settings naming Azure endpoints that are never called, and a development signing key:
+    /// enough for the handler to start and show its routes.
+    /// </summary>
+    public static Dictionary<string, string?> UnusedAzureSettings() => new()
+    {
+        ["Cosmos:Endpoint"] = "https://unused.documents.azure.com:443/",
+        ["Storage:BlobServiceUri"] = "https://unused.blob.core.windows.net",
+        ["Storage:QueueServiceUri"] = "https://unused.queue.core.windows.net",
+        ["SigningKeys:LocalKeyFile"] = Path.Combine(Path.GetTempPath(), $"enclave-{Guid.NewGuid():N}", "signing-key.pem"),
+    };
+
     /// <summary>Cosmos options with a database of its own.</summary>
     public static CosmosOptions CosmosOptions(EmulatorEndpoints endpoints)
     {

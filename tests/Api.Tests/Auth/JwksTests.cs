@@ -1,4 +1,5 @@
 using System.Net;
+using Enclave.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
@@ -48,12 +49,9 @@ public sealed class JwksTests(EnclaveApiFixture app) : IClassFixture<EnclaveApiF
         using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             builder.UseEnvironment("Production");
-            builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Cosmos:Endpoint"] = "https://unused.documents.azure.com:443/",
-                ["Storage:BlobServiceUri"] = "https://unused.blob.core.windows.net",
-                ["Storage:QueueServiceUri"] = "https://unused.queue.core.windows.net",
-            }));
+            var settings = TestSettings.UnusedAzureSettings();
+            settings.Remove("SigningKeys:LocalKeyFile");
+            builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
         });
 
         var error = Assert.Throws<OptionsValidationException>(() => factory.Server);
