@@ -8,16 +8,22 @@ var builder = WebApplication.CreateBuilder(args);
 builder.ListenForFunctionsHost();
 builder.Services.AddEnclaveStorage(builder.Configuration);
 builder.Services.AddEnclaveSigningKeys(builder.Configuration);
+builder.Services.AddEnclaveAuth(builder.Configuration);
 builder.Services.AddEnclaveHealthChecks();
 builder.Services.AddSingleton(TimeProvider.System);
 
 var app = builder.Build();
+app.UseAuthentication();
+app.UseAuthorization();
 
-// The Functions host polls GET / until the handler answers; everything Enclave serves lives under /api.
-app.MapGet("/", () => Results.Text("Enclave")).ExcludeFromDescription();
+// Every route needs an Enclave access token unless it says AllowAnonymous. The Functions host polls GET /
+// until the handler answers; everything Enclave serves lives under /api.
+app.MapGet("/", () => Results.Text("Enclave")).AllowAnonymous().ExcludeFromDescription();
 app.MapEnclaveHealth();
 app.MapFhirMetadata();
 app.MapJwks();
+app.MapTokenEndpoint();
+app.MapAdminEndpoints();
 app.MapExportQueueTrigger();
 
 app.Run();

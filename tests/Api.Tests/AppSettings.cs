@@ -11,6 +11,8 @@ internal static class AppSettings
     {
         // A development key file of its own, in a folder of its own.
         ["SigningKeys:LocalKeyFile"] = Path.Combine(Path.GetTempPath(), $"enclave-{Guid.NewGuid():N}", "signing-key.pem"),
+        ["Auth:BootstrapClientId"] = $"admin-{Guid.NewGuid():N}",
+        ["Auth:BootstrapClientSecret"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         ["Cosmos:Endpoint"] = cosmos.Endpoint?.ToString(),
         ["Cosmos:Key"] = cosmos.Key,
         ["Cosmos:DatabaseName"] = cosmos.DatabaseName,

@@ -23,6 +23,9 @@ public class EnclaveApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>The storage options the app was given.</summary>
     public AzureStorageOptions Storage { get; private set; } = new();
 
+    /// <summary>The super-admin client the app bootstrapped (its id and secret).</summary>
+    public (string Id, string Secret) SuperAdmin => (_settings["Auth:BootstrapClientId"]!, _settings["Auth:BootstrapClientSecret"]!);
+
     /// <inheritdoc />
     public async Task InitializeAsync()
     {

@@ -46,5 +46,5 @@ public static class SigningKeyServiceCollectionExtensions
         {
             response.Headers.CacheControl = "public, max-age=300";
             return Results.Text(keys.JwksJson, "application/json");
-        });
+        }).AllowAnonymous();
 }

@@ -37,7 +37,7 @@ public static partial class ExportQueueTrigger
 
             LogReceived(logger, job.JobId, invocation.DequeueCount);
             return Results.Json(FunctionsInvocationResult.Empty);
-        });
+        }).AllowAnonymous(); // Only the Functions host reaches it: the HTTP function forwards api/* alone.
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Export job {JobId} received (delivery {DequeueCount}).")]
     private static partial void LogReceived(ILogger logger, string jobId, int dequeueCount);

@@ -43,20 +43,6 @@ internal static class FhirFormat
             || value.MediaType.Equals("application/*", StringComparison.OrdinalIgnoreCase)
             || s_jsonFormats.Contains(value.MediaType.Value, StringComparer.OrdinalIgnoreCase));
 
-    private static IResult NotAcceptable(string diagnostics)
-    {
-        var outcome = new OperationOutcome
-        {
-            Issue =
-            [
-                new OperationOutcome.IssueComponent
-                {
-                    Severity = OperationOutcome.IssueSeverity.Error,
-                    Code = OperationOutcome.IssueType.NotSupported,
-                    Diagnostics = diagnostics,
-                },
-            ],
-        };
-        return Results.Json(outcome, FhirJson.Options, FhirJson.ContentType, StatusCodes.Status406NotAcceptable);
-    }
+    private static IResult NotAcceptable(string diagnostics) =>
+        FhirJson.Outcome(OperationOutcome.IssueType.NotSupported, diagnostics, StatusCodes.Status406NotAcceptable);
 }

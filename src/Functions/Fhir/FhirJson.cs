@@ -12,6 +12,13 @@ internal static class FhirJson
     public static JsonSerializerOptions Options { get; } = new JsonSerializerOptions().ForFhir(ModelInfo.ModelInspector);
     private static readonly JsonSerializerOptions s_pretty = new JsonSerializerOptions().ForFhir(ModelInfo.ModelInspector).Pretty();
 
+    /// <summary>An OperationOutcome with one error issue, as the answer to a refused request.</summary>
+    public static IResult Outcome(OperationOutcome.IssueType code, string diagnostics, int statusCode) =>
+        Results.Json(new OperationOutcome
+        {
+            Issue = [new OperationOutcome.IssueComponent { Severity = OperationOutcome.IssueSeverity.Error, Code = code, Diagnostics = diagnostics }],
+        }, Options, ContentType, statusCode);
+
     /// <summary>A result that serialises <paramref name="resource"/>, indented when the request asks <c>_pretty=true</c>.</summary>
     public static IResult Result(Resource resource, HttpRequest request, int statusCode = StatusCodes.Status200OK)
     {

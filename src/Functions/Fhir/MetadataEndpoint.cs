@@ -26,5 +26,5 @@ public static class MetadataEndpoint
             var baseUrl = new Uri($"{request.Scheme}://{request.Host}{request.PathBase}{FhirBase}");
             CapabilityStatement statement = ServerCapabilities.Create(baseUrl, s_version, time.GetUtcNow());
             return FhirJson.Result(statement, request);
-        });
+        }).AllowAnonymous();
 }

@@ -23,7 +23,7 @@ public static class HealthEndpoint
 
     /// <summary>Maps the health report, written as <c>{"status", "checks": {name: {"status", "description", "durationMs"}}}</c>.</summary>
     public static void MapEnclaveHealth(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapHealthChecks(Route, new HealthCheckOptions { ResponseWriter = WriteReportAsync });
+        endpoints.MapHealthChecks(Route, new HealthCheckOptions { ResponseWriter = WriteReportAsync }).AllowAnonymous();
 
     private static Task WriteReportAsync(HttpContext context, HealthReport report)
     {

@@ -15,6 +15,9 @@ public sealed class UnreachableCosmosFixture : EnclaveApiFixture
         probe.Stop();
         settings["Cosmos:Endpoint"] = $"http://127.0.0.1:{closedPort}/";
         settings["Cosmos:CreateIfNotExists"] = "false";
+        // Bootstrapping the super admin needs Cosmos at start-up; this app has none.
+        settings.Remove("Auth:BootstrapClientId");
+        settings.Remove("Auth:BootstrapClientSecret");
         Cosmos.CreateIfNotExists = false;
     }
 }

@@ -1,0 +1,26 @@
+namespace Enclave.Domain.Tenancy;
+
+/// <summary>
+/// Where projects, memberships and client applications are kept. Every lookup a login or a token needs is a
+/// point read: no cross-partition query.
+/// </summary>
+public interface ITenancyStore
+{
+    /// <summary>The project, or null.</summary>
+    Task<Project?> GetProjectAsync(string projectId, CancellationToken cancellationToken);
+
+    /// <summary>A membership of <paramref name="projectId"/>, or null (also when it belongs to another project).</summary>
+    Task<ProjectMembership?> GetMembershipAsync(string projectId, string membershipId, CancellationToken cancellationToken);
+
+    /// <summary>The credentials of a client application by its id, or null.</summary>
+    Task<ClientCredentials?> FindClientAsync(string clientId, CancellationToken cancellationToken);
+
+    /// <summary>Creates a project with its first client application and that client's (admin) membership, atomically.</summary>
+    Task CreateProjectAsync(Project project, ClientCredentials firstClient, ProjectMembership membership, CancellationToken cancellationToken);
+
+    /// <summary>Adds a client application and its membership to an existing project.</summary>
+    Task CreateClientAsync(ClientCredentials client, ProjectMembership membership, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the secret hashes of a client application (bootstrap and rotation).</summary>
+    Task UpdateClientSecretAsync(ClientCredentials client, CancellationToken cancellationToken);
+}

@@ -1,0 +1,58 @@
+using System.Text.Json.Serialization;
+
+namespace Enclave.Domain.Tenancy;
+
+/// <summary>
+/// A user's or client application's membership of one project (Medplum's <c>ProjectMembership</c>): what an
+/// access token is bound to.
+/// </summary>
+public sealed record ProjectMembership
+{
+    /// <summary>The resource type in JSON.</summary>
+    [JsonPropertyName("resourceType")]
+    public string ResourceType { get; init; } = nameof(ProjectMembership);
+
+    /// <summary>The membership id.</summary>
+    [JsonPropertyName("id")]
+    public required string Id { get; init; }
+
+    /// <summary>The project (read-only once created).</summary>
+    [JsonPropertyName("project")]
+    public required Reference Project { get; init; }
+
+    /// <summary>The User or ClientApplication this membership is for (read-only once created).</summary>
+    [JsonPropertyName("user")]
+    public required Reference User { get; init; }
+
+    /// <summary>Who the member is in the data: a Practitioner, Patient, RelatedPerson… or the ClientApplication.</summary>
+    [JsonPropertyName("profile"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Reference? Profile { get; init; }
+
+    /// <summary>Project admins manage the project's members, clients and policies.</summary>
+    [JsonPropertyName("admin")]
+    public bool Admin { get; init; }
+
+    /// <summary>Access policies with their parameters, in order.</summary>
+    [JsonPropertyName("access")]
+    public IReadOnlyList<MembershipAccess> Access { get; init; } = [];
+
+    /// <summary>The legacy single access policy.</summary>
+    [JsonPropertyName("accessPolicy"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Reference? AccessPolicy { get; init; }
+}
+
+/// <summary>One access policy of a membership and the values of its parameters.</summary>
+/// <param name="Policy">The AccessPolicy.</param>
+/// <param name="Parameter">Named values substituted into the policy.</param>
+public sealed record MembershipAccess(
+    [property: JsonPropertyName("policy")] Reference Policy,
+    [property: JsonPropertyName("parameter")] IReadOnlyList<AccessParameter> Parameter);
+
+/// <summary>A named policy parameter: a string or a reference.</summary>
+/// <param name="Name">The parameter name (used as <c>%name</c> in criteria).</param>
+/// <param name="ValueString">A string value.</param>
+/// <param name="ValueReference">A reference value.</param>
+public sealed record AccessParameter(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("valueString"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ValueString = null,
+    [property: JsonPropertyName("valueReference"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Reference? ValueReference = null);

@@ -1,0 +1,89 @@
+using Enclave.Domain.Tenancy;
+using Hl7.Fhir.Model;
+
+namespace Enclave.Functions.Auth;
+
+/// <summary>
+/// The admin API (Medplum-compatible paths): <c>POST /api/admin/projects</c> (super admins) creates a project and
+/// its first admin client; <c>POST /api/admin/projects/{projectId}/client</c> (that project's admins) adds a
+/// client. A new client's secret is in the answer once and never again.
+/// </summary>
+public static class AdminEndpoints
+{
+    /// <summary>The body of a create request.</summary>
+    /// <param name="Name">The name of the project or client.</param>
+    /// <param name="Description">An optional description (clients).</param>
+    public sealed record CreateRequest(string? Name, string? Description);
+
+    /// <summary>Maps the admin routes.</summary>
+    public static void MapAdminEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var admin = endpoints.MapGroup("/api/admin/projects");
+        admin.MapPost("/", async (CreateRequest? body, HttpContext http, ITenancyStore store) =>
+        {
+            if (!http.Caller().SuperAdmin)
+            {
+                return Forbidden("Only super admins create projects.");
+            }
+
+            if (string.IsNullOrWhiteSpace(body?.Name))
+            {
+                return Invalid("name is required.");
+            }
+
+            var projectId = Guid.NewGuid().ToString("N");
+            var (client, secret, membership) = NewClient(projectId, $"{body.Name} admin client", null, admin: true);
+            var project = new Project { Id = projectId, Name = body.Name.Trim(), Owner = http.Caller().Membership.User };
+            await store.CreateProjectAsync(project, client, membership, http.RequestAborted);
+            return Results.Json(new { project, client = Shown(client, secret), membership }, statusCode: StatusCodes.Status201Created);
+        });
+        admin.MapPost("/{projectId}/client", async (string projectId, CreateRequest? body, HttpContext http, ITenancyStore store) =>
+        {
+            if (!http.Caller().AdministersProject(projectId))
+            {
+                return Forbidden("Only this project's admins add client applications to it.");
+            }
+
+            if (string.IsNullOrWhiteSpace(body?.Name))
+            {
+                return Invalid("name is required.");
+            }
+
+            var (client, secret, membership) = NewClient(projectId, body.Name.Trim(), body.Description, admin: false);
+            await store.CreateClientAsync(client, membership, http.RequestAborted);
+            return Results.Json(new { client = Shown(client, secret), membership }, statusCode: StatusCodes.Status201Created);
+        });
+    }
+
+    private static (ClientCredentials Client, string Secret, ProjectMembership Membership) NewClient(string projectId, string name, string? description, bool admin)
+    {
+        var secret = ClientSecrets.Generate();
+        var application = new ClientApplication { Id = Guid.NewGuid().ToString("N"), Name = name, Description = description };
+        var membership = new ProjectMembership
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            Project = Reference.To(nameof(Project), projectId),
+            User = Reference.To(nameof(ClientApplication), application.Id),
+            Profile = Reference.To(nameof(ClientApplication), application.Id),
+            Admin = admin,
+        };
+        return (new ClientCredentials(projectId, application, membership.Id, ClientSecrets.Hash(secret)), secret, membership);
+    }
+
+    /// <summary>The one time a secret is shown: in the answer to the request that created it.</summary>
+    private static object Shown(ClientCredentials client, string secret) => new
+    {
+        resourceType = nameof(ClientApplication),
+        id = client.Client.Id,
+        name = client.Client.Name,
+        description = client.Client.Description,
+        secret,
+    };
+
+    private static IResult Forbidden(string message) => Outcome(OperationOutcome.IssueType.Forbidden, message, StatusCodes.Status403Forbidden);
+
+    private static IResult Invalid(string message) => Outcome(OperationOutcome.IssueType.Invalid, message, StatusCodes.Status400BadRequest);
+
+    private static IResult Outcome(OperationOutcome.IssueType code, string message, int status) =>
+        Fhir.FhirJson.Outcome(code, message, status);
+}

@@ -1,0 +1,75 @@
+using Enclave.Domain.Tenancy;
+using Enclave.Storage.Tenancy;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Enclave.Functions.Auth;
+
+/// <summary>Composition of authentication: every route needs a valid Enclave token unless it allows anonymous callers.</summary>
+public static class AuthServiceCollectionExtensions
+{
+    /// <summary>Registers the tenancy store, token issuing and JWT bearer validation bound to one membership.</summary>
+    public static IServiceCollection AddEnclaveAuth(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthOptions>()
+            .Bind(configuration.GetSection(AuthOptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(o => string.IsNullOrEmpty(o.BootstrapClientId) == string.IsNullOrEmpty(o.BootstrapClientSecret),
+                "Set both Auth:BootstrapClientId and Auth:BootstrapClientSecret, or neither.")
+            .ValidateOnStart();
+        services.AddSingleton<ITenancyStore>(sp => new CosmosTenancyStore(sp.GetRequiredService<Container>()));
+        services.AddSingleton<TokenIssuer>();
+        services.AddSingleton<CallerResolver>();
+        services.AddHostedService<BootstrapAdmin>();
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<SigningKeys, IOptions<AuthOptions>, TimeProvider>((jwt, keys, auth, time) =>
+            {
+                jwt.MapInboundClaims = false;
+                jwt.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = auth.Value.Issuer,
+                    ValidAudience = auth.Value.Audience,
+                    ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
+                    IssuerSigningKeyResolver = (_, _, _, _) => keys.All,
+                    RequireSignedTokens = true,
+                    RequireExpirationTime = true,
+                    ClockSkew = TimeSpan.FromSeconds(30),
+                    LifetimeValidator = (notBefore, expires, _, parameters) =>
+                    {
+                        var now = time.GetUtcNow().UtcDateTime;
+                        return expires is { } end && end + parameters.ClockSkew > now
+                            && (notBefore is not { } start || start - parameters.ClockSkew <= now);
+                    },
+                };
+                jwt.Events = new JwtBearerEvents { OnTokenValidated = BindCallerAsync };
+            });
+        services.AddAuthorization(options => options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        return services;
+    }
+
+    /// <summary>The token is only as good as its membership: resolve it, or fail the authentication.</summary>
+    private static async Task BindCallerAsync(TokenValidatedContext context)
+    {
+        var binding = context.Principal is null ? null : TokenIssuer.Binding(context.Principal);
+        var caller = binding is { } b
+            ? await context.HttpContext.RequestServices.GetRequiredService<CallerResolver>()
+                .ResolveAsync(b.ProjectId, b.MembershipId, context.HttpContext.RequestAborted)
+            : null;
+        if (caller is null)
+        {
+            context.Fail("The token's membership does not exist.");
+            return;
+        }
+
+        context.HttpContext.Features.Set(caller);
+    }
+
+    /// <summary>The authenticated caller of this request (set by authentication).</summary>
+    public static Caller Caller(this HttpContext context) =>
+        context?.Features.Get<Caller>() ?? throw new InvalidOperationException("The request is not authenticated.");
+}

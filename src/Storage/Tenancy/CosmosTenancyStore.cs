@@ -1,0 +1,110 @@
+using System.Net;
+using System.Text.Json;
+using Enclave.Domain.Tenancy;
+using Microsoft.Azure.Cosmos;
+
+namespace Enclave.Storage.Tenancy;
+
+/// <summary>Tenancy documents in Enclave's container: each in its project's partition, plus the client index.</summary>
+public sealed class CosmosTenancyStore(Container container) : ITenancyStore
+{
+    /// <inheritdoc />
+    public async Task<Project?> GetProjectAsync(string projectId, CancellationToken cancellationToken) =>
+        (await ReadAsync<TenancyDocument>(TenancyDocument.IdOf(nameof(Project), projectId), projectId, cancellationToken))?.ResourceAs<Project>();
+
+    /// <inheritdoc />
+    public async Task<ProjectMembership?> GetMembershipAsync(string projectId, string membershipId, CancellationToken cancellationToken) =>
+        (await ReadAsync<TenancyDocument>(TenancyDocument.IdOf(nameof(ProjectMembership), membershipId), projectId, cancellationToken))
+            ?.ResourceAs<ProjectMembership>();
+
+    /// <inheritdoc />
+    public async Task<ClientCredentials?> FindClientAsync(string clientId, CancellationToken cancellationToken)
+    {
+        var index = await ReadAsync<ClientIndexDocument>(ClientIndexDocument.DocumentId, ClientIndexDocument.PartitionOf(clientId), cancellationToken);
+        if (index is null)
+        {
+            return null;
+        }
+
+        var stored = await ReadAsync<TenancyDocument>(TenancyDocument.IdOf(nameof(ClientApplication), clientId), index.Target, cancellationToken);
+        return stored?.Client is { } secret
+            ? new ClientCredentials(index.Target, stored.ResourceAs<ClientApplication>(), secret.MembershipId,
+                secret.SecretHash, secret.PreviousSecretHash, secret.PreviousSecretRetiresAt)
+            : null;
+    }
+
+    /// <inheritdoc />
+    public async Task CreateProjectAsync(Project project, ClientCredentials firstClient, ProjectMembership membership, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(firstClient);
+        await CreateIndexAsync(firstClient, cancellationToken);
+        using var response = await container.CreateTransactionalBatch(new PartitionKey(project.Id))
+            .CreateItemStream(Serialize(TenancyDocument.For(project.Id, nameof(Project), project.Id, project)))
+            .CreateItemStream(Serialize(ClientDocument(firstClient)))
+            .CreateItemStream(Serialize(TenancyDocument.For(project.Id, nameof(ProjectMembership), membership.Id, membership)))
+            .ExecuteAsync(cancellationToken);
+        EnsureSuccess(response.StatusCode, $"create project {project.Id}");
+    }
+
+    /// <inheritdoc />
+    public async Task CreateClientAsync(ClientCredentials client, ProjectMembership membership, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(membership);
+        await CreateIndexAsync(client, cancellationToken);
+        using var response = await container.CreateTransactionalBatch(new PartitionKey(client.ProjectId))
+            .ReadItem(TenancyDocument.IdOf(nameof(Project), client.ProjectId))
+            .CreateItemStream(Serialize(ClientDocument(client)))
+            .CreateItemStream(Serialize(TenancyDocument.For(client.ProjectId, nameof(ProjectMembership), membership.Id, membership)))
+            .ExecuteAsync(cancellationToken);
+        EnsureSuccess(response.StatusCode, $"create client {client.Client.Id}");
+    }
+
+    /// <inheritdoc />
+    public async Task UpdateClientSecretAsync(ClientCredentials client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        using var response = await container.ReplaceItemStreamAsync(Serialize(ClientDocument(client)),
+            TenancyDocument.IdOf(nameof(ClientApplication), client.Client.Id), new PartitionKey(client.ProjectId), cancellationToken: cancellationToken);
+        EnsureSuccess(response.StatusCode, $"update client {client.Client.Id}");
+    }
+
+    private static TenancyDocument ClientDocument(ClientCredentials client) =>
+        TenancyDocument.For(client.ProjectId, nameof(ClientApplication), client.Client.Id, client.Client, StoredClientSecret.From(client));
+
+    private async Task CreateIndexAsync(ClientCredentials client, CancellationToken cancellationToken)
+    {
+        var index = new ClientIndexDocument { ProjectId = ClientIndexDocument.PartitionOf(client.Client.Id), Target = client.ProjectId };
+        using var response = await container.CreateItemStreamAsync(Serialize(index), new PartitionKey(index.ProjectId), cancellationToken: cancellationToken);
+        EnsureSuccess(response.StatusCode, $"reserve client id {client.Client.Id}");
+    }
+
+    private async Task<T?> ReadAsync<T>(string id, string partition, CancellationToken cancellationToken)
+        where T : class
+    {
+        using var response = await container.ReadItemStreamAsync(id, new PartitionKey(partition), cancellationToken: cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        EnsureSuccess(response.StatusCode, $"read {id}");
+        return await JsonSerializer.DeserializeAsync<T>(response.Content, cancellationToken: cancellationToken);
+    }
+
+    private static MemoryStream Serialize<T>(T document) => new(JsonSerializer.SerializeToUtf8Bytes(document));
+
+    private static void EnsureSuccess(HttpStatusCode status, string what)
+    {
+        if (status == HttpStatusCode.Conflict)
+        {
+            throw new TenancyConflictException($"Could not {what}: it already exists.");
+        }
+
+        if ((int)status >= 300)
+        {
+            throw new InvalidOperationException($"Could not {what}: Cosmos DB answered {(int)status}.");
+        }
+    }
+}

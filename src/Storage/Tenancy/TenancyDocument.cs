@@ -1,0 +1,79 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Enclave.Domain.Tenancy;
+
+namespace Enclave.Storage.Tenancy;
+
+/// <summary>
+/// A tenancy resource as stored in its project's partition: <c>{id, projectId, kind: "tenancy",
+/// resourceType, resource, client?}</c> with id <c>Type:id</c>. Client secret hashes sit beside the resource, never inside it, so no
+/// code path that returns <c>resource</c> can leak them.
+/// </summary>
+internal sealed record TenancyDocument
+{
+    [JsonPropertyName("id")]
+    public required string Id { get; init; }
+
+    [JsonPropertyName("projectId")]
+    public required string ProjectId { get; init; }
+
+    [JsonPropertyName("kind")]
+    public string Kind { get; init; } = "tenancy";
+
+    [JsonPropertyName("resourceType")]
+    public required string ResourceType { get; init; }
+
+    [JsonPropertyName("resource")]
+    public required JsonElement Resource { get; init; }
+
+    [JsonPropertyName("client"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public StoredClientSecret? Client { get; init; }
+
+    // Cosmos ids may not contain "/", so the type and id are joined with ":".
+    public static string IdOf(string resourceType, string id) => $"{resourceType}:{id}";
+
+    public static TenancyDocument For<T>(string projectId, string resourceType, string id, T resource, StoredClientSecret? client = null) => new()
+    {
+        Id = IdOf(resourceType, id),
+        ProjectId = projectId,
+        ResourceType = resourceType,
+        Resource = JsonSerializer.SerializeToElement(resource),
+        Client = client,
+    };
+
+    public T ResourceAs<T>() => Resource.Deserialize<T>() ?? throw new JsonException($"Stored {Id} is empty.");
+}
+
+/// <summary>The secret side of a stored client application.</summary>
+internal sealed record StoredClientSecret(
+    [property: JsonPropertyName("membershipId")] string MembershipId,
+    [property: JsonPropertyName("secretHash")] string SecretHash,
+    [property: JsonPropertyName("previousSecretHash")] string? PreviousSecretHash,
+    [property: JsonPropertyName("previousSecretRetiresAt")] DateTimeOffset? PreviousSecretRetiresAt)
+{
+    public static StoredClientSecret From(ClientCredentials c) =>
+        new(c.MembershipId, c.SecretHash, c.PreviousSecretHash, c.PreviousSecretRetiresAt);
+}
+
+/// <summary>
+/// Points from a client id to its project, in a partition of its own (<c>client/{id}</c>), so the token
+/// endpoint finds a client with two point reads and no cross-partition query.
+/// </summary>
+internal sealed record ClientIndexDocument
+{
+    public const string DocumentId = "client";
+
+    [JsonPropertyName("id")]
+    public string Id { get; init; } = DocumentId;
+
+    [JsonPropertyName("projectId")]
+    public required string ProjectId { get; init; }
+
+    [JsonPropertyName("kind")]
+    public string Kind { get; init; } = "index";
+
+    [JsonPropertyName("target")]
+    public required string Target { get; init; }
+
+    public static string PartitionOf(string clientId) => $"client/{clientId}";
+}
