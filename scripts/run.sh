@@ -22,9 +22,17 @@ endpoints="$(sed -n 's/^ENCLAVE_EMULATORS //p' "$ready")"
 [ -n "$endpoints" ] || { echo "The emulators did not report ready in 60 s." >&2; exit 1; }
 field() { node -e 'process.stdout.write(JSON.parse(process.argv[1])[process.argv[2]])' "$endpoints" "$1"; }
 
+# The development super admin: created in the system project on first start; its secret is kept in .data/.
+secret_file="$data/dev-admin-secret"
+[ -s "$secret_file" ] || (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))' >"$secret_file")
+export Auth__BootstrapClientId="${ENCLAVE_ADMIN_CLIENT_ID:-enclave-admin}"
+export Auth__BootstrapClientSecret="$(cat "$secret_file")"
+export Auth__Issuer="http://127.0.0.1:$port/api"
+
 export ASPNETCORE_ENVIRONMENT=Development
 export Cosmos__Endpoint="$(field cosmosEndpoint)" Cosmos__Key="$(field cosmosKey)"
 export Storage__ConnectionString="$(field storageConnectionString)"
 echo "Emulators: Cosmos DB $(field cosmosEndpoint), Blob $(field blobEndpoint), Queue $(field queueEndpoint)"
 echo "Enclave:   http://127.0.0.1:$port/api  (FHIR base http://127.0.0.1:$port/api/fhir/R4, health http://127.0.0.1:$port/api/health)"
+echo "Super admin (development): client_id=$Auth__BootstrapClientId client_secret=$Auth__BootstrapClientSecret"
 dotnet run --project "$ENCLAVE_ROOT/src/Functions" --no-launch-profile -- --urls "http://127.0.0.1:$port"
