@@ -22,8 +22,10 @@ app.MapGet("/", () => Results.Text("Enclave")).AllowAnonymous().ExcludeFromDescr
 app.MapEnclaveHealth();
 app.MapFhirMetadata();
 app.MapJwks();
+app.MapDiscoveryEndpoints();
 app.MapTokenEndpoint();
 app.MapAdminEndpoints();
+app.MapTenancyResourceEndpoints();
 app.MapExportQueueTrigger();
 
 app.Run();

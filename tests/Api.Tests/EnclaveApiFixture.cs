@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Enclave.Api.Tests;
 
@@ -16,6 +17,9 @@ namespace Enclave.Api.Tests;
 public class EnclaveApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private Dictionary<string, string?> _settings = [];
+
+    /// <summary>Every log line the app wrote.</summary>
+    public CollectingLoggerProvider Logs { get; } = new();
 
     /// <summary>The Cosmos options the app was given.</summary>
     public CosmosOptions Cosmos { get; private set; } = new();
@@ -48,6 +52,13 @@ public class EnclaveApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
     {
         builder.UseEnvironment("Development");
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(_settings));
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
+        builder.ConfigureServices(ConfigureServices);
+    }
+
+    /// <summary>Lets a derived fixture replace services (registered after the app's own).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
     }
 
     /// <inheritdoc />

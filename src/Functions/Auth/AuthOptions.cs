@@ -22,6 +22,9 @@ public sealed class AuthOptions
     /// <summary>How long a resolved membership is cached; a removed membership stops working within this time.</summary>
     public TimeSpan MembershipCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a client's previous secret keeps working after <c>$rotate-secret</c>.</summary>
+    public TimeSpan SecretRetirementGrace { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>The super-admin client created on first start in the system project (see README).</summary>
     public string? BootstrapClientId { get; set; }
 

@@ -62,6 +62,20 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
     }
 
     /// <inheritdoc />
+    public async Task<bool> DeleteMembershipAsync(string projectId, string membershipId, CancellationToken cancellationToken)
+    {
+        using var response = await container.DeleteItemStreamAsync(
+            TenancyDocument.IdOf(nameof(ProjectMembership), membershipId), new PartitionKey(projectId), cancellationToken: cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        EnsureSuccess(response.StatusCode, $"delete membership {membershipId}");
+        return true;
+    }
+
+    /// <inheritdoc />
     public async Task UpdateClientSecretAsync(ClientCredentials client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
