@@ -4,7 +4,6 @@
 // answer, prints one line `ENCLAVE_EMULATORS {json}` with their endpoints, and stops when its parent goes away
 // (stdin closes or the parent process exits), on SIGINT/SIGTERM, or when the Azurite child dies.
 const fs = require("fs");
-const net = require("net");
 const path = require("path");
 const { createCosmosServer } = require("./lib/cosmos");
 const { startAzurite } = require("./lib/azurite");
@@ -53,38 +52,11 @@ function parseArgs(argv) {
   return options;
 }
 
-/** A free TCP port on the host: bind port 0, read it, release it. */
-function freePort(host) {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.on("error", reject);
-    probe.listen(0, host, () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 function listen(server, port, host) {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve(server.address().port));
   });
-}
-
-/** Polls until something accepts TCP connections on host:port, or the deadline passes. */
-async function waitForPort(host, port, deadline) {
-  while (Date.now() < deadline) {
-    const open = await new Promise(resolve => {
-      const socket = net.connect(port, host);
-      socket.once("connect", () => { socket.destroy(); resolve(true); });
-      socket.once("error", () => resolve(false));
-    });
-    if (open) return;
-    await new Promise(resolve => setTimeout(resolve, 100));
-  }
-  throw new Error(`Nothing answered on ${host}:${port} in time`);
 }
 
 async function main() {
@@ -93,11 +65,10 @@ async function main() {
   const dataDir = name => (options.dataDir ? path.join(options.dataDir, name) : undefined);
   const cosmos = createCosmosServer({ planMode: options.planMode, dataDir: dataDir("cosmos") });
   const cosmosPort = await listen(cosmos, options.cosmosPort, host);
-  const blobPort = options.blobPort || (await freePort(host));
-  const queuePort = options.queuePort || (await freePort(host));
-  const tablePort = await freePort(host);
   if (options.dataDir) fs.mkdirSync(dataDir("azurite"), { recursive: true });
-  const azurite = startAzurite({ host, blobPort, queuePort, tablePort, dataDir: dataDir("azurite") });
+  const { child: azurite, blobPort, queuePort } = await startAzurite({
+    host, blobPort: options.blobPort, queuePort: options.queuePort, dataDir: dataDir("azurite"),
+  });
 
   let stopping = false;
   const stop = code => {
@@ -121,10 +92,6 @@ async function main() {
   // A parent killed with SIGKILL sends nothing: notice that this process was re-parented.
   const parent = process.ppid;
   setInterval(() => { if (process.ppid !== parent) stop(0); }, 500).unref();
-
-  const deadline = Date.now() + 60_000;
-  await waitForPort(host, blobPort, deadline);
-  await waitForPort(host, queuePort, deadline);
 
   const blob = `http://${host}:${blobPort}/${AZURITE_ACCOUNT}`;
   const queue = `http://${host}:${queuePort}/${AZURITE_ACCOUNT}`;
