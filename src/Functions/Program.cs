@@ -25,6 +25,8 @@ app.MapJwks();
 app.MapDiscoveryEndpoints();
 app.MapTokenEndpoint();
 app.MapAdminEndpoints();
+app.MapInviteEndpoint();
+app.MapLoginEndpoints();
 app.MapTenancyResourceEndpoints();
 app.MapExportQueueTrigger();
 

@@ -21,6 +21,9 @@ public interface ITenancyStore
     /// <summary>Adds a client application and its membership to an existing project.</summary>
     Task CreateClientAsync(ClientCredentials client, ProjectMembership membership, CancellationToken cancellationToken);
 
+    /// <summary>Adds a membership to an existing project.</summary>
+    Task CreateMembershipAsync(ProjectMembership membership, CancellationToken cancellationToken);
+
     /// <summary>Deletes a membership of <paramref name="projectId"/>; false when there is none.</summary>
     Task<bool> DeleteMembershipAsync(string projectId, string membershipId, CancellationToken cancellationToken);
 

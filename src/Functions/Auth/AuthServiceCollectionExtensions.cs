@@ -21,6 +21,7 @@ public static class AuthServiceCollectionExtensions
                 "Set both Auth:BootstrapClientId and Auth:BootstrapClientSecret, or neither.")
             .ValidateOnStart();
         services.AddSingleton<ITenancyStore>(sp => new CosmosTenancyStore(sp.GetRequiredService<Container>()));
+        services.AddSingleton<IIdentityStore>(sp => new CosmosIdentityStore(sp.GetRequiredService<Container>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<CallerResolver>();
         services.AddHostedService<BootstrapAdmin>();

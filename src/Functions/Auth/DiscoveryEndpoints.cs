@@ -8,7 +8,7 @@ namespace Enclave.Functions.Auth;
 /// </summary>
 public static class DiscoveryEndpoints
 {
-    private static readonly string[] s_grants = ["client_credentials"];
+    private static readonly string[] s_grants = ["client_credentials", "authorization_code", "refresh_token"];
     private static readonly string[] s_clientAuth = ["client_secret_basic", "client_secret_post"];
     private static readonly string[] s_algorithms = ["ES256"];
     private static readonly string[] s_subjectTypes = ["public"];

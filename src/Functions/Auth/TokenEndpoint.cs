@@ -6,7 +6,8 @@ namespace Enclave.Functions.Auth;
 
 /// <summary>
 /// <c>POST /api/oauth2/token</c> (RFC 6749): form-encoded, errors as <c>{error, error_description}</c>.
-/// Grants: <c>client_credentials</c> with <c>client_secret_basic</c> or <c>client_secret_post</c>.
+/// Grants: <c>client_credentials</c> with <c>client_secret_basic</c> or <c>client_secret_post</c>;
+/// <c>authorization_code</c> with PKCE after a user login; <c>refresh_token</c> with rotation.
 /// </summary>
 public static class TokenEndpoint
 {
@@ -15,7 +16,7 @@ public static class TokenEndpoint
 
     /// <summary>Maps the token endpoint (anonymous: the client authenticates with its secret).</summary>
     public static void MapTokenEndpoint(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapPost(Route, async (HttpContext http, ITenancyStore store, CallerResolver callers, TokenIssuer issuer, TimeProvider time) =>
+        endpoints.MapPost(Route, async (HttpContext http, ITenancyStore store, IIdentityStore identity, CallerResolver callers, TokenIssuer issuer, TimeProvider time) =>
         {
             http.Response.Headers.CacheControl = "no-store";
             if (!http.Request.HasFormContentType)
@@ -25,6 +26,24 @@ public static class TokenEndpoint
 
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
             var grant = form["grant_type"].ToString();
+            if (grant is "authorization_code" or "refresh_token")
+            {
+                var services = new UserGrants.Services(identity, callers, issuer, time);
+                var outcome = grant == "authorization_code"
+                    ? await UserGrants.AuthorizationCodeAsync(form, services, http.RequestAborted)
+                    : await UserGrants.RefreshTokenAsync(form, services, http.RequestAborted);
+                return outcome.Error is not null
+                    ? Error(outcome.Error, outcome.Description!)
+                    : Results.Json(new
+                    {
+                        access_token = outcome.AccessToken,
+                        token_type = "Bearer",
+                        expires_in = outcome.ExpiresIn,
+                        refresh_token = outcome.RefreshToken,
+                        project = Reference.To(nameof(Project), outcome.ProjectId!),
+                    });
+            }
+
             if (grant != "client_credentials")
             {
                 return Error(grant.Length == 0 ? "invalid_request" : "unsupported_grant_type",

@@ -62,6 +62,18 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
     }
 
     /// <inheritdoc />
+    public async Task CreateMembershipAsync(ProjectMembership membership, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(membership);
+        var projectId = membership.Project.Id;
+        using var response = await container.CreateTransactionalBatch(new PartitionKey(projectId))
+            .ReadItem(TenancyDocument.IdOf(nameof(Project), projectId))
+            .CreateItemStream(Serialize(TenancyDocument.For(projectId, nameof(ProjectMembership), membership.Id, membership)))
+            .ExecuteAsync(cancellationToken);
+        EnsureSuccess(response.StatusCode, $"create membership {membership.Id}");
+    }
+
+    /// <inheritdoc />
     public async Task<bool> DeleteMembershipAsync(string projectId, string membershipId, CancellationToken cancellationToken)
     {
         using var response = await container.DeleteItemStreamAsync(

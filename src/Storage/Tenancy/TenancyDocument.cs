@@ -29,6 +29,9 @@ internal sealed record TenancyDocument
     [JsonPropertyName("client"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public StoredClientSecret? Client { get; init; }
 
+    [JsonPropertyName("passwordHash"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PasswordHash { get; init; }
+
     // Cosmos ids may not contain "/", so the type and id are joined with ":".
     public static string IdOf(string resourceType, string id) => $"{resourceType}:{id}";
 

@@ -23,6 +23,6 @@ public sealed class DiscoveryTests(EnclaveApiFixture app) : IClassFixture<Enclav
         Assert.Equal("/api/oauth2/token", tokenEndpoint.AbsolutePath);
         Assert.Equal(HttpStatusCode.OK, keys.StatusCode);
         Assert.Equal(HttpStatusCode.OK, token.StatusCode);
-        Assert.Equal(["client_credentials"], body.RootElement.GetProperty("grant_types_supported").EnumerateArray().Select(g => g.GetString()));
+        Assert.Equal(["client_credentials", "authorization_code", "refresh_token"], body.RootElement.GetProperty("grant_types_supported").EnumerateArray().Select(g => g.GetString()));
     }
 }
