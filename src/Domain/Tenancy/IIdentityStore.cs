@@ -6,6 +6,9 @@ public interface IIdentityStore
     /// <summary>The user with this email (any case) and their password hash, or null.</summary>
     Task<(User User, string? PasswordHash)?> FindUserByEmailAsync(string email, CancellationToken cancellationToken);
 
+    /// <summary>The user with this id (without any password hash), or null.</summary>
+    Task<User?> GetUserAsync(string userId, CancellationToken cancellationToken);
+
     /// <summary>Creates a user, reserving the email; false when the email is taken.</summary>
     Task<bool> CreateUserAsync(User user, string? passwordHash, CancellationToken cancellationToken);
 

@@ -21,6 +21,18 @@ public interface ITenancyStore
     /// <summary>Adds a client application and its membership to an existing project.</summary>
     Task CreateClientAsync(ClientCredentials client, ProjectMembership membership, CancellationToken cancellationToken);
 
+    /// <summary>The memberships of a project, optionally only those of a user and/or a profile reference.</summary>
+    Task<IReadOnlyList<ProjectMembership>> SearchMembershipsAsync(string projectId, string? user, string? profile, CancellationToken cancellationToken);
+
+    /// <summary>Replaces a membership; false when it does not exist.</summary>
+    Task<bool> ReplaceMembershipAsync(ProjectMembership membership, CancellationToken cancellationToken);
+
+    /// <summary>A stored AccessPolicy of the project as JSON, or null.</summary>
+    Task<System.Text.Json.JsonElement?> GetAccessPolicyAsync(string projectId, string policyId, CancellationToken cancellationToken);
+
+    /// <summary>Creates or replaces an AccessPolicy of the project; true when it was created.</summary>
+    Task<bool> PutAccessPolicyAsync(string projectId, string policyId, System.Text.Json.JsonElement policy, CancellationToken cancellationToken);
+
     /// <summary>Adds a membership to an existing project.</summary>
     Task CreateMembershipAsync(ProjectMembership membership, CancellationToken cancellationToken);
 

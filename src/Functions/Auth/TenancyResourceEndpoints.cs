@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Enclave.Domain.Tenancy;
 using Enclave.Functions.Fhir;
 using Hl7.Fhir.Model;
@@ -6,51 +8,91 @@ using Microsoft.Extensions.Options;
 namespace Enclave.Functions.Auth;
 
 /// <summary>
-/// Tenancy resources under the FHIR base, for their project's admins: read and delete a
-/// <c>ProjectMembership</c>, and <c>ClientApplication/{id}/$rotate-secret</c>. Another project's resources are
-/// indistinguishable from missing ones (404); no answer ever carries a stored secret.
+/// Tenancy resources under the FHIR base, for their project's admins only: Project, ClientApplication, User and
+/// AccessPolicy reads, ProjectMembership read/search/update/delete, AccessPolicy create and update, and
+/// <c>ClientApplication/{id}/$rotate-secret</c>. Another project's resources are indistinguishable from missing
+/// ones (404); no answer ever carries a stored secret or password hash.
 /// </summary>
 public static class TenancyResourceEndpoints
 {
+    private const string Base = MetadataEndpoint.FhirBase;
+
     /// <summary>Maps the tenancy resource routes.</summary>
     public static void MapTenancyResourceEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet($"{MetadataEndpoint.FhirBase}/ProjectMembership/{{id}}", async (string id, HttpContext http, ITenancyStore store) =>
-        {
-            var caller = http.Caller();
-            if (!caller.Membership.Admin)
-            {
-                return Forbidden();
-            }
+        var admin = endpoints.MapGroup(Base).AddEndpointFilter(async (context, next) =>
+            context.HttpContext.Caller().Membership.Admin
+                ? await next(context)
+                : FhirJson.Outcome(OperationOutcome.IssueType.Forbidden, "Only project admins read and manage tenancy resources.", StatusCodes.Status403Forbidden));
 
-            var membership = await store.GetMembershipAsync(caller.ProjectId, id, http.RequestAborted);
-            return membership is null ? NotFound("ProjectMembership", id) : Results.Json(membership, contentType: FhirJson.ContentType);
+        admin.MapGet("/Project/{id}", async (string id, HttpContext http, ITenancyStore store) =>
+            id == http.Caller().ProjectId && await store.GetProjectAsync(id, http.RequestAborted) is { } project
+                ? Json(project) : NotFound(nameof(Project), id));
+
+        admin.MapGet("/ClientApplication/{id}", async (string id, HttpContext http, ITenancyStore store) =>
+            await store.FindClientAsync(id, http.RequestAborted) is { } client && client.ProjectId == http.Caller().ProjectId
+                ? Json(client.Client) : NotFound(nameof(ClientApplication), id));
+
+        admin.MapGet("/User/{id}", async (string id, HttpContext http, ITenancyStore store, IIdentityStore identity) =>
+        {
+            // Only users who are members of the caller's project are visible to it.
+            var member = await store.SearchMembershipsAsync(http.Caller().ProjectId, Reference.To(nameof(User), id).Value, null, http.RequestAborted);
+            return member.Count > 0 && await identity.GetUserAsync(id, http.RequestAborted) is { } user ? Json(user) : NotFound(nameof(User), id);
         });
 
-        endpoints.MapDelete($"{MetadataEndpoint.FhirBase}/ProjectMembership/{{id}}", async (string id, HttpContext http, ITenancyStore store) =>
+        admin.MapGet("/ProjectMembership", async (string? user, string? profile, HttpContext http, ITenancyStore store) =>
         {
-            var caller = http.Caller();
-            if (!caller.Membership.Admin)
+            var found = await store.SearchMembershipsAsync(http.Caller().ProjectId, user, profile, http.RequestAborted);
+            return Json(new
             {
-                return Forbidden();
-            }
-
-            return await store.DeleteMembershipAsync(caller.ProjectId, id, http.RequestAborted) ? Results.NoContent() : NotFound("ProjectMembership", id);
+                resourceType = "Bundle",
+                type = "searchset",
+                total = found.Count,
+                entry = found.Select(m => new { fullUrl = $"ProjectMembership/{m.Id}", resource = m, search = new { mode = "match" } }),
+            });
         });
 
-        endpoints.MapPost($"{MetadataEndpoint.FhirBase}/ClientApplication/{{id}}/$rotate-secret",
+        admin.MapGet("/ProjectMembership/{id}", async (string id, HttpContext http, ITenancyStore store) =>
+            await store.GetMembershipAsync(http.Caller().ProjectId, id, http.RequestAborted) is { } membership
+                ? Json(membership) : NotFound(nameof(ProjectMembership), id));
+
+        admin.MapPut("/ProjectMembership/{id}", async (string id, ProjectMembership? body, HttpContext http, ITenancyStore store) =>
+        {
+            var stored = await store.GetMembershipAsync(http.Caller().ProjectId, id, http.RequestAborted);
+            if (stored is null)
+            {
+                return NotFound(nameof(ProjectMembership), id);
+            }
+
+            if (body is null || body.Id != id || body.Project != stored.Project || body.User != stored.User)
+            {
+                return Invalid("The body must be this membership; its id, project and user cannot change.");
+            }
+
+            var updated = stored with { Access = body.Access, Admin = body.Admin, Profile = body.Profile, AccessPolicy = body.AccessPolicy };
+            return await store.ReplaceMembershipAsync(updated, http.RequestAborted) ? Json(updated) : NotFound(nameof(ProjectMembership), id);
+        });
+
+        admin.MapDelete("/ProjectMembership/{id}", async (string id, HttpContext http, ITenancyStore store) =>
+            await store.DeleteMembershipAsync(http.Caller().ProjectId, id, http.RequestAborted) ? Results.NoContent() : NotFound(nameof(ProjectMembership), id));
+
+        admin.MapGet("/AccessPolicy/{id}", async (string id, HttpContext http, ITenancyStore store) =>
+            await store.GetAccessPolicyAsync(http.Caller().ProjectId, id, http.RequestAborted) is { } policy
+                ? Json(policy) : NotFound("AccessPolicy", id));
+
+        admin.MapPost("/AccessPolicy", (JsonElement body, HttpContext http, ITenancyStore store) =>
+            PutPolicyAsync(Guid.NewGuid().ToString("N"), body, http, store, isCreate: true));
+
+        admin.MapPut("/AccessPolicy/{id}", (string id, JsonElement body, HttpContext http, ITenancyStore store) =>
+            PutPolicyAsync(id, body, http, store, isCreate: false));
+
+        admin.MapPost("/ClientApplication/{id}/$rotate-secret",
             async (string id, HttpContext http, ITenancyStore store, TimeProvider time, IOptions<AuthOptions> options) =>
             {
-                var caller = http.Caller();
-                if (!caller.Membership.Admin)
-                {
-                    return Forbidden();
-                }
-
                 var client = await store.FindClientAsync(id, http.RequestAborted);
-                if (client is null || client.ProjectId != caller.ProjectId)
+                if (client is null || client.ProjectId != http.Caller().ProjectId)
                 {
-                    return NotFound("ClientApplication", id);
+                    return NotFound(nameof(ClientApplication), id);
                 }
 
                 var secret = ClientSecrets.Generate();
@@ -61,19 +103,37 @@ public static class TenancyResourceEndpoints
                     PreviousSecretHash = client.SecretHash,
                     PreviousSecretRetiresAt = retiresAt,
                 }, http.RequestAborted);
-                return Results.Json(new
-                {
-                    resourceType = nameof(ClientApplication),
-                    id,
-                    name = client.Client.Name,
-                    secret,
-                    previousSecretRetiresAt = retiresAt,
-                }, contentType: FhirJson.ContentType);
+                return Json(new { resourceType = nameof(ClientApplication), id, name = client.Client.Name, secret, previousSecretRetiresAt = retiresAt });
             });
     }
 
-    private static IResult Forbidden() =>
-        FhirJson.Outcome(OperationOutcome.IssueType.Forbidden, "Only project admins manage memberships and client applications.", StatusCodes.Status403Forbidden);
+    /// <summary>
+    /// Stores an AccessPolicy as given (its rules are evaluated by the access-policy engine). The id comes from
+    /// the address; the body must be an AccessPolicy with a <c>resource</c> array.
+    /// </summary>
+    private static async Task<IResult> PutPolicyAsync(string id, JsonElement body, HttpContext http, ITenancyStore store, bool isCreate)
+    {
+        if (body.ValueKind != JsonValueKind.Object
+            || !body.TryGetProperty("resourceType", out var type) || type.GetString() != "AccessPolicy"
+            || (body.TryGetProperty("resource", out var rules) && rules.ValueKind != JsonValueKind.Array)
+            || (!isCreate && body.TryGetProperty("id", out var bodyId) && bodyId.GetString() != id))
+        {
+            return Invalid("The body must be an AccessPolicy (resourceType, resource[]) whose id, if given, is the one in the address.");
+        }
+
+        var node = JsonNode.Parse(body.GetRawText())!.AsObject();
+        node["id"] = id;
+        var policy = JsonSerializer.SerializeToElement(node);
+        var created = await store.PutAccessPolicyAsync(http.Caller().ProjectId, id, policy, http.RequestAborted);
+        return created
+            ? Results.Json(policy, contentType: FhirJson.ContentType, statusCode: StatusCodes.Status201Created)
+            : Json(policy);
+    }
+
+    private static IResult Json(object value) => Results.Json(value, contentType: FhirJson.ContentType);
+
+    private static IResult Invalid(string message) =>
+        FhirJson.Outcome(OperationOutcome.IssueType.Invalid, message, StatusCodes.Status400BadRequest);
 
     private static IResult NotFound(string type, string id) =>
         FhirJson.Outcome(OperationOutcome.IssueType.NotFound, $"{type}/{id} is not known.", StatusCodes.Status404NotFound);

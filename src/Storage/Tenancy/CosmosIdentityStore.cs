@@ -19,6 +19,10 @@ public sealed class CosmosIdentityStore(Container container, TimeProvider time) 
     }
 
     /// <inheritdoc />
+    public async Task<User?> GetUserAsync(string userId, CancellationToken cancellationToken) =>
+        (await ReadAsync<TenancyDocument>(TenancyDocument.IdOf(nameof(User), userId), UserMembershipDocument.PartitionOf(userId), cancellationToken))?.ResourceAs<User>();
+
+    /// <inheritdoc />
     public async Task<bool> CreateUserAsync(User user, string? passwordHash, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);

@@ -42,7 +42,7 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
         using var response = await container.CreateTransactionalBatch(new PartitionKey(project.Id))
             .CreateItemStream(Serialize(TenancyDocument.For(project.Id, nameof(Project), project.Id, project)))
             .CreateItemStream(Serialize(ClientDocument(firstClient)))
-            .CreateItemStream(Serialize(TenancyDocument.For(project.Id, nameof(ProjectMembership), membership.Id, membership)))
+            .CreateItemStream(Serialize(TenancyDocument.ForMembership(membership)))
             .ExecuteAsync(cancellationToken);
         EnsureSuccess(response.StatusCode, $"create project {project.Id}");
     }
@@ -56,9 +56,58 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
         using var response = await container.CreateTransactionalBatch(new PartitionKey(client.ProjectId))
             .ReadItem(TenancyDocument.IdOf(nameof(Project), client.ProjectId))
             .CreateItemStream(Serialize(ClientDocument(client)))
-            .CreateItemStream(Serialize(TenancyDocument.For(client.ProjectId, nameof(ProjectMembership), membership.Id, membership)))
+            .CreateItemStream(Serialize(TenancyDocument.ForMembership(membership)))
             .ExecuteAsync(cancellationToken);
         EnsureSuccess(response.StatusCode, $"create client {client.Client.Id}");
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ProjectMembership>> SearchMembershipsAsync(string projectId, string? user, string? profile, CancellationToken cancellationToken)
+    {
+        // Parameterised, single-partition, and on top-level fields the indexing policy covers.
+        var sql = "SELECT * FROM c WHERE c.projectId = @projectId AND c.kind = 'tenancy' AND c.resourceType = 'ProjectMembership'"
+            + (user is null ? string.Empty : " AND c.user = @user")
+            + (profile is null ? string.Empty : " AND c.profile = @profile");
+        var query = new QueryDefinition(sql).WithParameter("@projectId", projectId).WithParameter("@user", user).WithParameter("@profile", profile);
+        var found = new List<ProjectMembership>();
+        using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(projectId) });
+        while (iterator.HasMoreResults)
+        {
+            using var page = await iterator.ReadNextAsync(cancellationToken);
+            EnsureSuccess(page.StatusCode, "search memberships");
+            using var body = await JsonDocument.ParseAsync(page.Content, cancellationToken: cancellationToken);
+            found.AddRange(body.RootElement.GetProperty("Documents").EnumerateArray().Select(d => d.Deserialize<TenancyDocument>()!.ResourceAs<ProjectMembership>()));
+        }
+
+        return found;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> ReplaceMembershipAsync(ProjectMembership membership, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(membership);
+        var document = TenancyDocument.ForMembership(membership);
+        using var response = await container.ReplaceItemStreamAsync(Serialize(document), document.Id, new PartitionKey(document.ProjectId), cancellationToken: cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        EnsureSuccess(response.StatusCode, $"update membership {membership.Id}");
+        return true;
+    }
+
+    /// <inheritdoc />
+    public async Task<JsonElement?> GetAccessPolicyAsync(string projectId, string policyId, CancellationToken cancellationToken) =>
+        (await ReadAsync<TenancyDocument>(TenancyDocument.IdOf("AccessPolicy", policyId), projectId, cancellationToken))?.Resource;
+
+    /// <inheritdoc />
+    public async Task<bool> PutAccessPolicyAsync(string projectId, string policyId, JsonElement policy, CancellationToken cancellationToken)
+    {
+        var document = TenancyDocument.For(projectId, "AccessPolicy", policyId, policy);
+        using var response = await container.UpsertItemStreamAsync(Serialize(document), new PartitionKey(projectId), cancellationToken: cancellationToken);
+        EnsureSuccess(response.StatusCode, $"store access policy {policyId}");
+        return response.StatusCode == HttpStatusCode.Created;
     }
 
     /// <inheritdoc />
@@ -68,7 +117,7 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
         var projectId = membership.Project.Id;
         using var response = await container.CreateTransactionalBatch(new PartitionKey(projectId))
             .ReadItem(TenancyDocument.IdOf(nameof(Project), projectId))
-            .CreateItemStream(Serialize(TenancyDocument.For(projectId, nameof(ProjectMembership), membership.Id, membership)))
+            .CreateItemStream(Serialize(TenancyDocument.ForMembership(membership)))
             .ExecuteAsync(cancellationToken);
         EnsureSuccess(response.StatusCode, $"create membership {membership.Id}");
     }

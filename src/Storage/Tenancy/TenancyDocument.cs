@@ -32,6 +32,20 @@ internal sealed record TenancyDocument
     [JsonPropertyName("passwordHash"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? PasswordHash { get; init; }
 
+    // Searchable references of a membership, outside /resource/* (which the indexing policy excludes).
+    [JsonPropertyName("user"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? User { get; init; }
+
+    [JsonPropertyName("profile"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Profile { get; init; }
+
+    public static TenancyDocument ForMembership(ProjectMembership membership) =>
+        For(membership.Project.Id, nameof(ProjectMembership), membership.Id, membership) with
+        {
+            User = membership.User.Value,
+            Profile = membership.Profile?.Value,
+        };
+
     // Cosmos ids may not contain "/", so the type and id are joined with ":".
     public static string IdOf(string resourceType, string id) => $"{resourceType}:{id}";
 

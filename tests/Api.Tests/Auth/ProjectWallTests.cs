@@ -39,9 +39,14 @@ public sealed class ProjectWallTests(EnclaveApiFixture app) : IClassFixture<Encl
 
         using var createProject = await AuthClient.PostAsync(http, "/api/admin/projects", workerToken, new { name = "x" });
         using var createClient = await AuthClient.PostAsync(http, $"/api/admin/projects/{project.ProjectId}/client", workerToken, new { name = "x" });
+        using var invite = await AuthClient.PostAsync(http, $"/api/admin/projects/{project.ProjectId}/invite", workerToken,
+            new { email = "someone@example.org", password = "a long enough password" });
+        using var rotate = await AuthClient.PostAsync(http, $"/api/fhir/R4/ClientApplication/{project.ClientId}/$rotate-secret", workerToken, new { });
 
         Assert.Equal(HttpStatusCode.Forbidden, createProject.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, createClient.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, invite.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, rotate.StatusCode);
         Assert.Contains("\"forbidden\"", await createClient.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
