@@ -35,7 +35,22 @@ public sealed record Project
     /// <summary>The resource types this project exposes to projects that link to it (all when empty).</summary>
     [JsonPropertyName("exportedResourceType")]
     public IReadOnlyList<string> ExportedResourceType { get; init; } = [];
+
+    /// <summary>Named project settings (Medplum's <c>setting[]</c>).</summary>
+    [JsonPropertyName("setting")]
+    public IReadOnlyList<ProjectSetting> Setting { get; init; } = [];
 }
+
+/// <summary>A named project setting with a string, boolean or number value.</summary>
+/// <param name="Name">The setting's name.</param>
+/// <param name="ValueString">A string value.</param>
+/// <param name="ValueBoolean">A boolean value.</param>
+/// <param name="ValueDecimal">A number value.</param>
+public sealed record ProjectSetting(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("valueString"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ValueString = null,
+    [property: JsonPropertyName("valueBoolean"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ValueBoolean = null,
+    [property: JsonPropertyName("valueDecimal"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? ValueDecimal = null);
 
 /// <summary>A link to a shared, read-only project.</summary>
 /// <param name="Project">The linked project.</param>

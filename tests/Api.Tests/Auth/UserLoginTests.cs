@@ -73,6 +73,10 @@ public sealed class UserLoginTests(EnclaveApiFixture app) : IClassFixture<Enclav
             Assert.StartsWith("User/", new JsonWebToken(access).Subject, StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.Created, inOwn.StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, inOther.StatusCode);
+            var logs = string.Join("\n", app.Logs.Lines);
+            Assert.DoesNotContain(Password, logs, StringComparison.Ordinal);
+            Assert.DoesNotContain(code, logs, StringComparison.Ordinal);
+            Assert.DoesNotContain(access, logs, StringComparison.Ordinal);
         }
     }
 
