@@ -12,7 +12,8 @@ public sealed class CosmosIdentityStore(Container container, TimeProvider time) 
     /// <inheritdoc />
     public async Task<(User User, string? PasswordHash)?> FindUserByEmailAsync(string email, CancellationToken cancellationToken)
     {
-        var index = await ReadAsync<EmailIndexDocument>(EmailIndexDocument.DocumentId, EmailIndexDocument.PartitionOf(email), cancellationToken);
+        var key = IndexDocument.Email(email);
+        var index = await ReadAsync<IndexDocument>(key.Id, key.ProjectId, cancellationToken);
         var stored = index is null ? null
             : await ReadAsync<TenancyDocument>(TenancyDocument.IdOf(nameof(User), index.Target), UserMembershipDocument.PartitionOf(index.Target), cancellationToken);
         return stored is null ? null : (stored.ResourceAs<User>(), stored.PasswordHash);
@@ -26,7 +27,7 @@ public sealed class CosmosIdentityStore(Container container, TimeProvider time) 
     public async Task<bool> CreateUserAsync(User user, string? passwordHash, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var index = new EmailIndexDocument { ProjectId = EmailIndexDocument.PartitionOf(user.Email), Target = user.Id };
+        var index = IndexDocument.Email(user.Email, user.Id);
         using (var reserved = await container.CreateItemStreamAsync(Serialize(index), new PartitionKey(index.ProjectId), cancellationToken: cancellationToken))
         {
             if (reserved.StatusCode == HttpStatusCode.Conflict)

@@ -20,7 +20,8 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
     /// <inheritdoc />
     public async Task<ClientCredentials?> FindClientAsync(string clientId, CancellationToken cancellationToken)
     {
-        var index = await ReadAsync<ClientIndexDocument>(ClientIndexDocument.DocumentId, ClientIndexDocument.PartitionOf(clientId), cancellationToken);
+        var key = IndexDocument.Client(clientId);
+        var index = await ReadAsync<IndexDocument>(key.Id, key.ProjectId, cancellationToken);
         if (index is null)
         {
             return null;
@@ -150,7 +151,7 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
 
     private async Task CreateIndexAsync(ClientCredentials client, CancellationToken cancellationToken)
     {
-        var index = new ClientIndexDocument { ProjectId = ClientIndexDocument.PartitionOf(client.Client.Id), Target = client.ProjectId };
+        var index = IndexDocument.Client(client.Client.Id, client.ProjectId);
         using var response = await container.CreateItemStreamAsync(Serialize(index), new PartitionKey(index.ProjectId), cancellationToken: cancellationToken);
         EnsureSuccess(response.StatusCode, $"reserve client id {client.Client.Id}");
     }

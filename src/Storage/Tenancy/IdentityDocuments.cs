@@ -3,26 +3,6 @@ using Enclave.Domain.Tenancy;
 
 namespace Enclave.Storage.Tenancy;
 
-/// <summary>Reserves an email and points at its user, in partition <c>email/{normalized email}</c>.</summary>
-internal sealed record EmailIndexDocument
-{
-    public const string DocumentId = "email";
-
-    [JsonPropertyName("id")]
-    public string Id { get; init; } = DocumentId;
-
-    [JsonPropertyName("projectId")]
-    public required string ProjectId { get; init; }
-
-    [JsonPropertyName("kind")]
-    public string Kind { get; init; } = "index";
-
-    [JsonPropertyName("target")]
-    public required string Target { get; init; }
-
-    public static string PartitionOf(string email) => $"email/{User.NormalizeEmail(email)}";
-}
-
 /// <summary>One membership a user holds, in the user's partition <c>user/{id}</c>.</summary>
 internal sealed record UserMembershipDocument
 {

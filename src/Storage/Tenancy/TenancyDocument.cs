@@ -73,15 +73,14 @@ internal sealed record StoredClientSecret(
 }
 
 /// <summary>
-/// Points from a client id to its project, in a partition of its own (<c>client/{id}</c>), so the token
-/// endpoint finds a client with two point reads and no cross-partition query.
+/// Reserves a unique key and points at what owns it, in a partition of its own, so a lookup is one point read and
+/// never a cross-partition query: a client id points at its project (<c>client/{id}</c>), an email at its user
+/// (<c>email/{address}</c>). Creating one fails with 409 when the key is taken.
 /// </summary>
-internal sealed record ClientIndexDocument
+internal sealed record IndexDocument
 {
-    public const string DocumentId = "client";
-
     [JsonPropertyName("id")]
-    public string Id { get; init; } = DocumentId;
+    public required string Id { get; init; }
 
     [JsonPropertyName("projectId")]
     public required string ProjectId { get; init; }
@@ -92,5 +91,7 @@ internal sealed record ClientIndexDocument
     [JsonPropertyName("target")]
     public required string Target { get; init; }
 
-    public static string PartitionOf(string clientId) => $"client/{clientId}";
+    public static IndexDocument Client(string clientId, string projectId = "") => new() { Id = "client", ProjectId = $"client/{clientId}", Target = projectId };
+
+    public static IndexDocument Email(string email, string userId = "") => new() { Id = "email", ProjectId = $"email/{Domain.Tenancy.User.NormalizeEmail(email)}", Target = userId };
 }
