@@ -1,8 +1,10 @@
+using Enclave.Domain.Fhir;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Export;
 using Enclave.Functions.Fhir;
 using Enclave.Functions.Health;
 using Enclave.Functions.Hosting;
+using Enclave.Storage.Fhir;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.ListenForFunctionsHost();
@@ -11,6 +13,7 @@ builder.Services.AddEnclaveSigningKeys(builder.Configuration);
 builder.Services.AddEnclaveAuth(builder.Configuration);
 builder.Services.AddEnclaveHealthChecks();
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<IResourceStore>(sp => new CosmosResourceStore(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>()));
 
 var app = builder.Build();
 app.UseAuthentication();
@@ -28,6 +31,7 @@ app.MapAdminEndpoints();
 app.MapInviteEndpoint();
 app.MapLoginEndpoints();
 app.MapTenancyResourceEndpoints();
+app.MapFhirResourceEndpoints();
 app.MapExportQueueTrigger();
 
 app.Run();

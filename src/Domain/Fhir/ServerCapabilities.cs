@@ -14,6 +14,24 @@ public static class ServerCapabilities
     /// <summary>The media type of FHIR JSON.</summary>
     public const string FhirJson = "application/fhir+json";
 
+    private static readonly CapabilityStatement.TypeRestfulInteraction[] s_interactions =
+    [
+        CapabilityStatement.TypeRestfulInteraction.Read,
+        CapabilityStatement.TypeRestfulInteraction.Vread,
+        CapabilityStatement.TypeRestfulInteraction.Update,
+        CapabilityStatement.TypeRestfulInteraction.Delete,
+        CapabilityStatement.TypeRestfulInteraction.Create,
+    ];
+
+    private static CapabilityStatement.ResourceComponent ResourceCapabilities(string type) => new()
+    {
+        Type = type,
+        Interaction = [.. s_interactions.Select(i => new CapabilityStatement.ResourceInteractionComponent { Code = i })],
+        Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
+        ReadHistory = true,
+        UpdateCreate = true,
+    };
+
     /// <summary>Creates the CapabilityStatement for a server reachable at <paramref name="fhirBaseUrl"/>.</summary>
     /// <param name="fhirBaseUrl">The FHIR base, e.g. <c>https://host/api/fhir/R4</c>.</param>
     /// <param name="softwareVersion">The running build's version.</param>
@@ -45,6 +63,11 @@ public static class ServerCapabilities
                 {
                     Mode = CapabilityStatement.RestfulCapabilityMode.Server,
                     Documentation = "Only the capabilities listed here are implemented.",
+                    Security = new CapabilityStatement.SecurityComponent
+                    {
+                        Description = "OAuth2 bearer tokens from /api/oauth2/token, each bound to one project membership.",
+                    },
+                    Resource = [.. ModelInfo.SupportedResources.Order(StringComparer.Ordinal).Select(ResourceCapabilities)],
                 },
             ],
         };

@@ -27,15 +27,20 @@ public sealed class ServerCapabilitiesTests
     }
 
     [Fact]
-    public void Statement_claims_only_json_and_no_resource_interactions_yet()
+    public void Statement_claims_json_and_exactly_the_crud_interactions_that_exist()
     {
         var statement = Create();
 
         Assert.Equal([ServerCapabilities.FhirJson], statement.Format);
         var rest = Assert.Single(statement.Rest);
         Assert.Equal(CapabilityStatement.RestfulCapabilityMode.Server, rest.Mode);
-        Assert.Empty(rest.Resource);
         Assert.Empty(rest.Interaction);
-        Assert.Null(rest.Security);
+        Assert.Equal(ModelInfo.SupportedResources.Count, rest.Resource.Count);
+        var patient = rest.Resource.Single(r => r.Type == "Patient");
+        Assert.Equal(
+            ["create", "delete", "read", "update", "vread"],
+            patient.Interaction.Select(i => i.Code!.Value.ToString().ToLowerInvariant()).Order());
+        Assert.Empty(patient.SearchParam);
+        Assert.Null(patient.ConditionalCreate);
     }
 }

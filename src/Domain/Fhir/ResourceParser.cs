@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Hl7.Fhir.Utility;
+
+namespace Enclave.Domain.Fhir;
+
+/// <summary>
+/// Strict FHIR JSON: unknown elements, wrong types, bad dates and unknown resource types are refused with an
+/// OperationOutcome that names each problem's location.
+/// </summary>
+public static class ResourceParser
+{
+    /// <summary>Firely's System.Text.Json options for FHIR R4 (strict by default).</summary>
+    public static JsonSerializerOptions Options { get; } = new JsonSerializerOptions().ForFhir(ModelInfo.ModelInspector);
+
+    /// <summary>Parses <paramref name="json"/>; on failure <paramref name="outcome"/> says why and where.</summary>
+    public static bool TryParse(string json, out Resource? resource, out OperationOutcome? outcome)
+    {
+        resource = null;
+        outcome = null;
+        try
+        {
+            resource = JsonSerializer.Deserialize<Resource>(json, Options);
+            if (resource is null)
+            {
+                outcome = FhirErrors.Outcome(OperationOutcome.IssueType.Structure, "The body is not a FHIR resource.");
+            }
+        }
+        catch (DeserializationFailedException ex)
+        {
+            outcome = new OperationOutcome
+            {
+                Issue = [.. ex.Exceptions.Select(e => FhirErrors.Outcome(
+                    OperationOutcome.IssueType.Structure, e.Message, (e as ExtendedCodedException)?.InstancePath).Issue[0])],
+            };
+        }
+        catch (JsonException ex)
+        {
+            outcome = FhirErrors.Outcome(OperationOutcome.IssueType.Structure, $"The body is not valid JSON: {ex.Message}");
+        }
+
+        return outcome is null;
+    }
+}

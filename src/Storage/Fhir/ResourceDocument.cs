@@ -1,0 +1,66 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Enclave.Domain.Fhir;
+
+namespace Enclave.Storage.Fhir;
+
+/// <summary>
+/// A FHIR resource in its project's partition. The current document has id <c>Type:id</c>; each version is an
+/// immutable copy with id <c>Type:id:version</c>, so a vread is a point read. Cosmos ids may not contain "/".
+/// </summary>
+internal sealed record ResourceDocument
+{
+    [JsonPropertyName("id")]
+    public required string Id { get; init; }
+
+    [JsonPropertyName("projectId")]
+    public required string ProjectId { get; init; }
+
+    [JsonPropertyName("kind")]
+    public required string Kind { get; init; }
+
+    [JsonPropertyName("resourceType")]
+    public required string ResourceType { get; init; }
+
+    [JsonPropertyName("resourceId")]
+    public required string ResourceId { get; init; }
+
+    [JsonPropertyName("versionId")]
+    public required int VersionId { get; init; }
+
+    [JsonPropertyName("lastUpdated")]
+    public required DateTimeOffset LastUpdated { get; init; }
+
+    [JsonPropertyName("deleted")]
+    public bool Deleted { get; init; }
+
+    [JsonPropertyName("resource"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonElement? Resource { get; init; }
+
+    [JsonPropertyName("_etag"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public string? ETag { get; init; }
+
+    public const string CurrentKind = "resource";
+    public const string VersionKind = "version";
+
+    public static string CurrentId(string type, string id) => $"{type}:{id}";
+
+    public static string VersionDocumentId(string type, string id, int version) =>
+        $"{type}:{id}:{version.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    public static ResourceDocument From(string projectId, StoredResource r, string kind) => new()
+    {
+        Id = kind == CurrentKind ? CurrentId(r.ResourceType, r.Id) : VersionDocumentId(r.ResourceType, r.Id, r.VersionId),
+        ProjectId = projectId,
+        Kind = kind,
+        ResourceType = r.ResourceType,
+        ResourceId = r.Id,
+        VersionId = r.VersionId,
+        LastUpdated = r.LastUpdated,
+        Deleted = r.Deleted,
+        Resource = r.Deleted ? null : JsonDocument.Parse(r.Json).RootElement.Clone(),
+    };
+
+    public StoredResource ToStored() =>
+        new(ResourceType, ResourceId, VersionId, LastUpdated, Deleted, Resource?.GetRawText() ?? string.Empty, ETag ?? string.Empty);
+}

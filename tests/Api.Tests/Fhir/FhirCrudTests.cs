@@ -1,0 +1,208 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Enclave.Api.Tests.Auth;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Rest;
+using Task = System.Threading.Tasks.Task;
+
+namespace Enclave.Api.Tests.Fhir;
+
+/// <summary>Create, read, vread, update and delete over HTTP, inside the project wall.</summary>
+public sealed class FhirCrudTests(EnclaveApiFixture app) : IClassFixture<EnclaveApiFixture>
+{
+    private const string PatientJson = """{"resourceType":"Patient","name":[{"family":"Smith","given":["Ann"]}],"birthDate":"1980-02-03"}""";
+
+    private async Task<(HttpClient Http, string TokenA, string TokenB)> TwoProjectsAsync()
+    {
+        var http = app.CreateClient();
+        var superAdmin = await AuthClient.TokenAsync(http, app.SuperAdmin.Id, app.SuperAdmin.Secret);
+        var a = await AuthClient.CreateProjectAsync(http, superAdmin, "FHIR A");
+        var b = await AuthClient.CreateProjectAsync(http, superAdmin, "FHIR B");
+        return (http, await AuthClient.TokenAsync(http, a.ClientId, a.Secret), await AuthClient.TokenAsync(http, b.ClientId, b.Secret));
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string token, string? body = null,
+        string contentType = "application/fhir+json", string? ifMatch = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, contentType);
+        }
+
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
+        return await http.SendAsync(request);
+    }
+
+    private static async Task<string> CreatePatientAsync(HttpClient http, string token)
+    {
+        using var created = await SendAsync(http, HttpMethod.Post, "/api/fhir/R4/Patient", token, PatientJson);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+    }
+
+    private static string WithName(string id, string family, int? version = null) =>
+        $$"""{"resourceType":"Patient","id":"{{id}}","name":[{"family":"{{family}}"}]{{(version is null ? "" : $$""","meta":{"versionId":"{{version}}"}""")}}}""";
+
+    [Fact]
+    public async Task Create_read_vread_update_and_delete_keep_every_version()
+    {
+        var (http, token, _) = await TwoProjectsAsync();
+        using (http)
+        {
+            using var created = await SendAsync(http, HttpMethod.Post, "/api/fhir/R4/Patient", token, PatientJson);
+            var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+            using var read = await SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{id}", token);
+            using var updated = await SendAsync(http, HttpMethod.Put, $"/api/fhir/R4/Patient/{id}", token, WithName(id, "Jones"), ifMatch: "W/\"1\"");
+            using var stale = await SendAsync(http, HttpMethod.Put, $"/api/fhir/R4/Patient/{id}", token, WithName(id, "Stale"), ifMatch: "W/\"1\"");
+            using var noOp = await SendAsync(http, HttpMethod.Put, $"/api/fhir/R4/Patient/{id}", token, WithName(id, "Jones"));
+            using var deleted = await SendAsync(http, HttpMethod.Delete, $"/api/fhir/R4/Patient/{id}", token);
+            using var gone = await SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{id}", token);
+            using var v1 = await SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{id}/_history/1", token);
+            using var v2 = await SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{id}/_history/2", token);
+            using var v3 = await SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{id}/_history/3", token);
+
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            Assert.Equal("W/\"1\"", created.Headers.ETag?.ToString());
+            Assert.EndsWith($"/api/fhir/R4/Patient/{id}/_history/1", created.Headers.Location?.ToString(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+            Assert.NotNull(read.Content.Headers.LastModified);
+            Assert.Equal("Smith", JsonDocument.Parse(await read.Content.ReadAsStringAsync()).RootElement.GetProperty("name")[0].GetProperty("family").GetString());
+            Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+            Assert.Equal("W/\"2\"", updated.Headers.ETag?.ToString());
+            Assert.Equal(HttpStatusCode.PreconditionFailed, stale.StatusCode);
+            Assert.Equal("W/\"2\"", noOp.Headers.ETag?.ToString());
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+            Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, v1.StatusCode);
+            Assert.Contains("Smith", await v1.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Contains("Jones", await v2.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.Gone, v3.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Another_projects_resource_is_indistinguishable_from_a_missing_one()
+    {
+        var (http, tokenA, tokenB) = await TwoProjectsAsync();
+        using (http)
+        {
+            var id = await CreatePatientAsync(http, tokenA);
+
+            using var read = await SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{id}", tokenB);
+            using var missing = await SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{Guid.NewGuid()}", tokenB);
+            using var vread = await SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{id}/_history/1", tokenB);
+            using var pinned = await SendAsync(http, HttpMethod.Put, $"/api/fhir/R4/Patient/{id}", tokenB, WithName(id, "Hijack"), ifMatch: "W/\"1\"");
+            using var delete = await SendAsync(http, HttpMethod.Delete, $"/api/fhir/R4/Patient/{id}", tokenB);
+            using var stillThere = await SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{id}", tokenA);
+
+            Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+            Assert.Equal(await missing.Content.ReadAsStringAsync(), (await read.Content.ReadAsStringAsync()).Replace(id, missing.RequestMessage!.RequestUri!.Segments[^1], StringComparison.Ordinal));
+            Assert.Equal(HttpStatusCode.NotFound, vread.StatusCode);
+            Assert.Equal(HttpStatusCode.PreconditionFailed, pinned.StatusCode);
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, stillThere.StatusCode);
+            Assert.Equal("W/\"1\"", stillThere.Headers.ETag?.ToString());
+        }
+    }
+
+    [Fact]
+    public async Task Concurrent_updates_lose_no_write_and_history_keeps_every_version()
+    {
+        var (http, token, _) = await TwoProjectsAsync();
+        using (http)
+        {
+            var id = await CreatePatientAsync(http, token);
+
+            var pinned = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+                SendAsync(http, HttpMethod.Put, $"/api/fhir/R4/Patient/{id}", token, WithName(id, $"Pinned{i}"), ifMatch: "W/\"1\"")));
+            var unpinned = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+                SendAsync(http, HttpMethod.Put, $"/api/fhir/R4/Patient/{id}", token, WithName(id, $"Free{i}"))));
+            var versions = await Task.WhenAll(Enumerable.Range(1, 22).Select(v => SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{id}/_history/{v}", token)));
+            var families = await Task.WhenAll(versions.Select(async v => JsonDocument.Parse(await v.Content.ReadAsStringAsync()).RootElement.GetProperty("name")[0].GetProperty("family").GetString()));
+
+            Assert.Single(pinned, r => r.StatusCode == HttpStatusCode.OK);
+            Assert.Equal(19, pinned.Count(r => r.StatusCode == HttpStatusCode.PreconditionFailed));
+            Assert.All(unpinned, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+            Assert.All(versions, v => Assert.Equal(HttpStatusCode.OK, v.StatusCode));
+            // Every write is a version of its own: nothing was overwritten in between.
+            Assert.Equal(20, families.Skip(2).Distinct().Count());
+            Assert.All(Enumerable.Range(0, 20), i => Assert.Contains($"Free{i}", families));
+            foreach (var response in pinned.Concat(unpinned).Concat(versions))
+            {
+                response.Dispose();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("/api/fhir/R4/Patient", """{"resourceType":"Patient","foo":1}""", "application/fhir+json", HttpStatusCode.BadRequest, "Patient.foo")]
+    [InlineData("/api/fhir/R4/Patient", """{"resourceType":"Patient","birthDate":"1980-13-45"}""", "application/fhir+json", HttpStatusCode.BadRequest, "Patient.birthDate")]
+    [InlineData("/api/fhir/R4/Patient", """{"resourceType":"Observation","status":"final","code":{"text":"x"}}""", "application/fhir+json", HttpStatusCode.BadRequest, "Observation")]
+    [InlineData("/api/fhir/R4/Patient", "not json", "application/fhir+json", HttpStatusCode.BadRequest, "JSON")]
+    [InlineData("/api/fhir/R4/Patient", """{"resourceType":"Patient"}""", "text/plain", HttpStatusCode.UnsupportedMediaType, "fhir+json")]
+    [InlineData("/api/fhir/R4/Spaceship", """{"resourceType":"Patient"}""", "application/fhir+json", HttpStatusCode.NotFound, "Spaceship")]
+    public async Task Bad_input_gets_a_4xx_operation_outcome_and_writes_nothing(string path, string body, string contentType, HttpStatusCode status, string named)
+    {
+        var (http, token, _) = await TwoProjectsAsync();
+        using (http)
+        {
+            using var response = await SendAsync(http, HttpMethod.Post, path, token, body, contentType);
+            var text = await response.Content.ReadAsStringAsync();
+
+            Assert.Equal(status, response.StatusCode);
+            Assert.Contains("\"resourceType\":\"OperationOutcome\"", text, StringComparison.Ordinal);
+            Assert.Contains(named, text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Oversized_bodies_are_413_and_id_mismatches_400()
+    {
+        var (http, token, _) = await TwoProjectsAsync();
+        using (http)
+        {
+            var huge = "{\"resourceType\":\"Patient\",\"text\":{\"status\":\"generated\",\"div\":\"<div xmlns=\\\"http://www.w3.org/1999/xhtml\\\">"
+                + new string('x', 2_200_000) + "</div>\"}}";
+            using var tooLarge = await SendAsync(http, HttpMethod.Post, "/api/fhir/R4/Patient", token, huge);
+            using var mismatch = await SendAsync(http, HttpMethod.Put, "/api/fhir/R4/Patient/abc", token, WithName("xyz", "Smith"));
+
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, mismatch.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Firely_fhir_client_creates_and_reads()
+    {
+        var (http, token, _) = await TwoProjectsAsync();
+        using (http)
+        {
+            var handler = new AuthorizingHandler(app.Server.CreateHandler(), token);
+            using var client = new FhirClient(new Uri(http.BaseAddress!, "/api/fhir/R4/"), new FhirClientSettings { PreferredFormat = ResourceFormat.Json }, handler);
+
+            var created = await client.CreateAsync(new Patient { Name = [new HumanName { Family = "Firely" }] });
+            var read = await client.ReadAsync<Patient>($"Patient/{created!.Id}");
+
+            Assert.Equal("1", created.Meta?.VersionId);
+            Assert.Equal("Firely", read!.Name[0].Family);
+        }
+    }
+
+    private sealed class AuthorizingHandler(HttpMessageHandler inner, string token) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+}
