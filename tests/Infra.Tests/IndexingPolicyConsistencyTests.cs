@@ -21,6 +21,12 @@ public sealed class IndexingPolicyConsistencyTests
     }
 
     [Fact]
+    public async Task Deployed_time_to_live_is_the_apps()
+    {
+        Assert.Equal(CosmosLayout.DefaultTimeToLive, (int?)(await ContainerAsync())["defaultTtl"]);
+    }
+
+    [Fact]
     public async Task Deployed_partition_key_is_the_project()
     {
         var paths = (await ContainerAsync())["partitionKey"]!["paths"]!.AsArray().Select(p => (string?)p);

@@ -77,6 +77,8 @@ resource container 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/container
         version: 2
       }
       indexingPolicy: loadJsonContent('../../../src/Storage/Cosmos/indexing-policy.json')
+      // TTL on, no default: only documents with their own ttl (logins) expire. Same as CosmosLayout.
+      defaultTtl: -1
     }
     options: capacityMode == 'Autoscale' ? { autoscaleSettings: { maxThroughput: autoscaleMaxThroughput } } : {}
   }

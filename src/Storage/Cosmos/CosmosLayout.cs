@@ -21,9 +21,16 @@ public static class CosmosLayout
     /// </summary>
     public static string IndexingPolicyJson { get; } = ReadIndexingPolicyJson();
 
+    /// <summary>
+    /// Time to live is on with no default (-1): documents live forever unless they carry their own <c>ttl</c>
+    /// (logins do, so they clean themselves up).
+    /// </summary>
+    public const int DefaultTimeToLive = -1;
+
     /// <summary>The container definition for <paramref name="containerName"/>.</summary>
     public static ContainerProperties ContainerProperties(string containerName) => new(containerName, PartitionKeyPath)
     {
+        DefaultTimeToLive = DefaultTimeToLive,
         IndexingPolicy = JsonConvert.DeserializeObject<IndexingPolicy>(IndexingPolicyJson)
             ?? throw new InvalidOperationException("The embedded indexing policy is empty."),
     };

@@ -21,6 +21,7 @@ public sealed class CosmosPointOperationsTests(CosmosDatabaseFixture cosmos) : I
 
         Assert.Equal(CosmosLayout.PartitionKeyPath, properties.PartitionKeyPath);
         Assert.Contains(properties.IndexingPolicy.ExcludedPaths, p => p.Path == "/resource/*");
+        Assert.Equal(CosmosLayout.DefaultTimeToLive, properties.DefaultTimeToLive);
     }
 
     [Fact]

@@ -89,9 +89,13 @@ class CollectionStore {
   }
 
   read(pk, id) {
-    this.purge(pk);
     const p = this.partition(pk, false);
-    return p ? p.get(id) : undefined;
+    const doc = p ? p.get(id) : undefined;
+    if (doc && this.isExpired(doc)) {
+      p.delete(id);
+      return undefined;
+    }
+    return doc;
   }
 
   newRid(sequence) {
