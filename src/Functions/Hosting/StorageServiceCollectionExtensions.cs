@@ -24,8 +24,9 @@ public static class StorageServiceCollectionExtensions
 
         // Used only where no key or connection string is configured, i.e. in Azure with managed identity.
         services.AddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
+        services.AddSingleton<CosmosRequestMetrics>();
         services.AddSingleton(sp => CosmosClientFactory.Create(
-            sp.GetRequiredService<IOptions<CosmosOptions>>().Value, sp.GetRequiredService<TokenCredential>()));
+            sp.GetRequiredService<IOptions<CosmosOptions>>().Value, sp.GetRequiredService<TokenCredential>(), sp.GetRequiredService<CosmosRequestMetrics>()));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<CosmosOptions>>().Value;

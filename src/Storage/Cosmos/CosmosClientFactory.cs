@@ -8,9 +8,10 @@ public static class CosmosClientFactory
 {
     /// <summary>
     /// Creates a client that uses the key when one is configured (the local emulator) and
-    /// <paramref name="credential"/> otherwise. Enclave works on streams, so no serializer is configured.
+    /// <paramref name="credential"/> otherwise, with <paramref name="metrics"/> counting its requests. Enclave works
+    /// on streams, so no serializer is configured.
     /// </summary>
-    public static CosmosClient Create(CosmosOptions options, TokenCredential credential)
+    public static CosmosClient Create(CosmosOptions options, TokenCredential credential, CosmosRequestMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(credential);
@@ -23,6 +24,11 @@ public static class CosmosClientFactory
             LimitToEndpoint = options.LimitToEndpoint,
             EnableContentResponseOnWrite = true,
         };
+        if (metrics is not null)
+        {
+            clientOptions.CustomHandlers.Add(metrics);
+        }
+
         return string.IsNullOrEmpty(options.Key)
             ? new CosmosClient(endpoint, credential, clientOptions)
             : new CosmosClient(endpoint, options.Key, clientOptions);
