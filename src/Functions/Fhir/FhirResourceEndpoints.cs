@@ -34,7 +34,17 @@ public static class FhirResourceEndpoints
         });
 
         endpoints.MapGet($"{Base}/{{type}}/{{id}}", async (string type, string id, HttpContext http, IResourceStore store, TimeProvider time) =>
-            UnknownType(type) ?? Answer(http, await Repository(http, store, time).ReadAsync(type, id, http.RequestAborted)));
+        {
+            if (UnknownType(type) is { } unknown)
+            {
+                return unknown;
+            }
+
+            var result = await Repository(http, store, time).ReadAsync(type, id, http.RequestAborted);
+            return result is { Status: StatusCodes.Status200OK, Resource: { } current } && NotModified(http.Request, current)
+                ? NotModifiedAnswer(http, current)
+                : Answer(http, result);
+        });
 
         endpoints.MapGet($"{Base}/{{type}}/{{id}}/_history/{{vid}}", async (string type, string id, string vid, HttpContext http, IResourceStore store, TimeProvider time) =>
         {
@@ -129,17 +139,35 @@ public static class FhirResourceEndpoints
             : (null, Outcome(OperationOutcome.IssueType.Invalid, $"The body is a {resource.TypeName}, the address says {type}.", StatusCodes.Status400BadRequest));
     }
 
-    /// <summary>Writes a repository result: the resource with its version headers, or the outcome.</summary>
+    /// <summary>
+    /// Writes a repository result: the resource with its version headers (a write honours
+    /// <c>Prefer: return=minimal|representation|OperationOutcome</c>), or the outcome.
+    /// </summary>
     private static IResult Answer(HttpContext http, FhirRepository.Result result)
     {
         if (result.Resource is { } stored && !stored.Deleted)
         {
-            var headers = http.Response.Headers;
-            headers.ETag = $"W/\"{stored.VersionId.ToString(CultureInfo.InvariantCulture)}\"";
-            headers.LastModified = stored.LastUpdated.ToString("R", CultureInfo.InvariantCulture);
+            SetVersionHeaders(http, stored);
             if (result.Status == StatusCodes.Status201Created)
             {
-                headers.Location = $"{http.Request.Scheme}://{http.Request.Host}{Base}/{stored.ResourceType}/{stored.Id}/_history/{stored.VersionId.ToString(CultureInfo.InvariantCulture)}";
+                http.Response.Headers.Location = $"{http.Request.Scheme}://{http.Request.Host}{Base}/{stored.ResourceType}/{stored.Id}/_history/{stored.VersionId.ToString(CultureInfo.InvariantCulture)}";
+            }
+
+            var isWrite = HttpMethods.IsPost(http.Request.Method) || HttpMethods.IsPut(http.Request.Method);
+            var prefer = http.Request.Headers["Prefer"].ToString();
+            if (isWrite && prefer.Contains("return=minimal", StringComparison.OrdinalIgnoreCase))
+            {
+                return Results.StatusCode(result.Status);
+            }
+
+            if (isWrite && prefer.Contains("return=OperationOutcome", StringComparison.OrdinalIgnoreCase))
+            {
+                var written = new OperationOutcome
+                {
+                    Issue = [new OperationOutcome.IssueComponent { Severity = OperationOutcome.IssueSeverity.Information, Code = OperationOutcome.IssueType.Informational,
+                        Diagnostics = $"{stored.ResourceType}/{stored.Id} is at version {stored.VersionId.ToString(CultureInfo.InvariantCulture)}." }],
+                };
+                return Results.Json(written, FhirJson.Options, FhirJson.ContentType, result.Status);
             }
 
             return Results.Text(stored.Json, FhirJson.ContentType, Encoding.UTF8, result.Status);
@@ -148,6 +176,30 @@ public static class FhirResourceEndpoints
         return result.Outcome is { } outcome
             ? Results.Json(outcome, FhirJson.Options, FhirJson.ContentType, result.Status)
             : Results.StatusCode(result.Status);
+    }
+
+    private static void SetVersionHeaders(HttpContext http, StoredResource stored)
+    {
+        http.Response.Headers.ETag = $"W/\"{stored.VersionId.ToString(CultureInfo.InvariantCulture)}\"";
+        http.Response.Headers.LastModified = stored.LastUpdated.ToString("R", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>If-None-Match naming the current version, or If-Modified-Since not before it: the client's copy is current.</summary>
+    private static bool NotModified(HttpRequest request, StoredResource current)
+    {
+        if (request.Headers.IfNoneMatch.Count > 0)
+        {
+            return request.Headers.IfNoneMatch.ToString().Split(',').Any(tag => tag.Trim() == "*" || ParseVersionETag(tag) == current.VersionId);
+        }
+
+        var since = request.GetTypedHeaders().IfModifiedSince;
+        return since is { } s && current.LastUpdated.AddTicks(-(current.LastUpdated.Ticks % TimeSpan.TicksPerSecond)) <= s;
+    }
+
+    private static IResult NotModifiedAnswer(HttpContext http, StoredResource current)
+    {
+        SetVersionHeaders(http, current);
+        return Results.StatusCode(StatusCodes.Status304NotModified);
     }
 
     private static int? ParseVersionETag(string value)

@@ -89,6 +89,54 @@ public sealed class FhirCrudTests(EnclaveApiFixture app) : IClassFixture<Enclave
     }
 
     [Fact]
+    public async Task Conditional_reads_answer_304_and_prefer_shapes_write_answers()
+    {
+        var (http, token, _) = await TwoProjectsAsync();
+        using (http)
+        {
+            using var created = await SendAsync(http, HttpMethod.Post, "/api/fhir/R4/Patient", token, PatientJson);
+            var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+
+            using var sameVersion = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/fhir/R4/Patient/{id}", UriKind.Relative));
+            sameVersion.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            sameVersion.Headers.TryAddWithoutValidation("If-None-Match", "W/\"1\"");
+            using var notModified = await http.SendAsync(sameVersion);
+            using var since = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/fhir/R4/Patient/{id}", UriKind.Relative));
+            since.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            since.Headers.IfModifiedSince = created.Content.Headers.LastModified;
+            using var notModifiedSince = await http.SendAsync(since);
+            using var older = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/fhir/R4/Patient/{id}", UriKind.Relative));
+            older.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            older.Headers.TryAddWithoutValidation("If-None-Match", "W/\"0\"");
+            using var modified = await http.SendAsync(older);
+
+            using var minimal = new HttpRequestMessage(HttpMethod.Put, new Uri($"/api/fhir/R4/Patient/{id}", UriKind.Relative))
+            {
+                Content = new StringContent(WithName(id, "Minimal"), Encoding.UTF8, "application/fhir+json"),
+            };
+            minimal.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            minimal.Headers.TryAddWithoutValidation("Prefer", "return=minimal");
+            using var minimalAnswer = await http.SendAsync(minimal);
+            using var outcome = new HttpRequestMessage(HttpMethod.Put, new Uri($"/api/fhir/R4/Patient/{id}", UriKind.Relative))
+            {
+                Content = new StringContent(WithName(id, "Outcome"), Encoding.UTF8, "application/fhir+json"),
+            };
+            outcome.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            outcome.Headers.TryAddWithoutValidation("Prefer", "return=OperationOutcome");
+            using var outcomeAnswer = await http.SendAsync(outcome);
+
+            Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+            Assert.Equal(HttpStatusCode.NotModified, notModifiedSince.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, modified.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, minimalAnswer.StatusCode);
+            Assert.Equal(string.Empty, await minimalAnswer.Content.ReadAsStringAsync());
+            Assert.Equal("W/\"2\"", minimalAnswer.Headers.ETag?.ToString());
+            Assert.Contains("\"resourceType\":\"OperationOutcome\"", await outcomeAnswer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal("W/\"3\"", outcomeAnswer.Headers.ETag?.ToString());
+        }
+    }
+
+    [Fact]
     public async Task Another_projects_resource_is_indistinguishable_from_a_missing_one()
     {
         var (http, tokenA, tokenB) = await TwoProjectsAsync();
