@@ -3,7 +3,7 @@
 // delete-by-partition-key and transactional batches, on Enclave's own store (store.js).
 const { createHash } = require("crypto");
 const { parse } = require("./sql/parser");
-const { execute, unwrap } = require("./sql/evaluate");
+const { execute } = require("./sql/evaluate");
 const { queryPlan } = require("./sql/plan");
 const { CosmosError, partitionKeyFromHeader } = require("./store");
 const { applyPatch } = require("./patch");
@@ -155,7 +155,7 @@ class DocumentRoutes {
     const cacheKey = `${collection._rid}|${store.lsn}|${hash}`;
     let results = this.resultCache.get(cacheKey);
     if (!results) {
-      results = execute(parse(query), store.documents(pk), params).map(unwrap);
+      results = execute(parse(query), store.documents(pk), params);
       this.resultCache.set(cacheKey, results);
       if (this.resultCache.size > 32) this.resultCache.delete(this.resultCache.keys().next().value);
     }

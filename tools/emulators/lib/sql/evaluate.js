@@ -4,10 +4,11 @@
 const { FUNCTIONS } = require("./builtins");
 const { SqlError } = require("./lexer");
 const { compareValues, equals, order, canonical, typeRank } = require("./values");
+const { containsAggregate, derivedName } = require("./ast");
 
 const ROW_DOC = Symbol("document");
-
-function truthy(v) { return v === true; }
+// The store's creation order of a document (its resource-id order), which breaks ORDER BY ties.
+const SEQUENCE = Symbol.for("enclave.cosmos.sequence");
 
 function logicalAnd(a, b) {
   if (a === false || b === false) return typeof a === "boolean" || typeof b === "boolean" ? false : undefined;
@@ -243,7 +244,7 @@ class Compiler {
     const from = q.from ? this.source(q.from, top) : null;
     const joins = q.joins.map(j => this.source(j));
     const where = q.where ? this.expr(q.where) : null;
-    const aggregated = q.groupBy !== null || hasAggregate(q.select);
+    const aggregated = q.groupBy !== null || (q.select !== "*" && (Array.isArray(q.select) ? q.select.some(i => containsAggregate(i.expr)) : containsAggregate(q.select)));
     const groupBy = (q.groupBy || []).map(e => this.expr(e));
     const orderBy = (q.orderBy || []).map(o => ({ key: this.expr(o.expr), descending: o.descending }));
     const projection = this.projection(q, from, joins.length > 0);
@@ -275,7 +276,7 @@ class Compiler {
       /** `input` is the container's documents (top-level query) or the outer scope (subquery). */
       run: input => {
         let rows = [];
-        const emit = row => { if (!where || truthy(where(row))) rows.push(row); };
+        const emit = row => { if (!where || where(row) === true) rows.push(row); };
         if (!from) emit(top ? {} : Object.create(input));
         else {
           for (const [doc, value] of from.iterate(input)) {
@@ -306,12 +307,12 @@ class Compiler {
           results = [];
           for (const row of rows) {
             const value = projection(row, null);
-            if (value !== undefined) results.push(q.orderBy && top ? withSortKey(value, row) : value);
+            if (value !== undefined) results.push(value);
           }
         }
         if (q.distinct) {
           const seen = new Set();
-          results = results.filter(r => { const k = canonical(unwrap(r)); if (seen.has(k)) return false; seen.add(k); return true; });
+          results = results.filter(r => { const k = canonical(r); if (seen.has(k)) return false; seen.add(k); return true; });
         }
         if (offset !== null) results = results.slice(offset, offset + limit);
         if (topN !== null) results = results.slice(0, topN);
@@ -371,24 +372,6 @@ function rootIdentifier(node) {
   return node.kind === "ident" ? node.name : null;
 }
 
-function derivedName(expr, index) {
-  if (expr.kind === "member") return expr.property;
-  if (expr.kind === "ident") return expr.name;
-  if (expr.kind === "index" && expr.index.kind === "literal" && typeof expr.index.value === "string") return expr.index.value;
-  return `$${index + 1}`;
-}
-
-function hasAggregate(select) {
-  if (!select || select === "*") return false;
-  const visit = node => {
-    if (!node || typeof node !== "object") return false;
-    if (node.kind === "call" && node.aggregate) return true;
-    if (node.kind === "exists" || node.kind === "arraySub" || node.kind === "subquery") return false;
-    return Object.values(node).some(child => (Array.isArray(child) ? child.some(visit) : visit(child)));
-  };
-  return Array.isArray(select) ? select.some(item => visit(item.expr)) : visit(select);
-}
-
 /** Sorts rows by the ORDER BY keys; ties go by the document's resource-id order, in the first key's direction. */
 function sortRows(rows, orderBy) {
   const keyed = rows.map(row => ({ row, keys: orderBy.map(o => o.key(row)), seq: row[ROW_DOC] ? row[ROW_DOC][SEQUENCE] || 0 : 0 }));
@@ -400,22 +383,12 @@ function sortRows(rows, orderBy) {
     }
     return (a.seq - b.seq) * tieDirection;
   });
-  return keyed.map(k => { k.row[SORT_KEYS] = k.keys; return k.row; });
+  return keyed.map(k => k.row);
 }
-
-const SEQUENCE = Symbol.for("enclave.cosmos.sequence");
-const SORT_KEYS = Symbol("sortKeys");
-const WRAPPED = Symbol("wrapped");
-
-function withSortKey(value, row) {
-  return { [WRAPPED]: true, value, keys: row[SORT_KEYS], doc: row[ROW_DOC] };
-}
-
-function unwrap(r) { return r && r[WRAPPED] ? r.value : r; }
 
 /**
  * Runs `query` (parsed) over `documents` with `parameters` (a Map of @name → value). Returns the result values
- * in order; for ORDER BY queries each entry is `{value, keys, doc}` so callers can page and resume.
+ * in order.
  */
 function execute(query, documents, parameters) {
   const compiler = new Compiler(parameters);
@@ -423,4 +396,4 @@ function execute(query, documents, parameters) {
   return plan.run(documents);
 }
 
-module.exports = { execute, unwrap, SEQUENCE, WRAPPED };
+module.exports = { execute, SEQUENCE };

@@ -7,6 +7,7 @@
 const { parse } = require("./parser");
 const { print, printQuery } = require("./print");
 const { SqlError } = require("./lexer");
+const { containsAggregate, derivedName } = require("./ast");
 
 const FULL_RANGE = [{ min: "", max: "FF", isMinInclusive: true, isMaxInclusive: false }];
 const FILTER_PLACEHOLDER = "{documentdb-formattableorderbyquery-filter}";
@@ -32,13 +33,6 @@ function resolveCount(node, parameters) {
 /** The VALUE aggregate of `SELECT VALUE AGG(x)`, or null. */
 function valueAggregate(q) {
   return q.value && q.select.kind === "call" && q.select.aggregate ? q.select : null;
-}
-
-function containsAggregate(node) {
-  if (!node || typeof node !== "object") return false;
-  if (node.kind === "call" && node.aggregate) return true;
-  if (["exists", "arraySub", "subquery"].includes(node.kind)) return false;
-  return Object.values(node).some(v => (Array.isArray(v) ? v.some(containsAggregate) : containsAggregate(v)));
 }
 
 function faithfulPlan(q, parameters) {
@@ -89,12 +83,6 @@ function faithfulPlan(q, parameters) {
 
   if (offset !== null) info.rewrittenQuery = printQuery(rewritten);
   return answer(info);
-}
-
-function derivedName(expr, index) {
-  if (expr.kind === "member") return expr.property;
-  if (expr.kind === "ident") return expr.name;
-  return `$${index + 1}`;
 }
 
 /** The plan for `queryText` with `parameters` (Map) in `mode` ("passthrough" or "faithful"). */
