@@ -83,7 +83,9 @@ public sealed class MetadataEndpointTests(EnclaveApiFixture app) : IClassFixture
 
         using var response = await client.SendAsync(request);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // A flake once answered 500 here under a loaded CI run: keep what the app said if it happens again.
+        Assert.True(response.StatusCode == HttpStatusCode.OK,
+            $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}\n{string.Join("\n", app.Logs.Lines.Where(l => l.Contains("xception", StringComparison.Ordinal)))}");
         Assert.Equal("application/fhir+json", response.Content.Headers.ContentType?.MediaType);
     }
 
