@@ -32,6 +32,7 @@ app.MapInviteEndpoint();
 app.MapLoginEndpoints();
 app.MapTenancyResourceEndpoints();
 app.MapFhirResourceEndpoints();
+app.MapHistoryEndpoints();
 app.MapExportQueueTrigger();
 
 app.Run();

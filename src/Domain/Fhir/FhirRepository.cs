@@ -84,6 +84,14 @@ public sealed class FhirRepository(string projectId, IResourceStore store, TimeP
         return new Result(409, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, "Too many concurrent updates; retry."));
     }
 
+    /// <summary>The largest history page.</summary>
+    public const int MaxPageSize = 1000;
+
+    /// <summary>history (instance, type or whole project): versions newest first, a page at a time.</summary>
+    public Task<(IReadOnlyList<StoredResource> Versions, string? Next)> HistoryAsync(
+        string? resourceType, string? id, DateTimeOffset? since, int count, string? page, CancellationToken cancellationToken) =>
+        store.HistoryAsync(projectId, resourceType, id, since, Math.Clamp(count, 1, MaxPageSize), page, cancellationToken);
+
     /// <summary>delete: a new version that records the deletion; history keeps every version.</summary>
     public async Task<Result> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken)
     {

@@ -21,6 +21,8 @@ public static class ServerCapabilities
         CapabilityStatement.TypeRestfulInteraction.Update,
         CapabilityStatement.TypeRestfulInteraction.Delete,
         CapabilityStatement.TypeRestfulInteraction.Create,
+        CapabilityStatement.TypeRestfulInteraction.HistoryInstance,
+        CapabilityStatement.TypeRestfulInteraction.HistoryType,
     ];
 
     private static CapabilityStatement.ResourceComponent ResourceCapabilities(string type) => new()
@@ -68,6 +70,7 @@ public static class ServerCapabilities
                         Description = "OAuth2 bearer tokens from /api/oauth2/token, each bound to one project membership.",
                     },
                     Resource = [.. ModelInfo.SupportedResources.Order(StringComparer.Ordinal).Select(ResourceCapabilities)],
+                    Interaction = [new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.HistorySystem }],
                 },
             ],
         };

@@ -21,6 +21,40 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
         ReadDocumentAsync(ResourceDocument.VersionDocumentId(resourceType, id, versionId), projectId, cancellationToken);
 
     /// <inheritdoc />
+    public async Task<(IReadOnlyList<StoredResource> Versions, string? Next)> HistoryAsync(string projectId, string? resourceType, string? id,
+        DateTimeOffset? since, int count, string? page, CancellationToken cancellationToken)
+    {
+        var sql = "SELECT * FROM c WHERE c.projectId = @projectId AND c.kind = @kind"
+            + (resourceType is null ? string.Empty : " AND c.resourceType = @type")
+            + (id is null ? string.Empty : " AND c.resourceId = @id")
+            + (since is null ? string.Empty : " AND c.lastUpdated >= @since")
+            + " ORDER BY c.lastUpdated DESC";
+        var query = new QueryDefinition(sql)
+            .WithParameter("@projectId", projectId)
+            .WithParameter("@kind", ResourceDocument.VersionKind)
+            .WithParameter("@type", resourceType)
+            .WithParameter("@id", id)
+            .WithParameter("@since", since?.ToUniversalTime());
+        using var iterator = container.GetItemQueryStreamIterator(query, page,
+            new QueryRequestOptions { PartitionKey = new PartitionKey(projectId), MaxItemCount = count });
+        using var response = await iterator.ReadNextAsync(cancellationToken);
+        if (response.StatusCode == HttpStatusCode.BadRequest && page is not null)
+        {
+            throw new ArgumentException("The history page token is not valid.", nameof(page));
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"Reading history failed: Cosmos DB answered {(int)response.StatusCode}.");
+        }
+
+        using var body = await JsonDocument.ParseAsync(response.Content, cancellationToken: cancellationToken);
+        var versions = body.RootElement.GetProperty("Documents").EnumerateArray()
+            .Select(d => d.Deserialize<ResourceDocument>()!.ToStored()).ToList();
+        return (versions, response.ContinuationToken);
+    }
+
+    /// <inheritdoc />
     public async Task<StoredResource?> WriteAsync(string projectId, StoredResource version, StoredResource? replacing, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(version);

@@ -34,11 +34,11 @@ public sealed class ServerCapabilitiesTests
         Assert.Equal([ServerCapabilities.FhirJson], statement.Format);
         var rest = Assert.Single(statement.Rest);
         Assert.Equal(CapabilityStatement.RestfulCapabilityMode.Server, rest.Mode);
-        Assert.Empty(rest.Interaction);
+        Assert.Equal(CapabilityStatement.SystemRestfulInteraction.HistorySystem, Assert.Single(rest.Interaction).Code);
         Assert.Equal(ModelInfo.SupportedResources.Count, rest.Resource.Count);
         var patient = rest.Resource.Single(r => r.Type == "Patient");
         Assert.Equal(
-            ["create", "delete", "read", "update", "vread"],
+            ["create", "delete", "historyinstance", "historytype", "read", "update", "vread"],
             patient.Interaction.Select(i => i.Code!.Value.ToString().ToLowerInvariant()).Order());
         Assert.Empty(patient.SearchParam);
         Assert.Null(patient.ConditionalCreate);

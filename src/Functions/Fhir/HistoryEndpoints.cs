@@ -1,0 +1,143 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Enclave.Domain.Fhir;
+using Enclave.Functions.Auth;
+using Hl7.Fhir.Model;
+
+namespace Enclave.Functions.Fhir;
+
+/// <summary>
+/// <c>_history</c> for an instance, a type and the whole project: a <c>history</c> Bundle, newest first, with
+/// <c>_count</c> (default 50, at most 1000) and <c>_since</c>, and a <c>next</c> link while more remain.
+/// </summary>
+public static class HistoryEndpoints
+{
+    private const int DefaultCount = 50;
+    private const string Base = MetadataEndpoint.FhirBase;
+
+    /// <summary>Maps the three history routes.</summary>
+    public static void MapHistoryEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet($"{Base}/_history", (HttpContext http, IResourceStore store, TimeProvider time) =>
+            HistoryAsync(http, store, time, null, null));
+        endpoints.MapGet($"{Base}/{{type}}/_history", (string type, HttpContext http, IResourceStore store, TimeProvider time) =>
+            HistoryAsync(http, store, time, type, null));
+        endpoints.MapGet($"{Base}/{{type}}/{{id}}/_history", (string type, string id, HttpContext http, IResourceStore store, TimeProvider time) =>
+            HistoryAsync(http, store, time, type, id));
+    }
+
+    private static async Task<IResult> HistoryAsync(HttpContext http, IResourceStore store, TimeProvider time, string? type, string? id)
+    {
+        if (type is not null && !ModelInfo.IsKnownResource(type))
+        {
+            return FhirJson.Outcome(OperationOutcome.IssueType.NotSupported, $"{type} is not a FHIR R4 resource type.", StatusCodes.Status404NotFound);
+        }
+
+        var query = http.Request.Query;
+        var count = DefaultCount;
+        if (query.ContainsKey("_count") && (!int.TryParse(query["_count"], NumberStyles.None, CultureInfo.InvariantCulture, out count) || count < 1))
+        {
+            return Invalid("_count must be a positive integer.");
+        }
+
+        DateTimeOffset? since = null;
+        if (query.ContainsKey("_since"))
+        {
+            if (!DateTimeOffset.TryParse(query["_since"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                return Invalid("_since must be a FHIR instant, e.g. 2026-01-31T12:00:00Z.");
+            }
+
+            since = parsed;
+        }
+
+        var page = query["_page"].ToString() is { Length: > 0 } token ? DecodePage(token) : null;
+        if (query.ContainsKey("_page") && page is null)
+        {
+            return Invalid("The _page token is not valid.");
+        }
+
+        IReadOnlyList<StoredResource> versions;
+        string? next;
+        try
+        {
+            (versions, next) = await new FhirRepository(http.Caller().ProjectId, store, time)
+                .HistoryAsync(type, id, since, count, page, http.RequestAborted);
+        }
+        catch (ArgumentException)
+        {
+            return Invalid("The _page token is not valid.");
+        }
+
+        if (id is not null && versions.Count == 0 && page is null && since is null)
+        {
+            return FhirJson.Outcome(OperationOutcome.IssueType.NotFound, $"{type}/{id} is not known.", StatusCodes.Status404NotFound);
+        }
+
+        var self = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.Path}";
+        var links = new JsonArray { new JsonObject { ["relation"] = "self", ["url"] = $"{self}{http.Request.QueryString}" } };
+        if (next is not null)
+        {
+            var nextQuery = $"?_count={count.ToString(CultureInfo.InvariantCulture)}"
+                + (since is null ? string.Empty : $"&_since={Uri.EscapeDataString(since.Value.ToString("o", CultureInfo.InvariantCulture))}")
+                + $"&_page={EncodePage(next)}";
+            links.Add(new JsonObject { ["relation"] = "next", ["url"] = self + nextQuery });
+        }
+
+        var bundle = new JsonObject
+        {
+            ["resourceType"] = "Bundle",
+            ["type"] = "history",
+            ["link"] = links,
+            ["entry"] = new JsonArray([.. versions.Select(v => (JsonNode)Entry(http, v))]),
+        };
+        return Results.Text(bundle.ToJsonString(), FhirJson.ContentType, Encoding.UTF8);
+    }
+
+    private static JsonObject Entry(HttpContext http, StoredResource version)
+    {
+        var url = $"{version.ResourceType}/{version.Id}";
+        var entry = new JsonObject
+        {
+            ["fullUrl"] = $"{http.Request.Scheme}://{http.Request.Host}{Base}/{url}",
+            ["request"] = new JsonObject
+            {
+                ["method"] = version.Deleted ? "DELETE" : version.VersionId == 1 ? "POST" : "PUT",
+                ["url"] = version.VersionId == 1 && !version.Deleted ? version.ResourceType : url,
+            },
+            ["response"] = new JsonObject
+            {
+                ["status"] = version.Deleted ? "204" : version.VersionId == 1 ? "201" : "200",
+                ["etag"] = $"W/\"{version.VersionId.ToString(CultureInfo.InvariantCulture)}\"",
+                ["lastModified"] = version.LastUpdated.ToString("o", CultureInfo.InvariantCulture),
+            },
+        };
+        if (!version.Deleted)
+        {
+            entry["resource"] = JsonNode.Parse(version.Json);
+        }
+
+        return entry;
+    }
+
+    private static string EncodePage(string continuation) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(continuation)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static string? DecodePage(string token)
+    {
+        try
+        {
+            var base64 = token.Replace('-', '+').Replace('_', '/');
+            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+            return Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static IResult Invalid(string message) =>
+        FhirJson.Outcome(OperationOutcome.IssueType.Invalid, message, StatusCodes.Status400BadRequest);
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Enclave.Api.Tests.Auth;
+
+namespace Enclave.Api.Tests.Fhir;
+
+public sealed class HistoryTests(EnclaveApiFixture app) : IClassFixture<EnclaveApiFixture>
+{
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpClient http, HttpMethod method, string path, string token, string? body = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.RelativeOrAbsolute));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "application/fhir+json");
+        }
+
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    private static string[] Methods(JsonElement bundle) =>
+        [.. bundle.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("request").GetProperty("method").GetString()!)];
+
+    [Fact]
+    public async Task History_lists_every_version_newest_first_pages_and_stays_in_the_project()
+    {
+        using var http = app.CreateClient();
+        var superAdmin = await AuthClient.TokenAsync(http, app.SuperAdmin.Id, app.SuperAdmin.Secret);
+        var a = await AuthClient.CreateProjectAsync(http, superAdmin, "History A");
+        var b = await AuthClient.CreateProjectAsync(http, superAdmin, "History B");
+        var token = await AuthClient.TokenAsync(http, a.ClientId, a.Secret);
+        var other = await AuthClient.TokenAsync(http, b.ClientId, b.Secret);
+
+        var (_, created) = await SendAsync(http, HttpMethod.Post, "/api/fhir/R4/Patient", token, """{"resourceType":"Patient","gender":"female"}""");
+        var id = created.GetProperty("id").GetString()!;
+        var afterCreate = DateTimeOffset.UtcNow;
+        await Task.Delay(20);
+        await SendAsync(http, HttpMethod.Put, $"/api/fhir/R4/Patient/{id}", token, $$"""{"resourceType":"Patient","id":"{{id}}","gender":"male"}""");
+        await SendAsync(http, HttpMethod.Put, $"/api/fhir/R4/Patient/{id}", token, $$"""{"resourceType":"Patient","id":"{{id}}","gender":"other"}""");
+        await SendAsync(http, HttpMethod.Delete, $"/api/fhir/R4/Patient/{id}", token);
+        await SendAsync(http, HttpMethod.Post, "/api/fhir/R4/Observation", token, """{"resourceType":"Observation","status":"final","code":{"text":"x"}}""");
+        await SendAsync(http, HttpMethod.Post, "/api/fhir/R4/Patient", other, """{"resourceType":"Patient"}""");
+
+        var (status, instance) = await SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{id}/_history", token);
+        var (_, firstPage) = await SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{id}/_history?_count=3", token);
+        var next = firstPage.GetProperty("link").EnumerateArray().Single(l => l.GetProperty("relation").GetString() == "next").GetProperty("url").GetString()!;
+        var (_, secondPage) = await SendAsync(http, HttpMethod.Get, next, token);
+        var (_, type) = await SendAsync(http, HttpMethod.Get, "/api/fhir/R4/Patient/_history", token);
+        var (_, system) = await SendAsync(http, HttpMethod.Get, "/api/fhir/R4/_history", token);
+        var (_, since) = await SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{id}/_history?_since={Uri.EscapeDataString(afterCreate.ToString("o"))}", token);
+        var (foreign, _) = await SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{id}/_history", other);
+        var (badPage, _) = await SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{id}/_history?_page=%%%", token);
+        var (badCount, _) = await SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{id}/_history?_count=zero", token);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("history", instance.GetProperty("type").GetString());
+        Assert.Equal(["DELETE", "PUT", "PUT", "POST"], Methods(instance));
+        Assert.Equal(["DELETE", "PUT", "PUT"], Methods(firstPage));
+        Assert.Equal(["POST"], Methods(secondPage));
+        Assert.DoesNotContain(secondPage.GetProperty("link").EnumerateArray(), l => l.GetProperty("relation").GetString() == "next");
+        Assert.Equal(4, Methods(type).Length);
+        Assert.Equal(5, Methods(system).Length);
+        Assert.Equal(["DELETE", "PUT", "PUT"], Methods(since));
+        Assert.Equal(HttpStatusCode.NotFound, foreign);
+        Assert.Equal(HttpStatusCode.BadRequest, badPage);
+        Assert.Equal(HttpStatusCode.BadRequest, badCount);
+    }
+}
