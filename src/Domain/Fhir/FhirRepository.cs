@@ -84,6 +84,44 @@ public sealed class FhirRepository(string projectId, IResourceStore store, TimeP
         return new Result(409, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, "Too many concurrent updates; retry."));
     }
 
+    /// <summary>
+    /// patch: <paramref name="apply"/> turns the current JSON into the new resource (or an outcome saying why not).
+    /// Each attempt pins the version it patched, so a concurrent write makes it start again from the new version
+    /// (or answer 412 when the client pinned a version with If-Match).
+    /// </summary>
+    public async Task<Result> PatchAsync(string resourceType, string id, Func<string, (Resource? Patched, OperationOutcome? Refusal)> apply,
+        int? ifMatchVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(apply);
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var current = await ReadAsync(resourceType, id, cancellationToken);
+            if (current.Status != 200)
+            {
+                return current;
+            }
+
+            var (patched, refusal) = apply(current.Resource!.Json);
+            if (refusal is not null)
+            {
+                return new Result(400, null, refusal);
+            }
+
+            if (patched!.TypeName != resourceType || patched.Id != id)
+            {
+                return new Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, "A patch cannot change the resource type or id."));
+            }
+
+            var result = await UpdateAsync(patched, ifMatchVersion ?? current.Resource.VersionId, cancellationToken);
+            if (result.Status != 412 || ifMatchVersion is not null)
+            {
+                return result;
+            }
+        }
+
+        return new Result(409, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, "Too many concurrent updates; retry."));
+    }
+
     /// <summary>The largest history page.</summary>
     public const int MaxPageSize = 1000;
 

@@ -19,6 +19,7 @@ public static class ServerCapabilities
         CapabilityStatement.TypeRestfulInteraction.Read,
         CapabilityStatement.TypeRestfulInteraction.Vread,
         CapabilityStatement.TypeRestfulInteraction.Update,
+        CapabilityStatement.TypeRestfulInteraction.Patch,
         CapabilityStatement.TypeRestfulInteraction.Delete,
         CapabilityStatement.TypeRestfulInteraction.Create,
         CapabilityStatement.TypeRestfulInteraction.HistoryInstance,

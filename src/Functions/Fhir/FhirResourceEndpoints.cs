@@ -85,6 +85,43 @@ public static class FhirResourceEndpoints
             return Answer(http, await Repository(http, store, time).UpdateAsync(resource, ifMatch, http.RequestAborted));
         });
 
+        endpoints.MapPatch($"{Base}/{{type}}/{{id}}", async (string type, string id, HttpContext http, IResourceStore store, TimeProvider time) =>
+        {
+            if (UnknownType(type) is { } unknown)
+            {
+                return unknown;
+            }
+
+            var mediaType = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var parsed) ? parsed.MediaType.Value : null;
+            if (mediaType != "application/json-patch+json")
+            {
+                return Outcome(OperationOutcome.IssueType.NotSupported, "PATCH takes application/json-patch+json (FHIRPath Patch is not supported yet).", StatusCodes.Status415UnsupportedMediaType);
+            }
+
+            var (patch, tooLarge) = await ReadTextAsync(http);
+            if (tooLarge is not null)
+            {
+                return tooLarge;
+            }
+
+            int? ifMatch = http.Request.Headers.IfMatch.Count > 0 ? ParseVersionETag(http.Request.Headers.IfMatch.ToString()) : null;
+            if (http.Request.Headers.IfMatch.Count > 0 && ifMatch is null)
+            {
+                return Outcome(OperationOutcome.IssueType.Invalid, "If-Match must be a version ETag such as W/\"3\".", StatusCodes.Status400BadRequest);
+            }
+
+            var result = await Repository(http, store, time).PatchAsync(type, id, json =>
+            {
+                if (!JsonPatch.TryApply(System.Text.Json.Nodes.JsonNode.Parse(json)!, patch!, out var patched, out var error))
+                {
+                    return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, error));
+                }
+
+                return ResourceParser.TryParse(patched!.ToJsonString(), out var resource, out var outcome) ? (resource, null) : (null, outcome);
+            }, ifMatch, http.RequestAborted);
+            return Answer(http, result);
+        });
+
         endpoints.MapDelete($"{Base}/{{type}}/{{id}}", async (string type, string id, HttpContext http, IResourceStore store, TimeProvider time) =>
             UnknownType(type) ?? Answer(http, await Repository(http, store, time).DeleteAsync(type, id, http.RequestAborted)));
     }
@@ -111,6 +148,25 @@ public static class FhirResourceEndpoints
             return (null, Outcome(OperationOutcome.IssueType.NotSupported, "Send application/fhir+json.", StatusCodes.Status415UnsupportedMediaType));
         }
 
+        var (text, tooLarge) = await ReadTextAsync(http);
+        if (tooLarge is not null)
+        {
+            return (null, tooLarge);
+        }
+
+        if (!ResourceParser.TryParse(text!, out var resource, out var outcome))
+        {
+            return (null, Results.Json(outcome, FhirJson.Options, FhirJson.ContentType, StatusCodes.Status400BadRequest));
+        }
+
+        return resource!.TypeName == type
+            ? (resource, null)
+            : (null, Outcome(OperationOutcome.IssueType.Invalid, $"The body is a {resource.TypeName}, the address says {type}.", StatusCodes.Status400BadRequest));
+    }
+
+    /// <summary>The body as text, or 413 when it exceeds <see cref="MaxBodyBytes"/>.</summary>
+    private static async Task<(string? Text, IResult? TooLarge)> ReadTextAsync(HttpContext http)
+    {
         if (http.Request.ContentLength > MaxBodyBytes)
         {
             return (null, TooLarge());
@@ -129,14 +185,7 @@ public static class FhirResourceEndpoints
             body.Write(buffer, 0, read);
         }
 
-        if (!ResourceParser.TryParse(Encoding.UTF8.GetString(body.ToArray()), out var resource, out var outcome))
-        {
-            return (null, Results.Json(outcome, FhirJson.Options, FhirJson.ContentType, StatusCodes.Status400BadRequest));
-        }
-
-        return resource!.TypeName == type
-            ? (resource, null)
-            : (null, Outcome(OperationOutcome.IssueType.Invalid, $"The body is a {resource.TypeName}, the address says {type}.", StatusCodes.Status400BadRequest));
+        return (Encoding.UTF8.GetString(body.ToArray()), null);
     }
 
     /// <summary>
@@ -153,7 +202,7 @@ public static class FhirResourceEndpoints
                 http.Response.Headers.Location = $"{http.Request.Scheme}://{http.Request.Host}{Base}/{stored.ResourceType}/{stored.Id}/_history/{stored.VersionId.ToString(CultureInfo.InvariantCulture)}";
             }
 
-            var isWrite = HttpMethods.IsPost(http.Request.Method) || HttpMethods.IsPut(http.Request.Method);
+            var isWrite = HttpMethods.IsPost(http.Request.Method) || HttpMethods.IsPut(http.Request.Method) || HttpMethods.IsPatch(http.Request.Method);
             var prefer = http.Request.Headers["Prefer"].ToString();
             if (isWrite && prefer.Contains("return=minimal", StringComparison.OrdinalIgnoreCase))
             {

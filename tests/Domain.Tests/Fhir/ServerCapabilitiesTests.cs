@@ -38,7 +38,7 @@ public sealed class ServerCapabilitiesTests
         Assert.Equal(ModelInfo.SupportedResources.Count, rest.Resource.Count);
         var patient = rest.Resource.Single(r => r.Type == "Patient");
         Assert.Equal(
-            ["create", "delete", "historyinstance", "historytype", "read", "update", "vread"],
+            ["create", "delete", "historyinstance", "historytype", "patch", "read", "update", "vread"],
             patient.Interaction.Select(i => i.Code!.Value.ToString().ToLowerInvariant()).Order());
         Assert.Empty(patient.SearchParam);
         Assert.Null(patient.ConditionalCreate);
