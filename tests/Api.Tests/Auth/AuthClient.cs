@@ -46,6 +46,14 @@ internal static class AuthClient
         return await http.SendAsync(request);
     }
 
+    /// <summary>A new project, made by the fixture's super admin, and a token of its admin client.</summary>
+    public static async Task<(string ProjectId, string Token)> NewProjectTokenAsync(HttpClient http, EnclaveApiFixture app, string name)
+    {
+        var superAdmin = await TokenAsync(http, app.SuperAdmin.Id, app.SuperAdmin.Secret);
+        var project = await CreateProjectAsync(http, superAdmin, name);
+        return (project.ProjectId, await TokenAsync(http, project.ClientId, project.Secret));
+    }
+
     /// <summary>Creates a project as super admin; returns its id and its admin client's id and secret.</summary>
     public static async Task<(string ProjectId, string ClientId, string Secret)> CreateProjectAsync(HttpClient http, string superAdminToken, string name)
     {

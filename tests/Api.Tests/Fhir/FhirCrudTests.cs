@@ -17,10 +17,7 @@ public sealed class FhirCrudTests(EnclaveApiFixture app) : IClassFixture<Enclave
     private async Task<(HttpClient Http, string TokenA, string TokenB)> TwoProjectsAsync()
     {
         var http = app.CreateClient();
-        var superAdmin = await AuthClient.TokenAsync(http, app.SuperAdmin.Id, app.SuperAdmin.Secret);
-        var a = await AuthClient.CreateProjectAsync(http, superAdmin, "FHIR A");
-        var b = await AuthClient.CreateProjectAsync(http, superAdmin, "FHIR B");
-        return (http, await AuthClient.TokenAsync(http, a.ClientId, a.Secret), await AuthClient.TokenAsync(http, b.ClientId, b.Secret));
+        return (http, (await AuthClient.NewProjectTokenAsync(http, app, "FHIR A")).Token, (await AuthClient.NewProjectTokenAsync(http, app, "FHIR B")).Token);
     }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string token, string? body = null,

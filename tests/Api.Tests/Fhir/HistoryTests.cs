@@ -29,11 +29,8 @@ public sealed class HistoryTests(EnclaveApiFixture app) : IClassFixture<EnclaveA
     public async Task History_lists_every_version_newest_first_pages_and_stays_in_the_project()
     {
         using var http = app.CreateClient();
-        var superAdmin = await AuthClient.TokenAsync(http, app.SuperAdmin.Id, app.SuperAdmin.Secret);
-        var a = await AuthClient.CreateProjectAsync(http, superAdmin, "History A");
-        var b = await AuthClient.CreateProjectAsync(http, superAdmin, "History B");
-        var token = await AuthClient.TokenAsync(http, a.ClientId, a.Secret);
-        var other = await AuthClient.TokenAsync(http, b.ClientId, b.Secret);
+        var (_, token) = await AuthClient.NewProjectTokenAsync(http, app, "History A");
+        var (_, other) = await AuthClient.NewProjectTokenAsync(http, app, "History B");
 
         var (_, created) = await SendAsync(http, HttpMethod.Post, "/api/fhir/R4/Patient", token, """{"resourceType":"Patient","gender":"female"}""");
         var id = created.GetProperty("id").GetString()!;

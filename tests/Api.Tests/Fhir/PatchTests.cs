@@ -31,9 +31,7 @@ public sealed class PatchTests(EnclaveApiFixture app) : IClassFixture<EnclaveApi
     public async Task Json_patch_updates_a_version_and_refuses_what_would_be_invalid()
     {
         using var http = app.CreateClient();
-        var superAdmin = await AuthClient.TokenAsync(http, app.SuperAdmin.Id, app.SuperAdmin.Secret);
-        var project = await AuthClient.CreateProjectAsync(http, superAdmin, "Patch");
-        var token = await AuthClient.TokenAsync(http, project.ClientId, project.Secret);
+        var (_, token) = await AuthClient.NewProjectTokenAsync(http, app, "Patch");
         var (_, created, _) = await SendAsync(http, HttpMethod.Post, "/api/fhir/R4/Patient", token, """{"resourceType":"Patient","gender":"female"}""", "application/fhir+json");
         var id = JsonDocument.Parse(created).RootElement.GetProperty("id").GetString()!;
         var path = $"/api/fhir/R4/Patient/{id}";

@@ -15,9 +15,7 @@ public sealed class RoundTripTests(EnclaveApiFixture app) : IClassFixture<Enclav
     public async Task Read_vread_and_create_take_one_cosmos_request_and_update_two()
     {
         using var http = app.CreateClient();
-        var superAdmin = await AuthClient.TokenAsync(http, app.SuperAdmin.Id, app.SuperAdmin.Secret);
-        var project = await AuthClient.CreateProjectAsync(http, superAdmin, "Round trips");
-        var token = await AuthClient.TokenAsync(http, project.ClientId, project.Secret);
+        var (_, token) = await AuthClient.NewProjectTokenAsync(http, app, "Round trips");
         var metrics = app.Services.GetRequiredService<CosmosRequestMetrics>();
 
         async Task<(HttpResponseMessage Response, long Requests)> CountAsync(HttpMethod method, string path, string? body = null)
