@@ -57,37 +57,19 @@ public sealed class FhirRepository(string projectId, IResourceStore store, TimeP
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var current = await store.ReadAsync(projectId, resource.TypeName, resource.Id, cancellationToken);
-            if (ifMatchVersion is { } expected && current?.VersionId != expected)
+            if (await TryWriteAsync(resource, current, ifMatchVersion, cancellationToken) is { } result)
             {
-                return new Result(412, current, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict,
-                    $"If-Match asked for version {expected}; the current version is {current?.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}."));
-            }
-
-            if (current is { Deleted: false } && SameContent(current.Json, resource))
-            {
-                return new Result(200, current);
-            }
-
-            var next = Version(resource, (current?.VersionId ?? 0) + 1);
-            var stored = await store.WriteAsync(projectId, next, current, cancellationToken);
-            if (stored is not null)
-            {
-                return new Result(current is null ? 201 : 200, stored);
-            }
-
-            if (ifMatchVersion is not null)
-            {
-                return new Result(412, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, "Another update came first."));
+                return result;
             }
         }
 
-        return new Result(409, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, "Too many concurrent updates; retry."));
+        return TooManyAttempts();
     }
 
     /// <summary>
     /// patch: <paramref name="apply"/> turns the current JSON into the new resource (or an outcome saying why not).
-    /// Each attempt pins the version it patched, so a concurrent write makes it start again from the new version
-    /// (or answer 412 when the client pinned a version with If-Match).
+    /// The write is pinned to the version that was patched, so a concurrent write makes the patch start again from
+    /// the new version (or answer 412 when the client pinned a version with If-Match).
     /// </summary>
     public async Task<Result> PatchAsync(string resourceType, string id, Func<string, (Resource? Patched, OperationOutcome? Refusal)> apply,
         int? ifMatchVersion, CancellationToken cancellationToken)
@@ -95,13 +77,13 @@ public sealed class FhirRepository(string projectId, IResourceStore store, TimeP
         ArgumentNullException.ThrowIfNull(apply);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var current = await ReadAsync(resourceType, id, cancellationToken);
-            if (current.Status != 200)
+            var read = await ReadAsync(resourceType, id, cancellationToken);
+            if (read.Status != 200)
             {
-                return current;
+                return read;
             }
 
-            var (patched, refusal) = apply(current.Resource!.Json);
+            var (patched, refusal) = apply(read.Resource!.Json);
             if (refusal is not null)
             {
                 return new Result(400, null, refusal);
@@ -112,15 +94,46 @@ public sealed class FhirRepository(string projectId, IResourceStore store, TimeP
                 return new Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, "A patch cannot change the resource type or id."));
             }
 
-            var result = await UpdateAsync(patched, ifMatchVersion ?? current.Resource.VersionId, cancellationToken);
-            if (result.Status != 412 || ifMatchVersion is not null)
+            if (await TryWriteAsync(patched, read.Resource, ifMatchVersion, cancellationToken) is { } result)
             {
                 return result;
             }
         }
 
-        return new Result(409, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, "Too many concurrent updates; retry."));
+        return TooManyAttempts();
     }
+
+    /// <summary>
+    /// Writes <paramref name="resource"/> as the version after <paramref name="current"/> (the version the caller
+    /// read). Null when another write came first and the caller should read again; 412 when the client pinned a
+    /// version that is not (or no longer) current.
+    /// </summary>
+    private async Task<Result?> TryWriteAsync(Resource resource, StoredResource? current, int? ifMatchVersion, CancellationToken cancellationToken)
+    {
+        if (ifMatchVersion is { } expected && current?.VersionId != expected)
+        {
+            return new Result(412, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict,
+                $"If-Match asked for version {expected}; the current version is {current?.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}."));
+        }
+
+        if (current is { Deleted: false } && SameContent(current.Json, resource))
+        {
+            return new Result(200, current);
+        }
+
+        var stored = await store.WriteAsync(projectId, Version(resource, (current?.VersionId ?? 0) + 1), current, cancellationToken);
+        if (stored is not null)
+        {
+            return new Result(current is null ? 201 : 200, stored);
+        }
+
+        return ifMatchVersion is null
+            ? null
+            : new Result(412, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, "Another update came first."));
+    }
+
+    private static Result TooManyAttempts() =>
+        new(409, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, "Too many concurrent updates; retry."));
 
     /// <summary>The largest history page.</summary>
     public const int MaxPageSize = 1000;
@@ -148,7 +161,7 @@ public sealed class FhirRepository(string projectId, IResourceStore store, TimeP
             }
         }
 
-        return new Result(409, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, "Too many concurrent updates; retry."));
+        return TooManyAttempts();
     }
 
     private StoredResource Version(Resource resource, int versionId)

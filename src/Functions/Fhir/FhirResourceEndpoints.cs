@@ -194,7 +194,7 @@ public static class FhirResourceEndpoints
     /// </summary>
     private static IResult Answer(HttpContext http, FhirRepository.Result result)
     {
-        if (result.Resource is { } stored && !stored.Deleted)
+        if (result.Status < StatusCodes.Status300MultipleChoices && result.Resource is { } stored && !stored.Deleted)
         {
             SetVersionHeaders(http, stored);
             if (result.Status == StatusCodes.Status201Created)

@@ -75,6 +75,7 @@ public sealed class FhirCrudTests(EnclaveApiFixture app) : IClassFixture<Enclave
             Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
             Assert.Equal("W/\"2\"", updated.Headers.ETag?.ToString());
             Assert.Equal(HttpStatusCode.PreconditionFailed, stale.StatusCode);
+            Assert.Contains("\"resourceType\":\"OperationOutcome\"", await stale.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             Assert.Equal("W/\"2\"", noOp.Headers.ETag?.ToString());
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
             Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
