@@ -35,16 +35,29 @@ internal static class AuthClient
         return body.RootElement.GetProperty("access_token").GetString()!;
     }
 
-    public static async Task<HttpResponseMessage> PostAsync(HttpClient http, string path, string? token, object body)
+    public static Task<HttpResponseMessage> PostAsync(HttpClient http, string path, string? token, object body) =>
+        SendAsync(http, HttpMethod.Post, path, token, JsonContent.Create(body));
+
+    /// <summary>A request with a bearer token (when given), a body (when given) and an If-Match (when given).</summary>
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string? token,
+        HttpContent? content = null, string? ifMatch = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(body) };
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.RelativeOrAbsolute)) { Content = content };
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
         return await http.SendAsync(request);
     }
+
+    /// <summary>A text body of the given media type.</summary>
+    public static StringContent Body(string text, string mediaType = "application/fhir+json") => new(text, System.Text.Encoding.UTF8, mediaType);
 
     /// <summary>A new project, made by the fixture's super admin, and a token of its admin client.</summary>
     public static async Task<(string ProjectId, string Token)> NewProjectTokenAsync(HttpClient http, EnclaveApiFixture app, string name)

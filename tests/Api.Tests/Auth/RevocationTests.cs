@@ -64,9 +64,7 @@ public sealed class RevocationTests(FakeClockApiFixture app) : IClassFixture<Fak
             var workerToken = await AuthClient.TokenAsync(http, workerId, workerSecret);
             using var before = await AuthClient.PostAsync(http, "/api/admin/projects", workerToken, new { name = "x" });
 
-            using var delete = new HttpRequestMessage(HttpMethod.Delete, new Uri($"/api/fhir/R4/ProjectMembership/{membershipId}", UriKind.Relative));
-            delete.Headers.Authorization = new("Bearer", adminToken);
-            using var deleted = await http.SendAsync(delete);
+            using var deleted = await AuthClient.SendAsync(http, HttpMethod.Delete, $"/api/fhir/R4/ProjectMembership/{membershipId}", adminToken);
             app.Clock.Advance(TimeSpan.FromSeconds(60));
             using var after = await AuthClient.PostAsync(http, "/api/admin/projects", workerToken, new { name = "x" });
             using var newToken = await AuthClient.RequestTokenAsync(http, workerId, workerSecret);
@@ -89,12 +87,8 @@ public sealed class RevocationTests(FakeClockApiFixture app) : IClassFixture<Fak
             using var ownRotate = await AuthClient.PostAsync(http, $"/api/fhir/R4/ClientApplication/{clientA}/$rotate-secret", tokenA, new { });
             using var foreignRotate = await AuthClient.PostAsync(http, $"/api/fhir/R4/ClientApplication/{clientA}/$rotate-secret", tokenB, new { });
             var membershipOfA = (await app.Services.GetRequiredService<Enclave.Domain.Tenancy.ITenancyStore>().FindClientAsync(clientA, CancellationToken.None))!.MembershipId;
-            using var read = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/fhir/R4/ProjectMembership/{membershipOfA}", UriKind.Relative));
-            read.Headers.Authorization = new("Bearer", tokenB);
-            using var foreignRead = await http.SendAsync(read);
-            using var missing = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/fhir/R4/ProjectMembership/{Guid.NewGuid():N}", UriKind.Relative));
-            missing.Headers.Authorization = new("Bearer", tokenB);
-            using var missingRead = await http.SendAsync(missing);
+            using var foreignRead = await AuthClient.SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/ProjectMembership/{membershipOfA}", tokenB);
+            using var missingRead = await AuthClient.SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/ProjectMembership/{Guid.NewGuid():N}", tokenB);
 
             Assert.Equal(HttpStatusCode.OK, ownRotate.StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, foreignRotate.StatusCode);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 
@@ -29,14 +28,7 @@ public sealed class TenancyResourceTests(EnclaveApiFixture app) : IClassFixture<
 
     private static async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpClient http, HttpMethod method, string path, string token, object? body = null)
     {
-        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body);
-        }
-
-        using var response = await http.SendAsync(request);
+        using var response = await AuthClient.SendAsync(http, method, path, token, body is null ? null : JsonContent.Create(body));
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 

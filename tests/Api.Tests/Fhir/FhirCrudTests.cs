@@ -20,23 +20,9 @@ public sealed class FhirCrudTests(EnclaveApiFixture app) : IClassFixture<Enclave
         return (http, (await AuthClient.NewProjectTokenAsync(http, app, "FHIR A")).Token, (await AuthClient.NewProjectTokenAsync(http, app, "FHIR B")).Token);
     }
 
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string token, string? body = null,
-        string contentType = "application/fhir+json", string? ifMatch = null)
-    {
-        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, contentType);
-        }
-
-        if (ifMatch is not null)
-        {
-            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
-        }
-
-        return await http.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string token, string? body = null,
+        string contentType = "application/fhir+json", string? ifMatch = null) =>
+        AuthClient.SendAsync(http, method, path, token, body is null ? null : AuthClient.Body(body, contentType), ifMatch);
 
     private static async Task<string> CreatePatientAsync(HttpClient http, string token)
     {

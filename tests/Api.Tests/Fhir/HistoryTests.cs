@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Enclave.Api.Tests.Auth;
 
@@ -10,14 +8,7 @@ public sealed class HistoryTests(EnclaveApiFixture app) : IClassFixture<EnclaveA
 {
     private static async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpClient http, HttpMethod method, string path, string token, string? body = null)
     {
-        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.RelativeOrAbsolute));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, "application/fhir+json");
-        }
-
-        using var response = await http.SendAsync(request);
+        using var response = await AuthClient.SendAsync(http, method, path, token, body is null ? null : AuthClient.Body(body));
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Enclave.Api.Tests.Auth;
 
@@ -11,19 +9,7 @@ public sealed class PatchTests(EnclaveApiFixture app) : IClassFixture<EnclaveApi
     private static async Task<(HttpStatusCode Status, string Body, string? ETag)> SendAsync(HttpClient http, HttpMethod method, string path, string token,
         string? body = null, string contentType = "application/json-patch+json", string? ifMatch = null)
     {
-        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, contentType);
-        }
-
-        if (ifMatch is not null)
-        {
-            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
-        }
-
-        using var response = await http.SendAsync(request);
+        using var response = await AuthClient.SendAsync(http, method, path, token, body is null ? null : AuthClient.Body(body, contentType), ifMatch);
         return (response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers.ETag?.ToString());
     }
 
