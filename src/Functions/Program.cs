@@ -23,7 +23,6 @@ app.UseAuthorization();
 // until the handler answers; everything Enclave serves lives under /api.
 app.MapGet("/", () => Results.Text("Enclave")).AllowAnonymous().ExcludeFromDescription();
 app.MapEnclaveHealth();
-app.MapFhirMetadata();
 app.MapJwks();
 app.MapDiscoveryEndpoints();
 app.MapTokenEndpoint();
@@ -31,8 +30,14 @@ app.MapAdminEndpoints();
 app.MapInviteEndpoint();
 app.MapLoginEndpoints();
 app.MapTenancyResourceEndpoints();
-app.MapFhirResourceEndpoints();
-app.MapHistoryEndpoints();
+
+// FHIR routes negotiate their answer format (406 before any work when nothing acceptable is asked for).
+var fhir = app.MapGroup(string.Empty).AddEndpointFilter(FhirFormatFilter.InvokeAsync);
+fhir.MapFhirMetadata();
+fhir.MapFhirResourceEndpoints();
+fhir.MapSearchEndpoints();
+fhir.MapHistoryEndpoints();
+fhir.MapBundleEndpoint();
 app.MapExportQueueTrigger();
 
 app.Run();

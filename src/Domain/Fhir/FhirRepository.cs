@@ -1,34 +1,120 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Enclave.Domain.Search;
 using Hl7.Fhir.Model;
 
 namespace Enclave.Domain.Fhir;
 
 /// <summary>
-/// The FHIR interactions of one caller's project: the project comes from the caller, never from the request,
-/// so another project's resources are simply not there. Updates never lose a write: each one applies to the
-/// version it read and retries when another write came first (unless the client pinned a version with If-Match).
+/// The FHIR interactions of one caller: the project comes from the caller's scope, never from the request, so
+/// another project's resources are simply not there; linked projects can be read and referenced, never written.
+/// No write is lost: each applies to the version it read and retries when another write came first (unless the
+/// client pinned a version with If-Match). Every write carries the resource's search index and is refused when a
+/// reference names a resource the caller cannot reach.
 /// </summary>
-public sealed class FhirRepository(string projectId, IResourceStore store, TimeProvider time)
+public sealed class FhirRepository(ProjectScope scope, IResourceStore store, TimeProvider time)
 {
-    private const int MaxAttempts = 20;
+    /// <summary>How often a write re-reads and retries after losing a race.</summary>
+    internal const int MaxAttempts = 20;
+
+    /// <summary>The largest history page.</summary>
+    public const int MaxPageSize = 1000;
 
     /// <summary>An answer: the HTTP status, the resource version involved, or an outcome explaining a refusal.</summary>
     public sealed record Result(int Status, StoredResource? Resource = null, OperationOutcome? Outcome = null);
 
-    /// <summary>create: a server-assigned id, version 1.</summary>
-    public async Task<Result> CreateAsync(Resource resource, CancellationToken cancellationToken)
+    internal ProjectScope Scope => scope;
+
+    internal IResourceStore Store => store;
+
+    /// <summary>create: a server-assigned id, version 1. With <paramref name="ifNoneExist"/> (a query string), an existing match is returned instead, atomically.</summary>
+    public async Task<Result> CreateAsync(Resource resource, string? ifNoneExist, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        resource.Id = Guid.NewGuid().ToString();
-        var stored = await store.WriteAsync(projectId, Version(resource, 1), null, cancellationToken);
-        return stored is null ? Conflict("A resource with this id already exists.") : new Result(201, stored);
+        if (await CheckReferencesAsync(resource, null, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var guards = new List<CommitGuard>();
+            if (ifNoneExist is not null)
+            {
+                var (existing, guard, refusal) = await MatchForCreateAsync(resource.TypeName, ifNoneExist, cancellationToken);
+                if (refusal is not null)
+                {
+                    return refusal;
+                }
+
+                if (existing is not null)
+                {
+                    return new Result(200, existing);
+                }
+
+                guards.Add(guard!);
+            }
+
+            resource.Id = NewId();
+            if (await store.CommitAsync(scope.ProjectId, [new ResourceWrite(NewVersion(resource, 1), null)], guards, cancellationToken) is [var stored])
+            {
+                return new Result(201, stored);
+            }
+        }
+
+        return TooManyAttempts();
     }
 
-    /// <summary>read: the current version; 410 when it was deleted, 404 when it never existed here.</summary>
+    /// <summary>
+    /// The match of a conditional create's criteria, or the guard to commit with when there is none: the guard is
+    /// read before the search, so any create with the same criteria that commits after it makes this commit fail.
+    /// </summary>
+    internal async Task<(StoredResource? Existing, CommitGuard? Guard, Result? Refusal)> MatchForCreateAsync(string type, string criteria, CancellationToken cancellationToken)
+    {
+        var (request, refusal) = ParseCriteria(type, criteria);
+        if (refusal is not null)
+        {
+            return (null, null, refusal);
+        }
+
+        var key = GuardKey(request!);
+        var etag = await store.ReadGuardAsync(scope.ProjectId, key, cancellationToken);
+        var (matches, _) = await store.SearchAsync(scope.ProjectId, request! with { Count = 2 }, null, cancellationToken);
+        return matches.Count switch
+        {
+            0 => (null, new CommitGuard(key, etag), null),
+            1 => (matches[0], null, null),
+            _ => (null, null, MultipleMatches(type, criteria)),
+        };
+    }
+
+    /// <summary>The criteria of a conditional interaction, parsed strictly: an unsupported parameter is an error, not ignored.</summary>
+    internal static (SearchRequest? Request, Result? Refusal) ParseCriteria(string type, string criteria)
+    {
+        var query = criteria.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2))
+            .Select(kv => new KeyValuePair<string, string>(Uri.UnescapeDataString(kv[0]), kv.Length > 1 ? Uri.UnescapeDataString(kv[1].Replace('+', ' ')) : string.Empty))
+            .ToList();
+        var (request, outcome) = SearchParser.Parse(type, query, strict: true);
+        if (outcome is not null)
+        {
+            return (null, new Result(400, null, outcome));
+        }
+
+        return request!.Criteria.Count == 0
+            ? (null, new Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, "A conditional interaction needs search criteria.")))
+            : (request, null);
+    }
+
+    private static string GuardKey(SearchRequest request) =>
+        "create:" + request.ResourceType + "?" + string.Join('&', request.Criteria
+            .Select(c => $"{c.Code}:{c.Modifier}={string.Join(',', c.Values)}").Order(StringComparer.Ordinal));
+
+    /// <summary>read: the current version; 410 when it was deleted, 404 when it is in neither the project nor a linked one.</summary>
     public async Task<Result> ReadAsync(string resourceType, string id, CancellationToken cancellationToken)
     {
-        var current = await store.ReadAsync(projectId, resourceType, id, cancellationToken);
+        var current = await ReadReachableAsync(resourceType, id, cancellationToken);
         return current switch
         {
             null => NotFound(resourceType, id),
@@ -37,10 +123,32 @@ public sealed class FhirRepository(string projectId, IResourceStore store, TimeP
         };
     }
 
+    /// <summary>The current version in the project, else in the first linked project that has it.</summary>
+    private async Task<StoredResource?> ReadReachableAsync(string resourceType, string id, CancellationToken cancellationToken)
+    {
+        var current = await store.ReadAsync(scope.ProjectId, resourceType, id, cancellationToken);
+        foreach (var linked in scope.LinkedProjectIds)
+        {
+            if (current is not null)
+            {
+                break;
+            }
+
+            current = await store.ReadAsync(linked, resourceType, id, cancellationToken);
+        }
+
+        return current;
+    }
+
     /// <summary>vread: one version (a point read).</summary>
     public async Task<Result> VersionReadAsync(string resourceType, string id, int versionId, CancellationToken cancellationToken)
     {
-        var version = await store.ReadVersionAsync(projectId, resourceType, id, versionId, cancellationToken);
+        var version = await store.ReadVersionAsync(scope.ProjectId, resourceType, id, versionId, cancellationToken);
+        foreach (var linked in scope.LinkedProjectIds)
+        {
+            version ??= await store.ReadVersionAsync(linked, resourceType, id, versionId, cancellationToken);
+        }
+
         return version switch
         {
             null => NotFound(resourceType, $"{id}/_history/{versionId}"),
@@ -54,9 +162,19 @@ public sealed class FhirRepository(string projectId, IResourceStore store, TimeP
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
+        if (await CheckReferencesAsync(resource, null, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var current = await store.ReadAsync(projectId, resource.TypeName, resource.Id, cancellationToken);
+            var current = await store.ReadAsync(scope.ProjectId, resource.TypeName, resource.Id, cancellationToken);
+            if (current is null && await LinkedReadOnlyAsync(resource.TypeName, resource.Id, cancellationToken) is { } readOnly)
+            {
+                return readOnly;
+            }
+
             if (await TryWriteAsync(resource, current, ifMatchVersion, cancellationToken) is { } result)
             {
                 return result;
@@ -64,6 +182,34 @@ public sealed class FhirRepository(string projectId, IResourceStore store, TimeP
         }
 
         return TooManyAttempts();
+    }
+
+    /// <summary>Conditional update (<c>PUT Type?criteria</c>): no match creates, one match is updated, several are 412.</summary>
+    public async Task<Result> ConditionalUpdateAsync(Resource resource, string criteria, int? ifMatchVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        var (request, refusal) = ParseCriteria(resource.TypeName, criteria);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var (matches, _) = await store.SearchAsync(scope.ProjectId, request! with { Count = 2 }, null, cancellationToken);
+        switch (matches.Count)
+        {
+            case 0 when resource.Id is null:
+                return await CreateAsync(resource, criteria, cancellationToken);
+            case 0:
+                return await UpdateAsync(resource, ifMatchVersion, cancellationToken);
+            case 1 when resource.Id is not null && resource.Id != matches[0].Id:
+                return new Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid,
+                    $"The body's id ({resource.Id}) is not the id of the resource the criteria match ({matches[0].Id})."));
+            case 1:
+                resource.Id = matches[0].Id;
+                return await UpdateAsync(resource, ifMatchVersion, cancellationToken);
+            default:
+                return MultipleMatches(resource.TypeName, criteria);
+        }
     }
 
     /// <summary>
@@ -77,13 +223,18 @@ public sealed class FhirRepository(string projectId, IResourceStore store, TimeP
         ArgumentNullException.ThrowIfNull(apply);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var read = await ReadAsync(resourceType, id, cancellationToken);
-            if (read.Status != 200)
+            var current = await store.ReadAsync(scope.ProjectId, resourceType, id, cancellationToken);
+            if (current is null)
             {
-                return read;
+                return await LinkedReadOnlyAsync(resourceType, id, cancellationToken) ?? NotFound(resourceType, id);
             }
 
-            var (patched, refusal) = apply(read.Resource!.Json);
+            if (current.Deleted)
+            {
+                return new Result(410, current, FhirErrors.Outcome(OperationOutcome.IssueType.Deleted, $"{resourceType}/{id} was deleted."));
+            }
+
+            var (patched, refusal) = apply(current.Json);
             if (refusal is not null)
             {
                 return new Result(400, null, refusal);
@@ -94,7 +245,12 @@ public sealed class FhirRepository(string projectId, IResourceStore store, TimeP
                 return new Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, "A patch cannot change the resource type or id."));
             }
 
-            if (await TryWriteAsync(patched, read.Resource, ifMatchVersion, cancellationToken) is { } result)
+            if (await CheckReferencesAsync(patched, null, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
+
+            if (await TryWriteAsync(patched, current, ifMatchVersion, cancellationToken) is { } result)
             {
                 return result;
             }
@@ -102,6 +258,62 @@ public sealed class FhirRepository(string projectId, IResourceStore store, TimeP
 
         return TooManyAttempts();
     }
+
+    /// <summary>delete: a new version that records the deletion; history keeps every version.</summary>
+    public async Task<Result> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var current = await store.ReadAsync(scope.ProjectId, resourceType, id, cancellationToken);
+            if (current is null)
+            {
+                return await LinkedReadOnlyAsync(resourceType, id, cancellationToken) ?? new Result(204);
+            }
+
+            if (current.Deleted)
+            {
+                return new Result(204);
+            }
+
+            if (await store.CommitAsync(scope.ProjectId, [new ResourceWrite(Deletion(current), current)], [], cancellationToken) is [var stored])
+            {
+                return new Result(204, stored);
+            }
+        }
+
+        return TooManyAttempts();
+    }
+
+    /// <summary>Conditional delete (<c>DELETE Type?criteria</c>): no match is 204, one match is deleted, several are 412.</summary>
+    public async Task<Result> ConditionalDeleteAsync(string resourceType, string criteria, CancellationToken cancellationToken)
+    {
+        var (request, refusal) = ParseCriteria(resourceType, criteria);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var (matches, _) = await store.SearchAsync(scope.ProjectId, request! with { Count = 2 }, null, cancellationToken);
+        return matches.Count switch
+        {
+            0 => new Result(204),
+            1 => await DeleteAsync(resourceType, matches[0].Id, cancellationToken),
+            _ => MultipleMatches(resourceType, criteria),
+        };
+    }
+
+    /// <summary>history (instance, type or whole project): versions newest first, a page at a time.</summary>
+    public Task<(IReadOnlyList<StoredResource> Versions, string? Next)> HistoryAsync(
+        string? resourceType, string? id, DateTimeOffset? since, DateRange? at, int count, string? page, CancellationToken cancellationToken) =>
+        store.HistoryAsync(scope.ProjectId, resourceType, id, since, at, Math.Clamp(count, 1, MaxPageSize), page, cancellationToken);
+
+    /// <summary>search: a page of the project's current resources that match.</summary>
+    public Task<(IReadOnlyList<StoredResource> Resources, string? Next)> SearchAsync(SearchRequest request, string? page, CancellationToken cancellationToken) =>
+        store.SearchAsync(scope.ProjectId, request, page, cancellationToken);
+
+    /// <summary>search: how many of the project's current resources match.</summary>
+    public Task<int> CountAsync(SearchRequest request, CancellationToken cancellationToken) =>
+        store.CountAsync(scope.ProjectId, request, cancellationToken);
 
     /// <summary>
     /// Writes <paramref name="resource"/> as the version after <paramref name="current"/> (the version the caller
@@ -113,16 +325,15 @@ public sealed class FhirRepository(string projectId, IResourceStore store, TimeP
         if (ifMatchVersion is { } expected && current?.VersionId != expected)
         {
             return new Result(412, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict,
-                $"If-Match asked for version {expected}; the current version is {current?.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}."));
+                $"If-Match asked for version {expected}; the current version is {current?.VersionId.ToString(CultureInfo.InvariantCulture) ?? "none"}."));
         }
 
-        if (current is { Deleted: false } && SameContent(current.Json, resource))
+        if (Unchanged(current, resource))
         {
             return new Result(200, current);
         }
 
-        var stored = await store.WriteAsync(projectId, Version(resource, (current?.VersionId ?? 0) + 1), current, cancellationToken);
-        if (stored is not null)
+        if (await store.CommitAsync(scope.ProjectId, [new ResourceWrite(NextVersion(resource, current), current)], [], cancellationToken) is [var stored])
         {
             return new Result(current is null ? 201 : 200, stored);
         }
@@ -132,45 +343,87 @@ public sealed class FhirRepository(string projectId, IResourceStore store, TimeP
             : new Result(412, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, "Another update came first."));
     }
 
-    private static Result TooManyAttempts() =>
-        new(409, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, "Too many concurrent updates; retry."));
-
-    /// <summary>The largest history page.</summary>
-    public const int MaxPageSize = 1000;
-
-    /// <summary>history (instance, type or whole project): versions newest first, a page at a time.</summary>
-    public Task<(IReadOnlyList<StoredResource> Versions, string? Next)> HistoryAsync(
-        string? resourceType, string? id, DateTimeOffset? since, int count, string? page, CancellationToken cancellationToken) =>
-        store.HistoryAsync(projectId, resourceType, id, since, Math.Clamp(count, 1, MaxPageSize), page, cancellationToken);
-
-    /// <summary>delete: a new version that records the deletion; history keeps every version.</summary>
-    public async Task<Result> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken)
+    /// <summary>403 when the resource is not in the project but in a linked one (read-only); null when it is in neither.</summary>
+    internal async Task<Result?> LinkedReadOnlyAsync(string resourceType, string id, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        foreach (var linked in scope.LinkedProjectIds)
         {
-            var current = await store.ReadAsync(projectId, resourceType, id, cancellationToken);
-            if (current is null || current.Deleted)
+            if (await store.ReadAsync(linked, resourceType, id, cancellationToken) is not null)
             {
-                return new Result(204);
-            }
-
-            var deletion = new StoredResource(resourceType, id, current.VersionId + 1, time.GetUtcNow(), true, string.Empty, string.Empty);
-            if (await store.WriteAsync(projectId, deletion, current, cancellationToken) is { } stored)
-            {
-                return new Result(204, stored);
+                return new Result(403, null, FhirErrors.Outcome(OperationOutcome.IssueType.Forbidden,
+                    $"{resourceType}/{id} belongs to a linked project: it can be read, not written."));
             }
         }
 
-        return TooManyAttempts();
+        return null;
     }
 
-    private StoredResource Version(Resource resource, int versionId)
+    /// <summary>
+    /// 400 naming the first reference (by FHIRPath) to a resource that is neither in the project, nor in a linked
+    /// project, nor among <paramref name="pending"/> (resources written in the same transaction).
+    /// </summary>
+    internal async Task<Result?> CheckReferencesAsync(Resource resource, IReadOnlySet<string>? pending, CancellationToken cancellationToken)
+    {
+        var references = ReferenceCheck.References(resource).ToList();
+        if (references.Count == 0)
+        {
+            return null;
+        }
+
+        foreach (var (path, reference) in references)
+        {
+            if (ReferenceCheck.Target(reference) is null)
+            {
+                return new Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid,
+                    $"'{reference}' is not a reference this server understands (Type/id, #contained or an absolute URL).", path));
+            }
+        }
+
+        var wanted = references.Select(r => ReferenceCheck.Target(r.Reference)!)
+            .Where(t => pending is null || !pending.Contains(t)).ToHashSet(StringComparer.Ordinal);
+        if (wanted.Count > 0)
+        {
+            wanted.ExceptWith(await store.ExistingAsync(scope.ProjectId, wanted, cancellationToken));
+        }
+
+        foreach (var linked in scope.LinkedProjectIds)
+        {
+            if (wanted.Count > 0)
+            {
+                wanted.ExceptWith(await store.ExistingAsync(linked, wanted, cancellationToken));
+            }
+        }
+
+        var (missingPath, missing) = references.FirstOrDefault(r => wanted.Contains(ReferenceCheck.Target(r.Reference)!));
+        return missing is null
+            ? null
+            : new Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid,
+                $"{missingPath} refers to {missing}, which is not in this project or a project it links to.", missingPath));
+    }
+
+    /// <summary>Whether writing <paramref name="resource"/> over <paramref name="current"/> would change nothing.</summary>
+    internal static bool Unchanged(StoredResource? current, Resource resource) =>
+        current is { Deleted: false } && SameContent(current.Json, resource);
+
+    /// <summary>The version after <paramref name="current"/> (or version 1) with its index.</summary>
+    internal StoredResource NextVersion(Resource resource, StoredResource? current) => NewVersion(resource, (current?.VersionId ?? 0) + 1);
+
+    /// <summary>The deletion version after <paramref name="current"/>.</summary>
+    internal StoredResource Deletion(StoredResource current) =>
+        new(current.ResourceType, current.Id, current.VersionId + 1, time.GetUtcNow(), true, string.Empty, string.Empty);
+
+    internal static string NewId() => Guid.NewGuid().ToString();
+
+    private StoredResource NewVersion(Resource resource, int versionId)
     {
         var now = time.GetUtcNow();
         resource.Meta ??= new Meta();
-        resource.Meta.VersionId = versionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        resource.Meta.VersionId = versionId.ToString(CultureInfo.InvariantCulture);
         resource.Meta.LastUpdated = now;
-        return new StoredResource(resource.TypeName, resource.Id!, versionId, now, false, JsonSerializer.Serialize(resource, ResourceParser.Options), string.Empty);
+        return new StoredResource(resource.TypeName, resource.Id!, versionId, now, false, JsonSerializer.Serialize(resource, ResourceParser.Options), string.Empty)
+        {
+            Index = ResourceIndexer.Index(resource),
+        };
     }
 
     /// <summary>Whether the stored JSON and the candidate differ only in meta.versionId and meta.lastUpdated.</summary>
@@ -192,9 +445,12 @@ public sealed class FhirRepository(string projectId, IResourceStore store, TimeP
         return resource;
     }
 
+    internal static Result TooManyAttempts() =>
+        new(409, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, "Too many concurrent updates; retry."));
+
+    internal static Result MultipleMatches(string type, string criteria) =>
+        new(412, null, FhirErrors.Outcome(OperationOutcome.IssueType.MultipleMatches, $"More than one {type} matches '{criteria}'."));
+
     private static Result NotFound(string type, string id) =>
         new(404, null, FhirErrors.Outcome(OperationOutcome.IssueType.NotFound, $"{type}/{id} is not known."));
-
-    private static Result Conflict(string message) => new(409, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, message));
-
 }

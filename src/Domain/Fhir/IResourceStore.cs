@@ -1,8 +1,10 @@
+using Enclave.Domain.Search;
+
 namespace Enclave.Domain.Fhir;
 
 /// <summary>
 /// Where FHIR resources of a project live: a current document per resource plus one immutable document per
-/// version. A write replaces the current document and adds the version in one atomic step.
+/// version. A commit replaces current documents and adds versions in one atomic step.
 /// </summary>
 public interface IResourceStore
 {
@@ -14,16 +16,29 @@ public interface IResourceStore
 
     /// <summary>
     /// Versions of the project's resources, newest first: of one resource (<paramref name="resourceType"/> and
-    /// <paramref name="id"/>), of one type, or of all; only those written at or after <paramref name="since"/>.
+    /// <paramref name="id"/>), of one type, or of all; only those written at or after <paramref name="since"/>, and
+    /// with <paramref name="at"/> only those that were current at some moment of that range.
     /// Returns a page of at most <paramref name="count"/> and the token of the next page, if any.
     /// </summary>
     Task<(IReadOnlyList<StoredResource> Versions, string? Next)> HistoryAsync(string projectId, string? resourceType, string? id,
-        DateTimeOffset? since, int count, string? page, CancellationToken cancellationToken);
+        DateTimeOffset? since, DateRange? at, int count, string? page, CancellationToken cancellationToken);
+
+    /// <summary>The current, not deleted resources that match <paramref name="request"/>: a page and the next page's token.</summary>
+    Task<(IReadOnlyList<StoredResource> Resources, string? Next)> SearchAsync(string projectId, SearchRequest request, string? page, CancellationToken cancellationToken);
+
+    /// <summary>How many current, not deleted resources match <paramref name="request"/>.</summary>
+    Task<int> CountAsync(string projectId, SearchRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Which of <paramref name="references"/> (<c>Type/id</c>) exist and are not deleted.</summary>
+    Task<IReadOnlySet<string>> ExistingAsync(string projectId, IReadOnlyCollection<string> references, CancellationToken cancellationToken);
+
+    /// <summary>The ETag of the guard <paramref name="key"/>, or null when there is none.</summary>
+    Task<string?> ReadGuardAsync(string projectId, string key, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes <paramref name="version"/> as the new current version and its history entry, atomically. With
-    /// <paramref name="replacing"/> null the resource must not exist yet; otherwise the current document must still
-    /// be that one. Returns the stored version, or null when another write came first.
+    /// Writes every version and guard atomically: all or nothing. Returns the stored versions (with their ETags), or
+    /// null when a replaced version is no longer current, a new resource already exists, or a guard changed.
+    /// Throws <see cref="CommitTooLargeException"/> when the commit cannot be one atomic write.
     /// </summary>
-    Task<StoredResource?> WriteAsync(string projectId, StoredResource version, StoredResource? replacing, CancellationToken cancellationToken);
+    Task<IReadOnlyList<StoredResource>?> CommitAsync(string projectId, IReadOnlyList<ResourceWrite> writes, IReadOnlyList<CommitGuard> guards, CancellationToken cancellationToken);
 }

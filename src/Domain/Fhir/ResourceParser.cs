@@ -14,14 +14,23 @@ public static class ResourceParser
     /// <summary>Firely's System.Text.Json options for FHIR R4 (strict by default).</summary>
     public static JsonSerializerOptions Options { get; } = new JsonSerializerOptions().ForFhir(ModelInfo.ModelInspector);
 
+    private static readonly BaseFhirXmlDeserializer s_xml = new(ModelInfo.ModelInspector);
+
     /// <summary>Parses <paramref name="json"/>; on failure <paramref name="outcome"/> says why and where.</summary>
-    public static bool TryParse(string json, out Resource? resource, out OperationOutcome? outcome)
+    public static bool TryParse(string json, out Resource? resource, out OperationOutcome? outcome) =>
+        TryParse(() => JsonSerializer.Deserialize<Resource>(json, Options), out resource, out outcome);
+
+    /// <summary>Parses FHIR XML as strictly as JSON.</summary>
+    public static bool TryParseXml(string xml, out Resource? resource, out OperationOutcome? outcome) =>
+        TryParse(() => s_xml.DeserializeResource(xml), out resource, out outcome);
+
+    private static bool TryParse(Func<Resource?> parse, out Resource? resource, out OperationOutcome? outcome)
     {
         resource = null;
         outcome = null;
         try
         {
-            resource = JsonSerializer.Deserialize<Resource>(json, Options);
+            resource = parse();
             if (resource is null)
             {
                 outcome = FhirErrors.Outcome(OperationOutcome.IssueType.Structure, "The body is not a FHIR resource.");
@@ -38,6 +47,10 @@ public static class ResourceParser
         catch (JsonException ex)
         {
             outcome = FhirErrors.Outcome(OperationOutcome.IssueType.Structure, $"The body is not valid JSON: {ex.Message}");
+        }
+        catch (System.Xml.XmlException ex)
+        {
+            outcome = FhirErrors.Outcome(OperationOutcome.IssueType.Structure, $"The body is not valid XML: {ex.Message}");
         }
 
         return outcome is null;

@@ -1,3 +1,4 @@
+using Enclave.Domain.Search;
 using Hl7.Fhir.Model;
 
 namespace Enclave.Domain.Fhir;
@@ -14,6 +15,9 @@ public static class ServerCapabilities
     /// <summary>The media type of FHIR JSON.</summary>
     public const string FhirJson = "application/fhir+json";
 
+    /// <summary>The media type of FHIR XML.</summary>
+    public const string FhirXml = "application/fhir+xml";
+
     private static readonly CapabilityStatement.TypeRestfulInteraction[] s_interactions =
     [
         CapabilityStatement.TypeRestfulInteraction.Read,
@@ -24,6 +28,7 @@ public static class ServerCapabilities
         CapabilityStatement.TypeRestfulInteraction.Create,
         CapabilityStatement.TypeRestfulInteraction.HistoryInstance,
         CapabilityStatement.TypeRestfulInteraction.HistoryType,
+        CapabilityStatement.TypeRestfulInteraction.SearchType,
     ];
 
     private static CapabilityStatement.ResourceComponent ResourceCapabilities(string type) => new()
@@ -33,7 +38,17 @@ public static class ServerCapabilities
         Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
         ReadHistory = true,
         UpdateCreate = true,
+        ConditionalCreate = true,
+        ConditionalUpdate = true,
+        ConditionalDelete = CapabilityStatement.ConditionalDeleteStatus.Single,
+        ConditionalRead = CapabilityStatement.ConditionalReadStatus.FullSupport,
+        ReferencePolicy = [CapabilityStatement.ReferenceHandlingPolicy.Literal, CapabilityStatement.ReferenceHandlingPolicy.Enforced,
+            CapabilityStatement.ReferenceHandlingPolicy.Local],
+        SearchParam = [.. SearchParser.TypeParameters(type)
+            .OrderBy(p => p.Code, StringComparer.Ordinal)
+            .Select(p => new CapabilityStatement.SearchParamComponent { Name = p.Code, Type = p.Type })],
     };
+
 
     /// <summary>Creates the CapabilityStatement for a server reachable at <paramref name="fhirBaseUrl"/>.</summary>
     /// <param name="fhirBaseUrl">The FHIR base, e.g. <c>https://host/api/fhir/R4</c>.</param>
@@ -59,7 +74,8 @@ public static class ServerCapabilities
                 Url = fhirBaseUrl.ToString().TrimEnd('/'),
             },
             FhirVersion = FHIRVersion.N4_0_1,
-            Format = [FhirJson],
+            Format = [FhirJson, FhirXml],
+            PatchFormat = ["application/json-patch+json"],
             Rest =
             [
                 new CapabilityStatement.RestComponent
@@ -71,7 +87,13 @@ public static class ServerCapabilities
                         Description = "OAuth2 bearer tokens from /api/oauth2/token, each bound to one project membership.",
                     },
                     Resource = [.. ModelInfo.SupportedResources.Order(StringComparer.Ordinal).Select(ResourceCapabilities)],
-                    Interaction = [new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.HistorySystem }],
+                    Interaction =
+                    [
+                        new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.Transaction },
+                        new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.Batch },
+                        new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.HistorySystem },
+                    ],
+                    SearchParam = [.. SearchParser.CommonParameters.Select(p => new CapabilityStatement.SearchParamComponent { Name = p.Key, Type = p.Value })],
                 },
             ],
         };

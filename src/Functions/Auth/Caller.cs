@@ -1,3 +1,4 @@
+using Enclave.Domain.Fhir;
 using Enclave.Domain.Tenancy;
 
 namespace Enclave.Functions.Auth;
@@ -9,8 +10,12 @@ namespace Enclave.Functions.Auth;
 /// <param name="ProjectId">The token's project.</param>
 /// <param name="Membership">The token's membership.</param>
 /// <param name="SuperAdmin">Whether the project is the system project.</param>
-public sealed record Caller(string ProjectId, ProjectMembership Membership, bool SuperAdmin)
+/// <param name="LinkedProjectIds">The projects the caller's project links to (readable, never writable).</param>
+public sealed record Caller(string ProjectId, ProjectMembership Membership, bool SuperAdmin, IReadOnlyList<string> LinkedProjectIds)
 {
+    /// <summary>The projects the caller's FHIR interactions reach.</summary>
+    public ProjectScope Scope => new(ProjectId, LinkedProjectIds);
+
     /// <summary>Whether the caller administers <paramref name="projectId"/>.</summary>
     public bool AdministersProject(string projectId) => Membership.Admin && ProjectId == projectId;
 }

@@ -24,7 +24,8 @@ public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> op
 
         var membership = await store.GetMembershipAsync(projectId, membershipId, cancellationToken);
         var project = membership is null ? null : await store.GetProjectAsync(projectId, cancellationToken);
-        var caller = project is null || membership is null ? null : new Caller(projectId, membership, project.SuperAdmin);
+        var caller = project is null || membership is null ? null : new Caller(projectId, membership, project.SuperAdmin,
+            [.. project.Link.Select(l => l.Project.Id).Where(id => id != projectId)]);
         _cache[key] = (caller, now + options.Value.MembershipCacheDuration);
         return caller;
     }

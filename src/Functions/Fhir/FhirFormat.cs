@@ -1,47 +1,89 @@
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Rest;
 using Microsoft.Net.Http.Headers;
 
 namespace Enclave.Functions.Fhir;
 
 /// <summary>
-/// Content negotiation by <c>_format</c> (which wins) and <c>Accept</c>. Enclave serves FHIR JSON only, so a
-/// request that asks for nothing else JSON can read gets 406 with an OperationOutcome rather than a format it
-/// did not ask for.
+/// How a FHIR answer is written, from <c>_format</c> (which wins over <c>Accept</c>), <c>_pretty</c>,
+/// <c>_summary</c> and <c>_elements</c>. A request that accepts neither JSON nor XML gets 406.
 /// </summary>
-internal static class FhirFormat
+/// <param name="Xml">Whether to write <c>application/fhir+xml</c> rather than JSON.</param>
+/// <param name="Pretty">Whether to indent.</param>
+/// <param name="Summary">The <c>_summary</c> asked for (<see cref="SummaryType.False"/> when none).</param>
+/// <param name="Elements">The <c>_elements</c> asked for, or empty.</param>
+internal sealed record FhirFormat(bool Xml, bool Pretty, SummaryType Summary, string[] Elements)
 {
-    private static readonly string[] s_jsonFormats = ["json", "application/json", "application/fhir+json"];
+    public const string JsonContentType = "application/fhir+json; charset=utf-8";
+    public const string XmlContentType = "application/fhir+xml; charset=utf-8";
 
-    public static bool AcceptsJson(HttpRequest request, out IResult refusal)
+    private static readonly string[] s_json = ["json", "application/json", "application/fhir+json"];
+    private static readonly string[] s_xml = ["xml", "text/xml", "application/xml", "application/fhir+xml"];
+
+    /// <summary>Plain JSON of the whole resource: the stored text can be sent as it is.</summary>
+    public bool IsPlainJson => !Xml && !Pretty && Summary == SummaryType.False && Elements.Length == 0;
+
+    public string ContentType => Xml ? XmlContentType : JsonContentType;
+
+    /// <summary>The format the request asks for, or the 406/400 answer when it asks for something Enclave cannot write.</summary>
+    public static (FhirFormat? Format, IResult? Refusal) Negotiate(HttpRequest request)
     {
-        refusal = Results.Empty;
-        var format = request.Query["_format"].ToString();
-        if (format.Length > 0)
+        var query = request.Query;
+        bool? xml = null;
+        if (query["_format"].ToString() is { Length: > 0 } format)
         {
             var mediaType = format.Split(';')[0].Trim();
-            if (s_jsonFormats.Contains(mediaType, StringComparer.OrdinalIgnoreCase))
+            xml = s_json.Contains(mediaType, StringComparer.OrdinalIgnoreCase) ? false
+                : s_xml.Contains(mediaType, StringComparer.OrdinalIgnoreCase) ? true
+                : null;
+            if (xml is null)
             {
-                return true;
+                return (null, NotAcceptable($"_format '{format}' is not supported; use json or xml."));
             }
-
-            refusal = NotAcceptable($"_format '{format}' is not supported; use json or application/fhir+json.");
-            return false;
         }
-
-        var accept = request.GetTypedHeaders().Accept;
-        if (accept.Count == 0 || accept.Any(AcceptsJson))
+        else
         {
-            return true;
+            var accept = request.GetTypedHeaders().Accept.Where(a => a.Quality is not 0).OrderByDescending(a => a.Quality ?? 1).ToList();
+            if (accept.Count == 0 || accept.Any(a => a.MatchesAllTypes || a.MediaType.Equals("application/*", StringComparison.OrdinalIgnoreCase)))
+            {
+                xml = accept.Count > 0 && IsXml(accept[0]);
+            }
+            else if (accept.FirstOrDefault(a => IsXml(a) || IsJson(a)) is { } chosen)
+            {
+                xml = IsXml(chosen);
+            }
+            else
+            {
+                return (null, NotAcceptable("This server writes application/fhir+json and application/fhir+xml."));
+            }
         }
 
-        refusal = NotAcceptable("This server produces application/fhir+json only.");
-        return false;
+        var summary = SummaryType.False;
+        if (query["_summary"].ToString() is { Length: > 0 } summaryText)
+        {
+            summary = summaryText switch
+            {
+                "true" => SummaryType.True,
+                "text" => SummaryType.Text,
+                "data" => SummaryType.Data,
+                "count" => SummaryType.Count,
+                "false" => SummaryType.False,
+                _ => (SummaryType)(-1),
+            };
+            if ((int)summary < 0)
+            {
+                return (null, FhirJson.Outcome(OperationOutcome.IssueType.Invalid, "_summary takes true, text, data, count or false.", StatusCodes.Status400BadRequest));
+            }
+        }
+
+        var elements = query["_elements"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var pretty = string.Equals(query["_pretty"], "true", StringComparison.OrdinalIgnoreCase);
+        return (new FhirFormat(xml == true, pretty, summary, elements), null);
     }
 
-    private static bool AcceptsJson(MediaTypeHeaderValue value) =>
-        value.Quality is not 0 && (value.MatchesAllTypes
-            || value.MediaType.Equals("application/*", StringComparison.OrdinalIgnoreCase)
-            || s_jsonFormats.Contains(value.MediaType.Value, StringComparer.OrdinalIgnoreCase));
+    private static bool IsXml(MediaTypeHeaderValue value) => s_xml.Contains(value.MediaType.Value, StringComparer.OrdinalIgnoreCase);
+
+    private static bool IsJson(MediaTypeHeaderValue value) => s_json.Contains(value.MediaType.Value, StringComparer.OrdinalIgnoreCase);
 
     private static IResult NotAcceptable(string diagnostics) =>
         FhirJson.Outcome(OperationOutcome.IssueType.NotSupported, diagnostics, StatusCodes.Status406NotAcceptable);

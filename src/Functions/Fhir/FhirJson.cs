@@ -1,28 +1,58 @@
+using System.Text;
 using System.Text.Json;
+using Enclave.Domain.Fhir;
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Rest;
 using Hl7.Fhir.Serialization;
 
 namespace Enclave.Functions.Fhir;
 
-/// <summary>Writes FHIR resources as <c>application/fhir+json</c> with Firely's System.Text.Json converters.</summary>
+/// <summary>
+/// Writes FHIR answers with Firely's serializers: stored JSON is sent as it is when the client wants plain JSON;
+/// XML, <c>_pretty</c>, <c>_summary</c> and <c>_elements</c> go through the POCO.
+/// </summary>
 internal static class FhirJson
 {
-    public const string ContentType = "application/fhir+json; charset=utf-8";
+    public const string ContentType = FhirFormat.JsonContentType;
 
     public static JsonSerializerOptions Options { get; } = new JsonSerializerOptions().ForFhir(ModelInfo.ModelInspector);
-    private static readonly JsonSerializerOptions s_pretty = new JsonSerializerOptions().ForFhir(ModelInfo.ModelInspector).Pretty();
+
+    private static readonly BaseFhirJsonSerializer s_json = new(ModelInfo.ModelInspector);
+    private static readonly BaseFhirXmlSerializer s_xml = new(ModelInfo.ModelInspector);
+    private static readonly FhirFormat s_plain = new(false, false, SummaryType.False, []);
 
     /// <summary>An OperationOutcome with one error issue, as the answer to a refused request.</summary>
     public static IResult Outcome(OperationOutcome.IssueType code, string diagnostics, int statusCode) =>
-        Results.Json(new OperationOutcome
-        {
-            Issue = [new OperationOutcome.IssueComponent { Severity = OperationOutcome.IssueSeverity.Error, Code = code, Diagnostics = diagnostics }],
-        }, Options, ContentType, statusCode);
+        Write(FhirErrors.Outcome(code, diagnostics), s_plain, statusCode);
 
-    /// <summary>A result that serialises <paramref name="resource"/>, indented when the request asks <c>_pretty=true</c>.</summary>
-    public static IResult Result(Resource resource, HttpRequest request, int statusCode = StatusCodes.Status200OK)
+    /// <summary>Writes <paramref name="resource"/> in <paramref name="format"/>.</summary>
+    public static IResult Write(Resource resource, FhirFormat format, int statusCode = StatusCodes.Status200OK)
     {
-        var pretty = string.Equals(request.Query["_pretty"], "true", StringComparison.OrdinalIgnoreCase);
-        return Results.Json(resource, pretty ? s_pretty : Options, ContentType, statusCode);
+        var subsetted = format.Summary != SummaryType.False || format.Elements.Length > 0;
+        if (subsetted && resource is not (Bundle or OperationOutcome))
+        {
+            resource = (Resource)resource.DeepCopy();
+            resource.Meta ??= new Meta();
+            resource.Meta.Tag.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "SUBSETTED"));
+        }
+
+        var elements = format.Elements.Length > 0 ? format.Elements : null;
+        var text = format.Xml
+            ? s_xml.SerializeToString(resource, format.Summary, elements, pretty: format.Pretty)
+            : s_json.SerializeToString(resource, format.Summary, elements, pretty: format.Pretty);
+        return Results.Text(text, format.ContentType, Encoding.UTF8, statusCode);
+    }
+
+    /// <summary>Writes a stored resource's JSON: as it is for plain JSON, else through the POCO.</summary>
+    public static IResult Write(string json, FhirFormat format, int statusCode = StatusCodes.Status200OK)
+    {
+        if (format.IsPlainJson)
+        {
+            return Results.Text(json, ContentType, Encoding.UTF8, statusCode);
+        }
+
+        return ResourceParser.TryParse(json, out var resource, out _)
+            ? Write(resource!, format, statusCode)
+            : throw new InvalidOperationException("A stored resource no longer parses.");
     }
 }

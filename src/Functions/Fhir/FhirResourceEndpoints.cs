@@ -8,8 +8,9 @@ using Microsoft.Net.Http.Headers;
 namespace Enclave.Functions.Fhir;
 
 /// <summary>
-/// The FHIR REST interactions on resources: create, read, vread, update and delete, in the caller's project.
-/// Bodies are parsed strictly; versions travel as <c>ETag: W/"n"</c> and <c>If-Match</c>.
+/// The FHIR REST interactions on resources in the caller's project: create (and conditional create with
+/// <c>If-None-Exist</c>), read, vread, update (and conditional update), patch, delete (and conditional delete).
+/// Bodies are parsed strictly (JSON or XML); versions travel as <c>ETag: W/"n"</c> and <c>If-Match</c>.
 /// </summary>
 public static class FhirResourceEndpoints
 {
@@ -23,13 +24,14 @@ public static class FhirResourceEndpoints
     {
         endpoints.MapPost($"{Base}/{{type}}", async (string type, HttpContext http, IResourceStore store, TimeProvider time) =>
         {
-            var (resource, refusal) = await ReadBodyAsync(http, type);
+            var (resource, refusal) = await ReadResourceAsync(http, type);
             if (refusal is not null)
             {
                 return refusal;
             }
 
-            var result = await Repository(http, store, time).CreateAsync(resource!, http.RequestAborted);
+            var ifNoneExist = http.Request.Headers["If-None-Exist"].ToString();
+            var result = await Repository(http, store, time).CreateAsync(resource!, ifNoneExist.Length > 0 ? ifNoneExist : null, http.RequestAborted);
             return Answer(http, result);
         });
 
@@ -60,7 +62,7 @@ public static class FhirResourceEndpoints
 
         endpoints.MapPut($"{Base}/{{type}}/{{id}}", async (string type, string id, HttpContext http, IResourceStore store, TimeProvider time) =>
         {
-            var (resource, refusal) = await ReadBodyAsync(http, type);
+            var (resource, refusal) = await ReadResourceAsync(http, type);
             if (refusal is not null)
             {
                 return refusal;
@@ -71,18 +73,28 @@ public static class FhirResourceEndpoints
                 return Outcome(OperationOutcome.IssueType.Invalid, $"The body's id ({resource.Id ?? "none"}) must be the id in the address ({id}).", StatusCodes.Status400BadRequest);
             }
 
-            int? ifMatch = null;
-            if (http.Request.Headers.IfMatch.Count > 0)
+            if (!TryIfMatch(http, out var ifMatch, out var badIfMatch))
             {
-                if (ParseVersionETag(http.Request.Headers.IfMatch.ToString()) is not { } version)
-                {
-                    return Outcome(OperationOutcome.IssueType.Invalid, "If-Match must be a version ETag such as W/\"3\".", StatusCodes.Status400BadRequest);
-                }
-
-                ifMatch = version;
+                return badIfMatch;
             }
 
             return Answer(http, await Repository(http, store, time).UpdateAsync(resource, ifMatch, http.RequestAborted));
+        });
+
+        endpoints.MapPut($"{Base}/{{type}}", async (string type, HttpContext http, IResourceStore store, TimeProvider time) =>
+        {
+            var (resource, refusal) = await ReadResourceAsync(http, type);
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+
+            if (!TryIfMatch(http, out var ifMatch, out var badIfMatch))
+            {
+                return badIfMatch;
+            }
+
+            return Answer(http, await Repository(http, store, time).ConditionalUpdateAsync(resource!, http.Request.QueryString.Value ?? string.Empty, ifMatch, http.RequestAborted));
         });
 
         endpoints.MapPatch($"{Base}/{{type}}/{{id}}", async (string type, string id, HttpContext http, IResourceStore store, TimeProvider time) =>
@@ -95,7 +107,7 @@ public static class FhirResourceEndpoints
             var mediaType = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var parsed) ? parsed.MediaType.Value : null;
             if (mediaType != "application/json-patch+json")
             {
-                return Outcome(OperationOutcome.IssueType.NotSupported, "PATCH takes application/json-patch+json (FHIRPath Patch is not supported yet).", StatusCodes.Status415UnsupportedMediaType);
+                return Outcome(OperationOutcome.IssueType.NotSupported, "PATCH takes application/json-patch+json (FHIRPath Patch is not supported).", StatusCodes.Status415UnsupportedMediaType);
             }
 
             var (patch, tooLarge) = await ReadTextAsync(http);
@@ -104,10 +116,9 @@ public static class FhirResourceEndpoints
                 return tooLarge;
             }
 
-            int? ifMatch = http.Request.Headers.IfMatch.Count > 0 ? ParseVersionETag(http.Request.Headers.IfMatch.ToString()) : null;
-            if (http.Request.Headers.IfMatch.Count > 0 && ifMatch is null)
+            if (!TryIfMatch(http, out var ifMatch, out var badIfMatch))
             {
-                return Outcome(OperationOutcome.IssueType.Invalid, "If-Match must be a version ETag such as W/\"3\".", StatusCodes.Status400BadRequest);
+                return badIfMatch;
             }
 
             var result = await Repository(http, store, time).PatchAsync(type, id, json =>
@@ -124,28 +135,32 @@ public static class FhirResourceEndpoints
 
         endpoints.MapDelete($"{Base}/{{type}}/{{id}}", async (string type, string id, HttpContext http, IResourceStore store, TimeProvider time) =>
             UnknownType(type) ?? Answer(http, await Repository(http, store, time).DeleteAsync(type, id, http.RequestAborted)));
+
+        endpoints.MapDelete($"{Base}/{{type}}", async (string type, HttpContext http, IResourceStore store, TimeProvider time) =>
+            UnknownType(type) ?? Answer(http, await Repository(http, store, time).ConditionalDeleteAsync(type, http.Request.QueryString.Value ?? string.Empty, http.RequestAborted)));
     }
 
-    /// <summary>The repository of the caller's project: the only way to the store.</summary>
-    private static FhirRepository Repository(HttpContext http, IResourceStore store, TimeProvider time) => new(http.Caller().ProjectId, store, time);
+    /// <summary>The repository of the caller's scope: the only way to the store.</summary>
+    internal static FhirRepository Repository(HttpContext http, IResourceStore store, TimeProvider time) => new(http.Caller().Scope, store, time);
 
-    private static IResult? UnknownType(string type) =>
+    internal static IResult? UnknownType(string type) =>
         ModelInfo.IsKnownResource(type)
             ? null
             : Outcome(OperationOutcome.IssueType.NotSupported, $"{type} is not a FHIR R4 resource type.", StatusCodes.Status404NotFound);
 
-    /// <summary>Reads and strictly parses the body: 415, 413 and 400 answers for what cannot be a resource of this type.</summary>
-    private static async Task<(Resource? Resource, IResult? Refusal)> ReadBodyAsync(HttpContext http, string type)
+    /// <summary>Reads and strictly parses a resource body of <paramref name="type"/>: 415, 413 and 400 answers for what cannot be one.</summary>
+    internal static async Task<(Resource? Resource, IResult? Refusal)> ReadResourceAsync(HttpContext http, string? type)
     {
-        if (UnknownType(type) is { } unknown)
+        if (type is not null && UnknownType(type) is { } unknown)
         {
             return (null, unknown);
         }
 
         var mediaType = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var parsed) ? parsed.MediaType.Value : null;
-        if (mediaType is not ("application/fhir+json" or "application/json"))
+        var xml = mediaType is "application/fhir+xml" or "application/xml" or "text/xml";
+        if (!xml && mediaType is not ("application/fhir+json" or "application/json"))
         {
-            return (null, Outcome(OperationOutcome.IssueType.NotSupported, "Send application/fhir+json.", StatusCodes.Status415UnsupportedMediaType));
+            return (null, Outcome(OperationOutcome.IssueType.NotSupported, "Send application/fhir+json or application/fhir+xml.", StatusCodes.Status415UnsupportedMediaType));
         }
 
         var (text, tooLarge) = await ReadTextAsync(http);
@@ -154,18 +169,19 @@ public static class FhirResourceEndpoints
             return (null, tooLarge);
         }
 
-        if (!ResourceParser.TryParse(text!, out var resource, out var outcome))
+        var ok = xml ? ResourceParser.TryParseXml(text!, out var resource, out var outcome) : ResourceParser.TryParse(text!, out resource, out outcome);
+        if (!ok)
         {
-            return (null, Results.Json(outcome, FhirJson.Options, FhirJson.ContentType, StatusCodes.Status400BadRequest));
+            return (null, FhirJson.Write(outcome!, Format(http), StatusCodes.Status400BadRequest));
         }
 
-        return resource!.TypeName == type
+        return type is null || resource!.TypeName == type
             ? (resource, null)
             : (null, Outcome(OperationOutcome.IssueType.Invalid, $"The body is a {resource.TypeName}, the address says {type}.", StatusCodes.Status400BadRequest));
     }
 
     /// <summary>The body as text, or 413 when it exceeds <see cref="MaxBodyBytes"/>.</summary>
-    private static async Task<(string? Text, IResult? TooLarge)> ReadTextAsync(HttpContext http)
+    internal static async Task<(string? Text, IResult? TooLarge)> ReadTextAsync(HttpContext http)
     {
         if (http.Request.ContentLength > MaxBodyBytes)
         {
@@ -188,21 +204,26 @@ public static class FhirResourceEndpoints
         return (Encoding.UTF8.GetString(body.ToArray()), null);
     }
 
+    /// <summary>The negotiated answer format; plain JSON when negotiation failed (the endpoint has answered 406 already).</summary>
+    internal static FhirFormat Format(HttpContext http) =>
+        http.Items[typeof(FhirFormat)] as FhirFormat ?? FhirFormat.Negotiate(http.Request).Format ?? new FhirFormat(false, false, Hl7.Fhir.Rest.SummaryType.False, []);
+
     /// <summary>
     /// Writes a repository result: the resource with its version headers (a write honours
     /// <c>Prefer: return=minimal|representation|OperationOutcome</c>), or the outcome.
     /// </summary>
-    private static IResult Answer(HttpContext http, FhirRepository.Result result)
+    internal static IResult Answer(HttpContext http, FhirRepository.Result result)
     {
+        var format = Format(http);
         if (result.Status < StatusCodes.Status300MultipleChoices && result.Resource is { } stored && !stored.Deleted)
         {
             SetVersionHeaders(http, stored);
             if (result.Status == StatusCodes.Status201Created)
             {
-                http.Response.Headers.Location = $"{http.Request.Scheme}://{http.Request.Host}{Base}/{stored.ResourceType}/{stored.Id}/_history/{stored.VersionId.ToString(CultureInfo.InvariantCulture)}";
+                http.Response.Headers.Location = $"{BaseUrl(http)}/{stored.ResourceType}/{stored.Id}/_history/{stored.VersionId.ToString(CultureInfo.InvariantCulture)}";
             }
 
-            var isWrite = HttpMethods.IsPost(http.Request.Method) || HttpMethods.IsPut(http.Request.Method) || HttpMethods.IsPatch(http.Request.Method);
+            var isWrite = !HttpMethods.IsGet(http.Request.Method);
             var prefer = http.Request.Headers["Prefer"].ToString();
             if (isWrite && prefer.Contains("return=minimal", StringComparison.OrdinalIgnoreCase))
             {
@@ -214,24 +235,29 @@ public static class FhirResourceEndpoints
                 var written = new OperationOutcome
                 {
                     Issue = [new OperationOutcome.IssueComponent { Severity = OperationOutcome.IssueSeverity.Information, Code = OperationOutcome.IssueType.Informational,
-                        Diagnostics = $"{stored.ResourceType}/{stored.Id} is at version {stored.VersionId.ToString(CultureInfo.InvariantCulture)}." }],
+                        Diagnostics = $"{stored.Reference} is at version {stored.VersionId.ToString(CultureInfo.InvariantCulture)}." }],
                 };
-                return Results.Json(written, FhirJson.Options, FhirJson.ContentType, result.Status);
+                return FhirJson.Write(written, format, result.Status);
             }
 
-            return Results.Text(stored.Json, FhirJson.ContentType, Encoding.UTF8, result.Status);
+            return FhirJson.Write(stored.Json, format, result.Status);
         }
 
         return result.Outcome is { } outcome
-            ? Results.Json(outcome, FhirJson.Options, FhirJson.ContentType, result.Status)
+            ? FhirJson.Write(outcome, format, result.Status)
             : Results.StatusCode(result.Status);
     }
 
+    /// <summary>The FHIR base URL of this request, e.g. <c>https://host/api/fhir/R4</c>.</summary>
+    internal static string BaseUrl(HttpContext http) => $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{Base}";
+
     private static void SetVersionHeaders(HttpContext http, StoredResource stored)
     {
-        http.Response.Headers.ETag = $"W/\"{stored.VersionId.ToString(CultureInfo.InvariantCulture)}\"";
+        http.Response.Headers.ETag = VersionETag(stored.VersionId);
         http.Response.Headers.LastModified = stored.LastUpdated.ToString("R", CultureInfo.InvariantCulture);
     }
+
+    internal static string VersionETag(int versionId) => $"W/\"{versionId.ToString(CultureInfo.InvariantCulture)}\"";
 
     /// <summary>If-None-Match naming the current version, or If-Modified-Since not before it: the client's copy is current.</summary>
     private static bool NotModified(HttpRequest request, StoredResource current)
@@ -251,6 +277,25 @@ public static class FhirResourceEndpoints
         return Results.StatusCode(StatusCodes.Status304NotModified);
     }
 
+    private static bool TryIfMatch(HttpContext http, out int? version, out IResult refusal)
+    {
+        version = null;
+        refusal = Results.Empty;
+        if (http.Request.Headers.IfMatch.Count == 0)
+        {
+            return true;
+        }
+
+        version = ParseVersionETag(http.Request.Headers.IfMatch.ToString());
+        if (version is null)
+        {
+            refusal = Outcome(OperationOutcome.IssueType.Invalid, "If-Match must be a version ETag such as W/\"3\".", StatusCodes.Status400BadRequest);
+            return false;
+        }
+
+        return true;
+    }
+
     private static int? ParseVersionETag(string value)
     {
         var text = value.Trim();
@@ -266,5 +311,5 @@ public static class FhirResourceEndpoints
     private static IResult TooLarge() =>
         Outcome(OperationOutcome.IssueType.TooLong, $"The body exceeds {MaxBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
 
-    private static IResult Outcome(OperationOutcome.IssueType code, string message, int status) => FhirJson.Outcome(code, message, status);
+    internal static IResult Outcome(OperationOutcome.IssueType code, string message, int status) => FhirJson.Outcome(code, message, status);
 }

@@ -1,15 +1,14 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using Enclave.Domain.Fhir;
-using Enclave.Functions.Auth;
+using Enclave.Domain.Search;
 using Hl7.Fhir.Model;
 
 namespace Enclave.Functions.Fhir;
 
 /// <summary>
 /// <c>_history</c> for an instance, a type and the whole project: a <c>history</c> Bundle, newest first, with
-/// <c>_count</c> (default 50, at most 1000) and <c>_since</c>, and a <c>next</c> link while more remain.
+/// <c>_count</c> (default 50, at most 1000), <c>_since</c> and <c>_at</c> (versions current at some moment of that date's range), and a <c>next</c> link while more remain.
 /// </summary>
 public static class HistoryEndpoints
 {
@@ -52,7 +51,18 @@ public static class HistoryEndpoints
             since = parsed;
         }
 
-        var page = query["_page"].ToString() is { Length: > 0 } token ? DecodePage(token) : null;
+        DateRange? at = null;
+        if (query.ContainsKey("_at"))
+        {
+            if (!DateRange.TryParse(query["_at"], out var range))
+            {
+                return Invalid("_at must be a FHIR date, dateTime or instant, e.g. 2026-01-31.");
+            }
+
+            at = range;
+        }
+
+        var page = query["_page"].ToString() is { Length: > 0 } token ? PageToken.Decode(token) : null;
         if (query.ContainsKey("_page") && page is null)
         {
             return Invalid("The _page token is not valid.");
@@ -62,26 +72,27 @@ public static class HistoryEndpoints
         string? next;
         try
         {
-            (versions, next) = await new FhirRepository(http.Caller().ProjectId, store, time)
-                .HistoryAsync(type, id, since, count, page, http.RequestAborted);
+            (versions, next) = await FhirResourceEndpoints.Repository(http, store, time)
+                .HistoryAsync(type, id, since, at, count, page, http.RequestAborted);
         }
         catch (ArgumentException)
         {
             return Invalid("The _page token is not valid.");
         }
 
-        if (id is not null && versions.Count == 0 && page is null && since is null)
+        if (id is not null && versions.Count == 0 && page is null && since is null && at is null)
         {
             return FhirJson.Outcome(OperationOutcome.IssueType.NotFound, $"{type}/{id} is not known.", StatusCodes.Status404NotFound);
         }
 
-        var self = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.Path}";
+        var self = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{http.Request.Path}";
         var links = new JsonArray { new JsonObject { ["relation"] = "self", ["url"] = $"{self}{http.Request.QueryString}" } };
         if (next is not null)
         {
             var nextQuery = $"?_count={count.ToString(CultureInfo.InvariantCulture)}"
                 + (since is null ? string.Empty : $"&_since={Uri.EscapeDataString(since.Value.ToString("o", CultureInfo.InvariantCulture))}")
-                + $"&_page={EncodePage(next)}";
+                + (at is null ? string.Empty : $"&_at={Uri.EscapeDataString(query["_at"].ToString())}")
+                + $"&_page={PageToken.Encode(next)}";
             links.Add(new JsonObject { ["relation"] = "next", ["url"] = self + nextQuery });
         }
 
@@ -92,7 +103,7 @@ public static class HistoryEndpoints
             ["link"] = links,
             ["entry"] = new JsonArray([.. versions.Select(v => (JsonNode)Entry(http, v))]),
         };
-        return Results.Text(bundle.ToJsonString(), FhirJson.ContentType, Encoding.UTF8);
+        return FhirJson.Write(bundle.ToJsonString(), FhirResourceEndpoints.Format(http));
     }
 
     private static JsonObject Entry(HttpContext http, StoredResource version)
@@ -119,23 +130,6 @@ public static class HistoryEndpoints
         }
 
         return entry;
-    }
-
-    private static string EncodePage(string continuation) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(continuation)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static string? DecodePage(string token)
-    {
-        try
-        {
-            var base64 = token.Replace('-', '+').Replace('_', '/');
-            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
-            return Encoding.UTF8.GetString(Convert.FromBase64String(base64));
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
     }
 
     private static IResult Invalid(string message) =>

@@ -16,15 +16,11 @@ public static class MetadataEndpoint
 
     /// <summary>Maps the metadata route.</summary>
     public static void MapFhirMetadata(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet($"{FhirBase}/metadata", (HttpRequest request, TimeProvider time) =>
+        endpoints.MapGet($"{FhirBase}/metadata", (HttpContext http, TimeProvider time) =>
         {
-            if (!FhirFormat.AcceptsJson(request, out var refusal))
-            {
-                return refusal;
-            }
-
+            var request = http.Request;
             var baseUrl = new Uri($"{request.Scheme}://{request.Host}{request.PathBase}{FhirBase}");
             CapabilityStatement statement = ServerCapabilities.Create(baseUrl, s_version, time.GetUtcNow());
-            return FhirJson.Result(statement, request);
+            return FhirJson.Write(statement, FhirResourceEndpoints.Format(http));
         }).AllowAnonymous();
 }

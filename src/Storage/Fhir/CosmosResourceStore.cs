@@ -1,17 +1,27 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Enclave.Domain.Fhir;
+using Enclave.Domain.Search;
 using Microsoft.Azure.Cosmos;
 
 namespace Enclave.Storage.Fhir;
 
 /// <summary>
-/// FHIR resources in Enclave's container. A write is one TransactionalBatch in the project's partition: create
-/// or replace (guarded by the current document's ETag) the current document, and create the version document.
-/// Reads and vreads are point reads.
+/// FHIR resources in Enclave's container. A commit is one TransactionalBatch in the project's partition: per
+/// resource, create or replace (guarded by the current document's ETag) the current document, create the version
+/// document and stamp the replaced version's <c>supersededAt</c>; plus any guard documents. Reads and vreads are
+/// point reads; searches and history are single-partition queries.
 /// </summary>
 public sealed class CosmosResourceStore(Container container) : IResourceStore
 {
+    /// <summary>The most operations one TransactionalBatch may hold.</summary>
+    public const int MaxBatchOperations = 100;
+
+    /// <summary>How long a guard document lives: far longer than any commit that could race on it.</summary>
+    private const int GuardTimeToLiveSeconds = 3600;
+
     /// <inheritdoc />
     public Task<StoredResource?> ReadAsync(string projectId, string resourceType, string id, CancellationToken cancellationToken) =>
         ReadDocumentAsync(ResourceDocument.CurrentId(resourceType, id), projectId, cancellationToken);
@@ -21,62 +31,156 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
         ReadDocumentAsync(ResourceDocument.VersionDocumentId(resourceType, id, versionId), projectId, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<(IReadOnlyList<StoredResource> Versions, string? Next)> HistoryAsync(string projectId, string? resourceType, string? id,
-        DateTimeOffset? since, int count, string? page, CancellationToken cancellationToken)
+    public Task<(IReadOnlyList<StoredResource> Versions, string? Next)> HistoryAsync(string projectId, string? resourceType, string? id,
+        DateTimeOffset? since, DateRange? at, int count, string? page, CancellationToken cancellationToken)
     {
         var sql = "SELECT * FROM c WHERE c.projectId = @projectId AND c.kind = @kind"
             + (resourceType is null ? string.Empty : " AND c.resourceType = @type")
             + (id is null ? string.Empty : " AND c.resourceId = @id")
             + (since is null ? string.Empty : " AND c.lastUpdated >= @since")
+            + (at is null ? string.Empty : " AND c.lastUpdated <= @atHigh AND (NOT IS_DEFINED(c.supersededAt) OR c.supersededAt > @atLow)")
             + " ORDER BY c.lastUpdated DESC";
         var query = new QueryDefinition(sql)
             .WithParameter("@projectId", projectId)
             .WithParameter("@kind", ResourceDocument.VersionKind)
             .WithParameter("@type", resourceType)
             .WithParameter("@id", id)
-            .WithParameter("@since", since?.ToUniversalTime());
-        using var iterator = container.GetItemQueryStreamIterator(query, page,
-            new QueryRequestOptions { PartitionKey = new PartitionKey(projectId), MaxItemCount = count });
-        using var response = await iterator.ReadNextAsync(cancellationToken);
-        if (response.StatusCode == HttpStatusCode.BadRequest && page is not null)
-        {
-            throw new ArgumentException("The history page token is not valid.", nameof(page));
-        }
-
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"Reading history failed: Cosmos DB answered {(int)response.StatusCode}.");
-        }
-
-        using var body = await JsonDocument.ParseAsync(response.Content, cancellationToken: cancellationToken);
-        var versions = body.RootElement.GetProperty("Documents").EnumerateArray()
-            .Select(d => d.Deserialize<ResourceDocument>()!.ToStored()).ToList();
-        return (versions, response.ContinuationToken);
+            .WithParameter("@since", since?.ToUniversalTime())
+            .WithParameter("@atLow", at?.Low)
+            .WithParameter("@atHigh", at?.High);
+        return QueryPageAsync(projectId, query, count, page, cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task<StoredResource?> WriteAsync(string projectId, StoredResource version, StoredResource? replacing, CancellationToken cancellationToken)
+    public Task<(IReadOnlyList<StoredResource> Resources, string? Next)> SearchAsync(string projectId, SearchRequest request, string? page, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(version);
-        var current = Serialize(ResourceDocument.From(projectId, version, ResourceDocument.CurrentKind));
+        ArgumentNullException.ThrowIfNull(request);
+        return QueryPageAsync(projectId, CosmosSearchQuery.Build(projectId, request), request.Count, page, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> CountAsync(string projectId, SearchRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var iterator = container.GetItemQueryIterator<int>(CosmosSearchQuery.Build(projectId, request, countOnly: true),
+            requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(projectId) });
+        var total = 0;
+        while (iterator.HasMoreResults)
+        {
+            total += (await iterator.ReadNextAsync(cancellationToken)).Sum();
+        }
+
+        return total;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlySet<string>> ExistingAsync(string projectId, IReadOnlyCollection<string> references, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(references);
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        if (references.Count == 0)
+        {
+            return found;
+        }
+
+        var ids = references.Select(r => r.Replace('/', ':')).Distinct(StringComparer.Ordinal).ToArray();
+        var query = new QueryDefinition("SELECT VALUE c.id FROM c WHERE c.projectId = @projectId AND ARRAY_CONTAINS(@ids, c.id) AND c.kind = @kind AND NOT c.deleted")
+            .WithParameter("@projectId", projectId)
+            .WithParameter("@ids", ids)
+            .WithParameter("@kind", ResourceDocument.CurrentKind);
+        using var iterator = container.GetItemQueryIterator<string>(query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(projectId) });
+        while (iterator.HasMoreResults)
+        {
+            foreach (var id in await iterator.ReadNextAsync(cancellationToken))
+            {
+                found.Add(id.Replace(':', '/'));
+            }
+        }
+
+        return found;
+    }
+
+    /// <inheritdoc />
+    public async Task<string?> ReadGuardAsync(string projectId, string key, CancellationToken cancellationToken)
+    {
+        using var response = await container.ReadItemStreamAsync(GuardId(key), new PartitionKey(projectId), cancellationToken: cancellationToken);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : EnsureSuccess(response, "reading a guard").Headers.ETag;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredResource>?> CommitAsync(string projectId, IReadOnlyList<ResourceWrite> writes, IReadOnlyList<CommitGuard> guards,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        ArgumentNullException.ThrowIfNull(guards);
+        var operations = writes.Sum(w => w.Replacing is null ? 2 : 3) + guards.Count;
+        if (operations > MaxBatchOperations)
+        {
+            throw new CommitTooLargeException(operations, MaxBatchOperations);
+        }
+
         var batch = container.CreateTransactionalBatch(new PartitionKey(projectId));
-        batch = replacing is null
-            ? batch.CreateItemStream(current)
-            : batch.ReplaceItemStream(ResourceDocument.CurrentId(version.ResourceType, version.Id), current,
-                new TransactionalBatchItemRequestOptions { IfMatchEtag = replacing.ETag });
-        batch.CreateItemStream(Serialize(ResourceDocument.From(projectId, version, ResourceDocument.VersionKind)));
+        foreach (var (version, replacing) in writes)
+        {
+            var current = Serialize(ResourceDocument.From(projectId, version, ResourceDocument.CurrentKind));
+            batch = replacing is null
+                ? batch.CreateItemStream(current)
+                : batch.ReplaceItemStream(ResourceDocument.CurrentId(version.ResourceType, version.Id), current,
+                    new TransactionalBatchItemRequestOptions { IfMatchEtag = replacing.ETag });
+            batch.CreateItemStream(Serialize(ResourceDocument.From(projectId, version, ResourceDocument.VersionKind)));
+            if (replacing is not null)
+            {
+                batch.PatchItem(ResourceDocument.VersionDocumentId(replacing.ResourceType, replacing.Id, replacing.VersionId),
+                    [PatchOperation.Set("/supersededAt", version.LastUpdated.ToUniversalTime())]);
+            }
+        }
+
+        foreach (var guard in guards)
+        {
+            var document = Serialize(new GuardDocument { Id = GuardId(guard.Key), ProjectId = projectId, TimeToLive = GuardTimeToLiveSeconds });
+            batch = guard.ETag is null
+                ? batch.CreateItemStream(document)
+                : batch.ReplaceItemStream(GuardId(guard.Key), document, new TransactionalBatchItemRequestOptions { IfMatchEtag = guard.ETag });
+        }
+
         using var response = await batch.ExecuteAsync(cancellationToken);
-        if (response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed)
+        if (response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
         {
             return null;
         }
 
         if (!response.IsSuccessStatusCode)
         {
-            throw new InvalidOperationException($"Writing {version.ResourceType}/{version.Id} failed: Cosmos DB answered {(int)response.StatusCode}.");
+            throw new InvalidOperationException($"Committing {writes.Count} resource writes failed: Cosmos DB answered {(int)response.StatusCode}.");
         }
 
-        return version with { ETag = response[0].ETag };
+        var stored = new List<StoredResource>(writes.Count);
+        var operation = 0;
+        foreach (var write in writes)
+        {
+            stored.Add(write.Version with { ETag = response[operation].ETag });
+            operation += write.Replacing is null ? 2 : 3;
+        }
+
+        return stored;
+    }
+
+    private async Task<(IReadOnlyList<StoredResource>, string?)> QueryPageAsync(string projectId, QueryDefinition query, int count, string? page,
+        CancellationToken cancellationToken)
+    {
+        using var iterator = container.GetItemQueryStreamIterator(query, page,
+            new QueryRequestOptions { PartitionKey = new PartitionKey(projectId), MaxItemCount = Math.Max(count, 1) });
+        using var response = await iterator.ReadNextAsync(cancellationToken);
+        if (response.StatusCode == HttpStatusCode.BadRequest && page is not null)
+        {
+            throw new ArgumentException("The page token is not valid.", nameof(page));
+        }
+
+        EnsureSuccess(response, "querying resources");
+        using var body = await JsonDocument.ParseAsync(response.Content, cancellationToken: cancellationToken);
+        var documents = body.RootElement.GetProperty("Documents").EnumerateArray()
+            .Select(d => d.Deserialize<ResourceDocument>()!.ToStored()).ToList();
+        return (documents, response.ContinuationToken);
     }
 
     private async Task<StoredResource?> ReadDocumentAsync(string documentId, string projectId, CancellationToken cancellationToken)
@@ -87,14 +191,16 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
             return null;
         }
 
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"Reading {documentId} failed: Cosmos DB answered {(int)response.StatusCode}.");
-        }
-
+        EnsureSuccess(response, $"reading {documentId}");
         var document = await JsonSerializer.DeserializeAsync<ResourceDocument>(response.Content, cancellationToken: cancellationToken);
         return document!.ToStored();
     }
 
-    private static MemoryStream Serialize(ResourceDocument document) => new(JsonSerializer.SerializeToUtf8Bytes(document));
+    private static ResponseMessage EnsureSuccess(ResponseMessage response, string what) =>
+        response.IsSuccessStatusCode ? response : throw new InvalidOperationException($"{what} failed: Cosmos DB answered {(int)response.StatusCode}.");
+
+    /// <summary>Guard ids hash the key: keys hold request text, ids must stay short and free of '/'.</summary>
+    private static string GuardId(string key) => "guard:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    private static MemoryStream Serialize<T>(T document) => new(JsonSerializer.SerializeToUtf8Bytes(document));
 }

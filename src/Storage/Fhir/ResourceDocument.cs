@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Enclave.Domain.Fhir;
 
@@ -37,6 +38,18 @@ internal sealed record ResourceDocument
     [JsonPropertyName("resource"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public JsonElement? Resource { get; init; }
 
+    /// <summary>The search index (current documents only).</summary>
+    [JsonPropertyName("idx"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonObject? Idx { get; init; }
+
+    /// <summary>The compartments the resource is in, e.g. <c>Patient/123</c> (current documents only).</summary>
+    [JsonPropertyName("compartments"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Compartments { get; init; }
+
+    /// <summary>When the next version replaced this one (version documents; set by the commit that replaces it).</summary>
+    [JsonPropertyName("supersededAt"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? SupersededAt { get; init; }
+
     [JsonPropertyName("_etag"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public string? ETag { get; init; }
 
@@ -59,6 +72,8 @@ internal sealed record ResourceDocument
         LastUpdated = r.LastUpdated,
         Deleted = r.Deleted,
         Resource = r.Deleted ? null : JsonDocument.Parse(r.Json).RootElement.Clone(),
+        Idx = kind == CurrentKind ? (JsonObject?)r.Index?.Entries.DeepClone() : null,
+        Compartments = kind == CurrentKind ? r.Index?.Compartments : null,
     };
 
     public StoredResource ToStored() =>

@@ -51,6 +51,27 @@ public sealed class MetadataEndpointTests(EnclaveApiFixture app) : IClassFixture
     [InlineData("/api/fhir/R4/metadata?_format=xml", null)]
     [InlineData("/api/fhir/R4/metadata?_format=application/fhir%2Bxml", null)]
     [InlineData("/api/fhir/R4/metadata", "application/fhir+xml")]
+    [InlineData("/api/fhir/R4/metadata", "application/fhir+json;q=0.5, application/fhir+xml")]
+    public async Task Metadata_is_served_as_xml_when_asked(string path, string? accept)
+    {
+        using var client = app.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+        if (accept is not null)
+        {
+            request.Headers.Accept.ParseAdd(accept);
+        }
+
+        using var response = await client.SendAsync(request);
+        var statement = new Hl7.Fhir.Serialization.FhirXmlDeserializer().DeserializeResource(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/fhir+xml", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(FHIRVersion.N4_0_1, Assert.IsType<CapabilityStatement>(statement).FhirVersion);
+    }
+
+    [Theory]
+    [InlineData("/api/fhir/R4/metadata?_format=text/turtle", null)]
+    [InlineData("/api/fhir/R4/metadata", "text/html")]
     public async Task Metadata_refuses_formats_it_does_not_serve_with_406(string path, string? accept)
     {
         using var client = app.CreateClient();

@@ -1,0 +1,329 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Hl7.Fhir.FhirPath;
+using Hl7.Fhir.Model;
+
+namespace Enclave.Domain.Search;
+
+/// <summary>
+/// Extracts the search index of a resource on write: for every search parameter of its type the FHIRPath
+/// expression of <see cref="ModelInfo.SearchParameters"/> is evaluated and each value becomes entries by type:
+/// <list type="bullet">
+/// <item>string: <c>{n: normalized, x: exact}</c> (names and addresses give one entry per part);</item>
+/// <item>token: <c>{s: system, c: code}</c>, <c>{d: normalized text}</c> for display and text, identifiers add
+/// <c>{ts, tc}</c> for their type;</item>
+/// <item>reference: <c>{t: type, i: id}</c> for a relative reference, <c>{u: url}</c> for an absolute one,
+/// <c>{is, iv}</c> for a logical identifier;</item>
+/// <item>date: <c>{lo, hi}</c> UTC instant text (see <see cref="DateRange"/>);</item>
+/// <item>number: <c>{v}</c>; quantity: <c>{v, s, c, u}</c>; uri: <c>{u}</c>.</item>
+/// </list>
+/// The common parameters <c>_tag</c>, <c>_security</c> (tokens), <c>_profile</c> and <c>_source</c> (uris) come
+/// from <c>meta</c>. Composite parameters are not indexed separately.
+/// </summary>
+public static class ResourceIndexer
+{
+    /// <summary>Builds the index of <paramref name="resource"/>.</summary>
+    public static ResourceIndex Index(Resource resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        var context = new FhirEvaluationContext { ElementResolver = ResolveAsStub };
+        var entries = new JsonObject();
+        foreach (var parameter in SearchParameters.For(resource.TypeName).Values)
+        {
+            if (parameter.Type is SearchParamType.Composite or SearchParamType.Special)
+            {
+                continue;
+            }
+
+            var values = new JsonArray();
+            foreach (var value in resource.Select(parameter.Expression, context).OfType<Base>())
+            {
+                foreach (var entry in Entries(parameter.Type, value))
+                {
+                    values.Add(entry);
+                }
+            }
+
+            if (values.Count > 0)
+            {
+                entries[parameter.Code] = values;
+            }
+        }
+
+        AddMeta(resource.Meta, entries);
+        return new ResourceIndex(entries, Compartments(resource, entries));
+    }
+
+    /// <summary>
+    /// <c>resolve()</c> in the R4 expressions only asks what type a reference points at
+    /// (<c>subject.where(resolve() is Patient)</c>): an empty resource of that type answers it without I/O.
+    /// </summary>
+    private static PocoNode ResolveAsStub(string url)
+    {
+        var parts = url.Split('/');
+        var type = parts.Length >= 2 ? ModelInfo.GetTypeForFhirType(parts[^2]) : null;
+        if (parts.Length >= 4 && parts[^2] == "_history")
+        {
+            type = ModelInfo.GetTypeForFhirType(parts[^4]);
+        }
+
+        return type is null ? null! : ((Base)Activator.CreateInstance(type)!).ToPocoNode();
+    }
+
+    private static void AddMeta(Meta? meta, JsonObject entries)
+    {
+        if (meta is null)
+        {
+            return;
+        }
+
+        AddAll(entries, "_tag", meta.Tag.SelectMany(t => Entries(SearchParamType.Token, t)));
+        AddAll(entries, "_security", meta.Security.SelectMany(t => Entries(SearchParamType.Token, t)));
+        AddAll(entries, "_profile", meta.ProfileElement.SelectMany(p => Entries(SearchParamType.Uri, p)));
+        if (meta.SourceElement is { } source)
+        {
+            AddAll(entries, "_source", Entries(SearchParamType.Uri, source));
+        }
+    }
+
+    private static void AddAll(JsonObject entries, string code, IEnumerable<JsonObject> values)
+    {
+        var array = new JsonArray([.. values]);
+        if (array.Count > 0)
+        {
+            entries[code] = array;
+        }
+    }
+
+    private static List<string> Compartments(Resource resource, JsonObject entries)
+    {
+        var compartments = new List<string>();
+        if (resource is Patient && resource.Id is { } id)
+        {
+            compartments.Add($"Patient/{id}");
+        }
+
+        if (PatientCompartment.Parameters.TryGetValue(resource.TypeName, out var parameters))
+        {
+            foreach (var code in parameters)
+            {
+                foreach (var entry in entries[code]?.AsArray() ?? [])
+                {
+                    if ((string?)entry?["t"] == "Patient" && (string?)entry["i"] is { } patient)
+                    {
+                        compartments.Add($"Patient/{patient}");
+                    }
+                }
+            }
+        }
+
+        return [.. compartments.Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The index entries of one value extracted for a parameter of <paramref name="type"/>.</summary>
+    public static IEnumerable<JsonObject> Entries(SearchParamType type, Base value) => type switch
+    {
+        SearchParamType.String => StringEntries(value),
+        SearchParamType.Token => TokenEntries(value),
+        SearchParamType.Reference => ReferenceEntries(value),
+        SearchParamType.Date => DateEntries(value),
+        SearchParamType.Number => NumberEntries(value),
+        SearchParamType.Quantity => QuantityEntries(value),
+        SearchParamType.Uri => value is PrimitiveType { JsonValue: { } uri } ? [new JsonObject { ["u"] = uri.ToString() }] : [],
+        _ => [],
+    };
+
+    private static IEnumerable<JsonObject> StringEntries(Base value)
+    {
+        IEnumerable<string?> texts = value switch
+        {
+            HumanName name => [name.Family, .. name.Given, .. name.Prefix, .. name.Suffix, name.Text],
+            Address address => [.. address.Line, address.City, address.District, address.State, address.PostalCode, address.Country, address.Text],
+            PrimitiveType { JsonValue: { } primitive } => [Convert.ToString(primitive, CultureInfo.InvariantCulture)],
+            _ => [],
+        };
+        return texts.Where(t => !string.IsNullOrEmpty(t)).Select(t => new JsonObject { ["n"] = SearchText.Normalize(t!), ["x"] = t });
+    }
+
+    private static IEnumerable<JsonObject> TokenEntries(Base value)
+    {
+        switch (value)
+        {
+            case Coding coding:
+                yield return Token(coding.System, coding.Code);
+                if (!string.IsNullOrEmpty(coding.Display))
+                {
+                    yield return new JsonObject { ["d"] = SearchText.Normalize(coding.Display) };
+                }
+
+                break;
+            case CodeableConcept concept:
+                foreach (var entry in concept.Coding.SelectMany(TokenEntries))
+                {
+                    yield return entry;
+                }
+
+                if (!string.IsNullOrEmpty(concept.Text))
+                {
+                    yield return new JsonObject { ["d"] = SearchText.Normalize(concept.Text) };
+                }
+
+                break;
+            case Identifier identifier:
+                var token = Token(identifier.System, identifier.Value);
+                if (identifier.Type?.Coding.FirstOrDefault() is { } typeCoding)
+                {
+                    token["ts"] = typeCoding.System;
+                    token["tc"] = typeCoding.Code;
+                }
+
+                yield return token;
+                if (!string.IsNullOrEmpty(identifier.Type?.Text))
+                {
+                    yield return new JsonObject { ["d"] = SearchText.Normalize(identifier.Type.Text) };
+                }
+
+                break;
+            case ContactPoint contact when contact.Value is not null:
+                yield return Token(null, contact.Value);
+                break;
+            case FhirBoolean { Value: { } flag }:
+                yield return Token(null, flag ? "true" : "false");
+                break;
+            case PrimitiveType { JsonValue: { } primitive }:
+                yield return Token(null, Convert.ToString(primitive, CultureInfo.InvariantCulture));
+                break;
+        }
+    }
+
+    private static JsonObject Token(string? system, string? code)
+    {
+        var token = new JsonObject();
+        if (system is not null)
+        {
+            token["s"] = system;
+        }
+
+        if (code is not null)
+        {
+            token["c"] = code;
+        }
+
+        return token;
+    }
+
+    private static IEnumerable<JsonObject> ReferenceEntries(Base value)
+    {
+        switch (value)
+        {
+            case ResourceReference reference:
+                if (reference.Reference is { Length: > 0 } text && !text.StartsWith('#'))
+                {
+                    yield return ReferenceEntry(text);
+                }
+
+                if (reference.Identifier is { Value: not null } identifier)
+                {
+                    var entry = new JsonObject { ["iv"] = identifier.Value };
+                    if (identifier.System is not null)
+                    {
+                        entry["is"] = identifier.System;
+                    }
+
+                    yield return entry;
+                }
+
+                break;
+            case PrimitiveType { JsonValue: { } uri }:
+                yield return ReferenceEntry(uri.ToString()!);
+                break;
+        }
+    }
+
+    /// <summary>A relative <c>Type/id</c> (a version suffix dropped) becomes <c>{t, i}</c>; anything else <c>{u}</c>.</summary>
+    public static JsonObject ReferenceEntry(string reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        return LocalReference.TryParse(reference, out var type, out var id)
+            ? new JsonObject { ["t"] = type, ["i"] = id }
+            : new JsonObject { ["u"] = reference };
+    }
+
+    private static IEnumerable<JsonObject> DateEntries(Base value)
+    {
+        (string? Low, string? High) bounds = value switch
+        {
+            Period period => (Bound(period.Start, low: true) ?? DateRange.Min.UtcDateTime.ToString(DateRange.Format, CultureInfo.InvariantCulture),
+                Bound(period.End, low: false) ?? DateRange.Max.UtcDateTime.ToString(DateRange.Format, CultureInfo.InvariantCulture)),
+            Timing timing => TimingBounds(timing),
+            PrimitiveType { JsonValue: { } primitive } => (Bound(Convert.ToString(primitive, CultureInfo.InvariantCulture), true),
+                Bound(Convert.ToString(primitive, CultureInfo.InvariantCulture), false)),
+            _ => (null, null),
+        };
+        return bounds is { Low: { } lo, High: { } hi } ? [new JsonObject { ["lo"] = lo, ["hi"] = hi }] : [];
+    }
+
+    private static (string?, string?) TimingBounds(Timing timing)
+    {
+        var events = timing.EventElement.Select(e => e.Value).Where(e => e is not null).ToList();
+        if (events.Count > 0)
+        {
+            return (events.Select(e => Bound(e, true)).Min(StringComparer.Ordinal), events.Select(e => Bound(e, false)).Max(StringComparer.Ordinal));
+        }
+
+        return timing.Repeat?.Bounds is Period bounds ? (Bound(bounds.Start, true), Bound(bounds.End, false)) : (null, null);
+    }
+
+    private static string? Bound(string? text, bool low) =>
+        DateRange.TryParse(text, out var range) ? (low ? range.LowText : range.HighText) : null;
+
+    private static IEnumerable<JsonObject> NumberEntries(Base value) =>
+        value is PrimitiveType { JsonValue: { } number } && TryDecimal(number, out var d) ? [new JsonObject { ["v"] = d }] : [];
+
+    private static IEnumerable<JsonObject> QuantityEntries(Base value)
+    {
+        switch (value)
+        {
+            case Quantity { Value: { } amount } quantity:
+                var entry = new JsonObject { ["v"] = amount };
+                if (quantity.System is not null)
+                {
+                    entry["s"] = quantity.System;
+                }
+
+                if (quantity.Code is not null)
+                {
+                    entry["c"] = quantity.Code;
+                }
+
+                if (quantity.Unit is not null)
+                {
+                    entry["u"] = quantity.Unit;
+                }
+
+                yield return entry;
+                break;
+            case Money { Value: { } money } m:
+                yield return new JsonObject { ["v"] = money, ["s"] = "urn:iso:std:iso:4217", ["c"] = m.Currency?.ToString() };
+                break;
+        }
+    }
+
+    private static bool TryDecimal(object value, out decimal result)
+    {
+        switch (value)
+        {
+            case decimal d:
+                result = d;
+                return true;
+            case int i:
+                result = i;
+                return true;
+            case long l:
+                result = l;
+                return true;
+            default:
+                return decimal.TryParse(Convert.ToString(value, CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture, out result);
+        }
+    }
+}

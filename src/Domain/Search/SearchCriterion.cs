@@ -1,0 +1,13 @@
+using Hl7.Fhir.Model;
+
+namespace Enclave.Domain.Search;
+
+/// <summary>
+/// One parameter of a search: the resource must match at least one of <see cref="Values"/> (comma = OR); the
+/// criteria of a request all apply (repetition = AND).
+/// </summary>
+/// <param name="Code">The parameter code, e.g. <c>birthdate</c> or <c>_id</c>.</param>
+/// <param name="Type">Its type.</param>
+/// <param name="Modifier">The modifier after the colon (<c>exact</c>, <c>missing</c>, a resource type…), or null.</param>
+/// <param name="Values">The comma-separated values, unescaped.</param>
+public sealed record SearchCriterion(string Code, SearchParamType Type, string? Modifier, IReadOnlyList<string> Values);

@@ -1,0 +1,69 @@
+using System.Collections.Frozen;
+using Hl7.Fhir.Model;
+
+namespace Enclave.Domain.Search;
+
+/// <summary>The R4 search parameters of every resource type, from <see cref="ModelInfo.SearchParameters"/>.</summary>
+public static class SearchParameters
+{
+    private static readonly FrozenDictionary<string, FrozenDictionary<string, SearchParameter>> s_byType = Build();
+
+    /// <summary>The parameters of <paramref name="resourceType"/> by code (empty for an unknown type).</summary>
+    public static IReadOnlyDictionary<string, SearchParameter> For(string resourceType) =>
+        s_byType.TryGetValue(resourceType, out var parameters) ? parameters : FrozenDictionary<string, SearchParameter>.Empty;
+
+    private static FrozenDictionary<string, FrozenDictionary<string, SearchParameter>> Build() =>
+        ModelInfo.SearchParameters
+            .Where(p => p.Resource is not null && p.Name is not null && ModelInfo.IsKnownResource(p.Resource))
+            .Select(p => new SearchParameter(p.Resource!, p.Name!, p.Type,
+                p.Type == SearchParamType.Composite ? string.Empty : Narrow(p.Expression ?? string.Empty, p.Resource!), p.Target?.Select(t => t.ToString()).ToArray() ?? []))
+            .Where(p => p.Type == SearchParamType.Composite || p.Expression.Length > 0)
+            .GroupBy(p => p.ResourceType, StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => g.GroupBy(p => p.Code, StringComparer.Ordinal).ToFrozenDictionary(c => c.Key, c => c.First(), StringComparer.Ordinal), StringComparer.Ordinal);
+
+    /// <summary>Keeps the branches of a union expression that start at <paramref name="type"/>.</summary>
+    internal static string Narrow(string expression, string type)
+    {
+        var branches = SplitUnion(expression)
+            .Where(b => StartsAt(b, type))
+            .ToList();
+        return string.Join(" | ", branches);
+    }
+
+    private static bool StartsAt(string branch, string type)
+    {
+        var text = branch.TrimStart('(', ' ');
+        return text.StartsWith(type + ".", StringComparison.Ordinal) || text == type || text.StartsWith(type + " ", StringComparison.Ordinal);
+    }
+
+    /// <summary>Splits on the <c>|</c> operators that are not inside parentheses or string literals.</summary>
+    private static IEnumerable<string> SplitUnion(string expression)
+    {
+        var depth = 0;
+        var inString = false;
+        var start = 0;
+        for (var i = 0; i < expression.Length; i++)
+        {
+            var c = expression[i];
+            if (c == '\'' && (i == 0 || expression[i - 1] != '\\'))
+            {
+                inString = !inString;
+            }
+            else if (!inString && c == '(')
+            {
+                depth++;
+            }
+            else if (!inString && c == ')')
+            {
+                depth--;
+            }
+            else if (!inString && depth == 0 && c == '|')
+            {
+                yield return expression[start..i].Trim();
+                start = i + 1;
+            }
+        }
+
+        yield return expression[start..].Trim();
+    }
+}

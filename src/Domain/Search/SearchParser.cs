@@ -1,0 +1,143 @@
+using System.Globalization;
+using Enclave.Domain.Fhir;
+using Hl7.Fhir.Model;
+
+namespace Enclave.Domain.Search;
+
+/// <summary>
+/// Turns a query string (or a <c>_search</c> form) into a <see cref="SearchRequest"/>. Values that cannot mean
+/// anything (a date that is not a date, an unknown modifier) are refused with an OperationOutcome; parameters
+/// Enclave does not support are ignored and listed, or refused when <c>strict</c> (<c>Prefer: handling=strict</c>,
+/// and always for the criteria of conditional operations).
+/// </summary>
+public static class SearchParser
+{
+    /// <summary>Result parameters that shape the answer rather than select resources.</summary>
+    private static readonly HashSet<string> s_resultParameters = ["_format", "_pretty", "_summary", "_elements", "_count"];
+
+    /// <summary>The parameters common to every resource type that Enclave supports.</summary>
+    public static IReadOnlyDictionary<string, SearchParamType> CommonParameters => s_common;
+
+    private static readonly Dictionary<string, SearchParamType> s_common = new(StringComparer.Ordinal)
+    {
+        ["_id"] = SearchParamType.Token,
+        ["_lastUpdated"] = SearchParamType.Date,
+        ["_tag"] = SearchParamType.Token,
+        ["_security"] = SearchParamType.Token,
+        ["_profile"] = SearchParamType.Uri,
+        ["_source"] = SearchParamType.Uri,
+        ["_compartment"] = SearchParamType.Reference,
+    };
+
+    /// <summary>The parameters of a type that Enclave searches by (besides the common ones): all but composites and specials.</summary>
+    public static IEnumerable<SearchParameter> TypeParameters(string resourceType) =>
+        SearchParameters.For(resourceType).Values.Where(p => p.Type is not (SearchParamType.Composite or SearchParamType.Special));
+
+    /// <summary>Parses <paramref name="query"/> for a search of <paramref name="resourceType"/>.</summary>
+    public static (SearchRequest? Request, OperationOutcome? Refusal) Parse(string resourceType, IEnumerable<KeyValuePair<string, string>> query, bool strict)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var criteria = new List<SearchCriterion>();
+        var ignored = new List<string>();
+        var count = SearchRequest.DefaultCount;
+        var parameters = SearchParameters.For(resourceType);
+        foreach (var (name, value) in query)
+        {
+            if (name == "_count")
+            {
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count < 0)
+                {
+                    return Refuse(name, "_count must be a non-negative integer.");
+                }
+
+                count = Math.Min(count, SearchRequest.MaxCount);
+                continue;
+            }
+
+            if (s_resultParameters.Contains(name))
+            {
+                continue;
+            }
+
+            var colon = name.IndexOf(':', StringComparison.Ordinal);
+            var code = colon < 0 ? name : name[..colon];
+            var modifier = colon < 0 ? null : name[(colon + 1)..];
+            SearchParamType type;
+            if (parameters.TryGetValue(code, out var parameter) && parameter.Type is not (SearchParamType.Composite or SearchParamType.Special))
+            {
+                type = parameter.Type;
+            }
+            else if (!s_common.TryGetValue(code, out type))
+            {
+                if (strict)
+                {
+                    return Refuse(name, $"The search parameter '{name}' is not supported for {resourceType}.", OperationOutcome.IssueType.NotSupported);
+                }
+
+                ignored.Add(name);
+                continue;
+            }
+
+            if (ModifierProblem(type, modifier, parameter) is { } problem)
+            {
+                return Refuse(name, problem);
+            }
+
+            var values = SearchValues.SplitOr(value);
+            if (values.Select(v => ValueProblem(type, modifier, v)).FirstOrDefault(p => p is not null) is { } invalid)
+            {
+                return Refuse(name, invalid);
+            }
+
+            criteria.Add(new SearchCriterion(code, type, modifier, values));
+        }
+
+        return (new SearchRequest(resourceType, criteria, count, ignored), null);
+    }
+
+    private static string? ModifierProblem(SearchParamType type, string? modifier, SearchParameter? parameter)
+    {
+        if (modifier is null or "missing")
+        {
+            return null;
+        }
+
+        var allowed = type switch
+        {
+            SearchParamType.String => modifier is "exact" or "contains",
+            SearchParamType.Token => modifier is "not" or "text" or "of-type",
+            SearchParamType.Reference => modifier == "identifier" || (ModelInfo.IsKnownResource(modifier) && (parameter is null || parameter.Targets.Count == 0 || parameter.Targets.Contains(modifier))),
+            SearchParamType.Uri => modifier is "below" or "above",
+            _ => false,
+        };
+        return allowed ? null : $"The modifier ':{modifier}' cannot be used with a {type.ToString().ToLowerInvariant()} parameter.";
+    }
+
+    private static string? ValueProblem(SearchParamType type, string? modifier, string value)
+    {
+        if (modifier == "missing")
+        {
+            return value is "true" or "false" ? null : ":missing takes true or false.";
+        }
+
+        switch (type)
+        {
+            case SearchParamType.Date:
+                var (_, date) = SearchValues.SplitPrefix(value);
+                return DateRange.TryParse(date, out _) ? null : $"'{value}' is not a FHIR date, dateTime or instant.";
+            case SearchParamType.Number:
+                var (_, number) = SearchValues.SplitPrefix(value);
+                return SearchValues.TryParseNumber(number, out _, out _, out _) ? null : $"'{value}' is not a number.";
+            case SearchParamType.Quantity:
+                var (_, quantity) = SearchValues.SplitPrefix(value);
+                return SearchValues.TryParseNumber(quantity.Split('|')[0], out _, out _, out _) ? null : $"'{value}' is not a quantity (number|system|code).";
+            case SearchParamType.Token when modifier == "of-type":
+                return value.Split('|').Length == 3 ? null : ":of-type takes system|code|value.";
+            default:
+                return value.Length == 0 ? "A search value cannot be empty." : null;
+        }
+    }
+
+    private static (SearchRequest?, OperationOutcome?) Refuse(string parameter, string message, OperationOutcome.IssueType code = OperationOutcome.IssueType.Invalid) =>
+        (null, FhirErrors.Outcome(code, message, parameter));
+}

@@ -1,0 +1,15 @@
+namespace Enclave.Domain.Search;
+
+/// <summary>A parsed FHIR search of one resource type: the criteria (all must hold) and the page size.</summary>
+/// <param name="ResourceType">The type searched.</param>
+/// <param name="Criteria">The criteria, ANDed.</param>
+/// <param name="Count">The page size.</param>
+/// <param name="Ignored">Parameters that were not understood and were ignored (reported to the client).</param>
+public sealed record SearchRequest(string ResourceType, IReadOnlyList<SearchCriterion> Criteria, int Count, IReadOnlyList<string> Ignored)
+{
+    /// <summary>The page size when the client names none.</summary>
+    public const int DefaultCount = 20;
+
+    /// <summary>The largest page.</summary>
+    public const int MaxCount = 1000;
+}

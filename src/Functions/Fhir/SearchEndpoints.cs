@@ -1,0 +1,127 @@
+using System.Text.Json.Nodes;
+using Enclave.Domain.Search;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Rest;
+using Microsoft.Extensions.Primitives;
+
+namespace Enclave.Functions.Fhir;
+
+/// <summary>
+/// Type-level search: <c>GET /api/fhir/R4/{type}?…</c> and <c>POST …/{type}/_search</c> with a form body. Answers a
+/// <c>searchset</c> Bundle of current resources in the caller's project, newest first, with <c>self</c> and
+/// <c>next</c> links. Unsupported parameters are ignored and reported in an OperationOutcome entry, or refused
+/// with <c>Prefer: handling=strict</c>.
+/// </summary>
+public static class SearchEndpoints
+{
+    private const string Base = MetadataEndpoint.FhirBase;
+
+    /// <summary>Maps the search routes.</summary>
+    public static void MapSearchEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet($"{Base}/{{type}}", (string type, HttpContext http, Domain.Fhir.IResourceStore store, TimeProvider time) =>
+            SearchAsync(http, store, time, type, http.Request.Query));
+        endpoints.MapPost($"{Base}/{{type}}/_search", async (string type, HttpContext http, Domain.Fhir.IResourceStore store, TimeProvider time) =>
+        {
+            if (!http.Request.HasFormContentType)
+            {
+                return FhirResourceEndpoints.Outcome(OperationOutcome.IssueType.NotSupported, "_search takes application/x-www-form-urlencoded.", StatusCodes.Status415UnsupportedMediaType);
+            }
+
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            return await SearchAsync(http, store, time, type, http.Request.Query.Concat(form));
+        });
+    }
+
+    private static async Task<IResult> SearchAsync(HttpContext http, Domain.Fhir.IResourceStore store, TimeProvider time, string type,
+        IEnumerable<KeyValuePair<string, StringValues>> parameters)
+    {
+        if (FhirResourceEndpoints.UnknownType(type) is { } unknown)
+        {
+            return unknown;
+        }
+
+        var pairs = parameters.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? string.Empty))).ToList();
+        var strict = http.Request.Headers["Prefer"].ToString().Contains("handling=strict", StringComparison.OrdinalIgnoreCase);
+        var (request, refusal) = SearchParser.Parse(type, pairs.Where(p => p.Key != "_page"), strict);
+        if (refusal is not null)
+        {
+            return FhirJson.Write(refusal, FhirResourceEndpoints.Format(http), StatusCodes.Status400BadRequest);
+        }
+
+        var pageToken = pairs.FirstOrDefault(p => p.Key == "_page").Value;
+        var page = pageToken is { Length: > 0 } ? PageToken.Decode(pageToken) : null;
+        if (pageToken is { Length: > 0 } && page is null)
+        {
+            return FhirResourceEndpoints.Outcome(OperationOutcome.IssueType.Invalid, "The _page token is not valid.", StatusCodes.Status400BadRequest);
+        }
+
+        var format = FhirResourceEndpoints.Format(http);
+        var repository = FhirResourceEndpoints.Repository(http, store, time);
+        var countOnly = format.Summary == SummaryType.Count || request!.Count == 0;
+        var bundle = new JsonObject { ["resourceType"] = "Bundle", ["type"] = "searchset" };
+        var self = $"{FhirResourceEndpoints.BaseUrl(http)}/{type}";
+        var selfQuery = string.Join('&', pairs.Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
+        var links = new JsonArray { new JsonObject { ["relation"] = "self", ["url"] = selfQuery.Length > 0 ? $"{self}?{selfQuery}" : self } };
+        var entries = new JsonArray();
+        try
+        {
+            if (countOnly || pairs.Any(p => p.Key == "_total" && p.Value is "accurate" or "estimate"))
+            {
+                bundle["total"] = await repository.CountAsync(request!, http.RequestAborted);
+            }
+
+            if (!countOnly)
+            {
+                var (resources, next) = await repository.SearchAsync(request!, page, http.RequestAborted);
+                foreach (var resource in resources)
+                {
+                    entries.Add(new JsonObject
+                    {
+                        ["fullUrl"] = $"{FhirResourceEndpoints.BaseUrl(http)}/{resource.Reference}",
+                        ["resource"] = JsonNode.Parse(resource.Json),
+                        ["search"] = new JsonObject { ["mode"] = "match" },
+                    });
+                }
+
+                if (next is not null)
+                {
+                    var nextQuery = string.Join('&', pairs.Where(p => p.Key != "_page").Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}")
+                        .Append($"_page={PageToken.Encode(next)}"));
+                    links.Add(new JsonObject { ["relation"] = "next", ["url"] = $"{self}?{nextQuery}" });
+                }
+            }
+        }
+        catch (ArgumentException)
+        {
+            return FhirResourceEndpoints.Outcome(OperationOutcome.IssueType.Invalid, "The _page token is not valid.", StatusCodes.Status400BadRequest);
+        }
+
+        if (request!.Ignored.Count > 0)
+        {
+            entries.Add(new JsonObject
+            {
+                ["resource"] = new JsonObject
+                {
+                    ["resourceType"] = "OperationOutcome",
+                    ["issue"] = new JsonArray([.. request.Ignored.Select(name => (JsonNode)new JsonObject
+                    {
+                        ["severity"] = "warning",
+                        ["code"] = "not-supported",
+                        ["diagnostics"] = $"The search parameter '{name}' is not supported and was ignored.",
+                        ["expression"] = new JsonArray(name),
+                    })]),
+                },
+                ["search"] = new JsonObject { ["mode"] = "outcome" },
+            });
+        }
+
+        bundle["link"] = links;
+        if (entries.Count > 0)
+        {
+            bundle["entry"] = entries;
+        }
+
+        return FhirJson.Write(bundle.ToJsonString(), format);
+    }
+}

@@ -1,0 +1,246 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Enclave.Domain.Search;
+using Hl7.Fhir.Model;
+using Microsoft.Azure.Cosmos;
+
+namespace Enclave.Storage.Fhir;
+
+/// <summary>
+/// Translates a <see cref="SearchRequest"/> into one parameterised Cosmos SQL query over the current documents
+/// of one project: every value the client sent is a parameter; the only names in the SQL text are index paths
+/// taken from the R4 registry (and checked to be plain codes). Entry shapes are those of <see cref="ResourceIndexer"/>.
+/// </summary>
+internal sealed partial class CosmosSearchQuery
+{
+    private readonly StringBuilder _sql = new();
+    private readonly List<(string Name, object? Value)> _parameters = [];
+
+    [GeneratedRegex("^[A-Za-z0-9_-]+$")]
+    private static partial Regex PlainCode();
+
+    public static QueryDefinition Build(string projectId, SearchRequest request, bool countOnly = false)
+    {
+        var query = new CosmosSearchQuery();
+        query._sql.Append(countOnly ? "SELECT VALUE COUNT(1) FROM c" : "SELECT * FROM c").Append(" WHERE c.projectId = ").Append(query.Parameter(projectId))
+            .Append(" AND c.kind = 'resource' AND c.resourceType = ").Append(query.Parameter(request.ResourceType))
+            .Append(" AND NOT c.deleted");
+        foreach (var criterion in request.Criteria)
+        {
+            query._sql.Append(" AND (").Append(query.Criterion(criterion)).Append(')');
+        }
+
+        if (!countOnly)
+        {
+            query._sql.Append(" ORDER BY c.lastUpdated DESC");
+        }
+
+        var definition = new QueryDefinition(query._sql.ToString());
+        foreach (var (name, value) in query._parameters)
+        {
+            definition.WithParameter(name, value);
+        }
+
+        return definition;
+    }
+
+    private string Parameter(object? value)
+    {
+        var name = "@p" + _parameters.Count.ToString(CultureInfo.InvariantCulture);
+        _parameters.Add((name, value));
+        return name;
+    }
+
+    private string Criterion(SearchCriterion criterion)
+    {
+        if (!PlainCode().IsMatch(criterion.Code))
+        {
+            throw new ArgumentException($"'{criterion.Code}' is not a search parameter code.", nameof(criterion));
+        }
+
+        var entries = $"c.idx[\"{criterion.Code}\"]";
+        if (criterion.Modifier == "missing")
+        {
+            var missing = criterion.Values.Any(v => v == "true");
+            return criterion.Code switch
+            {
+                "_id" or "_lastUpdated" => missing ? "false" : "true",
+                "_compartment" => missing ? "ARRAY_LENGTH(c.compartments) = 0 OR NOT IS_DEFINED(c.compartments)" : "ARRAY_LENGTH(c.compartments) > 0",
+                _ => missing ? $"NOT IS_DEFINED({entries})" : $"IS_DEFINED({entries})",
+            };
+        }
+
+        var alternatives = criterion.Code switch
+        {
+            "_id" => criterion.Values.Select(v => $"c.resourceId = {Parameter(v)}"),
+            "_lastUpdated" => criterion.Values.Select(v => LastUpdated(v)),
+            "_compartment" => criterion.Values.Select(v => $"ARRAY_CONTAINS(c.compartments, {Parameter(v)})"),
+            _ => criterion.Values.Select(v => $"EXISTS(SELECT VALUE t FROM t IN {entries} WHERE {EntryMatch(criterion, v)})"),
+        };
+        var clause = string.Join(" OR ", alternatives.Select(a => $"({a})"));
+        return criterion.Modifier == "not" ? $"NOT ({clause})" : clause;
+    }
+
+    private string EntryMatch(SearchCriterion criterion, string value) => criterion.Type switch
+    {
+        SearchParamType.String => criterion.Modifier switch
+        {
+            "exact" => $"t.x = {Parameter(value)}",
+            "contains" => $"CONTAINS(t.n, {Parameter(SearchText.Normalize(value))})",
+            _ => $"STARTSWITH(t.n, {Parameter(SearchText.Normalize(value))})",
+        },
+        SearchParamType.Token => Token(criterion.Modifier, value),
+        SearchParamType.Reference => Reference(criterion.Modifier, value),
+        SearchParamType.Date => DateMatch(value, "t.lo", "t.hi"),
+        SearchParamType.Number => NumberMatch(value),
+        SearchParamType.Quantity => Quantity(value),
+        SearchParamType.Uri => criterion.Modifier switch
+        {
+            "below" => $"STARTSWITH(t.u, {Parameter(value)})",
+            "above" => $"STARTSWITH({Parameter(value)}, t.u)",
+            _ => $"t.u = {Parameter(value)}",
+        },
+        _ => throw new ArgumentException($"{criterion.Type} parameters are not searchable.", nameof(criterion)),
+    };
+
+    private string Token(string? modifier, string value)
+    {
+        if (modifier == "text")
+        {
+            return $"STARTSWITH(t.d, {Parameter(SearchText.Normalize(value))})";
+        }
+
+        if (modifier == "of-type")
+        {
+            var parts = value.Split('|');
+            return $"t.ts = {Parameter(parts[0])} AND t.tc = {Parameter(parts[1])} AND t.c = {Parameter(parts[2])}";
+        }
+
+        var (system, code, noSystem) = SearchValues.SplitToken(value);
+        var conditions = new List<string>();
+        if (code is not null)
+        {
+            conditions.Add($"t.c = {Parameter(code)}");
+        }
+
+        if (system is not null)
+        {
+            conditions.Add($"t.s = {Parameter(system)}");
+        }
+        else if (noSystem)
+        {
+            conditions.Add("NOT IS_DEFINED(t.s)");
+        }
+
+        return conditions.Count == 0 ? "false" : string.Join(" AND ", conditions);
+    }
+
+    private string Reference(string? modifier, string value)
+    {
+        if (modifier == "identifier")
+        {
+            var (system, code, _) = SearchValues.SplitToken(value);
+            return system is null ? $"t.iv = {Parameter(code)}" : $"t[\"is\"] = {Parameter(system)} AND t.iv = {Parameter(code)}";
+        }
+
+        if (LocalReference.TryParse(value, out var type, out var id))
+        {
+            return $"t.t = {Parameter(type)} AND t.i = {Parameter(id)}";
+        }
+
+        if (Uri.TryCreate(value, UriKind.Absolute, out _))
+        {
+            var local = LocalSuffix(value);
+            return local is null ? $"t.u = {Parameter(value)}" : $"(t.u = {Parameter(value)} OR (t.t = {Parameter(local.Value.Type)} AND t.i = {Parameter(local.Value.Id)}))";
+        }
+
+        return modifier is null
+            ? $"t.i = {Parameter(value)}"
+            : $"t.t = {Parameter(modifier)} AND t.i = {Parameter(value)}";
+    }
+
+    /// <summary>An absolute URL ending in <c>Type/id</c> may name a resource of this server.</summary>
+    private static (string Type, string Id)? LocalSuffix(string url)
+    {
+        var parts = url.TrimEnd('/').Split('/');
+        return parts.Length >= 2 && LocalReference.TryParse($"{parts[^2]}/{parts[^1]}", out var type, out var id) ? (type, id) : null;
+    }
+
+    private string LastUpdated(string value) => DateMatch(value, "c.lastUpdated", "c.lastUpdated", instant: true);
+
+    /// <summary>
+    /// A date prefix against a stored range [lo, hi]; the search value covers [L, H] at its precision (FHIR R4
+    /// search 3.1.1.4.1). <c>ap</c> widens the search range by 10% of its distance from now.
+    /// </summary>
+    private string DateMatch(string value, string lo, string hi, bool instant = false)
+    {
+        var (prefix, text) = SearchValues.SplitPrefix(value);
+        if (!DateRange.TryParse(text, out var range))
+        {
+            throw new ArgumentException($"'{value}' is not a date; the parser should have refused it.", nameof(value));
+        }
+
+        var low = instant ? (object)range.Low : range.LowText;
+        var high = instant ? (object)range.High : range.HighText;
+        if (prefix == SearchPrefix.Ap)
+        {
+            var margin = TimeSpan.FromTicks(Math.Abs((DateTimeOffset.UtcNow - range.Low).Ticks) / 10);
+            var wide = new DateRange(range.Low - margin, range.High + margin);
+            low = instant ? wide.Low : wide.LowText;
+            high = instant ? wide.High : wide.HighText;
+        }
+
+        var l = Parameter(low);
+        var h = Parameter(high);
+        return prefix switch
+        {
+            SearchPrefix.Eq => $"{lo} >= {l} AND {hi} <= {h}",
+            SearchPrefix.Ne => $"NOT ({lo} >= {l} AND {hi} <= {h})",
+            SearchPrefix.Gt => $"{hi} > {h}",
+            SearchPrefix.Lt => $"{lo} < {l}",
+            SearchPrefix.Ge => $"({hi} > {h} OR ({lo} >= {l} AND {hi} <= {h}))",
+            SearchPrefix.Le => $"({lo} < {l} OR ({lo} >= {l} AND {hi} <= {h}))",
+            SearchPrefix.Sa => $"{lo} > {h}",
+            SearchPrefix.Eb => $"{hi} < {l}",
+            _ => $"{lo} <= {h} AND {hi} >= {l}",
+        };
+    }
+
+    private string NumberMatch(string value)
+    {
+        var (prefix, text) = SearchValues.SplitPrefix(value);
+        if (!SearchValues.TryParseNumber(text, out var number, out var low, out var high))
+        {
+            throw new ArgumentException($"'{value}' is not a number; the parser should have refused it.", nameof(value));
+        }
+
+        return prefix switch
+        {
+            SearchPrefix.Eq => $"t.v >= {Parameter(low)} AND t.v < {Parameter(high)}",
+            SearchPrefix.Ne => $"NOT (t.v >= {Parameter(low)} AND t.v < {Parameter(high)})",
+            SearchPrefix.Gt or SearchPrefix.Sa => $"t.v > {Parameter(number)}",
+            SearchPrefix.Lt or SearchPrefix.Eb => $"t.v < {Parameter(number)}",
+            SearchPrefix.Ge => $"t.v >= {Parameter(number)}",
+            SearchPrefix.Le => $"t.v <= {Parameter(number)}",
+            _ => $"t.v >= {Parameter(number - (Math.Abs(number) / 10))} AND t.v <= {Parameter(number + (Math.Abs(number) / 10))}",
+        };
+    }
+
+    private string Quantity(string value)
+    {
+        var parts = value.Split('|');
+        var match = NumberMatch(parts[0]);
+        if (parts.Length >= 3 && parts[2].Length > 0)
+        {
+            match += $" AND (t.c = {Parameter(parts[2])} OR t.u = {Parameter(parts[2])})";
+        }
+
+        if (parts.Length >= 2 && parts[1].Length > 0)
+        {
+            match += $" AND t.s = {Parameter(parts[1])}";
+        }
+
+        return match;
+    }
+}
