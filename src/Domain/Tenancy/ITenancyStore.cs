@@ -15,6 +15,9 @@ public interface ITenancyStore
     /// <summary>The credentials of a client application by its id, or null.</summary>
     Task<ClientCredentials?> FindClientAsync(string clientId, CancellationToken cancellationToken);
 
+    /// <summary>Replaces a project (its name, settings and links); false when it does not exist.</summary>
+    Task<bool> ReplaceProjectAsync(Project project, CancellationToken cancellationToken);
+
     /// <summary>Creates a project with its first client application and that client's (admin) membership, atomically.</summary>
     Task CreateProjectAsync(Project project, ClientCredentials firstClient, ProjectMembership membership, CancellationToken cancellationToken);
 

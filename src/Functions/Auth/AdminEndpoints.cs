@@ -6,7 +6,9 @@ namespace Enclave.Functions.Auth;
 /// <summary>
 /// The admin API (Medplum-compatible paths): <c>POST /api/admin/projects</c> (super admins) creates a project and
 /// its first admin client; <c>POST /api/admin/projects/{projectId}/client</c> (that project's admins) adds a
-/// client. A new client's secret is in the answer once and never again.
+/// client. A new client's secret is in the answer once and never again. <c>PUT /api/admin/projects/{projectId}/links</c>
+/// (super admins) sets the projects a project links to: their resources become readable and referenceable from it,
+/// never writable. Other instances apply a change within the membership cache time (30 s by default).
 /// </summary>
 public static class AdminEndpoints
 {
@@ -14,6 +16,10 @@ public static class AdminEndpoints
     /// <param name="Name">The name of the project or client.</param>
     /// <param name="Description">An optional description (clients).</param>
     public sealed record CreateRequest(string? Name, string? Description);
+
+    /// <summary>The body of a links request.</summary>
+    /// <param name="Projects">The ids of the projects to link to (replacing the current links).</param>
+    public sealed record LinksRequest(IReadOnlyList<string>? Projects);
 
     /// <summary>Maps the admin routes.</summary>
     public static void MapAdminEndpoints(this IEndpointRouteBuilder endpoints)
@@ -36,6 +42,36 @@ public static class AdminEndpoints
             var project = new Project { Id = projectId, Name = body.Name.Trim(), Owner = http.Caller().Membership.User };
             await store.CreateProjectAsync(project, client, membership, http.RequestAborted);
             return Results.Json(new { project, client = Shown(client, secret), membership }, statusCode: StatusCodes.Status201Created);
+        });
+        admin.MapPut("/{projectId}/links", async (string projectId, LinksRequest? body, HttpContext http, ITenancyStore store, CallerResolver callers) =>
+        {
+            if (!http.Caller().SuperAdmin)
+            {
+                return Forbidden("Only super admins link projects.");
+            }
+
+            if (body?.Projects is not { } ids || ids.Contains(projectId))
+            {
+                return Invalid("projects must list the ids of other projects.");
+            }
+
+            if (await store.GetProjectAsync(projectId, http.RequestAborted) is not { } project)
+            {
+                return Results.NotFound();
+            }
+
+            foreach (var id in ids)
+            {
+                if (await store.GetProjectAsync(id, http.RequestAborted) is null)
+                {
+                    return Invalid($"Project {id} does not exist.");
+                }
+            }
+
+            var linked = project with { Link = [.. ids.Distinct(StringComparer.Ordinal).Select(id => new ProjectLink(Reference.To(nameof(Project), id)))] };
+            await store.ReplaceProjectAsync(linked, http.RequestAborted);
+            callers.Forget(projectId);
+            return Results.Json(linked);
         });
         admin.MapPost("/{projectId}/client", async (string projectId, CreateRequest? body, HttpContext http, ITenancyStore store) =>
         {

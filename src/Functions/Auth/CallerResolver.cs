@@ -29,4 +29,16 @@ public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> op
         _cache[key] = (caller, now + options.Value.MembershipCacheDuration);
         return caller;
     }
+
+    /// <summary>
+    /// Drops this instance's cached callers of <paramref name="projectId"/> after a change to the project; other
+    /// instances see the change when their entries expire.
+    /// </summary>
+    public void Forget(string projectId)
+    {
+        foreach (var key in _cache.Keys.Where(k => k.StartsWith(projectId + "/", StringComparison.Ordinal)))
+        {
+            _cache.TryRemove(key, out _);
+        }
+    }
 }

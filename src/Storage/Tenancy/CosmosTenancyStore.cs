@@ -49,6 +49,21 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
     }
 
     /// <inheritdoc />
+    public async Task<bool> ReplaceProjectAsync(Project project, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        var document = TenancyDocument.For(project.Id, nameof(Project), project.Id, project);
+        using var response = await container.ReplaceItemStreamAsync(Serialize(document), document.Id, new PartitionKey(project.Id), cancellationToken: cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        EnsureSuccess(response.StatusCode, $"update project {project.Id}");
+        return true;
+    }
+
+    /// <inheritdoc />
     public async Task CreateClientAsync(ClientCredentials client, ProjectMembership membership, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);

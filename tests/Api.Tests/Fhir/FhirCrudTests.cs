@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Enclave.Api.Tests.Auth;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Rest;
 using Task = System.Threading.Tasks.Task;
 
 namespace Enclave.Api.Tests.Fhir;
@@ -218,23 +217,13 @@ public sealed class FhirCrudTests(EnclaveApiFixture app) : IClassFixture<Enclave
         var (http, token, _) = await TwoProjectsAsync();
         using (http)
         {
-            var handler = new AuthorizingHandler(app.Server.CreateHandler(), token);
-            using var client = new FhirClient(new Uri(http.BaseAddress!, "/api/fhir/R4/"), new FhirClientSettings { PreferredFormat = ResourceFormat.Json }, handler);
+            using var client = FhirClients.Create(app, token);
 
             var created = await client.CreateAsync(new Patient { Name = [new HumanName { Family = "Firely" }] });
             var read = await client.ReadAsync<Patient>($"Patient/{created!.Id}");
 
             Assert.Equal("1", created.Meta?.VersionId);
             Assert.Equal("Firely", read!.Name[0].Family);
-        }
-    }
-
-    private sealed class AuthorizingHandler(HttpMessageHandler inner, string token) : DelegatingHandler(inner)
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            return base.SendAsync(request, cancellationToken);
         }
     }
 }
