@@ -4,5 +4,6 @@ using Enclave.Bench;
 // Runs the benchmarks and rewrites bench/RESULTS.md. Usage: scripts/bench.sh
 var results = new List<BenchResult>();
 results.AddRange(await EmulatorBenchmarks.RunAsync());
+results.AddRange(await FhirApiBenchmarks.RunAsync());
 var path = ResultsFile.Write(results);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {results.Count} results to {path}"));

@@ -24,6 +24,7 @@ public static class AuthServiceCollectionExtensions
         services.AddSingleton<IIdentityStore>(sp => new CosmosIdentityStore(sp.GetRequiredService<Container>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<CallerResolver>();
+        services.AddSingleton<ValidatedTokenCache>();
         services.AddHostedService<BootstrapAdmin>();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -47,28 +48,64 @@ public static class AuthServiceCollectionExtensions
                             && (notBefore is not { } start || start - parameters.ClockSkew <= now);
                     },
                 };
-                jwt.Events = new JwtBearerEvents { OnTokenValidated = BindCallerAsync };
+                jwt.Events = new JwtBearerEvents { OnMessageReceived = UseValidatedTokenAsync, OnTokenValidated = BindCallerAsync };
             });
         services.AddAuthorization(options => options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         return services;
     }
 
+    /// <summary>A token validated moments ago skips validation (see <see cref="ValidatedTokenCache"/>), never the membership check.</summary>
+    private static async Task UseValidatedTokenAsync(MessageReceivedContext context)
+    {
+        if (BearerToken(context.HttpContext) is not { } token
+            || context.HttpContext.RequestServices.GetRequiredService<ValidatedTokenCache>().Find(token) is not { } principal)
+        {
+            return;
+        }
+
+        if (await BindCallerAsync(context.HttpContext, principal))
+        {
+            context.Principal = principal;
+            context.Success();
+        }
+        else
+        {
+            context.Fail("The token's membership does not exist.");
+        }
+    }
+
     /// <summary>The token is only as good as its membership: resolve it, or fail the authentication.</summary>
     private static async Task BindCallerAsync(TokenValidatedContext context)
     {
-        var binding = context.Principal is null ? null : TokenIssuer.Binding(context.Principal);
-        var caller = binding is { } b
-            ? await context.HttpContext.RequestServices.GetRequiredService<CallerResolver>()
-                .ResolveAsync(b.ProjectId, b.MembershipId, context.HttpContext.RequestAborted)
-            : null;
-        if (caller is null)
+        if (context.Principal is null || !await BindCallerAsync(context.HttpContext, context.Principal))
         {
             context.Fail("The token's membership does not exist.");
             return;
         }
 
-        context.HttpContext.Features.Set(caller);
+        if (BearerToken(context.HttpContext) is { } token)
+        {
+            context.HttpContext.RequestServices.GetRequiredService<ValidatedTokenCache>().Remember(token, context.Principal);
+        }
     }
+
+    private static async Task<bool> BindCallerAsync(HttpContext http, System.Security.Claims.ClaimsPrincipal principal)
+    {
+        var caller = TokenIssuer.Binding(principal) is { } b
+            ? await http.RequestServices.GetRequiredService<CallerResolver>().ResolveAsync(b.ProjectId, b.MembershipId, http.RequestAborted)
+            : null;
+        if (caller is not null)
+        {
+            http.Features.Set(caller);
+        }
+
+        return caller is not null;
+    }
+
+    private static string? BearerToken(HttpContext http) =>
+        http.Request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? header[7..].Trim()
+            : null;
 
     /// <summary>The authenticated caller of this request (set by authentication).</summary>
     public static Caller Caller(this HttpContext context) =>

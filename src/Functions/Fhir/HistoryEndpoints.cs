@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
 using Hl7.Fhir.Model;
@@ -86,50 +85,34 @@ public static class HistoryEndpoints
         }
 
         var self = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{http.Request.Path}";
-        var links = new JsonArray { new JsonObject { ["relation"] = "self", ["url"] = $"{self}{http.Request.QueryString}" } };
+        var bundle = new BundleJson("history").Link("self", $"{self}{http.Request.QueryString}");
         if (next is not null)
         {
             var nextQuery = $"?_count={count.ToString(CultureInfo.InvariantCulture)}"
                 + (since is null ? string.Empty : $"&_since={Uri.EscapeDataString(since.Value.ToString("o", CultureInfo.InvariantCulture))}")
                 + (at is null ? string.Empty : $"&_at={Uri.EscapeDataString(query["_at"].ToString())}")
                 + $"&_page={PageToken.Encode(next)}";
-            links.Add(new JsonObject { ["relation"] = "next", ["url"] = self + nextQuery });
+            bundle.Link("next", self + nextQuery);
         }
 
-        var bundle = new JsonObject
+        var baseUrl = FhirResourceEndpoints.BaseUrl(http);
+        foreach (var version in versions)
         {
-            ["resourceType"] = "Bundle",
-            ["type"] = "history",
-            ["link"] = links,
-            ["entry"] = new JsonArray([.. versions.Select(v => (JsonNode)Entry(http, v))]),
-        };
-        return FhirJson.Write(bundle.ToJsonString(), FhirResourceEndpoints.Format(http));
-    }
-
-    private static JsonObject Entry(HttpContext http, StoredResource version)
-    {
-        var url = $"{version.ResourceType}/{version.Id}";
-        var entry = new JsonObject
-        {
-            ["fullUrl"] = $"{http.Request.Scheme}://{http.Request.Host}{Base}/{url}",
-            ["request"] = new JsonObject
+            bundle.Entry($"{baseUrl}/{version.Reference}", version.Deleted ? null : version.Json, writer =>
             {
-                ["method"] = version.Deleted ? "DELETE" : version.VersionId == 1 ? "POST" : "PUT",
-                ["url"] = version.VersionId == 1 && !version.Deleted ? version.ResourceType : url,
-            },
-            ["response"] = new JsonObject
-            {
-                ["status"] = version.Deleted ? "204" : version.VersionId == 1 ? "201" : "200",
-                ["etag"] = $"W/\"{version.VersionId.ToString(CultureInfo.InvariantCulture)}\"",
-                ["lastModified"] = version.LastUpdated.ToString("o", CultureInfo.InvariantCulture),
-            },
-        };
-        if (!version.Deleted)
-        {
-            entry["resource"] = JsonNode.Parse(version.Json);
+                writer.WriteStartObject("request");
+                writer.WriteString("method", version.Deleted ? "DELETE" : version.VersionId == 1 ? "POST" : "PUT");
+                writer.WriteString("url", version.VersionId == 1 && !version.Deleted ? version.ResourceType : version.Reference);
+                writer.WriteEndObject();
+                writer.WriteStartObject("response");
+                writer.WriteString("status", version.Deleted ? "204" : version.VersionId == 1 ? "201" : "200");
+                writer.WriteString("etag", FhirResourceEndpoints.VersionETag(version.VersionId));
+                writer.WriteString("lastModified", version.LastUpdated.ToString("o", CultureInfo.InvariantCulture));
+                writer.WriteEndObject();
+            });
         }
 
-        return entry;
+        return FhirJson.Write(bundle.ToString(), FhirResourceEndpoints.Format(http));
     }
 
     private static IResult Invalid(string message) =>

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Enclave.Domain.Search;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
@@ -59,16 +58,14 @@ public static class SearchEndpoints
         var format = FhirResourceEndpoints.Format(http);
         var repository = FhirResourceEndpoints.Repository(http, store, time);
         var countOnly = format.Summary == SummaryType.Count || request!.Count == 0;
-        var bundle = new JsonObject { ["resourceType"] = "Bundle", ["type"] = "searchset" };
         var self = $"{FhirResourceEndpoints.BaseUrl(http)}/{type}";
         var selfQuery = string.Join('&', pairs.Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
-        var links = new JsonArray { new JsonObject { ["relation"] = "self", ["url"] = selfQuery.Length > 0 ? $"{self}?{selfQuery}" : self } };
-        var entries = new JsonArray();
+        var bundle = new BundleJson("searchset").Link("self", selfQuery.Length > 0 ? $"{self}?{selfQuery}" : self);
         try
         {
             if (countOnly || pairs.Any(p => p.Key == "_total" && p.Value is "accurate" or "estimate"))
             {
-                bundle["total"] = await repository.CountAsync(request!, http.RequestAborted);
+                bundle.Total = await repository.CountAsync(request!, http.RequestAborted);
             }
 
             if (!countOnly)
@@ -76,19 +73,14 @@ public static class SearchEndpoints
                 var (resources, next) = await repository.SearchAsync(request!, page, http.RequestAborted);
                 foreach (var resource in resources)
                 {
-                    entries.Add(new JsonObject
-                    {
-                        ["fullUrl"] = $"{FhirResourceEndpoints.BaseUrl(http)}/{resource.Reference}",
-                        ["resource"] = JsonNode.Parse(resource.Json),
-                        ["search"] = new JsonObject { ["mode"] = "match" },
-                    });
+                    bundle.Entry($"{FhirResourceEndpoints.BaseUrl(http)}/{resource.Reference}", resource.Json, SearchMode("match"));
                 }
 
                 if (next is not null)
                 {
                     var nextQuery = string.Join('&', pairs.Where(p => p.Key != "_page").Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}")
                         .Append($"_page={PageToken.Encode(next)}"));
-                    links.Add(new JsonObject { ["relation"] = "next", ["url"] = $"{self}?{nextQuery}" });
+                    bundle.Link("next", $"{self}?{nextQuery}");
                 }
             }
         }
@@ -99,29 +91,26 @@ public static class SearchEndpoints
 
         if (request!.Ignored.Count > 0)
         {
-            entries.Add(new JsonObject
+            var outcome = new OperationOutcome
             {
-                ["resource"] = new JsonObject
+                Issue = [.. request.Ignored.Select(name => new OperationOutcome.IssueComponent
                 {
-                    ["resourceType"] = "OperationOutcome",
-                    ["issue"] = new JsonArray([.. request.Ignored.Select(name => (JsonNode)new JsonObject
-                    {
-                        ["severity"] = "warning",
-                        ["code"] = "not-supported",
-                        ["diagnostics"] = $"The search parameter '{name}' is not supported and was ignored.",
-                        ["expression"] = new JsonArray(name),
-                    })]),
-                },
-                ["search"] = new JsonObject { ["mode"] = "outcome" },
-            });
+                    Severity = OperationOutcome.IssueSeverity.Warning,
+                    Code = OperationOutcome.IssueType.NotSupported,
+                    Diagnostics = $"The search parameter '{name}' is not supported and was ignored.",
+                    Expression = [name],
+                })],
+            };
+            bundle.Entry(null, System.Text.Json.JsonSerializer.Serialize(outcome, FhirJson.Options), SearchMode("outcome"));
         }
 
-        bundle["link"] = links;
-        if (entries.Count > 0)
-        {
-            bundle["entry"] = entries;
-        }
-
-        return FhirJson.Write(bundle.ToJsonString(), format);
+        return FhirJson.Write(bundle.ToString(), format);
     }
+
+    private static Action<System.Text.Json.Utf8JsonWriter> SearchMode(string mode) => writer =>
+    {
+        writer.WriteStartObject("search");
+        writer.WriteString("mode", mode);
+        writer.WriteEndObject();
+    };
 }

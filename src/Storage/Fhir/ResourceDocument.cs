@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Enclave.Domain.Fhir;
+using Enclave.Domain.Search;
 
 namespace Enclave.Storage.Fhir;
 
@@ -38,13 +39,17 @@ internal sealed record ResourceDocument
     [JsonPropertyName("resource"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public JsonElement? Resource { get; init; }
 
-    /// <summary>The search index (current documents only).</summary>
-    [JsonPropertyName("idx"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public JsonObject? Idx { get; init; }
+    /// <summary>The search index written with a current document. Reads never need it back.</summary>
+    [JsonIgnore]
+    public ResourceIndex? Index { get; init; }
 
-    /// <summary>The compartments the resource is in, e.g. <c>Patient/123</c> (current documents only).</summary>
+    /// <summary>The index entries (written, never read back: a get-only property is skipped on deserialization).</summary>
+    [JsonPropertyName("idx"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonObject? Idx => Index?.Entries;
+
+    /// <summary>The compartments the resource is in, e.g. <c>Patient/123</c> (written, never read back).</summary>
     [JsonPropertyName("compartments"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<string>? Compartments { get; init; }
+    public IReadOnlyList<string>? Compartments => Index?.Compartments;
 
     /// <summary>When the next version replaced this one (version documents; set by the commit that replaces it).</summary>
     [JsonPropertyName("supersededAt"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -72,8 +77,7 @@ internal sealed record ResourceDocument
         LastUpdated = r.LastUpdated,
         Deleted = r.Deleted,
         Resource = r.Deleted ? null : JsonDocument.Parse(r.Json).RootElement.Clone(),
-        Idx = kind == CurrentKind ? (JsonObject?)r.Index?.Entries.DeepClone() : null,
-        Compartments = kind == CurrentKind ? r.Index?.Compartments : null,
+        Index = kind == CurrentKind ? r.Index : null,
     };
 
     public StoredResource ToStored() =>

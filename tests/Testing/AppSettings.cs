@@ -2,11 +2,12 @@ using System.Globalization;
 using Enclave.Storage.Blobs;
 using Enclave.Storage.Cosmos;
 
-namespace Enclave.Api.Tests;
+namespace Enclave.Testing;
 
 /// <summary>Enclave's configuration keys for a set of options, as the app binds them.</summary>
-internal static class AppSettings
+public static class AppSettings
 {
+    /// <summary>The settings for the given emulator options, with a fresh super-admin client and signing key file.</summary>
     public static Dictionary<string, string?> For(CosmosOptions cosmos, AzureStorageOptions storage) => new()
     {
         // A development key file of its own, in a folder of its own.

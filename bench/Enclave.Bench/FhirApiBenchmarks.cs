@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Enclave.Storage.Cosmos;
+using Enclave.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Enclave.Bench;
+
+/// <summary>
+/// The FHIR API over real HTTP (Kestrel on loopback, bearer token, the whole pipeline) against raw SDK calls on the
+/// same documents and the same emulator, measured side by side in one run, plus Cosmos requests per interaction.
+/// </summary>
+internal static class FhirApiBenchmarks
+{
+    private const string Group = "FHIR API over HTTP against the raw Cosmos SDK (same emulator, same documents)";
+    private const string RoundTrips = "Cosmos DB requests per FHIR interaction (SDK request handler count)";
+    private const int Resources = 300;
+    private const int InFlight = 16;
+    private const int Rounds = 3;
+
+    public static async Task<List<BenchResult>> RunAsync()
+    {
+        await using var emulators = await EmulatorProcess.StartAsync();
+        var cosmos = TestSettings.CosmosOptions(emulators.Endpoints);
+        var settings = AppSettings.For(cosmos, TestSettings.StorageOptions(emulators.Endpoints));
+        var port = FreePort();
+        settings["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
+        // WebApplicationFactory looks for the app's content root beside the solution; tell it where the app lives.
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_ENCLAVE_FUNCTIONS", Path.Combine(LocalEmulators.RepositoryRoot, "src", "Functions"));
+        await using var app = new BenchApp(settings);
+        app.UseKestrel(port);
+        app.StartServer();
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var superAdmin = await TokenAsync(http, settings["Auth:BootstrapClientId"]!, settings["Auth:BootstrapClientSecret"]!);
+        var (projectId, token) = await NewProjectAsync(http, superAdmin);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var ids = new List<string>();
+        for (var i = 0; i < Resources; i++)
+        {
+            using var created = await http.PostAsync(new Uri("/api/fhir/R4/Patient", UriKind.Relative), new StringContent(
+                $$"""{"resourceType":"Patient","gender":"{{(i % 2 == 0 ? "female" : "male")}}","name":[{"family":"Bench{{i}}","given":["Ann","Marie"]}],"birthDate":"1980-01-{{1 + (i % 28):00}}","address":[{"line":["{{i}} Main Street"],"city":"Springfield","postalCode":"12345"}]}""",
+                Encoding.UTF8, "application/fhir+json"));
+            created.EnsureSuccessStatusCode();
+            ids.Add(JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!);
+        }
+
+        using var client = CosmosClientFactory.Create(cosmos, new Azure.Identity.DefaultAzureCredential());
+        var container = client.GetContainer(cosmos.DatabaseName, cosmos.ContainerName);
+        var partition = new PartitionKey(projectId);
+
+        async Task RawReadAsync(int i)
+        {
+            using var response = await container.ReadItemStreamAsync($"Patient:{ids[i % ids.Count]}", partition);
+            response.EnsureSuccessStatusCode();
+            using var body = new MemoryStream();
+            await response.Content.CopyToAsync(body);
+        }
+
+        async Task HttpReadAsync(int i)
+        {
+            using var response = await http.GetAsync(new Uri($"/api/fhir/R4/Patient/{ids[i % ids.Count]}", UriKind.Relative));
+            response.EnsureSuccessStatusCode();
+            await response.Content.ReadAsByteArrayAsync();
+        }
+
+        const string Sql = "SELECT * FROM c WHERE c.projectId = @p AND c.kind = 'resource' AND c.resourceType = 'Patient' AND NOT c.deleted "
+            + "AND EXISTS(SELECT VALUE t FROM t IN c.idx[\"gender\"] WHERE t.c = @g) ORDER BY c.lastUpdated DESC";
+
+        async Task RawSearchAsync(int i)
+        {
+            var query = new QueryDefinition(Sql).WithParameter("@p", projectId).WithParameter("@g", i % 2 == 0 ? "female" : "male");
+            using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: new QueryRequestOptions
+            {
+                PartitionKey = partition, MaxItemCount = 20, EnableOptimisticDirectExecution = true,
+            });
+            using var response = await iterator.ReadNextAsync();
+            response.EnsureSuccessStatusCode();
+            using var body = new MemoryStream();
+            await response.Content.CopyToAsync(body);
+        }
+
+        async Task HttpSearchAsync(int i)
+        {
+            using var response = await http.GetAsync(new Uri($"/api/fhir/R4/Patient?gender={(i % 2 == 0 ? "female" : "male")}&_count=20", UriKind.Relative));
+            response.EnsureSuccessStatusCode();
+            await response.Content.ReadAsByteArrayAsync();
+        }
+
+        // The floor: GET / on the same server with the same bearer header (authentication runs, no Cosmos). On the local emulator
+        // one loopback HTTP hop costs about as much as the emulator's whole point read, so API ÷ raw cannot approach 1 here;
+        // API − floor − raw is the FHIR work of the app itself.
+        async Task HttpFloorAsync(int i)
+        {
+            using var response = await http.GetAsync(new Uri("/", UriKind.Relative));
+            await response.Content.ReadAsByteArrayAsync();
+        }
+
+        var results = new List<BenchResult>();
+        var (_, floor) = await CompareAsync(results, "HTTP floor", RawReadAsync, HttpFloorAsync, "raw: point read; API: GET / with the bearer header (authenticated, no Cosmos)");
+        var (rawRead, apiRead) = await CompareAsync(results, "read", RawReadAsync, HttpReadAsync, "raw: ReadItemStreamAsync of the resource document; API: GET /Patient/{id} with a bearer token");
+        results.Add(new(Group, "read: API − HTTP floor − raw read", apiRead - floor - rawRead, "ms", "the app's own FHIR work per read, from the medians above"));
+        await CompareAsync(results, "search page (20 of 150 matches)", RawSearchAsync, HttpSearchAsync,
+            "raw: the same parameterised query, one page; API: GET /Patient?gender=…&_count=20");
+        results.AddRange(await CountRoundTripsAsync(http, app.Services.GetRequiredService<CosmosRequestMetrics>(), ids[0]));
+        return results;
+    }
+
+    /// <summary>Latency (one at a time) and throughput (<see cref="InFlight"/> at once), rounds interleaved, medians compared.</summary>
+    private static async Task<(double Raw, double Api)> CompareAsync(List<BenchResult> results, string name, Func<int, Task> raw, Func<int, Task> api, string notes)
+    {
+        await RateAsync(200, raw);
+        await RateAsync(200, api);
+        var rawLatency = new List<double>();
+        var apiLatency = new List<double>();
+        var rawRate = new List<double>();
+        var apiRate = new List<double>();
+        for (var round = 0; round < Rounds; round++)
+        {
+            rawLatency.Add(await LatencyAsync(300, raw));
+            apiLatency.Add(await LatencyAsync(300, api));
+            rawRate.Add(await RateAsync(2000, raw));
+            apiRate.Add(await RateAsync(2000, api));
+        }
+
+        var (rl, al, rr, ar) = (Median(rawLatency), Median(apiLatency), Median(rawRate), Median(apiRate));
+        results.Add(new(Group, $"{name}: raw SDK, median latency", rl, "ms", $"{notes}; 300 sequential calls, median of {Rounds} rounds"));
+        results.Add(new(Group, $"{name}: API, median latency", al, "ms", "same calls through HTTP"));
+        results.Add(new(Group, $"{name}: API / raw latency", al / rl, "×", "target ≤ 1.3"));
+        results.Add(new(Group, $"{name}: raw SDK, throughput", rr, "ops/s", $"2000 calls, {InFlight} in flight"));
+        results.Add(new(Group, $"{name}: API, throughput", ar, "ops/s", $"2000 calls, {InFlight} in flight"));
+        results.Add(new(Group, $"{name}: raw / API throughput", rr / ar, "×", "time per operation under load, API relative to raw"));
+        return (rl, al);
+    }
+
+    private static async Task<List<BenchResult>> CountRoundTripsAsync(HttpClient http, CosmosRequestMetrics metrics, string patientId)
+    {
+        async Task<long> CountAsync(HttpMethod method, string path, string? body = null, string contentType = "application/fhir+json", string? ifNoneExist = null)
+        {
+            using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+            if (body is not null)
+            {
+                request.Content = new StringContent(body, Encoding.UTF8, contentType);
+            }
+
+            if (ifNoneExist is not null)
+            {
+                request.Headers.Add("If-None-Exist", ifNoneExist);
+            }
+
+            var before = metrics.Requests;
+            using var response = await http.SendAsync(request);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            }
+
+            return metrics.Requests - before;
+        }
+
+        var id = Guid.NewGuid().ToString();
+        var figures = new (string Name, long Requests, string Notes)[]
+        {
+            ("create", await CountAsync(HttpMethod.Post, "/api/fhir/R4/Patient", """{"resourceType":"Patient","gender":"other"}"""), "one TransactionalBatch: current + version document"),
+            ("create with a reference", await CountAsync(HttpMethod.Post, "/api/fhir/R4/Observation",
+                $$$"""{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/{{{patientId}}}"}}"""), "one query checks every reference, then the batch"),
+            ("read", await CountAsync(HttpMethod.Get, $"/api/fhir/R4/Patient/{patientId}"), "point read"),
+            ("vread", await CountAsync(HttpMethod.Get, $"/api/fhir/R4/Patient/{patientId}/_history/1"), "point read of the version document"),
+            ("update (create-on-update)", await CountAsync(HttpMethod.Put, $"/api/fhir/R4/Patient/{id}", $$"""{"resourceType":"Patient","id":"{{id}}","gender":"male"}"""), "read, then batch"),
+            ("update", await CountAsync(HttpMethod.Put, $"/api/fhir/R4/Patient/{id}", $$"""{"resourceType":"Patient","id":"{{id}}","gender":"female"}"""), "read, then batch (replace guarded by ETag, version, supersededAt)"),
+            ("patch", await CountAsync(HttpMethod.Patch, $"/api/fhir/R4/Patient/{id}", """[{"op":"replace","path":"/gender","value":"other"}]""", "application/json-patch+json"), "read, then batch"),
+            ("search page", await CountAsync(HttpMethod.Get, "/api/fhir/R4/Patient?gender=female&_count=10"), "one query (optimistic direct execution)"),
+            ("history page", await CountAsync(HttpMethod.Get, $"/api/fhir/R4/Patient/{id}/_history"), "one query"),
+            ("conditional create", await CountAsync(HttpMethod.Post, "/api/fhir/R4/Patient", """{"resourceType":"Patient","gender":"unknown"}""", ifNoneExist: "gender=unknown"),
+                "guard point read, search, batch with the guard"),
+            ("delete", await CountAsync(HttpMethod.Delete, $"/api/fhir/R4/Patient/{id}"), "read, then batch"),
+            ("transaction of 3 creates with references", await CountAsync(HttpMethod.Post, "/api/fhir/R4", $$$"""
+                {"resourceType":"Bundle","type":"transaction","entry":[
+                  {"fullUrl":"urn:uuid:0b3a4c1e-7d2f-4a8e-9c5b-1e2d3f4a5b6c","resource":{"resourceType":"Patient","gender":"male"},"request":{"method":"POST","url":"Patient"}},
+                  {"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"urn:uuid:0b3a4c1e-7d2f-4a8e-9c5b-1e2d3f4a5b6c"}},"request":{"method":"POST","url":"Observation"}},
+                  {"resource":{"resourceType":"Observation","status":"final","code":{"text":"y"},"subject":{"reference":"Patient/{{{patientId}}}"}},"request":{"method":"POST","url":"Observation"}}]}
+                """), "reference check per entry with references to stored resources, then one batch"),
+        };
+        return [.. figures.Select(f => new BenchResult(RoundTrips, f.Name, f.Requests, "requests", f.Notes))];
+    }
+
+    private static async Task<string> TokenAsync(HttpClient http, string clientId, string secret)
+    {
+        using var response = await http.PostAsync(new Uri("/api/oauth2/token", UriKind.Relative), new FormUrlEncodedContent(
+            [new("grant_type", "client_credentials"), new("client_id", clientId), new("client_secret", secret)]));
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    private static async Task<(string ProjectId, string Token)> NewProjectAsync(HttpClient http, string superAdmin)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/admin/projects", UriKind.Relative))
+        {
+            Content = new StringContent("""{"name":"Bench"}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", superAdmin);
+        using var response = await http.SendAsync(request);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"Creating the bench project answered {(int)response.StatusCode}.");
+        }
+
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var client = body.RootElement.GetProperty("client");
+        return (body.RootElement.GetProperty("project").GetProperty("id").GetString()!,
+            await TokenAsync(http, client.GetProperty("id").GetString()!, client.GetProperty("secret").GetString()!));
+    }
+
+    private static async Task<double> LatencyAsync(int count, Func<int, Task> operation)
+    {
+        var times = new List<double>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await operation(i);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        return Median(times);
+    }
+
+    private static async Task<double> RateAsync(int count, Func<int, Task> operation)
+    {
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, InFlight).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                await operation(i);
+            }
+        }));
+        return count / clock.Elapsed.TotalSeconds;
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The real app (found through a type of its assembly: the bench has its own Program) with the bench's settings, served by Kestrel.</summary>
+    private sealed class BenchApp(Dictionary<string, string?> settings) : WebApplicationFactory<Enclave.Functions.Auth.Caller>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Development");
+            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
+            builder.ConfigureLogging(logging => logging.ClearProviders().SetMinimumLevel(LogLevel.Warning));
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Enclave.Functions.Fhir;
+
+/// <summary>
+/// Writes searchset and history Bundles straight from stored JSON: each resource's text goes into the Bundle as a
+/// raw value, never parsed into a DOM and written back.
+/// </summary>
+internal sealed class BundleJson(string type)
+{
+    private readonly List<(string Relation, string Url)> _links = [];
+    private readonly List<Action<Utf8JsonWriter>> _entries = [];
+
+    public int? Total { get; set; }
+
+    public BundleJson Link(string relation, string url)
+    {
+        _links.Add((relation, url));
+        return this;
+    }
+
+    /// <summary>Adds an entry: its fullUrl, the stored resource JSON (or null), and the entry's other members.</summary>
+    public BundleJson Entry(string? fullUrl, string? resourceJson, Action<Utf8JsonWriter>? members = null)
+    {
+        _entries.Add(writer =>
+        {
+            writer.WriteStartObject();
+            if (fullUrl is not null)
+            {
+                writer.WriteString("fullUrl", fullUrl);
+            }
+
+            if (resourceJson is { Length: > 0 })
+            {
+                writer.WritePropertyName("resource");
+                writer.WriteRawValue(resourceJson, skipInputValidation: true);
+            }
+
+            members?.Invoke(writer);
+            writer.WriteEndObject();
+        });
+        return this;
+    }
+
+    public override string ToString()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("resourceType", "Bundle");
+            writer.WriteString("type", type);
+            if (Total is { } total)
+            {
+                writer.WriteNumber("total", total);
+            }
+
+            writer.WriteStartArray("link");
+            foreach (var (relation, url) in _links)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("relation", relation);
+                writer.WriteString("url", url);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            if (_entries.Count > 0)
+            {
+                writer.WriteStartArray("entry");
+                foreach (var entry in _entries)
+                {
+                    entry(writer);
+                }
+
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+}
