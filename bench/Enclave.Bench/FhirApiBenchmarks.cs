@@ -82,7 +82,9 @@ internal static class FhirApiBenchmarks
             var query = new QueryDefinition(Sql).WithParameter("@p", projectId).WithParameter("@g", i % 2 == 0 ? "female" : "male");
             using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: new QueryRequestOptions
             {
-                PartitionKey = partition, MaxItemCount = 20, EnableOptimisticDirectExecution = true,
+                PartitionKey = partition,
+                MaxItemCount = 20,
+                EnableOptimisticDirectExecution = true,
             });
             using var response = await iterator.ReadNextAsync();
             response.EnsureSuccessStatusCode();
