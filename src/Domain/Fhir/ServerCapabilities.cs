@@ -75,7 +75,7 @@ public static class ServerCapabilities
             },
             FhirVersion = FHIRVersion.N4_0_1,
             Format = [FhirJson, FhirXml],
-            PatchFormat = ["application/json-patch+json"],
+            PatchFormat = ["application/json-patch+json", FhirJson, FhirXml],
             Rest =
             [
                 new CapabilityStatement.RestComponent

@@ -105,15 +105,54 @@ public static class FhirResourceEndpoints
             }
 
             var mediaType = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var parsed) ? parsed.MediaType.Value : null;
-            if (mediaType != "application/json-patch+json")
+            Func<string, (Resource?, OperationOutcome?)> apply;
+            if (mediaType == "application/json-patch+json")
             {
-                return Outcome(OperationOutcome.IssueType.NotSupported, "PATCH takes application/json-patch+json (FHIRPath Patch is not supported).", StatusCodes.Status415UnsupportedMediaType);
-            }
+                var (patch, tooLarge) = await ReadTextAsync(http);
+                if (tooLarge is not null)
+                {
+                    return tooLarge;
+                }
 
-            var (patch, tooLarge) = await ReadTextAsync(http);
-            if (tooLarge is not null)
+                apply = json => JsonPatch.TryApply(System.Text.Json.Nodes.JsonNode.Parse(json)!, patch!, out var patched, out var error)
+                    ? ResourceParser.TryParse(patched!.ToJsonString(), out var resource, out var outcome) ? (resource, null) : (null, outcome)
+                    : (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, error));
+            }
+            else if (mediaType is "application/fhir+json" or "application/json" or "application/fhir+xml" or "application/xml")
             {
-                return tooLarge;
+                var (body, refusal) = await ReadResourceAsync(http, null);
+                if (refusal is not null)
+                {
+                    return refusal;
+                }
+
+                if (body is not Parameters parameters)
+                {
+                    return Outcome(OperationOutcome.IssueType.Invalid, $"A FHIRPath Patch is a Parameters resource, not a {body!.TypeName}.", StatusCodes.Status400BadRequest);
+                }
+
+                apply = json =>
+                {
+                    if (!ResourceParser.TryParse(json, out var current, out var unreadable))
+                    {
+                        return (null, unreadable);
+                    }
+
+                    if (!FhirPathPatch.TryApply(current!, parameters, out var error))
+                    {
+                        return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, error!));
+                    }
+
+                    return ResourceParser.TryParse(System.Text.Json.JsonSerializer.Serialize(current, ResourceParser.Options), out var patched, out var outcome)
+                        ? (patched, null)
+                        : (null, outcome);
+                };
+            }
+            else
+            {
+                return Outcome(OperationOutcome.IssueType.NotSupported,
+                    "PATCH takes application/json-patch+json (JSON Patch) or a FHIRPath Patch Parameters resource (application/fhir+json or +xml).",
+                    StatusCodes.Status415UnsupportedMediaType);
             }
 
             if (!TryIfMatch(http, out var ifMatch, out var badIfMatch))
@@ -121,15 +160,7 @@ public static class FhirResourceEndpoints
                 return badIfMatch;
             }
 
-            var result = await Repository(http, store, time).PatchAsync(type, id, json =>
-            {
-                if (!JsonPatch.TryApply(System.Text.Json.Nodes.JsonNode.Parse(json)!, patch!, out var patched, out var error))
-                {
-                    return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, error));
-                }
-
-                return ResourceParser.TryParse(patched!.ToJsonString(), out var resource, out var outcome) ? (resource, null) : (null, outcome);
-            }, ifMatch, http.RequestAborted);
+            var result = await Repository(http, store, time).PatchAsync(type, id, apply, ifMatch, http.RequestAborted);
             return Answer(http, result);
         });
 
