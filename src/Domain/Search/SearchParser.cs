@@ -13,7 +13,7 @@ namespace Enclave.Domain.Search;
 public static class SearchParser
 {
     /// <summary>Result parameters that shape the answer rather than select resources.</summary>
-    private static readonly HashSet<string> s_resultParameters = ["_format", "_pretty", "_summary", "_elements", "_count"];
+    private static readonly HashSet<string> s_resultParameters = ["_format", "_pretty", "_summary", "_elements", "_count", "_total"];
 
     /// <summary>The parameters common to every resource type that Enclave supports.</summary>
     public static IReadOnlyDictionary<string, SearchParamType> CommonParameters => s_common;

@@ -103,6 +103,7 @@ public sealed class SearchTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
         using var http = app.CreateClient();
 
         using var count = await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4/Patient?_summary=count", token);
+        using var total = await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4/Patient?gender=female&_total=accurate", token);
         using var lenient = await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4/Patient?name=smith&foo=bar", token);
         using var strictRequest = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/fhir/R4/Patient?name=smith&foo=bar", UriKind.Relative));
         strictRequest.Headers.Authorization = new("Bearer", token);
@@ -117,6 +118,9 @@ public sealed class SearchTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
         var countBody = JsonDocument.Parse(await count.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(3, countBody.GetProperty("total").GetInt32());
         Assert.False(countBody.TryGetProperty("entry", out _));
+        var totalBody = JsonDocument.Parse(await total.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(1, totalBody.GetProperty("total").GetInt32());
+        Assert.Single(totalBody.GetProperty("entry").EnumerateArray());
         var lenientBody = JsonDocument.Parse(await lenient.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(HttpStatusCode.OK, lenient.StatusCode);
         Assert.Contains(lenientBody.GetProperty("entry").EnumerateArray(), e => e.GetProperty("search").GetProperty("mode").GetString() == "outcome"
