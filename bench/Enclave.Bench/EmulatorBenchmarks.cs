@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Enclave.Storage.Cosmos;
 using Enclave.Testing;
 using Microsoft.Azure.Cosmos;
@@ -27,11 +26,11 @@ internal static class EmulatorBenchmarks
         var results = new List<BenchResult>();
         // Each timed run asks a different question: the emulator caches a query's results until the next write.
         var run = 0;
-        var upserts = await RateAsync(Documents, i => container.UpsertItemAsync(Doc(i), pk));
+        var upserts = await Measure.RateAsync(Documents, InFlight, i => container.UpsertItemAsync(Doc(i), pk));
         results.Add(new(Group, "upsert", upserts, "ops/s", $"{Documents} documents of ≈1.8 KB, {InFlight} in flight"));
-        var typedReads = await RateAsync(Documents, i => container.ReadItemAsync<JObject>($"d{i}", pk));
+        var typedReads = await Measure.RateAsync(Documents, InFlight, i => container.ReadItemAsync<JObject>($"d{i}", pk));
         results.Add(new(Group, "point read (typed)", typedReads, "ops/s", $"{Documents} reads, {InFlight} in flight"));
-        var streamReads = await RateAsync(Documents, async i => { using var r = await container.ReadItemStreamAsync($"d{i}", pk); });
+        var streamReads = await Measure.RateAsync(Documents, InFlight, async i => { using var r = await container.ReadItemStreamAsync($"d{i}", pk); });
         results.Add(new(Group, "point read (stream)", streamReads, "ops/s", $"{Documents} reads, {InFlight} in flight"));
 
         var page = await TimeAsync(20, () => DrainAsync(container, $"SELECT TOP {1000 - run++} * FROM c WHERE c.projectId = 'bench' ORDER BY c.n", pk, 1000));
@@ -68,35 +67,10 @@ internal static class EmulatorBenchmarks
         }
     }
 
-    /// <summary>Operations per second for <paramref name="count"/> calls with <see cref="InFlight"/> running at once.</summary>
-    private static async Task<double> RateAsync(int count, Func<int, Task> operation)
-    {
-        var next = -1;
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, InFlight).Select(async _ =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < count)
-            {
-                await operation(i);
-            }
-        }));
-        return count / clock.Elapsed.TotalSeconds;
-    }
-
     /// <summary>Median milliseconds of <paramref name="runs"/> runs, after one warm-up.</summary>
     private static async Task<double> TimeAsync(int runs, Func<Task> operation)
     {
         await operation();
-        var times = new List<double>();
-        for (var i = 0; i < runs; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            await operation();
-            times.Add(clock.Elapsed.TotalMilliseconds);
-        }
-
-        times.Sort();
-        return times[times.Count / 2];
+        return await Measure.LatencyAsync(runs, _ => operation());
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -121,21 +120,21 @@ internal static class FhirApiBenchmarks
     /// <summary>Latency (one at a time) and throughput (<see cref="InFlight"/> at once), rounds interleaved, medians compared.</summary>
     private static async Task<(double Raw, double Api)> CompareAsync(List<BenchResult> results, string name, Func<int, Task> raw, Func<int, Task> api, string notes)
     {
-        await RateAsync(200, raw);
-        await RateAsync(200, api);
+        await Measure.RateAsync(200, InFlight, raw);
+        await Measure.RateAsync(200, InFlight, api);
         var rawLatency = new List<double>();
         var apiLatency = new List<double>();
         var rawRate = new List<double>();
         var apiRate = new List<double>();
         for (var round = 0; round < Rounds; round++)
         {
-            rawLatency.Add(await LatencyAsync(300, raw));
-            apiLatency.Add(await LatencyAsync(300, api));
-            rawRate.Add(await RateAsync(2000, raw));
-            apiRate.Add(await RateAsync(2000, api));
+            rawLatency.Add(await Measure.LatencyAsync(300, raw));
+            apiLatency.Add(await Measure.LatencyAsync(300, api));
+            rawRate.Add(await Measure.RateAsync(2000, InFlight, raw));
+            apiRate.Add(await Measure.RateAsync(2000, InFlight, api));
         }
 
-        var (rl, al, rr, ar) = (Median(rawLatency), Median(apiLatency), Median(rawRate), Median(apiRate));
+        var (rl, al, rr, ar) = (Measure.Median(rawLatency), Measure.Median(apiLatency), Measure.Median(rawRate), Measure.Median(apiRate));
         results.Add(new(Group, $"{name}: raw SDK, median latency", rl, "ms", $"{notes}; 300 sequential calls, median of {Rounds} rounds"));
         results.Add(new(Group, $"{name}: API, median latency", al, "ms", "same calls through HTTP"));
         results.Add(new(Group, $"{name}: API / raw latency", al / rl, "×", "target ≤ 1.3"));
@@ -221,40 +220,6 @@ internal static class FhirApiBenchmarks
         var client = body.RootElement.GetProperty("client");
         return (body.RootElement.GetProperty("project").GetProperty("id").GetString()!,
             await TokenAsync(http, client.GetProperty("id").GetString()!, client.GetProperty("secret").GetString()!));
-    }
-
-    private static async Task<double> LatencyAsync(int count, Func<int, Task> operation)
-    {
-        var times = new List<double>(count);
-        for (var i = 0; i < count; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            await operation(i);
-            times.Add(clock.Elapsed.TotalMilliseconds);
-        }
-
-        return Median(times);
-    }
-
-    private static async Task<double> RateAsync(int count, Func<int, Task> operation)
-    {
-        var next = -1;
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, InFlight).Select(async _ =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < count)
-            {
-                await operation(i);
-            }
-        }));
-        return count / clock.Elapsed.TotalSeconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
     }
 
     private static int FreePort()

@@ -127,7 +127,7 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
     private async Task<StoredResource?> ReadReachableAsync(string resourceType, string id, CancellationToken cancellationToken)
     {
         var current = await store.ReadAsync(scope.ProjectId, resourceType, id, cancellationToken);
-        foreach (var linked in scope.LinkedProjectIds)
+        foreach (var linked in scope.LinkedProjectsExporting(resourceType))
         {
             if (current is not null)
             {
@@ -144,7 +144,7 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
     public async Task<Result> VersionReadAsync(string resourceType, string id, int versionId, CancellationToken cancellationToken)
     {
         var version = await store.ReadVersionAsync(scope.ProjectId, resourceType, id, versionId, cancellationToken);
-        foreach (var linked in scope.LinkedProjectIds)
+        foreach (var linked in scope.LinkedProjectsExporting(resourceType))
         {
             version ??= await store.ReadVersionAsync(linked, resourceType, id, versionId, cancellationToken);
         }
@@ -346,7 +346,7 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
     /// <summary>403 when the resource is not in the project but in a linked one (read-only); null when it is in neither.</summary>
     internal async Task<Result?> LinkedReadOnlyAsync(string resourceType, string id, CancellationToken cancellationToken)
     {
-        foreach (var linked in scope.LinkedProjectIds)
+        foreach (var linked in scope.LinkedProjectsExporting(resourceType))
         {
             if (await store.ReadAsync(linked, resourceType, id, cancellationToken) is not null)
             {
@@ -386,11 +386,12 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
             wanted.ExceptWith(await store.ExistingAsync(scope.ProjectId, wanted, cancellationToken));
         }
 
-        foreach (var linked in scope.LinkedProjectIds)
+        foreach (var linked in scope.Links)
         {
-            if (wanted.Count > 0)
+            var exported = wanted.Where(w => linked.ExportedResourceTypes.Count == 0 || linked.ExportedResourceTypes.Contains(w[..w.IndexOf('/', StringComparison.Ordinal)])).ToList();
+            if (exported.Count > 0)
             {
-                wanted.ExceptWith(await store.ExistingAsync(linked, wanted, cancellationToken));
+                wanted.ExceptWith(await store.ExistingAsync(linked.ProjectId, exported, cancellationToken));
             }
         }
 

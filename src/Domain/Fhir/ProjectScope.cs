@@ -2,12 +2,21 @@ namespace Enclave.Domain.Fhir;
 
 /// <summary>
 /// The projects a caller's FHIR interactions reach: its own project (read and write) and the projects it links to
-/// (read only). Built from the caller's token, never from the request.
+/// (read only, and only the resource types each exports). Built from the caller's token, never from the request.
 /// </summary>
 /// <param name="ProjectId">The caller's project.</param>
-/// <param name="LinkedProjectIds">Projects whose resources the caller may read and reference, never write.</param>
-public sealed record ProjectScope(string ProjectId, IReadOnlyList<string> LinkedProjectIds)
+/// <param name="Links">Projects whose resources the caller may read and reference, never write.</param>
+public sealed record ProjectScope(string ProjectId, IReadOnlyList<LinkedProject> Links)
 {
     /// <summary>A scope of one project with no links.</summary>
     public static ProjectScope Of(string projectId) => new(projectId, []);
+
+    /// <summary>The linked projects whose resources of <paramref name="resourceType"/> the caller may read.</summary>
+    public IEnumerable<string> LinkedProjectsExporting(string resourceType) =>
+        Links.Where(l => l.ExportedResourceTypes.Count == 0 || l.ExportedResourceTypes.Contains(resourceType)).Select(l => l.ProjectId);
 }
+
+/// <summary>A project linked to the caller's: its id and the resource types it exports (all when empty).</summary>
+/// <param name="ProjectId">The linked project.</param>
+/// <param name="ExportedResourceTypes">The types it lets linking projects read; empty means all.</param>
+public sealed record LinkedProject(string ProjectId, IReadOnlySet<string> ExportedResourceTypes);

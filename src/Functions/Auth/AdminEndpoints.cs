@@ -8,7 +8,8 @@ namespace Enclave.Functions.Auth;
 /// its first admin client; <c>POST /api/admin/projects/{projectId}/client</c> (that project's admins) adds a
 /// client. A new client's secret is in the answer once and never again. <c>PUT /api/admin/projects/{projectId}/links</c>
 /// (super admins) sets the projects a project links to: their resources become readable and referenceable from it,
-/// never writable. Other instances apply a change within the membership cache time (30 s by default).
+/// never writable; <c>PUT …/{projectId}/exports</c> (super admins) limits which resource types linking projects
+/// see (all when empty). Other instances apply a change within the membership cache time (30 s by default).
 /// </summary>
 public static class AdminEndpoints
 {
@@ -20,6 +21,10 @@ public static class AdminEndpoints
     /// <summary>The body of a links request.</summary>
     /// <param name="Projects">The ids of the projects to link to (replacing the current links).</param>
     public sealed record LinksRequest(IReadOnlyList<string>? Projects);
+
+    /// <summary>The body of an exports request.</summary>
+    /// <param name="ResourceTypes">The resource types linking projects may read (all when empty).</param>
+    public sealed record ExportsRequest(IReadOnlyList<string>? ResourceTypes);
 
     /// <summary>Maps the admin routes.</summary>
     public static void MapAdminEndpoints(this IEndpointRouteBuilder endpoints)
@@ -72,6 +77,32 @@ public static class AdminEndpoints
             await store.ReplaceProjectAsync(linked, http.RequestAborted);
             callers.Forget(projectId);
             return Results.Json(linked);
+        });
+        admin.MapPut("/{projectId}/exports", async (string projectId, ExportsRequest? body, HttpContext http, ITenancyStore store) =>
+        {
+            if (!http.Caller().SuperAdmin)
+            {
+                return Forbidden("Only super admins set what a project exports.");
+            }
+
+            if (body?.ResourceTypes is not { } types)
+            {
+                return Invalid("resourceTypes is required (an empty list exports every type).");
+            }
+
+            if (types.FirstOrDefault(t => !ModelInfo.IsKnownResource(t)) is { } unknown)
+            {
+                return Invalid($"'{unknown}' is not a FHIR R4 resource type.");
+            }
+
+            if (await store.GetProjectAsync(projectId, http.RequestAborted) is not { } project)
+            {
+                return Results.NotFound();
+            }
+
+            var exporting = project with { ExportedResourceType = [.. types.Distinct(StringComparer.Ordinal)] };
+            await store.ReplaceProjectAsync(exporting, http.RequestAborted);
+            return Results.Json(exporting);
         });
         admin.MapPost("/{projectId}/client", async (string projectId, CreateRequest? body, HttpContext http, ITenancyStore store) =>
         {

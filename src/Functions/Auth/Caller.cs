@@ -10,11 +10,11 @@ namespace Enclave.Functions.Auth;
 /// <param name="ProjectId">The token's project.</param>
 /// <param name="Membership">The token's membership.</param>
 /// <param name="SuperAdmin">Whether the project is the system project.</param>
-/// <param name="LinkedProjectIds">The projects the caller's project links to (readable, never writable).</param>
-public sealed record Caller(string ProjectId, ProjectMembership Membership, bool SuperAdmin, IReadOnlyList<string> LinkedProjectIds)
+/// <param name="Links">The projects the caller's project links to (readable, never writable) with the types they export.</param>
+public sealed record Caller(string ProjectId, ProjectMembership Membership, bool SuperAdmin, IReadOnlyList<LinkedProject> Links)
 {
     /// <summary>The projects the caller's FHIR interactions reach.</summary>
-    public ProjectScope Scope => new(ProjectId, LinkedProjectIds);
+    public ProjectScope Scope => new(ProjectId, Links);
 
     /// <summary>Whether the caller administers <paramref name="projectId"/>.</summary>
     public bool AdministersProject(string projectId) => Membership.Admin && ProjectId == projectId;

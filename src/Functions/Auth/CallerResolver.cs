@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Enclave.Domain.Fhir;
 using Enclave.Domain.Tenancy;
 using Microsoft.Extensions.Options;
 
@@ -25,9 +26,24 @@ public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> op
         var membership = await store.GetMembershipAsync(projectId, membershipId, cancellationToken);
         var project = membership is null ? null : await store.GetProjectAsync(projectId, cancellationToken);
         var caller = project is null || membership is null ? null : new Caller(projectId, membership, project.SuperAdmin,
-            [.. project.Link.Select(l => l.Project.Id).Where(id => id != projectId)]);
+            await LinksAsync(project, cancellationToken));
         _cache[key] = (caller, now + options.Value.MembershipCacheDuration);
         return caller;
+    }
+
+    /// <summary>The project's links that still exist, each with the resource types it exports.</summary>
+    private async Task<IReadOnlyList<LinkedProject>> LinksAsync(Project project, CancellationToken cancellationToken)
+    {
+        var links = new List<LinkedProject>();
+        foreach (var id in project.Link.Select(l => l.Project.Id).Where(id => id != project.Id).Distinct(StringComparer.Ordinal))
+        {
+            if (await store.GetProjectAsync(id, cancellationToken) is { } linked)
+            {
+                links.Add(new LinkedProject(id, linked.ExportedResourceType.ToHashSet(StringComparer.Ordinal)));
+            }
+        }
+
+        return links;
     }
 
     /// <summary>

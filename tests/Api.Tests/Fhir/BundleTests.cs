@@ -13,13 +13,6 @@ public sealed class BundleTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
 {
     private static readonly JsonSerializerOptions s_fhir = new JsonSerializerOptions().ForFhir(ModelInfo.ModelInspector);
 
-    private async Task<(HttpClient Http, string Token, FhirClient Client)> ProjectAsync(string name)
-    {
-        var http = app.CreateClient();
-        var (_, token) = await AuthClient.NewProjectTokenAsync(http, app, name);
-        return (http, token, FhirClients.Create(app, token));
-    }
-
     private static Bundle.EntryComponent Post(Resource resource, string? fullUrl = null, string? ifNoneExist = null) => new()
     {
         FullUrl = fullUrl,
@@ -41,7 +34,7 @@ public sealed class BundleTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
     [Fact]
     public async Task A_transaction_resolves_urn_uuid_and_conditional_references_and_commits_everything()
     {
-        var (http, _, client) = await ProjectAsync("Transaction");
+        var (http, _, client) = await FhirClients.NewProjectAsync(app, "Transaction");
         using (http)
         {
             var existing = await client.CreateAsync(new Practitioner { Identifier = [new Identifier("urn:npi", "N-1")] });
@@ -84,7 +77,7 @@ public sealed class BundleTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
     [InlineData("ambiguous conditional update", HttpStatusCode.PreconditionFailed)]
     public async Task A_transaction_whose_last_entry_fails_writes_nothing(string failure, HttpStatusCode expected)
     {
-        var (http, token, client) = await ProjectAsync("Transaction failure");
+        var (http, token, client) = await FhirClients.NewProjectAsync(app, "Transaction failure");
         using (http)
         {
             var patient = await client.CreateAsync(Patient("F-0"));
@@ -116,7 +109,7 @@ public sealed class BundleTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
     [Fact]
     public async Task A_transaction_too_large_for_one_atomic_write_is_refused_with_the_limit()
     {
-        var (http, token, client) = await ProjectAsync("Transaction size");
+        var (http, token, client) = await FhirClients.NewProjectAsync(app, "Transaction size");
         using (http)
         {
             var transaction = new Bundle { Type = Bundle.BundleType.Transaction, Entry = [.. Enumerable.Range(0, 51).Select(i => Post(Patient($"BIG-{i}")))] };
@@ -134,7 +127,7 @@ public sealed class BundleTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
     [Fact]
     public async Task Batch_entries_succeed_or_fail_on_their_own()
     {
-        var (http, _, client) = await ProjectAsync("Batch");
+        var (http, _, client) = await FhirClients.NewProjectAsync(app, "Batch");
         using (http)
         {
             var batch = new Bundle
@@ -161,8 +154,8 @@ public sealed class BundleTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
     [Fact]
     public async Task A_transaction_cannot_reach_another_project()
     {
-        var (httpA, _, clientA) = await ProjectAsync("Transaction A");
-        var (httpB, _, clientB) = await ProjectAsync("Transaction B");
+        var (httpA, _, clientA) = await FhirClients.NewProjectAsync(app, "Transaction A");
+        var (httpB, _, clientB) = await FhirClients.NewProjectAsync(app, "Transaction B");
         using (httpA)
         using (httpB)
         {

@@ -10,19 +10,12 @@ namespace Enclave.Api.Tests.Fhir;
 /// <summary>Conditional create, update and delete, including racing conditional creates.</summary>
 public sealed class ConditionalTests(EnclaveApiFixture app) : IClassFixture<EnclaveApiFixture>
 {
-    private async Task<(HttpClient Http, string Token, FhirClient Client)> ProjectAsync(string name)
-    {
-        var http = app.CreateClient();
-        var (_, token) = await AuthClient.NewProjectTokenAsync(http, app, name);
-        return (http, token, FhirClients.Create(app, token));
-    }
-
     private static Patient WithMrn(string mrn, string family) => new() { Identifier = [new Identifier("urn:mrn", mrn)], Name = [new HumanName { Family = family }] };
 
     [Fact]
     public async Task Ten_concurrent_conditional_creates_make_one_resource()
     {
-        var (http, token, client) = await ProjectAsync("Conditional race");
+        var (http, token, client) = await FhirClients.NewProjectAsync(app, "Conditional race");
         using (http)
         {
             var creates = Enumerable.Range(0, 10).Select(async i =>
@@ -49,7 +42,7 @@ public sealed class ConditionalTests(EnclaveApiFixture app) : IClassFixture<Encl
     [Fact]
     public async Task Conditional_create_update_and_delete_follow_the_number_of_matches()
     {
-        var (http, token, client) = await ProjectAsync("Conditional");
+        var (http, token, client) = await FhirClients.NewProjectAsync(app, "Conditional");
         using (http)
         {
             var created = await client.ConditionalCreateAsync(WithMrn("C-1", "First"), new SearchParams().Where("identifier=urn:mrn|C-1"));
@@ -86,8 +79,8 @@ public sealed class ConditionalTests(EnclaveApiFixture app) : IClassFixture<Encl
     [Fact]
     public async Task Conditional_operations_never_match_another_projects_resources()
     {
-        var (httpA, _, clientA) = await ProjectAsync("Conditional A");
-        var (httpB, _, clientB) = await ProjectAsync("Conditional B");
+        var (httpA, _, clientA) = await FhirClients.NewProjectAsync(app, "Conditional A");
+        var (httpB, _, clientB) = await FhirClients.NewProjectAsync(app, "Conditional B");
         using (httpA)
         using (httpB)
         {

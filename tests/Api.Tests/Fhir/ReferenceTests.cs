@@ -53,6 +53,9 @@ public sealed class ReferenceTests(EnclaveApiFixture app) : IClassFixture<Enclav
         var (sharedId, sharedToken) = await AuthClient.NewProjectTokenAsync(http, app, "Shared terminology");
         var (tenantId, tenantToken) = await AuthClient.NewProjectTokenAsync(http, app, "Tenant");
         var medication = await FhirClients.Create(app, sharedToken).CreateAsync(new Medication { Code = new CodeableConcept("http://www.nlm.nih.gov/research/umls/rxnorm", "1049502") });
+        var sharedPatient = await FhirClients.Create(app, sharedToken).CreateAsync(new Patient { Active = true });
+        using var exports = await AuthClient.SendAsync(http, HttpMethod.Put, $"/api/admin/projects/{sharedId}/exports", superAdmin,
+            AuthClient.Body("""{"resourceTypes":["Medication"]}""", "application/json"));
 
         var (_, otherAdminToken) = await AuthClient.NewProjectTokenAsync(http, app, "Another project");
         using var byProjectAdmin = await AuthClient.SendAsync(http, HttpMethod.Put, $"/api/admin/projects/{tenantId}/links", otherAdminToken,
@@ -76,6 +79,9 @@ public sealed class ReferenceTests(EnclaveApiFixture app) : IClassFixture<Enclav
             AuthClient.Body("""[{"op":"remove","path":"/code"}]""", "application/json-patch+json"));
         using var reverse = await AuthClient.SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/MedicationRequest/{request!.Id}", sharedToken);
         var unchanged = await FhirClients.Create(app, sharedToken).ReadAsync<Medication>($"Medication/{medication.Id}");
+        using var notExported = await AuthClient.SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{sharedPatient!.Id}", tenantToken);
+        using var notExportedReference = await AuthClient.SendAsync(http, HttpMethod.Post, "/api/fhir/R4/Observation", tenantToken, AuthClient.Body(
+            $$$"""{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/{{{sharedPatient.Id}}}"}}"""));
 
         Assert.Equal(HttpStatusCode.Forbidden, byProjectAdmin.StatusCode);
         Assert.Equal(HttpStatusCode.OK, linked.StatusCode);
@@ -86,5 +92,8 @@ public sealed class ReferenceTests(EnclaveApiFixture app) : IClassFixture<Enclav
         Assert.Equal(HttpStatusCode.Forbidden, patch.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, reverse.StatusCode);
         Assert.Equal("1", unchanged!.Meta!.VersionId);
+        Assert.Equal(HttpStatusCode.OK, exports.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, notExported.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, notExportedReference.StatusCode);
     }
 }

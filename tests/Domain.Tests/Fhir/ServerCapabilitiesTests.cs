@@ -27,20 +27,26 @@ public sealed class ServerCapabilitiesTests
     }
 
     [Fact]
-    public void Statement_claims_json_and_exactly_the_crud_interactions_that_exist()
+    public void Statement_claims_exactly_the_formats_interactions_and_search_parameters_that_exist()
     {
         var statement = Create();
 
-        Assert.Equal([ServerCapabilities.FhirJson], statement.Format);
+        Assert.Equal([ServerCapabilities.FhirJson, ServerCapabilities.FhirXml], statement.Format);
+        Assert.Equal(["application/json-patch+json", ServerCapabilities.FhirJson, ServerCapabilities.FhirXml], statement.PatchFormat);
         var rest = Assert.Single(statement.Rest);
         Assert.Equal(CapabilityStatement.RestfulCapabilityMode.Server, rest.Mode);
-        Assert.Equal(CapabilityStatement.SystemRestfulInteraction.HistorySystem, Assert.Single(rest.Interaction).Code);
+        Assert.Equal(["batch", "historysystem", "transaction"], rest.Interaction.Select(i => i.Code!.Value.ToString().ToLowerInvariant()).Order());
+        Assert.Equal(["_compartment", "_id", "_lastUpdated", "_profile", "_security", "_source", "_tag"], rest.SearchParam.Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Equal(ModelInfo.SupportedResources.Count, rest.Resource.Count);
         var patient = rest.Resource.Single(r => r.Type == "Patient");
         Assert.Equal(
-            ["create", "delete", "historyinstance", "historytype", "patch", "read", "update", "vread"],
+            ["create", "delete", "historyinstance", "historytype", "patch", "read", "searchtype", "update", "vread"],
             patient.Interaction.Select(i => i.Code!.Value.ToString().ToLowerInvariant()).Order());
-        Assert.Empty(patient.SearchParam);
-        Assert.Null(patient.ConditionalCreate);
+        Assert.True(patient.ConditionalCreate);
+        Assert.True(patient.ConditionalUpdate);
+        Assert.Equal(CapabilityStatement.ConditionalDeleteStatus.Single, patient.ConditionalDelete);
+        Assert.Contains(patient.SearchParam, p => p.Name == "birthdate" && p.Type == SearchParamType.Date);
+        Assert.DoesNotContain(rest.Resource.SelectMany(r => r.SearchParam), p => p.Type is SearchParamType.Composite or SearchParamType.Special);
+        Assert.Empty(patient.SearchInclude);
     }
 }
