@@ -67,6 +67,9 @@ public sealed class BundleProcessor(FhirRepository repository)
             { Method: Bundle.HTTPVerb.POST } => await repository.CreateAsync(request.Resource!, request.Entry.Request!.IfNoneExist, cancellationToken),
             { Method: Bundle.HTTPVerb.PUT, Criteria: { } criteria } => await repository.ConditionalUpdateAsync(request.Resource!, criteria, ifMatch, cancellationToken),
             { Method: Bundle.HTTPVerb.PUT } => await repository.UpdateAsync(request.Resource!, ifMatch, cancellationToken),
+            { Method: Bundle.HTTPVerb.PATCH, Criteria: { } criteria } =>
+                await repository.ConditionalPatchAsync(request.Type, criteria, FhirPathPatch.Applier((Parameters)request.Resource!), ifMatch, cancellationToken),
+            { Method: Bundle.HTTPVerb.PATCH } => await repository.PatchAsync(request.Type, request.Id!, FhirPathPatch.Applier((Parameters)request.Resource!), ifMatch, cancellationToken),
             { Method: Bundle.HTTPVerb.DELETE, Criteria: { } criteria } => await repository.ConditionalDeleteAsync(request.Type, criteria, cancellationToken),
             { Method: Bundle.HTTPVerb.DELETE } => await repository.DeleteAsync(request.Type, request.Id!, cancellationToken),
             { Method: Bundle.HTTPVerb.GET, Version: { } version } => await repository.VersionReadAsync(request.Type, request.Id!, version, cancellationToken),
@@ -170,7 +173,7 @@ public sealed class BundleProcessor(FhirRepository repository)
                     }
                 }
             }
-            else if (request.Criteria is { } criteria && request.Method is Bundle.HTTPVerb.PUT or Bundle.HTTPVerb.DELETE)
+            else if (request.Criteria is { } criteria && request.Method is Bundle.HTTPVerb.PUT or Bundle.HTTPVerb.DELETE or Bundle.HTTPVerb.PATCH)
             {
                 var (matchRequest, refusal) = FhirRepository.ParseCriteria(request.Type, criteria);
                 if (refusal is not null)
@@ -185,6 +188,11 @@ public sealed class BundleProcessor(FhirRepository repository)
                 }
 
                 id = matches.Count == 1 ? matches[0].Id : request.Method == Bundle.HTTPVerb.PUT ? resources[i]!.Id ?? FhirRepository.NewId() : null;
+                if (id is null && request.Method == Bundle.HTTPVerb.PATCH)
+                {
+                    return Refused(404, $"No {request.Type} matches '{criteria}'.", i, OperationOutcome.IssueType.NotFound);
+                }
+
                 if (id is null)
                 {
                     results[i] = new FhirRepository.Result(204);
@@ -199,7 +207,7 @@ public sealed class BundleProcessor(FhirRepository repository)
                     return Refused(400, $"{targets[i]} is written by more than one entry of the transaction.", i);
                 }
 
-                if (resources[i] is { } resource)
+                if (resources[i] is { } resource && request.Method != Bundle.HTTPVerb.PATCH)
                 {
                     resource.Id = id;
                 }
@@ -292,6 +300,27 @@ public sealed class BundleProcessor(FhirRepository repository)
             }
 
             var resource = resources[i]!;
+            if (request.Method == Bundle.HTTPVerb.PATCH)
+            {
+                if (current is null || current.Deleted)
+                {
+                    return Refused(current is null ? 404 : 410, $"{targets[i]} is not there to patch.", i, OperationOutcome.IssueType.NotFound);
+                }
+
+                var (patched, refusal) = FhirPathPatch.Applier((Parameters)resource)(current.Json);
+                if (refusal is not null)
+                {
+                    return Refused(400, Message(new FhirRepository.Result(400, null, refusal)), i);
+                }
+
+                if (patched!.TypeName != request.Type || patched.Id != id)
+                {
+                    return Refused(400, "A patch cannot change the resource type or id.", i);
+                }
+
+                resource = patched;
+            }
+
             if (await repository.CheckReferencesAsync(resource, pending, cancellationToken) is { } refused)
             {
                 var issue = refused.Outcome!.Issue[0];
@@ -347,8 +376,12 @@ public sealed class BundleProcessor(FhirRepository repository)
                 return (null, $"Bundle.entry[{index}]: {method} needs Type/id or Type?criteria.");
             case Bundle.HTTPVerb.PUT when id is not null && entry.Resource!.Id != id:
                 return (null, $"Bundle.entry[{index}]: the resource's id ({entry.Resource.Id ?? "none"}) must be the id in the url ({id}).");
-            case Bundle.HTTPVerb.PATCH or Bundle.HTTPVerb.HEAD:
-                return (null, $"Bundle.entry[{index}]: {method} is not supported inside a bundle.");
+            case Bundle.HTTPVerb.PATCH when entry.Resource is not Parameters:
+                return (null, $"Bundle.entry[{index}]: PATCH inside a bundle takes a FHIRPath Patch Parameters resource.");
+            case Bundle.HTTPVerb.PATCH when id is null && criteria is null:
+                return (null, $"Bundle.entry[{index}]: PATCH needs Type/id or Type?criteria.");
+            case Bundle.HTTPVerb.HEAD:
+                return (null, $"Bundle.entry[{index}]: HEAD is not supported inside a bundle.");
         }
 
         return (new Request(method, type, id, version, criteria, entry.Resource, entry), null);

@@ -16,6 +16,27 @@ public static class FhirPathPatch
 {
     private static readonly FhirPathCompiler s_compiler = new();
 
+    /// <summary>
+    /// The patch as the repository applies it: stored JSON in, the patched resource (re-parsed strictly, so it can
+    /// hold nothing a create would refuse) or the outcome saying why not.
+    /// </summary>
+    public static Func<string, (Resource? Patched, OperationOutcome? Refusal)> Applier(Parameters patch) => json =>
+    {
+        if (!ResourceParser.TryParse(json, out var current, out var unreadable))
+        {
+            return (null, unreadable);
+        }
+
+        if (!TryApply(current!, patch, out var error))
+        {
+            return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, error!));
+        }
+
+        return ResourceParser.TryParse(System.Text.Json.JsonSerializer.Serialize(current, ResourceParser.Options), out var patched, out var outcome)
+            ? (patched, null)
+            : (null, outcome);
+    };
+
     /// <summary>Applies <paramref name="patch"/> to <paramref name="resource"/> (changed in place); false with the reason otherwise.</summary>
     public static bool TryApply(Resource resource, Parameters patch, out string? error)
     {

@@ -259,6 +259,25 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
         return TooManyAttempts();
     }
 
+    /// <summary>Conditional patch (<c>PATCH Type?criteria</c>): one match is patched; none is 404, several are 412.</summary>
+    public async Task<Result> ConditionalPatchAsync(string resourceType, string criteria, Func<string, (Resource? Patched, OperationOutcome? Refusal)> apply,
+        int? ifMatchVersion, CancellationToken cancellationToken)
+    {
+        var (request, refusal) = ParseCriteria(resourceType, criteria);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var (matches, _) = await store.SearchAsync(scope.ProjectId, request! with { Count = 2 }, null, cancellationToken);
+        return matches.Count switch
+        {
+            0 => new Result(404, null, FhirErrors.Outcome(OperationOutcome.IssueType.NotFound, $"No {resourceType} matches '{criteria}'.")),
+            1 => await PatchAsync(resourceType, matches[0].Id, apply, ifMatchVersion, cancellationToken),
+            _ => MultipleMatches(resourceType, criteria),
+        };
+    }
+
     /// <summary>delete: a new version that records the deletion; history keeps every version.</summary>
     public async Task<Result> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken)
     {

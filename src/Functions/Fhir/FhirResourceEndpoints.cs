@@ -104,6 +104,55 @@ public static class FhirResourceEndpoints
                 return unknown;
             }
 
+            var (apply, refusal) = await ReadPatchAsync(http);
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+
+            if (!TryIfMatch(http, out var ifMatch, out var badIfMatch))
+            {
+                return badIfMatch;
+            }
+
+            return Answer(http, await Repository(http, store, time).PatchAsync(type, id, apply!, ifMatch, http.RequestAborted));
+        });
+
+        endpoints.MapPatch($"{Base}/{{type}}", async (string type, HttpContext http, IResourceStore store, TimeProvider time) =>
+        {
+            if (UnknownType(type) is { } unknown)
+            {
+                return unknown;
+            }
+
+            var (apply, refusal) = await ReadPatchAsync(http);
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+
+            if (!TryIfMatch(http, out var ifMatch, out var badIfMatch))
+            {
+                return badIfMatch;
+            }
+
+            return Answer(http, await Repository(http, store, time)
+                .ConditionalPatchAsync(type, http.Request.QueryString.Value ?? string.Empty, apply!, ifMatch, http.RequestAborted));
+        });
+
+        endpoints.MapDelete($"{Base}/{{type}}/{{id}}", async (string type, string id, HttpContext http, IResourceStore store, TimeProvider time) =>
+            UnknownType(type) ?? Answer(http, await Repository(http, store, time).DeleteAsync(type, id, http.RequestAborted)));
+
+        endpoints.MapDelete($"{Base}/{{type}}", async (string type, HttpContext http, IResourceStore store, TimeProvider time) =>
+            UnknownType(type) ?? Answer(http, await Repository(http, store, time).ConditionalDeleteAsync(type, http.Request.QueryString.Value ?? string.Empty, http.RequestAborted)));
+    }
+
+    /// <summary>
+    /// Reads a PATCH body: JSON Patch (<c>application/json-patch+json</c>) or FHIRPath Patch (a Parameters resource).
+    /// The answer turns the current JSON into the patched resource, re-parsed strictly, or an outcome saying why not.
+    /// </summary>
+    private static async Task<(Func<string, (Resource?, OperationOutcome?)>? Apply, IResult? Refusal)> ReadPatchAsync(HttpContext http)
+    {
             var mediaType = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var parsed) ? parsed.MediaType.Value : null;
             Func<string, (Resource?, OperationOutcome?)> apply;
             if (mediaType == "application/json-patch+json")
@@ -111,7 +160,7 @@ public static class FhirResourceEndpoints
                 var (patch, tooLarge) = await ReadTextAsync(http);
                 if (tooLarge is not null)
                 {
-                    return tooLarge;
+                    return (null, tooLarge);
                 }
 
                 apply = json => JsonPatch.TryApply(System.Text.Json.Nodes.JsonNode.Parse(json)!, patch!, out var patched, out var error)
@@ -123,52 +172,25 @@ public static class FhirResourceEndpoints
                 var (body, refusal) = await ReadResourceAsync(http, null);
                 if (refusal is not null)
                 {
-                    return refusal;
+                    return (null, refusal);
                 }
 
                 if (body is not Parameters parameters)
                 {
-                    return Outcome(OperationOutcome.IssueType.Invalid, $"A FHIRPath Patch is a Parameters resource, not a {body!.TypeName}.", StatusCodes.Status400BadRequest);
+                    return (null, Outcome(OperationOutcome.IssueType.Invalid, $"A FHIRPath Patch is a Parameters resource, not a {body!.TypeName}.", StatusCodes.Status400BadRequest));
                 }
 
-                apply = json =>
-                {
-                    if (!ResourceParser.TryParse(json, out var current, out var unreadable))
-                    {
-                        return (null, unreadable);
-                    }
-
-                    if (!FhirPathPatch.TryApply(current!, parameters, out var error))
-                    {
-                        return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, error!));
-                    }
-
-                    return ResourceParser.TryParse(System.Text.Json.JsonSerializer.Serialize(current, ResourceParser.Options), out var patched, out var outcome)
-                        ? (patched, null)
-                        : (null, outcome);
-                };
+                apply = FhirPathPatch.Applier(parameters);
             }
             else
             {
-                return Outcome(OperationOutcome.IssueType.NotSupported,
+                return (null, Outcome(OperationOutcome.IssueType.NotSupported,
                     "PATCH takes application/json-patch+json (JSON Patch) or a FHIRPath Patch Parameters resource (application/fhir+json or +xml).",
-                    StatusCodes.Status415UnsupportedMediaType);
+                    StatusCodes.Status415UnsupportedMediaType));
             }
 
-            if (!TryIfMatch(http, out var ifMatch, out var badIfMatch))
-            {
-                return badIfMatch;
-            }
 
-            var result = await Repository(http, store, time).PatchAsync(type, id, apply, ifMatch, http.RequestAborted);
-            return Answer(http, result);
-        });
-
-        endpoints.MapDelete($"{Base}/{{type}}/{{id}}", async (string type, string id, HttpContext http, IResourceStore store, TimeProvider time) =>
-            UnknownType(type) ?? Answer(http, await Repository(http, store, time).DeleteAsync(type, id, http.RequestAborted)));
-
-        endpoints.MapDelete($"{Base}/{{type}}", async (string type, HttpContext http, IResourceStore store, TimeProvider time) =>
-            UnknownType(type) ?? Answer(http, await Repository(http, store, time).ConditionalDeleteAsync(type, http.Request.QueryString.Value ?? string.Empty, http.RequestAborted)));
+        return (apply, null);
     }
 
     /// <summary>The repository of the caller's scope: the only way to the store.</summary>

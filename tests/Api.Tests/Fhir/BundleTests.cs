@@ -38,6 +38,9 @@ public sealed class BundleTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
         using (http)
         {
             var existing = await client.CreateAsync(new Practitioner { Identifier = [new Identifier("urn:npi", "N-1")] });
+            var toPatch = await client.CreateAsync(new Patient { Identifier = [new Identifier("urn:mrn", "P-1")] });
+            var patch = new Parameters();
+            patch.AddAddPatchParameter("Patient", "active", new FhirBoolean(true));
             var transaction = new Bundle
             {
                 Type = Bundle.BundleType.Transaction,
@@ -53,13 +56,16 @@ public sealed class BundleTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
                     }),
                     Post(new Practitioner { Identifier = [new Identifier("urn:npi", "N-1")] }, ifNoneExist: "identifier=urn:npi|N-1"),
                     Put(new Patient { Id = "chosen-id", Identifier = [new Identifier("urn:mrn", "T-2")] }, "Patient/chosen-id"),
+                    new Bundle.EntryComponent { Resource = patch, Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PATCH, Url = "Patient?identifier=urn:mrn|P-1" } },
                 ],
             };
 
             var response = await client.TransactionAsync(transaction);
 
             Assert.Equal(Bundle.BundleType.TransactionResponse, response!.Type);
-            Assert.Equal(["201 Created", "201 Created", "200 OK", "201 Created"], response.Entry.Select(e => e.Response!.Status));
+            Assert.Equal(["201 Created", "201 Created", "200 OK", "201 Created", "200 OK"], response.Entry.Select(e => e.Response!.Status));
+            Assert.True(((Patient)response.Entry[4].Resource!).Active);
+            Assert.Equal(toPatch!.Id, response.Entry[4].Resource!.Id);
             var patientId = response.Entry[0].Resource!.Id;
             var observation = Assert.IsType<Observation>(response.Entry[1].Resource);
             Assert.Equal($"Patient/{patientId}", observation.Subject!.Reference);

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Enclave.Api.Tests.Auth;
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Rest;
 using Task = System.Threading.Tasks.Task;
 
 namespace Enclave.Api.Tests.Fhir;
@@ -224,6 +225,74 @@ public sealed class FhirCrudTests(EnclaveApiFixture app) : IClassFixture<Enclave
 
             Assert.Equal("1", created.Meta?.VersionId);
             Assert.Equal("Firely", read!.Name[0].Family);
+        }
+    }
+
+    [Fact]
+    public async Task Twenty_clients_updating_with_if_match_lose_no_update_and_history_holds_every_version()
+    {
+        var (http, token, _) = await TwoProjectsAsync();
+        using (http)
+        {
+            using var client = FhirClients.Create(app, token);
+            var created = await client.CreateAsync(new Patient { Active = true });
+            var conflicts = 0;
+
+            await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+            {
+                using var own = FhirClients.Create(app, token);
+                while (true)
+                {
+                    var current = await own.ReadAsync<Patient>($"Patient/{created!.Id}");
+                    current!.Identifier.Add(new Identifier("urn:writer", i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    try
+                    {
+                        await own.UpdateAsync(current, versionAware: true);
+                        return;
+                    }
+                    catch (FhirOperationException ex) when (ex.Status == HttpStatusCode.PreconditionFailed)
+                    {
+                        Interlocked.Increment(ref conflicts);
+                    }
+                }
+            }));
+            var final = await client.ReadAsync<Patient>($"Patient/{created!.Id}");
+            var history = await client.HistoryAsync($"Patient/{created.Id}", pageSize: 100);
+
+            Assert.Equal(20, final!.Identifier.Select(x => x.Value).Distinct().Count());
+            Assert.Equal("21", final.Meta!.VersionId);
+            Assert.Equal(21, history!.Entry.Count);
+            Assert.Equal(Enumerable.Range(0, 21).Reverse(), history.Entry.Select(e => ((Patient)e.Resource!).Identifier.Count));
+            Assert.True(conflicts > 0, "the clients raced");
+        }
+    }
+
+    [Fact]
+    public async Task Firely_fhir_client_drives_vread_patch_history_and_delete()
+    {
+        var (http, token, _) = await TwoProjectsAsync();
+        using (http)
+        {
+            using var client = FhirClients.Create(app, token);
+            var created = await client.CreateAsync(new Patient { Gender = AdministrativeGender.Female, Name = [new HumanName { Family = "Firely" }] });
+            var birthDate = new Parameters();
+            birthDate.AddAddPatchParameter("Patient", "birthDate", new Date("1970-07-01"));
+            var conditionallyPatched = await client.ConditionalPatchAsync<Patient>(new SearchParams().Where($"_id={created!.Id}"), birthDate);
+            var patch = new Parameters();
+            patch.AddReplacePatchParameter("Patient.gender", new Code("male"));
+            var patched = await client.PatchAsync(new Uri($"Patient/{created.Id}", UriKind.Relative), patch);
+            var first = await client.ReadAsync<Patient>($"Patient/{created.Id}/_history/1");
+            await client.DeleteAsync($"Patient/{created.Id}");
+            var history = await client.HistoryAsync($"Patient/{created.Id}");
+            var gone = await Assert.ThrowsAsync<FhirOperationException>(() => client.ReadAsync<Patient>($"Patient/{created.Id}"));
+
+            Assert.Equal("1970-07-01", conditionallyPatched!.BirthDate);
+            Assert.Equal(AdministrativeGender.Male, ((Patient)patched!).Gender);
+            Assert.Equal("1970-07-01", ((Patient)patched).BirthDate);
+            Assert.Equal(AdministrativeGender.Female, first!.Gender);
+            Assert.Equal(4, history!.Entry.Count);
+            Assert.Equal(Bundle.HTTPVerb.DELETE, history.Entry[0].Request!.Method);
+            Assert.Equal(HttpStatusCode.Gone, gone.Status);
         }
     }
 }
