@@ -153,41 +153,41 @@ public static class FhirResourceEndpoints
     /// </summary>
     private static async Task<(Func<string, (Resource?, OperationOutcome?)>? Apply, IResult? Refusal)> ReadPatchAsync(HttpContext http)
     {
-            var mediaType = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var parsed) ? parsed.MediaType.Value : null;
-            Func<string, (Resource?, OperationOutcome?)> apply;
-            if (mediaType == "application/json-patch+json")
+        var mediaType = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var parsed) ? parsed.MediaType.Value : null;
+        Func<string, (Resource?, OperationOutcome?)> apply;
+        if (mediaType == "application/json-patch+json")
+        {
+            var (patch, tooLarge) = await ReadTextAsync(http);
+            if (tooLarge is not null)
             {
-                var (patch, tooLarge) = await ReadTextAsync(http);
-                if (tooLarge is not null)
-                {
-                    return (null, tooLarge);
-                }
-
-                apply = json => JsonPatch.TryApply(System.Text.Json.Nodes.JsonNode.Parse(json)!, patch!, out var patched, out var error)
-                    ? ResourceParser.TryParse(patched!.ToJsonString(), out var resource, out var outcome) ? (resource, null) : (null, outcome)
-                    : (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, error));
+                return (null, tooLarge);
             }
-            else if (mediaType is "application/fhir+json" or "application/json" or "application/fhir+xml" or "application/xml")
+
+            apply = json => JsonPatch.TryApply(System.Text.Json.Nodes.JsonNode.Parse(json)!, patch!, out var patched, out var error)
+                ? ResourceParser.TryParse(patched!.ToJsonString(), out var resource, out var outcome) ? (resource, null) : (null, outcome)
+                : (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, error));
+        }
+        else if (mediaType is "application/fhir+json" or "application/json" or "application/fhir+xml" or "application/xml")
+        {
+            var (body, refusal) = await ReadResourceAsync(http, null);
+            if (refusal is not null)
             {
-                var (body, refusal) = await ReadResourceAsync(http, null);
-                if (refusal is not null)
-                {
-                    return (null, refusal);
-                }
-
-                if (body is not Parameters parameters)
-                {
-                    return (null, Outcome(OperationOutcome.IssueType.Invalid, $"A FHIRPath Patch is a Parameters resource, not a {body!.TypeName}.", StatusCodes.Status400BadRequest));
-                }
-
-                apply = FhirPathPatch.Applier(parameters);
+                return (null, refusal);
             }
-            else
+
+            if (body is not Parameters parameters)
             {
-                return (null, Outcome(OperationOutcome.IssueType.NotSupported,
-                    "PATCH takes application/json-patch+json (JSON Patch) or a FHIRPath Patch Parameters resource (application/fhir+json or +xml).",
-                    StatusCodes.Status415UnsupportedMediaType));
+                return (null, Outcome(OperationOutcome.IssueType.Invalid, $"A FHIRPath Patch is a Parameters resource, not a {body!.TypeName}.", StatusCodes.Status400BadRequest));
             }
+
+            apply = FhirPathPatch.Applier(parameters);
+        }
+        else
+        {
+            return (null, Outcome(OperationOutcome.IssueType.NotSupported,
+                "PATCH takes application/json-patch+json (JSON Patch) or a FHIRPath Patch Parameters resource (application/fhir+json or +xml).",
+                StatusCodes.Status415UnsupportedMediaType));
+        }
 
 
         return (apply, null);
