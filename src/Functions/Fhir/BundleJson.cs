@@ -1,11 +1,12 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Enclave.Functions.Fhir;
 
 /// <summary>
 /// Writes searchset and history Bundles straight from stored JSON: each resource's text goes into the Bundle as a
-/// raw value, never parsed into a DOM and written back.
+/// raw value, never parsed into a DOM and written back. URLs keep their <c>&amp;</c> (the answer is JSON, never HTML).
 /// </summary>
 internal sealed class BundleJson(string type)
 {
@@ -46,7 +47,7 @@ internal sealed class BundleJson(string type)
     public override string ToString()
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WriteString("resourceType", "Bundle");

@@ -222,7 +222,7 @@ public static class FhirResourceEndpoints
             return (null, tooLarge);
         }
 
-        var ok = xml ? ResourceParser.TryParseXml(text!, out var resource, out var outcome) : ResourceParser.TryParse(text!, out resource, out outcome);
+        var ok = xml ? ResourceParser.TryParseXml(text!, out var resource, out var outcome) : ResourceParser.TryParse(ServerManagedMeta.Strip(text!), out resource, out outcome);
         if (!ok)
         {
             return (null, FhirJson.Write(outcome!, Format(http), StatusCodes.Status400BadRequest));

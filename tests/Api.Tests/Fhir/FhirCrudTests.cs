@@ -295,4 +295,29 @@ public sealed class FhirCrudTests(EnclaveApiFixture app) : IClassFixture<Enclave
             Assert.Equal(HttpStatusCode.Gone, gone.Status);
         }
     }
+
+    [Fact]
+    public async Task A_client_supplied_meta_project_is_ignored_and_the_token_decides()
+    {
+        using var http = app.CreateClient();
+        var (_, tokenA) = await AuthClient.NewProjectTokenAsync(http, app, "Meta A");
+        var (projectB, tokenB) = await AuthClient.NewProjectTokenAsync(http, app, "Meta B");
+        var body = $$$"""{"resourceType":"Patient","meta":{"project":"{{{projectB}}}","author":{"reference":"Practitioner/x"},"tag":[{"code":"kept"}]},"active":true}""";
+
+        using var created = await SendAsync(http, HttpMethod.Post, "/api/fhir/R4/Patient", tokenA, body);
+        var text = await created.Content.ReadAsStringAsync();
+        var id = JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!;
+        using var fromB = await SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Patient/{id}", tokenB);
+        using var transaction = await SendAsync(http, HttpMethod.Post, "/api/fhir/R4", tokenA, $$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient","meta":{"project":"{{{projectB}}}"},"active":false},"request":{"method":"POST","url":"Patient"}}]}
+            """);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.DoesNotContain(projectB, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"author\"", text, StringComparison.Ordinal);
+        Assert.Contains("kept", text, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, fromB.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, transaction.StatusCode);
+        Assert.DoesNotContain(projectB, await transaction.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }
