@@ -14,10 +14,13 @@ public readonly partial record struct DateRange(DateTimeOffset Low, DateTimeOffs
     public const string Format = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
     /// <summary>The lower bound as index text.</summary>
-    public string LowText => Low.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
+    public string LowText => Text(Low);
 
     /// <summary>The upper bound as index text.</summary>
-    public string HighText => High.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
+    public string HighText => Text(High);
+
+    /// <summary>An instant as index text: fixed-width UTC, so text order is time order.</summary>
+    public static string Text(DateTimeOffset instant) => instant.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
 
     /// <summary>The earliest and latest instants the index can hold: open ends of periods.</summary>
     public static readonly DateTimeOffset Min = DateTimeOffset.MinValue, Max = DateTimeOffset.MaxValue;

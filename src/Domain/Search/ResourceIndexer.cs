@@ -253,8 +253,8 @@ public static class ResourceIndexer
     {
         (string? Low, string? High) bounds = value switch
         {
-            Period period => (Bound(period.Start, low: true) ?? DateRange.Min.UtcDateTime.ToString(DateRange.Format, CultureInfo.InvariantCulture),
-                Bound(period.End, low: false) ?? DateRange.Max.UtcDateTime.ToString(DateRange.Format, CultureInfo.InvariantCulture)),
+            Period period => (Bound(period.Start, low: true) ?? DateRange.Text(DateRange.Min),
+                Bound(period.End, low: false) ?? DateRange.Text(DateRange.Max)),
             Timing timing => TimingBounds(timing),
             PrimitiveType { JsonValue: { } primitive } => (Bound(Convert.ToString(primitive, CultureInfo.InvariantCulture), true),
                 Bound(Convert.ToString(primitive, CultureInfo.InvariantCulture), false)),

@@ -51,6 +51,17 @@ public static class SearchValues
         return true;
     }
 
+    /// <summary>
+    /// The range <c>ap</c> matches: widened by 10% of its distance from now. "Now" is today's date (UTC), so a query
+    /// means the same thing on every page of its results all day.
+    /// </summary>
+    public static DateRange Approximately(DateRange range)
+    {
+        var today = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero);
+        var margin = TimeSpan.FromTicks(Math.Abs((today - range.Low).Ticks) / 10);
+        return new DateRange(range.Low - margin, range.High + margin);
+    }
+
     /// <summary>Splits a parameter value on unescaped commas (each part unescaped except for <c>\|</c>).</summary>
     public static IReadOnlyList<string> SplitOr(string value)
     {

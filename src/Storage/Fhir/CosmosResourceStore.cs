@@ -45,9 +45,9 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
             .WithParameter("@kind", ResourceDocument.VersionKind)
             .WithParameter("@type", resourceType)
             .WithParameter("@id", id)
-            .WithParameter("@since", since?.ToUniversalTime())
-            .WithParameter("@atLow", at?.Low)
-            .WithParameter("@atHigh", at?.High);
+            .WithParameter("@since", since is { } s ? DateRange.Text(s) : null)
+            .WithParameter("@atLow", at?.LowText)
+            .WithParameter("@atHigh", at?.HighText);
         return QueryPageAsync(projectId, query, count, page, cancellationToken);
     }
 
@@ -131,7 +131,7 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
             if (replacing is not null)
             {
                 batch.PatchItem(ResourceDocument.VersionDocumentId(replacing.ResourceType, replacing.Id, replacing.VersionId),
-                    [PatchOperation.Set("/supersededAt", version.LastUpdated.ToUniversalTime())]);
+                    [PatchOperation.Set("/supersededAt", DateRange.Text(version.LastUpdated))]);
             }
         }
 

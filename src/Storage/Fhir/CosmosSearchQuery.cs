@@ -167,13 +167,13 @@ internal sealed partial class CosmosSearchQuery
         return parts.Length >= 2 && LocalReference.TryParse($"{parts[^2]}/{parts[^1]}", out var type, out var id) ? (type, id) : null;
     }
 
-    private string LastUpdated(string value) => DateMatch(value, "c.lastUpdated", "c.lastUpdated", instant: true);
+    private string LastUpdated(string value) => DateMatch(value, "c.lastUpdated", "c.lastUpdated");
 
     /// <summary>
     /// A date prefix against a stored range [lo, hi]; the search value covers [L, H] at its precision (FHIR R4
     /// search 3.1.1.4.1). <c>ap</c> widens the search range by 10% of its distance from now.
     /// </summary>
-    private string DateMatch(string value, string lo, string hi, bool instant = false)
+    private string DateMatch(string value, string lo, string hi)
     {
         var (prefix, text) = SearchValues.SplitPrefix(value);
         if (!DateRange.TryParse(text, out var range))
@@ -181,15 +181,12 @@ internal sealed partial class CosmosSearchQuery
             throw new ArgumentException($"'{value}' is not a date; the parser should have refused it.", nameof(value));
         }
 
-        var low = instant ? (object)range.Low : range.LowText;
-        var high = instant ? (object)range.High : range.HighText;
         if (prefix == SearchPrefix.Ap)
         {
-            var margin = TimeSpan.FromTicks(Math.Abs((DateTimeOffset.UtcNow - range.Low).Ticks) / 10);
-            var wide = new DateRange(range.Low - margin, range.High + margin);
-            low = instant ? wide.Low : wide.LowText;
-            high = instant ? wide.High : wide.HighText;
+            range = SearchValues.Approximately(range);
         }
+
+        var (low, high) = (range.LowText, range.HighText);
 
         var l = Parameter(low);
         var h = Parameter(high);

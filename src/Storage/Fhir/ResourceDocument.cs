@@ -30,7 +30,7 @@ internal sealed record ResourceDocument
     [JsonPropertyName("versionId")]
     public required int VersionId { get; init; }
 
-    [JsonPropertyName("lastUpdated")]
+    [JsonPropertyName("lastUpdated"), JsonConverter(typeof(InstantTextConverter))]
     public required DateTimeOffset LastUpdated { get; init; }
 
     [JsonPropertyName("deleted")]
@@ -53,7 +53,7 @@ internal sealed record ResourceDocument
 
     /// <summary>When the next version replaced this one (version documents; set by the commit that replaces it).</summary>
     [JsonPropertyName("supersededAt"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public DateTimeOffset? SupersededAt { get; init; }
+    public string? SupersededAt { get; init; }
 
     [JsonPropertyName("_etag"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public string? ETag { get; init; }

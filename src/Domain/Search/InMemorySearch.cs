@@ -1,0 +1,182 @@
+using System.Text.Json.Nodes;
+using Hl7.Fhir.Model;
+
+namespace Enclave.Domain.Search;
+
+/// <summary>
+/// Evaluates a <see cref="SearchRequest"/> against resources in memory: the same index extraction as writes
+/// (<see cref="ResourceIndexer"/>, FHIRPath over the POCO), matched in C#. It is what access policies evaluate on
+/// writes, and the oracle the Cosmos translation is tested against: for any request both must return the same
+/// resources in the same order.
+/// </summary>
+public static class InMemorySearch
+{
+    /// <summary>Whether <paramref name="resource"/> (last written at <paramref name="lastUpdated"/>) matches every criterion.</summary>
+    public static bool Matches(SearchRequest request, Resource resource, DateTimeOffset lastUpdated, ResourceIndex? index = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(resource);
+        if (resource.TypeName != request.ResourceType)
+        {
+            return false;
+        }
+
+        index ??= ResourceIndexer.Index(resource);
+        return request.Criteria.All(c => Matches(c, resource, lastUpdated, index));
+    }
+
+    private static bool Matches(SearchCriterion criterion, Resource resource, DateTimeOffset lastUpdated, ResourceIndex index)
+    {
+        var entries = index.Entries[criterion.Code]?.AsArray().OfType<JsonObject>().ToList() ?? [];
+        if (criterion.Modifier == "missing")
+        {
+            var missing = criterion.Values.Any(v => v == "true");
+            var present = criterion.Code switch
+            {
+                "_id" or "_lastUpdated" => true,
+                "_compartment" => index.Compartments.Count > 0,
+                _ => entries.Count > 0,
+            };
+            return missing != present;
+        }
+
+        var any = criterion.Code switch
+        {
+            "_id" => criterion.Values.Contains(resource.Id),
+            "_lastUpdated" => criterion.Values.Any(v => DateMatches(v, DateRange.Text(lastUpdated), DateRange.Text(lastUpdated))),
+            "_compartment" => criterion.Values.Any(index.Compartments.Contains),
+            _ => criterion.Values.Any(v => entries.Any(e => EntryMatches(criterion, v, e))),
+        };
+        return criterion.Modifier == "not" ? !any : any;
+    }
+
+    private static bool EntryMatches(SearchCriterion criterion, string value, JsonObject e) => criterion.Type switch
+    {
+        SearchParamType.String => criterion.Modifier switch
+        {
+            "exact" => Text(e, "x") == value,
+            "contains" => Text(e, "n")?.Contains(SearchText.Normalize(value), StringComparison.Ordinal) == true,
+            _ => Text(e, "n")?.StartsWith(SearchText.Normalize(value), StringComparison.Ordinal) == true,
+        },
+        SearchParamType.Token => TokenMatches(criterion.Modifier, value, e),
+        SearchParamType.Reference => ReferenceMatches(criterion.Modifier, value, e),
+        SearchParamType.Date => Text(e, "lo") is { } lo && Text(e, "hi") is { } hi && DateMatches(value, lo, hi),
+        SearchParamType.Number => Number(e) is { } n && NumberMatches(value, n),
+        SearchParamType.Quantity => QuantityMatches(value, e),
+        SearchParamType.Uri => Text(e, "u") is { } u && criterion.Modifier switch
+        {
+            "below" => u.StartsWith(value, StringComparison.Ordinal),
+            "above" => value.StartsWith(u, StringComparison.Ordinal),
+            _ => u == value,
+        },
+        _ => false,
+    };
+
+    private static bool TokenMatches(string? modifier, string value, JsonObject e)
+    {
+        if (modifier == "text")
+        {
+            return Text(e, "d")?.StartsWith(SearchText.Normalize(value), StringComparison.Ordinal) == true;
+        }
+
+        if (modifier == "of-type")
+        {
+            var parts = value.Split('|');
+            return Text(e, "ts") == parts[0] && Text(e, "tc") == parts[1] && Text(e, "c") == parts[2];
+        }
+
+        var (system, code, noSystem) = SearchValues.SplitToken(value);
+        if (code is null && system is null)
+        {
+            return false;
+        }
+
+        return (code is null || Text(e, "c") == code)
+            && (system is not null ? Text(e, "s") == system : !noSystem || !e.ContainsKey("s"));
+    }
+
+    private static bool ReferenceMatches(string? modifier, string value, JsonObject e)
+    {
+        if (modifier == "identifier")
+        {
+            var (system, code, _) = SearchValues.SplitToken(value);
+            return Text(e, "iv") == code && (system is null || Text(e, "is") == system);
+        }
+
+        if (LocalReference.TryParse(value, out var type, out var id))
+        {
+            return Text(e, "t") == type && Text(e, "i") == id;
+        }
+
+        if (Uri.TryCreate(value, UriKind.Absolute, out _))
+        {
+            var parts = value.TrimEnd('/').Split('/');
+            return Text(e, "u") == value
+                || (parts.Length >= 2 && LocalReference.TryParse($"{parts[^2]}/{parts[^1]}", out var t, out var i) && Text(e, "t") == t && Text(e, "i") == i);
+        }
+
+        return Text(e, "i") == value && (modifier is null || Text(e, "t") == modifier);
+    }
+
+    private static bool DateMatches(string value, string lo, string hi)
+    {
+        var (prefix, text) = SearchValues.SplitPrefix(value);
+        if (!DateRange.TryParse(text, out var range))
+        {
+            return false;
+        }
+
+        if (prefix == SearchPrefix.Ap)
+        {
+            range = SearchValues.Approximately(range);
+        }
+
+        var (l, h) = (range.LowText, range.HighText);
+        static int C(string a, string b) => string.CompareOrdinal(a, b);
+        var within = C(lo, l) >= 0 && C(hi, h) <= 0;
+        return prefix switch
+        {
+            SearchPrefix.Eq => within,
+            SearchPrefix.Ne => !within,
+            SearchPrefix.Gt => C(hi, h) > 0,
+            SearchPrefix.Lt => C(lo, l) < 0,
+            SearchPrefix.Ge => C(hi, h) > 0 || within,
+            SearchPrefix.Le => C(lo, l) < 0 || within,
+            SearchPrefix.Sa => C(lo, h) > 0,
+            SearchPrefix.Eb => C(hi, l) < 0,
+            _ => C(lo, h) <= 0 && C(hi, l) >= 0,
+        };
+    }
+
+    private static bool NumberMatches(string value, decimal n)
+    {
+        var (prefix, text) = SearchValues.SplitPrefix(value);
+        if (!SearchValues.TryParseNumber(text, out var number, out var low, out var high))
+        {
+            return false;
+        }
+
+        return prefix switch
+        {
+            SearchPrefix.Eq => n >= low && n < high,
+            SearchPrefix.Ne => !(n >= low && n < high),
+            SearchPrefix.Gt or SearchPrefix.Sa => n > number,
+            SearchPrefix.Lt or SearchPrefix.Eb => n < number,
+            SearchPrefix.Ge => n >= number,
+            SearchPrefix.Le => n <= number,
+            _ => n >= number - (Math.Abs(number) / 10) && n <= number + (Math.Abs(number) / 10),
+        };
+    }
+
+    private static bool QuantityMatches(string value, JsonObject e)
+    {
+        var parts = value.Split('|');
+        return Number(e) is { } n && NumberMatches(parts[0], n)
+            && (parts.Length < 3 || parts[2].Length == 0 || Text(e, "c") == parts[2] || Text(e, "u") == parts[2])
+            && (parts.Length < 2 || parts[1].Length == 0 || Text(e, "s") == parts[1]);
+    }
+
+    private static string? Text(JsonObject e, string key) => e[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    private static decimal? Number(JsonObject e) => e["v"] is JsonValue v && v.TryGetValue<decimal>(out var d) ? d : null;
+}

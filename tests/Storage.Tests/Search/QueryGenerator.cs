@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Enclave.Domain.Search;
+using Hl7.Fhir.Model;
+
+namespace Enclave.Storage.Tests.Search;
+
+/// <summary>
+/// Generates search queries from the data itself: it picks a resource, one of its index entries, and turns the
+/// entry into a value of the parameter's type with a random modifier or prefix — so most queries match something
+/// and every type, modifier and prefix is exercised. Some queries add a second value (OR) or criterion (AND).
+/// </summary>
+internal sealed class QueryGenerator(IReadOnlyList<(Resource Resource, DateTimeOffset LastUpdated, ResourceIndex Index)> data, int seed)
+{
+    private static readonly string[] s_prefixes = ["", "eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap"];
+    private readonly Random _random = new(seed);
+    private readonly Dictionary<string, List<(Resource Resource, DateTimeOffset LastUpdated, ResourceIndex Index)>> _byType =
+        data.GroupBy(d => d.Resource.TypeName).ToDictionary(g => g.Key, g => g.ToList());
+
+    /// <summary>What the generated queries exercised, as "type:modifier-or-prefix" labels.</summary>
+    public HashSet<string> Covered { get; } = [];
+
+    public (string Type, List<KeyValuePair<string, string>> Query) Next()
+    {
+        // A type first, then a resource of it: rare types get as many queries as common ones.
+        var ofType = _byType.Values.ElementAt(_random.Next(_byType.Count));
+        var (resource, lastUpdated, index) = Pick(ofType);
+        var query = new List<KeyValuePair<string, string>> { Criterion(resource, lastUpdated, index) };
+        if (_random.NextDouble() < 0.25)
+        {
+            var (other, otherUpdated, otherIndex) = Pick(ofType);
+            query.Add(Criterion(other, otherUpdated, otherIndex));
+        }
+
+        if (_random.NextDouble() < 0.2)
+        {
+            var (other, otherUpdated, otherIndex) = Pick(ofType);
+            var extra = Criterion(other, otherUpdated, otherIndex);
+            if (extra.Key == query[0].Key && !extra.Key.EndsWith(":missing", StringComparison.Ordinal))
+            {
+                query[0] = new(query[0].Key, $"{query[0].Value},{extra.Value}");
+                Covered.Add("or");
+            }
+        }
+
+        return (resource.TypeName, query);
+    }
+
+    private KeyValuePair<string, string> Criterion(Resource resource, DateTimeOffset lastUpdated, ResourceIndex index)
+    {
+        var roll = _random.NextDouble();
+        if (roll < 0.04)
+        {
+            Covered.Add("_id");
+            return new("_id", resource.Id!);
+        }
+
+        if (roll < 0.08)
+        {
+            var prefix = Pick(s_prefixes);
+            Covered.Add($"_lastUpdated:{prefix}");
+            return new("_lastUpdated", prefix + DateText(DateRange.Text(lastUpdated)));
+        }
+
+        if (roll < 0.12 && index.Compartments.Count > 0)
+        {
+            Covered.Add("_compartment");
+            return new("_compartment", Pick(index.Compartments));
+        }
+
+        var parameters = SearchParameters.For(resource.TypeName);
+        var codes = index.Entries.Select(e => e.Key).ToList();
+        if (roll < 0.18)
+        {
+            var any = SearchParser.TypeParameters(resource.TypeName).ToList();
+            var code = Pick(any).Code;
+            var missing = _random.NextDouble() < 0.5 ? "true" : "false";
+            Covered.Add("missing");
+            return new($"{code}:missing", missing);
+        }
+
+        var chosen = Pick(codes);
+        var type = parameters.TryGetValue(chosen, out var parameter) ? parameter.Type : SearchParser.CommonParameters[chosen];
+        var entry = (JsonObject)Pick(index.Entries[chosen]!.AsArray().ToList())!;
+        return type switch
+        {
+            SearchParamType.String => StringValue(chosen, entry),
+            SearchParamType.Token => TokenValue(chosen, entry),
+            SearchParamType.Reference => ReferenceValue(chosen, entry),
+            SearchParamType.Date => Labelled("date", chosen, Pick(s_prefixes), DateText((string)entry["lo"]!)),
+            SearchParamType.Number => Labelled("number", chosen, Pick(s_prefixes), Number(entry)),
+            SearchParamType.Quantity => QuantityValue(chosen, entry),
+            SearchParamType.Uri => UriValue(chosen, entry),
+            _ => new("_id", resource.Id!),
+        };
+    }
+
+    private KeyValuePair<string, string> Labelled(string type, string code, string prefix, string value)
+    {
+        Covered.Add($"{type}:{prefix}");
+        return new(code, prefix + value);
+    }
+
+    private KeyValuePair<string, string> StringValue(string code, JsonObject entry)
+    {
+        var normalized = (string)entry["n"]!;
+        switch (_random.Next(3))
+        {
+            case 0:
+                Covered.Add("string:exact");
+                return new($"{code}:exact", (string)entry["x"]!);
+            case 1 when normalized.Length > 2:
+                Covered.Add("string:contains");
+                var start = _random.Next(normalized.Length - 2);
+                return new($"{code}:contains", normalized.Substring(start, 2));
+            default:
+                Covered.Add("string:");
+                return new(code, ((string)entry["x"]!)[..Math.Max(1, Math.Min(normalized.Length, _random.Next(1, 5)))]);
+        }
+    }
+
+    private KeyValuePair<string, string> TokenValue(string code, JsonObject entry)
+    {
+        var system = (string?)entry["s"];
+        var value = (string?)entry["c"];
+        if (entry["d"] is { } display)
+        {
+            Covered.Add("token:text");
+            var text = (string)display!;
+            return new($"{code}:text", text[..Math.Min(text.Length, _random.Next(1, 6))]);
+        }
+
+        if (entry["ts"] is not null && _random.NextDouble() < 0.5)
+        {
+            Covered.Add("token:of-type");
+            return new($"{code}:of-type", $"{entry["ts"]}|{entry["tc"]}|{value}");
+        }
+
+        switch (_random.Next(5))
+        {
+            case 0 when system is not null:
+                Covered.Add("token:system|code");
+                return new(code, $"{system}|{value}");
+            case 1 when system is not null:
+                Covered.Add("token:system|");
+                return new(code, $"{system}|");
+            case 2:
+                Covered.Add("token:not");
+                return new($"{code}:not", system is null ? value! : $"{system}|{value}");
+            case 3 when system is null:
+                Covered.Add("token:|code");
+                return new(code, $"|{value}");
+            default:
+                Covered.Add("token:code");
+                return new(code, value!);
+        }
+    }
+
+    private KeyValuePair<string, string> ReferenceValue(string code, JsonObject entry)
+    {
+        if (entry["iv"] is { } identifier)
+        {
+            Covered.Add("reference:identifier");
+            return new($"{code}:identifier", entry["is"] is { } system ? $"{system}|{identifier}" : (string)identifier!);
+        }
+
+        if (entry["u"] is { } url)
+        {
+            Covered.Add("reference:url");
+            return new(code, (string)url!);
+        }
+
+        switch (_random.Next(3))
+        {
+            case 0:
+                Covered.Add("reference:id");
+                return new(code, (string)entry["i"]!);
+            case 1:
+                Covered.Add("reference:type");
+                return new($"{code}:{entry["t"]}", (string)entry["i"]!);
+            default:
+                Covered.Add("reference:Type/id");
+                return new(code, $"{entry["t"]}/{entry["i"]}");
+        }
+    }
+
+    private KeyValuePair<string, string> QuantityValue(string code, JsonObject entry)
+    {
+        var prefix = Pick(s_prefixes);
+        var number = Number(entry);
+        if (entry["s"] is { } system && _random.NextDouble() < 0.5)
+        {
+            Covered.Add("quantity:system|code");
+            return new(code, $"{prefix}{number}|{system}|{entry["c"]}");
+        }
+
+        return Labelled("quantity", code, prefix, number);
+    }
+
+    private KeyValuePair<string, string> UriValue(string code, JsonObject entry)
+    {
+        var uri = (string)entry["u"]!;
+        if (_random.NextDouble() < 0.5 && uri.Length > 8)
+        {
+            Covered.Add("uri:below");
+            return new($"{code}:below", uri[..(uri.Length / 2)]);
+        }
+
+        Covered.Add("uri:");
+        return new(code, uri);
+    }
+
+    private static string Number(JsonObject entry) => ((decimal)entry["v"]!).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A date value at a random precision, from a stored bound.</summary>
+    private string DateText(string bound) => _random.Next(5) switch
+    {
+        0 => bound[..4],
+        1 => bound[..7],
+        2 => bound[..10],
+        3 => bound[..19] + "Z",
+        _ => bound[..16] + "Z",
+    };
+
+    private T Pick<T>(IReadOnlyList<T> items) => items[_random.Next(items.Count)];
+}
