@@ -38,7 +38,8 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
         foreach (var chunk in data.Chunk(40))
         {
             var writes = chunk.Select(d => new ResourceWrite(new StoredResource(d.Resource.TypeName, d.Resource.Id!, 1, d.LastUpdated, false,
-                JsonSerializer.Serialize(d.Resource, ResourceParser.Options), string.Empty) { Index = d.Index }, null)).ToList();
+                JsonSerializer.Serialize(d.Resource, ResourceParser.Options), string.Empty)
+            { Index = d.Index }, null)).ToList();
             Assert.NotNull(await store.CommitAsync(project, writes, [], default));
         }
 
