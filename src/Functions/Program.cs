@@ -13,6 +13,7 @@ builder.Services.AddEnclaveSigningKeys(builder.Configuration);
 builder.Services.AddEnclaveAuth(builder.Configuration);
 builder.Services.AddEnclaveHealthChecks();
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<PageToken>();
 builder.Services.AddSingleton<IResourceStore>(sp => new CosmosResourceStore(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>()));
 
 var app = builder.Build();

@@ -22,6 +22,17 @@ public sealed class SigningKeys
     /// <summary>The public keys as a JWK Set (<c>/api/.well-known/jwks.json</c>).</summary>
     public string JwksJson => Keys.Jwks;
 
+    /// <summary>
+    /// Secrets for <paramref name="purpose"/> derived (HKDF-SHA256) from every key's private half, newest first: the
+    /// same on every instance, rotated with the keys, never the key itself.
+    /// </summary>
+    public IReadOnlyList<byte[]> DerivedSecrets(string purpose)
+    {
+        var keys = Keys;
+        return keys.Secrets.GetOrAdd(purpose, p => [.. keys.All.Select(k =>
+            HKDF.DeriveKey(HashAlgorithmName.SHA256, k.ECDsa.ExportParameters(includePrivateParameters: true).D!, 32, info: System.Text.Encoding.UTF8.GetBytes(p)))]);
+    }
+
     private KeySet Keys => _keys ?? throw new InvalidOperationException("The signing keys are not loaded yet.");
 
     /// <summary>Replaces the key set with <paramref name="materials"/> (newest first by creation time signs).</summary>
@@ -63,5 +74,8 @@ public sealed class SigningKeys
         };
     }
 
-    private sealed record KeySet(ECDsaSecurityKey Signing, IReadOnlyList<ECDsaSecurityKey> All, string Jwks);
+    private sealed record KeySet(ECDsaSecurityKey Signing, IReadOnlyList<ECDsaSecurityKey> All, string Jwks)
+    {
+        public System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<byte[]>> Secrets { get; } = new(StringComparer.Ordinal);
+    }
 }

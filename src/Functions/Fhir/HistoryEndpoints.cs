@@ -1,6 +1,7 @@
 using System.Globalization;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
+using Enclave.Functions.Auth;
 using Hl7.Fhir.Model;
 
 namespace Enclave.Functions.Fhir;
@@ -17,15 +18,15 @@ public static class HistoryEndpoints
     /// <summary>Maps the three history routes.</summary>
     public static void MapHistoryEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet($"{Base}/_history", (HttpContext http, IResourceStore store, TimeProvider time) =>
-            HistoryAsync(http, store, time, null, null));
-        endpoints.MapGet($"{Base}/{{type}}/_history", (string type, HttpContext http, IResourceStore store, TimeProvider time) =>
-            HistoryAsync(http, store, time, type, null));
-        endpoints.MapGet($"{Base}/{{type}}/{{id}}/_history", (string type, string id, HttpContext http, IResourceStore store, TimeProvider time) =>
-            HistoryAsync(http, store, time, type, id));
+        endpoints.MapGet($"{Base}/_history", (HttpContext http, IResourceStore store, TimeProvider time, PageToken pages) =>
+            HistoryAsync(http, store, time, pages, null, null));
+        endpoints.MapGet($"{Base}/{{type}}/_history", (string type, HttpContext http, IResourceStore store, TimeProvider time, PageToken pages) =>
+            HistoryAsync(http, store, time, pages, type, null));
+        endpoints.MapGet($"{Base}/{{type}}/{{id}}/_history", (string type, string id, HttpContext http, IResourceStore store, TimeProvider time, PageToken pages) =>
+            HistoryAsync(http, store, time, pages, type, id));
     }
 
-    private static async Task<IResult> HistoryAsync(HttpContext http, IResourceStore store, TimeProvider time, string? type, string? id)
+    private static async Task<IResult> HistoryAsync(HttpContext http, IResourceStore store, TimeProvider time, PageToken pages, string? type, string? id)
     {
         if (type is not null && !ModelInfo.IsKnownResource(type))
         {
@@ -61,7 +62,20 @@ public static class HistoryEndpoints
             at = range;
         }
 
-        var page = query["_page"].ToString() is { Length: > 0 } token ? PageToken.Decode(token) : null;
+        // The next link carries exactly these parameters, so a page token is bound to them and to the project.
+        var nextParameters = new List<KeyValuePair<string, string>> { new("_count", count.ToString(CultureInfo.InvariantCulture)) };
+        if (query.ContainsKey("_since"))
+        {
+            nextParameters.Add(new("_since", query["_since"].ToString()));
+        }
+
+        if (query.ContainsKey("_at"))
+        {
+            nextParameters.Add(new("_at", query["_at"].ToString()));
+        }
+
+        var binding = PageToken.Binding(http.Caller().ProjectId, http.Request.Path, nextParameters);
+        var page = query["_page"].ToString() is { Length: > 0 } token ? pages.Decode(token, binding) : null;
         if (query.ContainsKey("_page") && page is null)
         {
             return Invalid("The _page token is not valid.");
@@ -88,11 +102,8 @@ public static class HistoryEndpoints
         var bundle = new BundleJson("history").Link("self", $"{self}{http.Request.QueryString}");
         if (next is not null)
         {
-            var nextQuery = $"?_count={count.ToString(CultureInfo.InvariantCulture)}"
-                + (since is null ? string.Empty : $"&_since={Uri.EscapeDataString(since.Value.ToString("o", CultureInfo.InvariantCulture))}")
-                + (at is null ? string.Empty : $"&_at={Uri.EscapeDataString(query["_at"].ToString())}")
-                + $"&_page={PageToken.Encode(next)}";
-            bundle.Link("next", self + nextQuery);
+            var nextQuery = string.Join('&', nextParameters.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}"));
+            bundle.Link("next", $"{self}?{nextQuery}&_page={pages.Encode(next, binding)}");
         }
 
         var baseUrl = FhirResourceEndpoints.BaseUrl(http);

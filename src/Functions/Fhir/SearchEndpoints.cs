@@ -1,4 +1,5 @@
 using Enclave.Domain.Search;
+using Enclave.Functions.Auth;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
 using Microsoft.Extensions.Primitives;
@@ -18,9 +19,9 @@ public static class SearchEndpoints
     /// <summary>Maps the search routes.</summary>
     public static void MapSearchEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet($"{Base}/{{type}}", (string type, HttpContext http, Domain.Fhir.IResourceStore store, TimeProvider time) =>
-            SearchAsync(http, store, time, type, http.Request.Query));
-        endpoints.MapPost($"{Base}/{{type}}/_search", async (string type, HttpContext http, Domain.Fhir.IResourceStore store, TimeProvider time) =>
+        endpoints.MapGet($"{Base}/{{type}}", (string type, HttpContext http, Domain.Fhir.IResourceStore store, TimeProvider time, PageToken pages) =>
+            SearchAsync(http, store, time, pages, type, http.Request.Query));
+        endpoints.MapPost($"{Base}/{{type}}/_search", async (string type, HttpContext http, Domain.Fhir.IResourceStore store, TimeProvider time, PageToken pages) =>
         {
             if (!http.Request.HasFormContentType)
             {
@@ -28,11 +29,11 @@ public static class SearchEndpoints
             }
 
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
-            return await SearchAsync(http, store, time, type, http.Request.Query.Concat(form));
+            return await SearchAsync(http, store, time, pages, type, http.Request.Query.Concat(form));
         });
     }
 
-    private static async Task<IResult> SearchAsync(HttpContext http, Domain.Fhir.IResourceStore store, TimeProvider time, string type,
+    private static async Task<IResult> SearchAsync(HttpContext http, Domain.Fhir.IResourceStore store, TimeProvider time, PageToken pages, string type,
         IEnumerable<KeyValuePair<string, StringValues>> parameters)
     {
         if (FhirResourceEndpoints.UnknownType(type) is { } unknown)
@@ -48,8 +49,9 @@ public static class SearchEndpoints
             return FhirJson.Write(refusal, FhirResourceEndpoints.Format(http), StatusCodes.Status400BadRequest);
         }
 
+        var binding = PageToken.Binding(http.Caller().ProjectId, type, pairs);
         var pageToken = pairs.FirstOrDefault(p => p.Key == "_page").Value;
-        var page = pageToken is { Length: > 0 } ? PageToken.Decode(pageToken) : null;
+        var page = pageToken is { Length: > 0 } ? pages.Decode(pageToken, binding) : null;
         if (pageToken is { Length: > 0 } && page is null)
         {
             return FhirResourceEndpoints.Outcome(OperationOutcome.IssueType.Invalid, "The _page token is not valid.", StatusCodes.Status400BadRequest);
@@ -79,7 +81,7 @@ public static class SearchEndpoints
                 if (next is not null)
                 {
                     var nextQuery = string.Join('&', pairs.Where(p => p.Key != "_page").Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}")
-                        .Append($"_page={PageToken.Encode(next)}"));
+                        .Append($"_page={pages.Encode(next, binding)}"));
                     bundle.Link("next", $"{self}?{nextQuery}");
                 }
             }

@@ -135,6 +135,30 @@ public sealed class SearchTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
     }
 
     [Fact]
+    public async Task Page_tokens_are_bound_to_the_project_and_the_query()
+    {
+        var (_, token, annId) = await SeededProjectAsync();
+        using var http = app.CreateClient();
+        var (_, otherToken) = await AuthClient.NewProjectTokenAsync(http, app, "Search tokens");
+        using var first = await AuthClient.SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Observation?subject=Patient/{annId}&_count=1", token);
+        var next = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement.GetProperty("link").EnumerateArray()
+            .Single(l => l.GetProperty("relation").GetString() == "next").GetProperty("url").GetString()!;
+        var pageToken = next[(next.IndexOf("_page=", StringComparison.Ordinal) + 6)..];
+
+        using var followed = await AuthClient.SendAsync(http, HttpMethod.Get, next, token);
+        using var inOtherProject = await AuthClient.SendAsync(http, HttpMethod.Get, next, otherToken);
+        using var withOtherQuery = await AuthClient.SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Observation?subject=Patient/{annId}&_count=2&_page={pageToken}", token);
+        var tampered = pageToken[..^2] + (pageToken[^2] == 'A' ? "B" : "A") + pageToken[^1];
+        using var altered = await AuthClient.SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/Observation?subject=Patient/{annId}&_count=1&_page={tampered}", token);
+
+        Assert.Equal(HttpStatusCode.OK, followed.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, inOtherProject.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, withOtherQuery.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, altered.StatusCode);
+        Assert.True(pageToken.Length < 300, $"a compact token: {pageToken.Length} characters");
+    }
+
+    [Fact]
     public async Task Another_projects_resources_are_never_found()
     {
         var (_, _, annId) = await SeededProjectAsync();
