@@ -25,6 +25,35 @@ public static class InMemorySearch
         return request.Criteria.All(c => Matches(c, resource, lastUpdated, index));
     }
 
+    /// <summary>
+    /// Orders matches as the database does: by the <c>_sort</c> keys (Cosmos DB's value order), ties by last update
+    /// in the first key's direction; newest first without <c>_sort</c>.
+    /// </summary>
+    public static IEnumerable<T> Order<T>(SearchRequest request, IEnumerable<T> items, Func<T, (Resource Resource, DateTimeOffset LastUpdated, ResourceIndex Index)> of)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Sort.Count == 0)
+        {
+            return items.OrderByDescending(i => of(i).LastUpdated);
+        }
+
+        IOrderedEnumerable<T>? ordered = null;
+        foreach (var key in request.Sort)
+        {
+            JsonNode? Key(T item) => key.Code switch
+            {
+                "_id" => JsonValue.Create(of(item).Resource.Id),
+                "_lastUpdated" => JsonValue.Create(DateRange.Text(of(item).LastUpdated)),
+                _ => of(item).Index.SortKeys[key.Code],
+            };
+            ordered = ordered is null
+                ? key.Descending ? items.OrderByDescending(Key, SortComparer.Instance) : items.OrderBy(Key, SortComparer.Instance)
+                : key.Descending ? ordered.ThenByDescending(Key, SortComparer.Instance) : ordered.ThenBy(Key, SortComparer.Instance);
+        }
+
+        return request.Sort[0].Descending ? ordered!.ThenByDescending(i => of(i).LastUpdated) : ordered!.ThenBy(i => of(i).LastUpdated);
+    }
+
     private static bool Matches(SearchCriterion criterion, Resource resource, DateTimeOffset lastUpdated, ResourceIndex index)
     {
         var entries = index.Entries[criterion.Code]?.AsArray().OfType<JsonObject>().ToList() ?? [];

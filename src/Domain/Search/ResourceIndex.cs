@@ -9,4 +9,30 @@ namespace Enclave.Domain.Search;
 /// </summary>
 /// <param name="Entries">Parameter code → array of index entries (see <see cref="ResourceIndexer"/> for their shapes).</param>
 /// <param name="Compartments">The compartments, each as <c>Type/id</c>.</param>
-public sealed record ResourceIndex(JsonObject Entries, IReadOnlyList<string> Compartments);
+public sealed record ResourceIndex(JsonObject Entries, IReadOnlyList<string> Compartments)
+{
+    /// <summary>
+    /// One scalar per parameter with values, for <c>_sort</c> (Cosmos DB cannot order by a value inside an array):
+    /// the smallest normalized string, date lower bound, number, code, uri or reference.
+    /// </summary>
+    public JsonObject SortKeys { get; } = BuildSortKeys(Entries);
+
+    private static JsonObject BuildSortKeys(JsonObject entries)
+    {
+        var keys = new JsonObject();
+        foreach (var (code, values) in entries)
+        {
+            var candidates = values!.AsArray().OfType<JsonObject>().Select(SortValue).Where(v => v is not null).ToList();
+            if (candidates.Count > 0)
+            {
+                keys[code] = candidates.Min(SortComparer.Instance)!.DeepClone();
+            }
+        }
+
+        return keys;
+    }
+
+    private static JsonNode? SortValue(JsonObject entry) =>
+        entry["n"] ?? entry["lo"] ?? entry["v"] ?? entry["c"] ?? entry["u"]
+        ?? (entry["t"] is { } type && entry["i"] is { } id ? JsonValue.Create($"{type}/{id}") : null);
+}

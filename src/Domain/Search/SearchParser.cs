@@ -40,6 +40,7 @@ public static class SearchParser
         var criteria = new List<SearchCriterion>();
         var ignored = new List<string>();
         var count = SearchRequest.DefaultCount;
+        var sort = new List<SortKey>();
         var parameters = SearchParameters.For(resourceType);
         foreach (var (name, value) in query)
         {
@@ -51,6 +52,22 @@ public static class SearchParser
                 }
 
                 count = Math.Min(count, SearchRequest.MaxCount);
+                continue;
+            }
+
+            if (name == "_sort")
+            {
+                foreach (var key in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    var sortCode = key.TrimStart('-');
+                    if (sortCode is not ("_id" or "_lastUpdated") && !(parameters.TryGetValue(sortCode, out var sortable) && sortable.Type is not (SearchParamType.Composite or SearchParamType.Special)))
+                    {
+                        return Refuse(name, $"{resourceType} cannot be sorted by '{sortCode}'.");
+                    }
+
+                    sort.Add(new SortKey(sortCode, key.StartsWith('-')));
+                }
+
                 continue;
             }
 
@@ -92,7 +109,7 @@ public static class SearchParser
             criteria.Add(new SearchCriterion(code, type, modifier, values));
         }
 
-        return (new SearchRequest(resourceType, criteria, count, ignored), null);
+        return (new SearchRequest(resourceType, criteria, count, ignored) { Sort = sort }, null);
     }
 
     private static string? ModifierProblem(SearchParamType type, string? modifier, SearchParameter? parameter)

@@ -7,6 +7,9 @@ namespace Enclave.Domain.Search;
 /// <param name="Ignored">Parameters that were not understood and were ignored (reported to the client).</param>
 public sealed record SearchRequest(string ResourceType, IReadOnlyList<SearchCriterion> Criteria, int Count, IReadOnlyList<string> Ignored)
 {
+    /// <summary>The <c>_sort</c> keys in order (parameter code, descending); empty means newest first.</summary>
+    public IReadOnlyList<SortKey> Sort { get; init; } = [];
+
     /// <summary>The page size when the client names none.</summary>
     public const int DefaultCount = 20;
 

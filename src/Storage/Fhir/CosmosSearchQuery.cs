@@ -33,7 +33,9 @@ internal sealed partial class CosmosSearchQuery
 
         if (!countOnly)
         {
-            query._sql.Append(" ORDER BY c.lastUpdated DESC");
+            query._sql.Append(" ORDER BY ").Append(request.Sort.Count == 0
+                ? "c.lastUpdated DESC"
+                : string.Join(", ", request.Sort.Select(k => $"{SortPath(k.Code)} {(k.Descending ? "DESC" : "ASC")}")));
         }
 
         var definition = new QueryDefinition(query._sql.ToString());
@@ -44,6 +46,14 @@ internal sealed partial class CosmosSearchQuery
 
         return definition;
     }
+
+    private static string SortPath(string code) => code switch
+    {
+        "_id" => "c.resourceId",
+        "_lastUpdated" => "c.lastUpdated",
+        _ when PlainCode().IsMatch(code) => $"c.sort[\"{code}\"]",
+        _ => throw new ArgumentException($"'{code}' is not a search parameter code.", nameof(code)),
+    };
 
     private string Parameter(object? value)
     {

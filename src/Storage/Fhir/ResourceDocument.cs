@@ -47,6 +47,10 @@ internal sealed record ResourceDocument
     [JsonPropertyName("idx"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public JsonObject? Idx => Index?.Entries;
 
+    /// <summary>One scalar per parameter for <c>_sort</c> (written, never read back).</summary>
+    [JsonPropertyName("sort"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonObject? Sort => Index?.SortKeys;
+
     /// <summary>The compartments the resource is in, e.g. <c>Patient/123</c> (written, never read back).</summary>
     [JsonPropertyName("compartments"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? Compartments => Index?.Compartments;

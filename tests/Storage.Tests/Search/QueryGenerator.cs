@@ -43,6 +43,19 @@ internal sealed class QueryGenerator(IReadOnlyList<(Resource Resource, DateTimeO
             }
         }
 
+        if (_random.NextDouble() < 0.3)
+        {
+            var sortable = index.Entries.Select(e => e.Key).Where(k => !k.StartsWith('_')).Append("_id").Append("_lastUpdated").ToList();
+            var keys = Enumerable.Range(0, _random.Next(1, 3)).Select(_ => (_random.NextDouble() < 0.4 ? "-" : string.Empty) + Pick(sortable)).Distinct().ToList();
+            Covered.Add(keys.Count > 1 ? "sort:multi" : "sort");
+            if (keys.Any(k => k.StartsWith('-')))
+            {
+                Covered.Add("sort:desc");
+            }
+
+            query.Add(new("_sort", string.Join(',', keys)));
+        }
+
         return (resource.TypeName, query);
     }
 

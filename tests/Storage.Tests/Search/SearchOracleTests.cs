@@ -25,7 +25,7 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
         "string:", "string:exact", "string:contains", "token:code", "token:system|code", "token:system|", "token:|code", "token:not", "token:text",
         "token:of-type", "reference:Type/id", "reference:id", "reference:type", "reference:identifier", "quantity:system|code", "uri:", "uri:below",
         "missing", "or", "_id", "_compartment", "date:", "date:eq", "date:ne", "date:gt", "date:lt", "date:ge", "date:le", "date:sa", "date:eb", "date:ap",
-        "quantity:gt", "quantity:ap", "_lastUpdated:ge", "number:", "number:gt", "number:le", "number:ap",
+        "quantity:gt", "quantity:ap", "_lastUpdated:ge", "number:", "number:gt", "number:le", "number:ap", "sort", "sort:multi", "sort:desc",
     ];
 
     [Fact]
@@ -54,8 +54,8 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
             Assert.True(refusal is null, $"{type}?{text}: {refusal?.Issue[0].Diagnostics}");
             request = request! with { Count = PageSize };
 
-            var expected = data.Where(d => InMemorySearch.Matches(request, d.Resource, d.LastUpdated, d.Index))
-                .OrderByDescending(d => d.LastUpdated).Select(d => d.Resource.Id!).ToList();
+            var expected = InMemorySearch.Order(request, data.Where(d => InMemorySearch.Matches(request, d.Resource, d.LastUpdated, d.Index)), d => d)
+                .Select(d => d.Resource.Id!).ToList();
             var actual = new List<string>();
             string? page = null;
             var pages = 0;
