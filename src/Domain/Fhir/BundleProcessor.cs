@@ -175,7 +175,7 @@ public sealed class BundleProcessor(FhirRepository repository)
             }
             else if (request.Criteria is { } criteria && request.Method is Bundle.HTTPVerb.PUT or Bundle.HTTPVerb.DELETE or Bundle.HTTPVerb.PATCH)
             {
-                var (matchRequest, refusal) = FhirRepository.ParseCriteria(request.Type, criteria);
+                var (matchRequest, refusal) = await repository.CriteriaAsync(request.Type, criteria);
                 if (refusal is not null)
                 {
                     return Refused(refusal.Status, Message(refusal), i);
@@ -241,7 +241,7 @@ public sealed class BundleProcessor(FhirRepository repository)
                 else if (text.Contains('?', StringComparison.Ordinal) && !Uri.IsWellFormedUriString(text, UriKind.Absolute))
                 {
                     var type = text[..text.IndexOf('?', StringComparison.Ordinal)];
-                    var (matchRequest, refusal) = FhirRepository.ParseCriteria(type, text[(type.Length + 1)..]);
+                    var (matchRequest, refusal) = await repository.CriteriaAsync(type, text[(type.Length + 1)..]);
                     if (refusal is not null)
                     {
                         return Refused(400, $"The conditional reference '{text}': {Message(refusal)}", i);

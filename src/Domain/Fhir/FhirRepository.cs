@@ -72,7 +72,7 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
     /// </summary>
     internal async Task<(StoredResource? Existing, CommitGuard? Guard, Result? Refusal)> MatchForCreateAsync(string type, string criteria, CancellationToken cancellationToken)
     {
-        var (request, refusal) = ParseCriteria(type, criteria);
+        var (request, refusal) = await CriteriaAsync(type, criteria);
         if (refusal is not null)
         {
             return (null, null, refusal);
@@ -89,8 +89,20 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
         };
     }
 
-    /// <summary>The criteria of a conditional interaction, parsed strictly: an unsupported parameter is an error, not ignored.</summary>
-    internal static (SearchRequest? Request, Result? Refusal) ParseCriteria(string type, string criteria)
+    /// <summary>The criteria of a conditional interaction, parsed strictly (an unsupported parameter is an error, not ignored), chains resolved.</summary>
+    internal async Task<(SearchRequest? Request, Result? Refusal)> CriteriaAsync(string type, string criteria)
+    {
+        var (parsed, refusal) = ParseCriteria(type, criteria);
+        if (refusal is not null)
+        {
+            return (null, refusal);
+        }
+
+        var (resolved, unresolvable) = await ResolveChainsAsync(parsed!);
+        return unresolvable is not null ? (null, new Result(400, null, unresolvable)) : (resolved, null);
+    }
+
+    private static (SearchRequest? Request, Result? Refusal) ParseCriteria(string type, string criteria)
     {
         var query = criteria.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
             .Select(pair => pair.Split('=', 2))
@@ -188,7 +200,7 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
     public async Task<Result> ConditionalUpdateAsync(Resource resource, string criteria, int? ifMatchVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        var (request, refusal) = ParseCriteria(resource.TypeName, criteria);
+        var (request, refusal) = await CriteriaAsync(resource.TypeName, criteria);
         if (refusal is not null)
         {
             return refusal;
@@ -263,7 +275,7 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
     public async Task<Result> ConditionalPatchAsync(string resourceType, string criteria, Func<string, (Resource? Patched, OperationOutcome? Refusal)> apply,
         int? ifMatchVersion, CancellationToken cancellationToken)
     {
-        var (request, refusal) = ParseCriteria(resourceType, criteria);
+        var (request, refusal) = await CriteriaAsync(resourceType, criteria);
         if (refusal is not null)
         {
             return refusal;
@@ -306,7 +318,7 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
     /// <summary>Conditional delete (<c>DELETE Type?criteria</c>): no match is 204, one match is deleted, several are 412.</summary>
     public async Task<Result> ConditionalDeleteAsync(string resourceType, string criteria, CancellationToken cancellationToken)
     {
-        var (request, refusal) = ParseCriteria(resourceType, criteria);
+        var (request, refusal) = await CriteriaAsync(resourceType, criteria);
         if (refusal is not null)
         {
             return refusal;
@@ -326,13 +338,78 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
         string? resourceType, string? id, DateTimeOffset? since, DateRange? at, int count, string? page, CancellationToken cancellationToken) =>
         store.HistoryAsync(scope.ProjectId, resourceType, id, since, at, Math.Clamp(count, 1, MaxPageSize), page, cancellationToken);
 
-    /// <summary>search: a page of the project's current resources that match.</summary>
-    public Task<(IReadOnlyList<StoredResource> Resources, string? Next)> SearchAsync(SearchRequest request, string? page, CancellationToken cancellationToken) =>
-        store.SearchAsync(scope.ProjectId, request, page, cancellationToken);
+    /// <summary>A page of search results: the matches, what <c>_include</c>/<c>_revinclude</c> brought, the next page's token.</summary>
+    public sealed record SearchPage(IReadOnlyList<StoredResource> Matches, IReadOnlyList<StoredResource> Included, string? Next);
+
+    /// <summary>The most resources the includes of one page may add.</summary>
+    public const int MaxIncluded = 1000;
+
+    /// <summary>
+    /// search: a page of the project's current resources that match (chains resolved first), and what its
+    /// includes add; or the outcome of a chain that cannot be resolved.
+    /// </summary>
+    public async Task<(SearchPage? Page, OperationOutcome? Refusal)> SearchAsync(SearchRequest request, string? page, CancellationToken cancellationToken)
+    {
+        var (resolved, refusal) = await ResolveChainsAsync(request);
+        if (refusal is not null)
+        {
+            return (null, refusal);
+        }
+
+        var (matches, next) = await store.SearchAsync(scope.ProjectId, resolved!, page, cancellationToken);
+        return (new SearchPage(matches, await IncludeAsync(request, matches, cancellationToken), next), null);
+    }
 
     /// <summary>search: how many of the project's current resources match.</summary>
-    public Task<int> CountAsync(SearchRequest request, CancellationToken cancellationToken) =>
-        store.CountAsync(scope.ProjectId, request, cancellationToken);
+    public async Task<(int Count, OperationOutcome? Refusal)> CountAsync(SearchRequest request, CancellationToken cancellationToken)
+    {
+        var (resolved, refusal) = await ResolveChainsAsync(request);
+        return refusal is not null ? (0, refusal) : (await store.CountAsync(scope.ProjectId, resolved!, cancellationToken), null);
+    }
+
+    private Task<(SearchRequest?, OperationOutcome?)> ResolveChainsAsync(SearchRequest request) =>
+        ChainResolver.ResolveAsync(request, (inner, code, limit) => store.SelectReferencesAsync(scope.ProjectId, inner, code, limit, CancellationToken.None));
+
+    /// <summary>
+    /// The resources <c>_include</c> and <c>_revinclude</c> add to <paramref name="matches"/>: one query per include
+    /// per round; <c>:iterate</c> ones are applied again to what the previous round added (three rounds at most).
+    /// </summary>
+    private async Task<IReadOnlyList<StoredResource>> IncludeAsync(SearchRequest request, IReadOnlyList<StoredResource> matches, CancellationToken cancellationToken)
+    {
+        var seen = matches.Select(m => m.Reference).ToHashSet(StringComparer.Ordinal);
+        var included = new List<StoredResource>();
+        var frontier = matches;
+        for (var round = 0; round < 3 && frontier.Count > 0 && included.Count < MaxIncluded; round++)
+        {
+            var added = new List<StoredResource>();
+            foreach (var include in request.Includes.Where(i => round == 0 || i.Iterate))
+            {
+                var parameter = SearchParameters.For(include.SourceType)[include.Code];
+                var references = frontier.Where(r => r.ResourceType == include.SourceType && !r.Deleted)
+                    .SelectMany(r => ResourceParser.TryParse(r.Json, out var resource, out _) ? ResourceIndexer.Entries(resource!, parameter) : [])
+                    .OfType<JsonObject>()
+                    .Where(e => e["t"] is not null && (include.TargetType is null || (string?)e["t"] == include.TargetType))
+                    .Select(e => $"{e["t"]}/{e["i"]}")
+                    .Where(r => !seen.Contains(r))
+                    .Take(MaxIncluded)
+                    .ToHashSet(StringComparer.Ordinal);
+                added.AddRange((await store.ReadManyAsync(scope.ProjectId, references, cancellationToken)).Where(r => seen.Add(r.Reference)));
+            }
+
+            foreach (var revInclude in request.RevIncludes.Where(i => round == 0 || i.Iterate))
+            {
+                var pointingAt = new SearchRequest(revInclude.SourceType,
+                    [new SearchCriterion(revInclude.Code, SearchParamType.Reference, null, [.. frontier.Select(r => r.Reference)])], MaxIncluded, []);
+                var (referring, _) = await store.SearchAsync(scope.ProjectId, pointingAt, null, cancellationToken);
+                added.AddRange(referring.Where(r => seen.Add(r.Reference)));
+            }
+
+            included.AddRange(added);
+            frontier = added;
+        }
+
+        return included;
+    }
 
     /// <summary>
     /// Writes <paramref name="resource"/> as the version after <paramref name="current"/> (the version the caller

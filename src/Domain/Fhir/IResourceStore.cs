@@ -29,6 +29,15 @@ public interface IResourceStore
     /// <summary>How many current, not deleted resources match <paramref name="request"/>.</summary>
     Task<int> CountAsync(string projectId, SearchRequest request, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// At most <paramref name="limit"/> references (<c>Type/id</c>, distinct): of the matches of <paramref name="request"/>,
+    /// or, with <paramref name="referenceCode"/>, the references the matches hold in that parameter.
+    /// </summary>
+    Task<IReadOnlyList<string>> SelectReferencesAsync(string projectId, SearchRequest request, string? referenceCode, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The current, not deleted resources among <paramref name="references"/> (<c>Type/id</c>).</summary>
+    Task<IReadOnlyList<StoredResource>> ReadManyAsync(string projectId, IReadOnlyCollection<string> references, CancellationToken cancellationToken);
+
     /// <summary>Which of <paramref name="references"/> (<c>Type/id</c>) exist and are not deleted.</summary>
     Task<IReadOnlySet<string>> ExistingAsync(string projectId, IReadOnlyCollection<string> references, CancellationToken cancellationToken);
 

@@ -25,6 +25,19 @@ public static class InMemorySearch
         return request.Criteria.All(c => Matches(c, resource, lastUpdated, index));
     }
 
+    /// <summary>Resolves the chains of <paramref name="request"/> against <paramref name="universe"/> (see <see cref="ChainResolver"/>).</summary>
+    public static System.Threading.Tasks.Task<(SearchRequest? Request, OperationOutcome? Refusal)> ResolveAsync(SearchRequest request,
+        IReadOnlyList<(Resource Resource, DateTimeOffset LastUpdated, ResourceIndex Index)> universe) =>
+        ChainResolver.ResolveAsync(request, (inner, code, limit) =>
+        {
+            var matches = universe.Where(d => Matches(inner, d.Resource, d.LastUpdated, d.Index));
+            IReadOnlyList<string> found = code is null
+                ? [.. matches.Select(d => $"{d.Resource.TypeName}/{d.Resource.Id}").Take(limit)]
+                : [.. matches.SelectMany(d => d.Index.Entries[code]?.AsArray().OfType<JsonObject>() ?? [])
+                    .Where(e => e["i"] is not null).Select(e => $"{e["t"]}/{e["i"]}").Distinct(StringComparer.Ordinal).Take(limit)];
+            return System.Threading.Tasks.Task.FromResult(found);
+        });
+
     /// <summary>
     /// Orders matches as the database does: by the <c>_sort</c> keys (Cosmos DB's value order), ties by last update
     /// in the first key's direction; newest first without <c>_sort</c>.

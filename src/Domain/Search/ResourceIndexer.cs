@@ -26,25 +26,10 @@ public static class ResourceIndexer
     public static ResourceIndex Index(Resource resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        var context = new FhirEvaluationContext { ElementResolver = ResolveAsStub };
         var entries = new JsonObject();
         foreach (var parameter in SearchParameters.For(resource.TypeName).Values)
         {
-            if (parameter.Type is SearchParamType.Composite or SearchParamType.Special)
-            {
-                continue;
-            }
-
-            var values = new JsonArray();
-            foreach (var value in resource.Select(parameter.Expression, context).OfType<Base>())
-            {
-                foreach (var entry in Entries(parameter.Type, value))
-                {
-                    values.Add(entry);
-                }
-            }
-
-            if (values.Count > 0)
+            if (parameter.Type is not (SearchParamType.Composite or SearchParamType.Special) && Entries(resource, parameter) is { Count: > 0 } values)
             {
                 entries[parameter.Code] = values;
             }
@@ -52,6 +37,24 @@ public static class ResourceIndexer
 
         AddMeta(resource.Meta, entries);
         return new ResourceIndex(entries, Compartments(resource, entries));
+    }
+
+    /// <summary>The index entries of one parameter of <paramref name="resource"/>.</summary>
+    public static JsonArray Entries(Resource resource, SearchParameter parameter)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        ArgumentNullException.ThrowIfNull(parameter);
+        var context = new FhirEvaluationContext { ElementResolver = ResolveAsStub };
+        var values = new JsonArray();
+        foreach (var value in resource.Select(parameter.Expression, context).OfType<Base>())
+        {
+            foreach (var entry in Entries(parameter.Type, value))
+            {
+                values.Add(entry);
+            }
+        }
+
+        return values;
     }
 
     /// <summary>

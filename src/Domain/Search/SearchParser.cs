@@ -41,6 +41,8 @@ public static class SearchParser
         var ignored = new List<string>();
         var count = SearchRequest.DefaultCount;
         var sort = new List<SortKey>();
+        var includes = new List<SearchInclude>();
+        var revIncludes = new List<SearchInclude>();
         var parameters = SearchParameters.For(resourceType);
         foreach (var (name, value) in query)
         {
@@ -71,8 +73,32 @@ public static class SearchParser
                 continue;
             }
 
+            if (name is "_include" or "_revinclude" or "_include:iterate" or "_revinclude:iterate")
+            {
+                var include = ParseInclude(value, name.EndsWith(":iterate", StringComparison.Ordinal));
+                if (include is null)
+                {
+                    return Refuse(name, $"{name} takes SourceType:parameter[:TargetType] with a reference parameter of that type.");
+                }
+
+                (name.StartsWith("_include", StringComparison.Ordinal) ? includes : revIncludes).Add(include);
+                continue;
+            }
+
             if (s_resultParameters.Contains(name))
             {
+                continue;
+            }
+
+            if (name.StartsWith("_has:", StringComparison.Ordinal) || name.Contains('.', StringComparison.Ordinal))
+            {
+                var (chained, chainRefusal) = ParseChain(resourceType, name, value);
+                if (chainRefusal is not null)
+                {
+                    return (null, chainRefusal);
+                }
+
+                criteria.Add(chained!);
                 continue;
             }
 
@@ -109,7 +135,58 @@ public static class SearchParser
             criteria.Add(new SearchCriterion(code, type, modifier, values));
         }
 
-        return (new SearchRequest(resourceType, criteria, count, ignored) { Sort = sort }, null);
+        return (new SearchRequest(resourceType, criteria, count, ignored) { Sort = sort, Includes = includes, RevIncludes = revIncludes }, null);
+    }
+
+    /// <summary><c>Type:param[:Target]</c> where <c>param</c> is a reference parameter of <c>Type</c>.</summary>
+    private static SearchInclude? ParseInclude(string value, bool iterate)
+    {
+        var parts = value.Split(':');
+        if (parts.Length is < 2 or > 3 || !SearchParameters.For(parts[0]).TryGetValue(parts[1], out var parameter) || parameter.Type != SearchParamType.Reference)
+        {
+            return null;
+        }
+
+        var target = parts.Length == 3 ? parts[2] : null;
+        return target is not null && !ModelInfo.IsKnownResource(target) ? null : new SearchInclude(parts[0], parts[1], target, iterate);
+    }
+
+    /// <summary>
+    /// <c>param[:Type].rest=value</c> (a chain: the referenced resource must match <c>rest=value</c>) or
+    /// <c>_has:Type:param:rest=value</c> (a reverse chain: some <c>Type</c> referring through <c>param</c> must match).
+    /// </summary>
+    private static (SearchCriterion?, OperationOutcome?) ParseChain(string resourceType, string name, string value)
+    {
+        if (name.StartsWith("_has:", StringComparison.Ordinal))
+        {
+            var parts = name.Split(':', 4);
+            if (parts.Length < 4 || !SearchParameters.For(parts[1]).TryGetValue(parts[2], out var back) || back.Type != SearchParamType.Reference
+                || (back.Targets.Count > 0 && !back.Targets.Contains(resourceType)))
+            {
+                return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid,
+                    $"'{name}' must be _has:Type:parameter:criterion, with a reference parameter of Type that can point at {resourceType}.", name));
+            }
+
+            var (inner, refusal) = Parse(parts[1], [new(parts[3], value)], strict: true);
+            return refusal is not null ? (null, refusal) : (new SearchCriterion("_has", SearchParamType.Special, $"{parts[1]}:{parts[2]}", []) { Chain = inner }, null);
+        }
+
+        var dot = name.IndexOf('.', StringComparison.Ordinal);
+        var head = name[..dot].Split(':');
+        if (!SearchParameters.For(resourceType).TryGetValue(head[0], out var parameter) || parameter.Type != SearchParamType.Reference)
+        {
+            return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, $"'{head[0]}' is not a reference parameter of {resourceType}, so it cannot be chained.", name));
+        }
+
+        var target = head.Length > 1 ? head[1] : parameter.Targets.Count == 1 ? parameter.Targets[0] : null;
+        if (target is null || !ModelInfo.IsKnownResource(target) || (parameter.Targets.Count > 0 && !parameter.Targets.Contains(target)))
+        {
+            return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid,
+                $"Name the type '{head[0]}' points at, e.g. {head[0]}:{(parameter.Targets.Count > 0 ? parameter.Targets[0] : "Patient")}.{name[(dot + 1)..]}.", name));
+        }
+
+        var (chain, chainRefusal) = Parse(target, [new(name[(dot + 1)..], value)], strict: true);
+        return chainRefusal is not null ? (null, chainRefusal) : (new SearchCriterion(head[0], SearchParamType.Reference, target, []) { Chain = chain }, null);
     }
 
     private static string? ModifierProblem(SearchParamType type, string? modifier, SearchParameter? parameter)

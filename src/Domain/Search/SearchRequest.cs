@@ -7,6 +7,15 @@ namespace Enclave.Domain.Search;
 /// <param name="Ignored">Parameters that were not understood and were ignored (reported to the client).</param>
 public sealed record SearchRequest(string ResourceType, IReadOnlyList<SearchCriterion> Criteria, int Count, IReadOnlyList<string> Ignored)
 {
+    /// <summary>The <c>_include</c>s.</summary>
+    public IReadOnlyList<SearchInclude> Includes { get; init; } = [];
+
+    /// <summary>The <c>_revinclude</c>s.</summary>
+    public IReadOnlyList<SearchInclude> RevIncludes { get; init; } = [];
+
+    /// <summary>The most resources a chain or reverse chain may resolve to.</summary>
+    public const int MaxChainMatches = 1000;
+
     /// <summary>The <c>_sort</c> keys in order (parameter code, descending); empty means newest first.</summary>
     public IReadOnlyList<SortKey> Sort { get; init; } = [];
 

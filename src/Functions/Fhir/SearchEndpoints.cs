@@ -67,17 +67,29 @@ public static class SearchEndpoints
         {
             if (countOnly || pairs.Any(p => p.Key == "_total" && p.Value is "accurate" or "estimate"))
             {
-                bundle.Total = await repository.CountAsync(request!, http.RequestAborted);
+                var (total, unresolvable) = await repository.CountAsync(request!, http.RequestAborted);
+                if (unresolvable is not null)
+                {
+                    return FhirJson.Write(unresolvable, format, StatusCodes.Status400BadRequest);
+                }
+
+                bundle.Total = total;
             }
 
             if (!countOnly)
             {
-                var (resources, next) = await repository.SearchAsync(request!, page, http.RequestAborted);
-                foreach (var resource in resources)
+                var (found, unresolvable) = await repository.SearchAsync(request!, page, http.RequestAborted);
+                if (unresolvable is not null)
                 {
-                    bundle.Entry($"{FhirResourceEndpoints.BaseUrl(http)}/{resource.Reference}", resource.Json, SearchMode("match"));
+                    return FhirJson.Write(unresolvable, format, StatusCodes.Status400BadRequest);
                 }
 
+                foreach (var (resource, mode) in found!.Matches.Select(r => (r, "match")).Concat(found.Included.Select(r => (r, "include"))))
+                {
+                    bundle.Entry($"{FhirResourceEndpoints.BaseUrl(http)}/{resource.Reference}", resource.Json, SearchMode(mode));
+                }
+
+                var next = found.Next;
                 if (next is not null)
                 {
                     var nextQuery = string.Join('&', pairs.Where(p => p.Key != "_page").Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}")

@@ -62,7 +62,7 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
     public async Task<int> CountAsync(string projectId, SearchRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using var iterator = container.GetItemQueryIterator<int>(CosmosSearchQuery.Build(projectId, request, countOnly: true),
+        using var iterator = container.GetItemQueryIterator<int>(CosmosSearchQuery.Build(projectId, request, CosmosSearchQuery.Selection.Count),
             requestOptions: InPartition(projectId));
         var total = 0;
         while (iterator.HasMoreResults)
@@ -71,6 +71,48 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
         }
 
         return total;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> SelectReferencesAsync(string projectId, SearchRequest request, string? referenceCode, int limit,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var found = new List<string>();
+        using var iterator = container.GetItemQueryIterator<string>(
+            CosmosSearchQuery.Build(projectId, request, CosmosSearchQuery.Selection.References, referenceCode, limit), requestOptions: InPartition(projectId));
+        while (iterator.HasMoreResults && found.Count < limit)
+        {
+            found.AddRange(await iterator.ReadNextAsync(cancellationToken));
+        }
+
+        return found;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredResource>> ReadManyAsync(string projectId, IReadOnlyCollection<string> references, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(references);
+        if (references.Count == 0)
+        {
+            return [];
+        }
+
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.projectId = @projectId AND ARRAY_CONTAINS(@ids, c.id) AND c.kind = @kind AND NOT c.deleted")
+            .WithParameter("@projectId", projectId)
+            .WithParameter("@ids", references.Select(r => r.Replace('/', ':')).Distinct(StringComparer.Ordinal).ToArray())
+            .WithParameter("@kind", ResourceDocument.CurrentKind);
+        var found = new List<StoredResource>();
+        string? page = null;
+        do
+        {
+            var (resources, next) = await QueryPageAsync(projectId, query, 1000, page, cancellationToken);
+            found.AddRange(resources);
+            page = next;
+        }
+        while (page is not null);
+
+        return found;
     }
 
     /// <inheritdoc />

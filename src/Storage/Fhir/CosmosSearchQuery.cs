@@ -20,12 +20,33 @@ internal sealed partial class CosmosSearchQuery
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]
     private static partial Regex PlainCode();
 
-    public static QueryDefinition Build(string projectId, SearchRequest request, bool countOnly = false)
+    /// <summary>What the query selects: the documents of a page, their count, or the references (<c>Type/id</c>) of the matches or in one of their parameters.</summary>
+    public enum Selection
+    {
+        Documents,
+        Count,
+        References,
+    }
+
+    public static QueryDefinition Build(string projectId, SearchRequest request, Selection selection = Selection.Documents, string? referenceCode = null, int limit = 0)
     {
         var query = new CosmosSearchQuery();
-        query._sql.Append(countOnly ? "SELECT VALUE COUNT(1) FROM c" : "SELECT * FROM c").Append(" WHERE c.projectId = ").Append(query.Parameter(projectId))
+        var countOnly = selection != Selection.Documents;
+        query._sql.Append(selection switch
+        {
+            Selection.Count => "SELECT VALUE COUNT(1) FROM c",
+            Selection.References when referenceCode is not null =>
+                $"SELECT DISTINCT TOP {limit.ToString(CultureInfo.InvariantCulture)} VALUE CONCAT(t.t, \"/\", t.i) FROM c JOIN t IN c.idx[\"{Code(referenceCode)}\"]",
+            Selection.References => $"SELECT TOP {limit.ToString(CultureInfo.InvariantCulture)} VALUE CONCAT(c.resourceType, \"/\", c.resourceId) FROM c",
+            _ => "SELECT * FROM c",
+        }).Append(" WHERE c.projectId = ").Append(query.Parameter(projectId))
             .Append(" AND c.kind = 'resource' AND c.resourceType = ").Append(query.Parameter(request.ResourceType))
             .Append(" AND NOT c.deleted");
+        if (selection == Selection.References && referenceCode is not null)
+        {
+            query._sql.Append(" AND IS_DEFINED(t.i)");
+        }
+
         foreach (var criterion in request.Criteria)
         {
             query._sql.Append(" AND (").Append(query.Criterion(criterion)).Append(')');
@@ -51,8 +72,7 @@ internal sealed partial class CosmosSearchQuery
     {
         "_id" => "c.resourceId",
         "_lastUpdated" => "c.lastUpdated",
-        _ when PlainCode().IsMatch(code) => $"c.sort[\"{code}\"]",
-        _ => throw new ArgumentException($"'{code}' is not a search parameter code.", nameof(code)),
+        _ => $"c.sort[\"{Code(code)}\"]",
     };
 
     private string Parameter(object? value)
@@ -62,14 +82,17 @@ internal sealed partial class CosmosSearchQuery
         return name;
     }
 
+    private static string Code(string code) =>
+        PlainCode().IsMatch(code) ? code : throw new ArgumentException($"'{code}' is not a search parameter code.", nameof(code));
+
     private string Criterion(SearchCriterion criterion)
     {
-        if (!PlainCode().IsMatch(criterion.Code))
+        if (criterion.Chain is not null)
         {
-            throw new ArgumentException($"'{criterion.Code}' is not a search parameter code.", nameof(criterion));
+            throw new ArgumentException("Chains are resolved before a query is built.", nameof(criterion));
         }
 
-        var entries = $"c.idx[\"{criterion.Code}\"]";
+        var entries = $"c.idx[\"{Code(criterion.Code)}\"]";
         if (criterion.Modifier == "missing")
         {
             var missing = criterion.Values.Any(v => v == "true");
@@ -79,6 +102,11 @@ internal sealed partial class CosmosSearchQuery
                 "_compartment" => missing ? "ARRAY_LENGTH(c.compartments) = 0 OR NOT IS_DEFINED(c.compartments)" : "ARRAY_LENGTH(c.compartments) > 0",
                 _ => missing ? $"NOT IS_DEFINED({entries})" : $"IS_DEFINED({entries})",
             };
+        }
+
+        if (criterion.Values.Count == 0)
+        {
+            return criterion.Modifier == "not" ? "true" : "false";
         }
 
         var alternatives = criterion.Code switch

@@ -20,8 +20,16 @@ internal sealed class QueryGenerator(IReadOnlyList<(Resource Resource, DateTimeO
     /// <summary>What the generated queries exercised, as "type:modifier-or-prefix" labels.</summary>
     public HashSet<string> Covered { get; } = [];
 
+    private readonly Dictionary<string, (Resource Resource, DateTimeOffset LastUpdated, ResourceIndex Index)> _byReference =
+        data.ToDictionary(d => $"{d.Resource.TypeName}/{d.Resource.Id}", StringComparer.Ordinal);
+
     public (string Type, List<KeyValuePair<string, string>> Query) Next()
     {
+        if (_random.NextDouble() < 0.12 && Chained() is { } chained)
+        {
+            return chained;
+        }
+
         // A type first, then a resource of it: rare types get as many queries as common ones.
         var ofType = _byType.Values.ElementAt(_random.Next(_byType.Count));
         var (resource, lastUpdated, index) = Pick(ofType);
@@ -57,6 +65,41 @@ internal sealed class QueryGenerator(IReadOnlyList<(Resource Resource, DateTimeO
         }
 
         return (resource.TypeName, query);
+    }
+
+    /// <summary>A chain (<c>subject:Patient.name=…</c>) or a reverse chain (<c>_has:Observation:subject:code=…</c>) built from a real reference.</summary>
+    private (string Type, List<KeyValuePair<string, string>> Query)? Chained()
+    {
+        var (source, _, sourceIndex) = Pick(data);
+        var references = sourceIndex.Entries.Where(e => !e.Key.StartsWith('_')).SelectMany(e => e.Value!.AsArray().OfType<JsonObject>()
+            .Where(x => x["i"] is not null && _byReference.ContainsKey($"{x["t"]}/{x["i"]}")).Select(x => (Code: e.Key, Target: $"{x["t"]}/{x["i"]}"))).ToList();
+        if (references.Count == 0)
+        {
+            return null;
+        }
+
+        var (code, target) = Pick(references);
+        var (targetResource, targetUpdated, targetIndex) = _byReference[target];
+        if (_random.NextDouble() < 0.5)
+        {
+            var inner = Criterion(targetResource, targetUpdated, targetIndex);
+            if (inner.Key.Contains('.', StringComparison.Ordinal) || inner.Key.StartsWith("_compartment", StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            Covered.Add("chain");
+            return (source.TypeName, [new($"{code}:{targetResource.TypeName}.{inner.Key}", inner.Value)]);
+        }
+
+        var back = Criterion(source, default, sourceIndex);
+        if (back.Key.StartsWith("_lastUpdated", StringComparison.Ordinal) || back.Key.StartsWith("_compartment", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        Covered.Add("_has");
+        return (targetResource.TypeName, [new($"_has:{source.TypeName}:{code}:{back.Key}", back.Value)]);
     }
 
     private KeyValuePair<string, string> Criterion(Resource resource, DateTimeOffset lastUpdated, ResourceIndex index)
