@@ -47,6 +47,10 @@ public static class ServerCapabilities
         SearchParam = [.. SearchParser.TypeParameters(type)
             .OrderBy(p => p.Code, StringComparer.Ordinal)
             .Select(p => new CapabilityStatement.SearchParamComponent { Name = p.Code, Type = p.Type })],
+        SearchInclude = [.. SearchParser.TypeParameters(type).Where(p => p.Type == SearchParamType.Reference).Select(p => $"{type}:{p.Code}").Order(StringComparer.Ordinal)],
+        SearchRevInclude = [.. ModelInfo.SupportedResources.SelectMany(source => SearchParser.TypeParameters(source)
+            .Where(p => p.Type == SearchParamType.Reference && (p.Targets.Count == 0 || p.Targets.Contains(type)))
+            .Select(p => $"{source}:{p.Code}")).Order(StringComparer.Ordinal)],
     };
 
 
@@ -92,6 +96,7 @@ public static class ServerCapabilities
                         new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.Transaction },
                         new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.Batch },
                         new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.HistorySystem },
+                        new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.SearchSystem },
                     ],
                     SearchParam = [.. SearchParser.CommonParameters.Select(p => new CapabilityStatement.SearchParamComponent { Name = p.Key, Type = p.Value })],
                 },

@@ -16,7 +16,7 @@ public static class InMemorySearch
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(resource);
-        if (resource.TypeName != request.ResourceType)
+        if (!request.Covers(resource.TypeName))
         {
             return false;
         }

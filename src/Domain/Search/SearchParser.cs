@@ -33,7 +33,7 @@ public static class SearchParser
     public static IEnumerable<SearchParameter> TypeParameters(string resourceType) =>
         SearchParameters.For(resourceType).Values.Where(p => p.Type is not (SearchParamType.Composite or SearchParamType.Special));
 
-    /// <summary>Parses <paramref name="query"/> for a search of <paramref name="resourceType"/>.</summary>
+    /// <summary>Parses <paramref name="query"/> for a search of <paramref name="resourceType"/> (empty: across types, with <c>_type</c>).</summary>
     public static (SearchRequest? Request, OperationOutcome? Refusal) Parse(string resourceType, IEnumerable<KeyValuePair<string, string>> query, bool strict)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -41,6 +41,7 @@ public static class SearchParser
         var ignored = new List<string>();
         var count = SearchRequest.DefaultCount;
         var sort = new List<SortKey>();
+        var types = new List<string>();
         var includes = new List<SearchInclude>();
         var revIncludes = new List<SearchInclude>();
         var parameters = SearchParameters.For(resourceType);
@@ -68,6 +69,21 @@ public static class SearchParser
                     }
 
                     sort.Add(new SortKey(sortCode, key.StartsWith('-')));
+                }
+
+                continue;
+            }
+
+            if (name == "_type" && resourceType.Length == 0)
+            {
+                foreach (var listed in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    if (!ModelInfo.IsKnownResource(listed))
+                    {
+                        return Refuse(name, $"'{listed}' is not a FHIR R4 resource type.");
+                    }
+
+                    types.Add(listed);
                 }
 
                 continue;
@@ -135,7 +151,7 @@ public static class SearchParser
             criteria.Add(new SearchCriterion(code, type, modifier, values));
         }
 
-        return (new SearchRequest(resourceType, criteria, count, ignored) { Sort = sort, Includes = includes, RevIncludes = revIncludes }, null);
+        return (new SearchRequest(resourceType, criteria, count, ignored) { Sort = sort, Includes = includes, RevIncludes = revIncludes, Types = types }, null);
     }
 
     /// <summary><c>Type:param[:Target]</c> where <c>param</c> is a reference parameter of <c>Type</c>.</summary>

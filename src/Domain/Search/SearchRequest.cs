@@ -7,6 +7,18 @@ namespace Enclave.Domain.Search;
 /// <param name="Ignored">Parameters that were not understood and were ignored (reported to the client).</param>
 public sealed record SearchRequest(string ResourceType, IReadOnlyList<SearchCriterion> Criteria, int Count, IReadOnlyList<string> Ignored)
 {
+    /// <summary>
+    /// A search across types (<c>GET [base]?…</c>): <see cref="ResourceType"/> is empty and these are the <c>_type</c>s
+    /// asked for (empty: every type). Only the common parameters apply.
+    /// </summary>
+    public IReadOnlyList<string> Types { get; init; } = [];
+
+    /// <summary>Whether this searches across types.</summary>
+    public bool IsSystemSearch => ResourceType.Length == 0;
+
+    /// <summary>Whether a resource of <paramref name="type"/> can match.</summary>
+    public bool Covers(string type) => IsSystemSearch ? Types.Count == 0 || Types.Contains(type) : type == ResourceType;
+
     /// <summary>The <c>_include</c>s.</summary>
     public IReadOnlyList<SearchInclude> Includes { get; init; } = [];
 

@@ -14,13 +14,22 @@ public static class MetadataEndpoint
         typeof(MetadataEndpoint).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
         ?? "0.0.0";
 
+    /// <summary>The statement lists every search parameter and include of every type: built once per base URL and day.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Uri, DateOnly), CapabilityStatement> s_statements = new();
+
     /// <summary>Maps the metadata route.</summary>
     public static void MapFhirMetadata(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet($"{FhirBase}/metadata", (HttpContext http, TimeProvider time) =>
         {
             var request = http.Request;
             var baseUrl = new Uri($"{request.Scheme}://{request.Host}{request.PathBase}{FhirBase}");
-            CapabilityStatement statement = ServerCapabilities.Create(baseUrl, s_version, time.GetUtcNow());
+            var now = time.GetUtcNow();
+            if (s_statements.Count > 64)
+            {
+                s_statements.Clear();
+            }
+
+            var statement = s_statements.GetOrAdd((baseUrl, DateOnly.FromDateTime(now.UtcDateTime)), key => ServerCapabilities.Create(key.Item1, s_version, now));
             return FhirJson.Write(statement, FhirResourceEndpoints.Format(http));
         }).AllowAnonymous();
 }

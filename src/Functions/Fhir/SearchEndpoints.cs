@@ -7,7 +7,8 @@ using Microsoft.Extensions.Primitives;
 namespace Enclave.Functions.Fhir;
 
 /// <summary>
-/// Type-level search: <c>GET /api/fhir/R4/{type}?…</c> and <c>POST …/{type}/_search</c> with a form body. Answers a
+/// Search: <c>GET /api/fhir/R4/{type}?…</c>, <c>POST …/{type}/_search</c> with a form body, and across types
+/// <c>GET /api/fhir/R4?_type=…&amp;…</c> (common parameters only). Answers a
 /// <c>searchset</c> Bundle of current resources in the caller's project, newest first, with <c>self</c> and
 /// <c>next</c> links. Unsupported parameters are ignored and reported in an OperationOutcome entry, or refused
 /// with <c>Prefer: handling=strict</c>.
@@ -21,6 +22,8 @@ public static class SearchEndpoints
     {
         endpoints.MapGet($"{Base}/{{type}}", (string type, HttpContext http, Domain.Fhir.IResourceStore store, TimeProvider time, PageToken pages) =>
             SearchAsync(http, store, time, pages, type, http.Request.Query));
+        endpoints.MapGet(Base, (HttpContext http, Domain.Fhir.IResourceStore store, TimeProvider time, PageToken pages) =>
+            SearchAsync(http, store, time, pages, string.Empty, http.Request.Query));
         endpoints.MapPost($"{Base}/{{type}}/_search", async (string type, HttpContext http, Domain.Fhir.IResourceStore store, TimeProvider time, PageToken pages) =>
         {
             if (!http.Request.HasFormContentType)
@@ -36,7 +39,7 @@ public static class SearchEndpoints
     private static async Task<IResult> SearchAsync(HttpContext http, Domain.Fhir.IResourceStore store, TimeProvider time, PageToken pages, string type,
         IEnumerable<KeyValuePair<string, StringValues>> parameters)
     {
-        if (FhirResourceEndpoints.UnknownType(type) is { } unknown)
+        if (type.Length > 0 && FhirResourceEndpoints.UnknownType(type) is { } unknown)
         {
             return unknown;
         }
@@ -60,7 +63,7 @@ public static class SearchEndpoints
         var format = FhirResourceEndpoints.Format(http);
         var repository = FhirResourceEndpoints.Repository(http, store, time);
         var countOnly = format.Summary == SummaryType.Count || request!.Count == 0;
-        var self = $"{FhirResourceEndpoints.BaseUrl(http)}/{type}";
+        var self = type.Length > 0 ? $"{FhirResourceEndpoints.BaseUrl(http)}/{type}" : FhirResourceEndpoints.BaseUrl(http);
         var selfQuery = string.Join('&', pairs.Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
         var bundle = new BundleJson("searchset").Link("self", selfQuery.Length > 0 ? $"{self}?{selfQuery}" : self);
         try

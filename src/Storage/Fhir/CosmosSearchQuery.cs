@@ -40,7 +40,10 @@ internal sealed partial class CosmosSearchQuery
             Selection.References => $"SELECT TOP {limit.ToString(CultureInfo.InvariantCulture)} VALUE CONCAT(c.resourceType, \"/\", c.resourceId) FROM c",
             _ => "SELECT * FROM c",
         }).Append(" WHERE c.projectId = ").Append(query.Parameter(projectId))
-            .Append(" AND c.kind = 'resource' AND c.resourceType = ").Append(query.Parameter(request.ResourceType))
+            .Append(" AND c.kind = 'resource'")
+            .Append(request.IsSystemSearch
+                ? request.Types.Count == 0 ? string.Empty : $" AND ARRAY_CONTAINS({query.Parameter(request.Types.ToArray())}, c.resourceType)"
+                : $" AND c.resourceType = {query.Parameter(request.ResourceType)}")
             .Append(" AND NOT c.deleted");
         if (selection == Selection.References && referenceCode is not null)
         {

@@ -104,6 +104,9 @@ public sealed class SearchTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
 
         using var count = await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4/Patient?_summary=count", token);
         using var total = await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4/Patient?gender=female&_total=accurate", token);
+        using var acrossTypes = await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4?_type=Patient,Observation&_summary=count", token);
+        using var everything = await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4?_lastUpdated=gt2000-01-01&_count=100", token);
+        using var typeOnlyParameter = await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4?_type=Patient&gender=female", token);
         using var lenient = await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4/Patient?name=smith&foo=bar", token);
         using var strictRequest = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/fhir/R4/Patient?name=smith&foo=bar", UriKind.Relative));
         strictRequest.Headers.Authorization = new("Bearer", token);
@@ -121,6 +124,9 @@ public sealed class SearchTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
         var totalBody = JsonDocument.Parse(await total.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(1, totalBody.GetProperty("total").GetInt32());
         Assert.Single(totalBody.GetProperty("entry").EnumerateArray());
+        Assert.Equal(6, JsonDocument.Parse(await acrossTypes.Content.ReadAsStringAsync()).RootElement.GetProperty("total").GetInt32());
+        Assert.Equal(6, JsonDocument.Parse(await everything.Content.ReadAsStringAsync()).RootElement.GetProperty("entry").GetArrayLength());
+        Assert.Contains("'gender' is not supported", await typeOnlyParameter.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var lenientBody = JsonDocument.Parse(await lenient.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(HttpStatusCode.OK, lenient.StatusCode);
         Assert.Contains(lenientBody.GetProperty("entry").EnumerateArray(), e => e.GetProperty("search").GetProperty("mode").GetString() == "outcome"
@@ -132,6 +138,48 @@ public sealed class SearchTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
         Assert.Equal(HttpStatusCode.BadRequest, badPage.StatusCode);
         Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
         Assert.Single(JsonDocument.Parse(await posted.Content.ReadAsStringAsync()).RootElement.GetProperty("entry").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Includes_chains_and_sort_shape_the_results()
+    {
+        var (client, token, annId) = await SeededProjectAsync();
+        var practitioner = await client.CreateAsync(new Practitioner { Name = [new HumanName { Family = "House" }] });
+        var encounter = await client.CreateAsync(new Encounter
+        {
+            Status = Encounter.EncounterStatus.Finished,
+            Class = new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB"),
+            Subject = new ResourceReference($"Patient/{annId}"),
+            Participant = [new Encounter.ParticipantComponent { Individual = new ResourceReference($"Practitioner/{practitioner!.Id}") }],
+        });
+
+        var withPatients = await client.SearchAsync("Observation", ["code=8867-4", "_include=Observation:subject"]);
+        var withObservations = await client.SearchAsync("Patient", [$"_id={annId}", "_revinclude=Observation:subject"]);
+        var iterated = await client.SearchAsync("Observation", ["code=2339-0", "_include=Observation:subject", "_revinclude:iterate=Encounter:subject"]);
+        var chained = await IdsAsync(client, "Observation", "subject:Patient.name=muller", "code=8867-4");
+        var chainedDeeper = await IdsAsync(client, "Encounter", "participant:Practitioner.name=house");
+        var reverse = await IdsAsync(client, "Patient", "_has:Observation:subject:code=2339-0");
+        var noReverse = await IdsAsync(client, "Patient", "_has:Observation:subject:code=nothing");
+        var byBirthDate = await client.SearchAsync("Patient", ["_sort=-birthdate,name"]);
+        var byName = await client.SearchAsync("Patient", ["_sort=name"]);
+        using var http = app.CreateClient();
+        using var ambiguous = await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4/Observation?subject.name=x", token);
+        using var badSort = await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4/Patient?_sort=nonsense", token);
+        using var badInclude = await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4/Observation?_include=Observation:code", token);
+
+        Assert.Equal(2, withPatients!.Entry.Count(e => e.Search!.Mode == Bundle.SearchEntryMode.Match));
+        Assert.Equal(annId, Assert.Single(withPatients.Entry, e => e.Search!.Mode == Bundle.SearchEntryMode.Include).Resource!.Id);
+        Assert.Equal(3, withObservations!.Entry.Count(e => e.Search!.Mode == Bundle.SearchEntryMode.Include));
+        Assert.Contains(iterated!.Entry, e => e.Search!.Mode == Bundle.SearchEntryMode.Include && e.Resource!.Id == encounter!.Id);
+        Assert.Equal(2, chained.Count);
+        Assert.Equal([encounter!.Id!], chainedDeeper);
+        Assert.Equal([annId], reverse);
+        Assert.Empty(noReverse);
+        Assert.Equal(["1990", "1980-02-03"], byBirthDate!.Entry.Take(2).Select(e => ((Patient)e.Resource!).BirthDate));
+        Assert.Equal(["Müller", "Mullins", "Smith"], byName!.Entry.Select(e => ((Patient)e.Resource!).Name[0].Family));
+        Assert.Equal(HttpStatusCode.BadRequest, ambiguous.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badSort.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badInclude.StatusCode);
     }
 
     [Fact]

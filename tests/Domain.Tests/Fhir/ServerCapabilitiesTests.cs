@@ -35,7 +35,7 @@ public sealed class ServerCapabilitiesTests
         Assert.Equal(["application/json-patch+json", ServerCapabilities.FhirJson, ServerCapabilities.FhirXml], statement.PatchFormat);
         var rest = Assert.Single(statement.Rest);
         Assert.Equal(CapabilityStatement.RestfulCapabilityMode.Server, rest.Mode);
-        Assert.Equal(["batch", "historysystem", "transaction"], rest.Interaction.Select(i => i.Code!.Value.ToString().ToLowerInvariant()).Order());
+        Assert.Equal(["batch", "historysystem", "searchsystem", "transaction"], rest.Interaction.Select(i => i.Code!.Value.ToString().ToLowerInvariant()).Order());
         Assert.Equal(["_compartment", "_id", "_lastUpdated", "_profile", "_security", "_source", "_tag"], rest.SearchParam.Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Equal(ModelInfo.SupportedResources.Count, rest.Resource.Count);
         var patient = rest.Resource.Single(r => r.Type == "Patient");
@@ -47,6 +47,8 @@ public sealed class ServerCapabilitiesTests
         Assert.Equal(CapabilityStatement.ConditionalDeleteStatus.Single, patient.ConditionalDelete);
         Assert.Contains(patient.SearchParam, p => p.Name == "birthdate" && p.Type == SearchParamType.Date);
         Assert.DoesNotContain(rest.Resource.SelectMany(r => r.SearchParam), p => p.Type is SearchParamType.Composite or SearchParamType.Special);
-        Assert.Empty(patient.SearchInclude);
+        Assert.Contains("Patient:general-practitioner", patient.SearchInclude);
+        Assert.Contains("Observation:subject", patient.SearchRevInclude);
+        Assert.DoesNotContain("Observation:subject", rest.Resource.Single(r => r.Type == "Medication").SearchRevInclude);
     }
 }

@@ -30,6 +30,20 @@ internal sealed class QueryGenerator(IReadOnlyList<(Resource Resource, DateTimeO
             return chained;
         }
 
+        if (_random.NextDouble() < 0.06)
+        {
+            var (any, anyUpdated, anyIndex) = Pick(data);
+            var types = _byType.Keys.Where(_ => _random.NextDouble() < 0.4).Append(any.TypeName).Distinct().ToList();
+            var common = _random.Next(3) switch
+            {
+                0 => new KeyValuePair<string, string>("_lastUpdated", Pick(s_prefixes) + DateText(DateRange.Text(anyUpdated))),
+                1 when anyIndex.Compartments.Count > 0 => new("_compartment", Pick(anyIndex.Compartments)),
+                _ => new("_id", any.Id!),
+            };
+            Covered.Add("_type");
+            return (string.Empty, _random.NextDouble() < 0.8 ? [new("_type", string.Join(',', types)), common] : [common]);
+        }
+
         // A type first, then a resource of it: rare types get as many queries as common ones.
         var ofType = _byType.Values.ElementAt(_random.Next(_byType.Count));
         var (resource, lastUpdated, index) = Pick(ofType);
