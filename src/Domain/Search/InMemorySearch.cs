@@ -22,7 +22,8 @@ public static class InMemorySearch
         }
 
         index ??= ResourceIndexer.Index(resource);
-        return request.Criteria.All(c => Matches(c, resource, lastUpdated, index));
+        var parameters = SearchParameters.For(request.ResourceType);
+        return request.Criteria.All(c => Matches(c, resource, lastUpdated, index, parameters));
     }
 
     /// <summary>Resolves the chains of <paramref name="request"/> against <paramref name="universe"/> (see <see cref="ChainResolver"/>).</summary>
@@ -67,7 +68,7 @@ public static class InMemorySearch
         return request.Sort[0].Descending ? ordered!.ThenByDescending(i => of(i).LastUpdated) : ordered!.ThenBy(i => of(i).LastUpdated);
     }
 
-    private static bool Matches(SearchCriterion criterion, Resource resource, DateTimeOffset lastUpdated, ResourceIndex index)
+    private static bool Matches(SearchCriterion criterion, Resource resource, DateTimeOffset lastUpdated, ResourceIndex index, IReadOnlyDictionary<string, SearchParameter> parameters)
     {
         var entries = index.Entries[criterion.Code]?.AsArray().OfType<JsonObject>().ToList() ?? [];
         if (criterion.Modifier == "missing")
@@ -87,6 +88,9 @@ public static class InMemorySearch
             "_id" => criterion.Values.Contains(resource.Id),
             "_lastUpdated" => criterion.Values.Any(v => DateMatches(v, DateRange.Text(lastUpdated), DateRange.Text(lastUpdated))),
             "_compartment" => criterion.Values.Any(index.Compartments.Contains),
+            _ when criterion.Type == SearchParamType.Composite => criterion.Values.Any(v => entries.Any(e => v.Split('$').Select((part, i) =>
+                e[i.ToString(System.Globalization.CultureInfo.InvariantCulture)] is JsonObject component
+                && EntryMatches(new SearchCriterion(criterion.Code, parameters[criterion.Code].Components[i].Type, null, [part]), part, component)).All(m => m))),
             _ => criterion.Values.Any(v => entries.Any(e => EntryMatches(criterion, v, e))),
         };
         return criterion.Modifier == "not" ? !any : any;

@@ -29,7 +29,7 @@ public static class ResourceIndexer
         var entries = new JsonObject();
         foreach (var parameter in SearchParameters.For(resource.TypeName).Values)
         {
-            if (parameter.Type is not (SearchParamType.Composite or SearchParamType.Special) && Entries(resource, parameter) is { Count: > 0 } values)
+            if (parameter.Type is not SearchParamType.Special && Entries(resource, parameter) is { Count: > 0 } values)
             {
                 entries[parameter.Code] = values;
             }
@@ -48,13 +48,37 @@ public static class ResourceIndexer
         var values = new JsonArray();
         foreach (var value in resource.Select(parameter.Expression, context).OfType<Base>())
         {
-            foreach (var entry in Entries(parameter.Type, value))
+            foreach (var entry in parameter.Type == SearchParamType.Composite ? CompositeEntries(parameter, value, context) : Entries(parameter.Type, value))
             {
                 values.Add(entry);
             }
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// A composite's entries: for each element it selects, every combination of its components' entries, as
+    /// <c>{"0": …, "1": …}</c>, so both components must match within one element (the code and the value of one
+    /// observation component, not of two).
+    /// </summary>
+    private static IEnumerable<JsonObject> CompositeEntries(SearchParameter parameter, Base element, FhirEvaluationContext context)
+    {
+        IEnumerable<JsonObject> combinations = [new JsonObject()];
+        for (var i = 0; i < parameter.Components.Count; i++)
+        {
+            var (type, expression) = parameter.Components[i];
+            var entries = element.Select(expression, context).OfType<Base>().SelectMany(v => Entries(type, v)).ToList();
+            var position = i.ToString(CultureInfo.InvariantCulture);
+            combinations = [.. combinations.SelectMany(c => entries.Select(e =>
+            {
+                var combined = (JsonObject)c.DeepClone();
+                combined[position] = e.DeepClone();
+                return combined;
+            }))];
+        }
+
+        return combinations.Where(c => c.Count == parameter.Components.Count);
     }
 
     /// <summary>

@@ -12,14 +12,21 @@ public static class SearchParameters
     public static IReadOnlyDictionary<string, SearchParameter> For(string resourceType) =>
         s_byType.TryGetValue(resourceType, out var parameters) ? parameters : FrozenDictionary<string, SearchParameter>.Empty;
 
-    private static FrozenDictionary<string, FrozenDictionary<string, SearchParameter>> Build() =>
-        ModelInfo.SearchParameters
+    private static FrozenDictionary<string, FrozenDictionary<string, SearchParameter>> Build()
+    {
+        var byUrl = ModelInfo.SearchParameters.Where(p => p.Url is not null).GroupBy(p => p.Url!).ToDictionary(g => g.Key, g => g.First().Type, StringComparer.Ordinal);
+        return ModelInfo.SearchParameters
             .Where(p => p.Resource is not null && p.Name is not null && ModelInfo.IsKnownResource(p.Resource))
-            .Select(p => new SearchParameter(p.Resource!, p.Name!, p.Type,
-                p.Type == SearchParamType.Composite ? string.Empty : Narrow(p.Expression ?? string.Empty, p.Resource!), p.Target?.Select(t => t.ToString()).ToArray() ?? []))
-            .Where(p => p.Type == SearchParamType.Composite || p.Expression.Length > 0)
+            .Select(p => new SearchParameter(p.Resource!, p.Name!, p.Type, Narrow(p.Expression ?? string.Empty, p.Resource!), p.Target?.Select(t => t.ToString()).ToArray() ?? [])
+            {
+                Components = p.Type == SearchParamType.Composite
+                    ? [.. (p.Component ?? []).Select(c => (byUrl.TryGetValue(c.Definition ?? string.Empty, out var type) ? type : SearchParamType.Special, c.Expression ?? string.Empty))]
+                    : [],
+            })
+            .Where(p => p.Expression.Length > 0 && (p.Type != SearchParamType.Composite || (p.Components.Count > 0 && p.Components.All(c => c.Type is not (SearchParamType.Composite or SearchParamType.Special)))))
             .GroupBy(p => p.ResourceType, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => g.GroupBy(p => p.Code, StringComparer.Ordinal).ToFrozenDictionary(c => c.Key, c => c.First(), StringComparer.Ordinal), StringComparer.Ordinal);
+    }
 
     /// <summary>Keeps the branches of a union expression that start at <paramref name="type"/>.</summary>
     internal static string Narrow(string expression, string type)

@@ -29,9 +29,9 @@ public static class SearchParser
         ["_compartment"] = SearchParamType.Reference,
     };
 
-    /// <summary>The parameters of a type that Enclave searches by (besides the common ones): all but composites and specials.</summary>
+    /// <summary>The parameters of a type that Enclave searches by (besides the common ones): all but the special ones.</summary>
     public static IEnumerable<SearchParameter> TypeParameters(string resourceType) =>
-        SearchParameters.For(resourceType).Values.Where(p => p.Type is not (SearchParamType.Composite or SearchParamType.Special));
+        SearchParameters.For(resourceType).Values.Where(p => p.Type is not SearchParamType.Special);
 
     /// <summary>Parses <paramref name="query"/> for a search of <paramref name="resourceType"/> (empty: across types, with <c>_type</c>).</summary>
     public static (SearchRequest? Request, OperationOutcome? Refusal) Parse(string resourceType, IEnumerable<KeyValuePair<string, string>> query, bool strict)
@@ -122,7 +122,7 @@ public static class SearchParser
             var code = colon < 0 ? name : name[..colon];
             var modifier = colon < 0 ? null : name[(colon + 1)..];
             SearchParamType type;
-            if (parameters.TryGetValue(code, out var parameter) && parameter.Type is not (SearchParamType.Composite or SearchParamType.Special))
+            if (parameters.TryGetValue(code, out var parameter) && parameter.Type is not SearchParamType.Special)
             {
                 type = parameter.Type;
             }
@@ -143,7 +143,7 @@ public static class SearchParser
             }
 
             var values = SearchValues.SplitOr(value);
-            if (values.Select(v => ValueProblem(type, modifier, v)).FirstOrDefault(p => p is not null) is { } invalid)
+            if (values.Select(v => ValueProblem(type, modifier, v, parameter)).FirstOrDefault(p => p is not null) is { } invalid)
             {
                 return Refuse(name, invalid);
             }
@@ -223,7 +223,7 @@ public static class SearchParser
         return allowed ? null : $"The modifier ':{modifier}' cannot be used with a {type.ToString().ToLowerInvariant()} parameter.";
     }
 
-    private static string? ValueProblem(SearchParamType type, string? modifier, string value)
+    private static string? ValueProblem(SearchParamType type, string? modifier, string value, SearchParameter? parameter)
     {
         if (modifier == "missing")
         {
@@ -232,6 +232,11 @@ public static class SearchParser
 
         switch (type)
         {
+            case SearchParamType.Composite:
+                var parts = value.Split('$');
+                return parts.Length != parameter!.Components.Count
+                    ? $"'{value}' must have {parameter.Components.Count} parts separated by '$'."
+                    : parts.Select((part, i) => ValueProblem(parameter.Components[i].Type, null, part, null)).FirstOrDefault(p => p is not null);
             case SearchParamType.Date:
                 var (_, date) = SearchValues.SplitPrefix(value);
                 return DateRange.TryParse(date, out _) ? null : $"'{value}' is not a FHIR date, dateTime or instant.";

@@ -28,9 +28,11 @@ internal sealed partial class CosmosSearchQuery
         References,
     }
 
+    private IReadOnlyDictionary<string, Domain.Search.SearchParameter> _searchParameters = new Dictionary<string, Domain.Search.SearchParameter>();
+
     public static QueryDefinition Build(string projectId, SearchRequest request, Selection selection = Selection.Documents, string? referenceCode = null, int limit = 0)
     {
-        var query = new CosmosSearchQuery();
+        var query = new CosmosSearchQuery { _searchParameters = SearchParameters.For(request.ResourceType) };
         var countOnly = selection != Selection.Documents;
         query._sql.Append(selection switch
         {
@@ -117,6 +119,7 @@ internal sealed partial class CosmosSearchQuery
             "_id" => criterion.Values.Select(v => $"c.resourceId = {Parameter(v)}"),
             "_lastUpdated" => criterion.Values.Select(v => LastUpdated(v)),
             "_compartment" => criterion.Values.Select(v => $"ARRAY_CONTAINS(c.compartments, {Parameter(v)})"),
+            _ when criterion.Type == SearchParamType.Composite => criterion.Values.Select(v => $"EXISTS(SELECT VALUE t FROM t IN {entries} WHERE {CompositeMatch(criterion.Code, v)})"),
             _ => criterion.Values.Select(v => $"EXISTS(SELECT VALUE t FROM t IN {entries} WHERE {EntryMatch(criterion, v)})"),
         };
         var clause = string.Join(" OR ", alternatives.Select(a => $"({a})"));
@@ -144,6 +147,19 @@ internal sealed partial class CosmosSearchQuery
         },
         _ => throw new ArgumentException($"{criterion.Type} parameters are not searchable.", nameof(criterion)),
     };
+
+    /// <summary>Each component's match, on that component of the same entry (<c>t["0"]</c>, <c>t["1"]</c>…).</summary>
+    private string CompositeMatch(string code, string value)
+    {
+        var components = _searchParameters[code].Components;
+        var parts = value.Split('$');
+        return string.Join(" AND ", parts.Select((part, i) =>
+        {
+            var match = EntryMatch(new SearchCriterion(code, components[i].Type, null, [part]), part);
+            var alias = $"t[\"{i.ToString(CultureInfo.InvariantCulture)}\"]";
+            return "(" + match.Replace("t[\"", alias + "[\"", StringComparison.Ordinal).Replace("t.", alias + ".", StringComparison.Ordinal) + ")";
+        }));
+    }
 
     private string Token(string? modifier, string value)
     {

@@ -46,7 +46,8 @@ public sealed class ServerCapabilitiesTests
         Assert.True(patient.ConditionalUpdate);
         Assert.Equal(CapabilityStatement.ConditionalDeleteStatus.Single, patient.ConditionalDelete);
         Assert.Contains(patient.SearchParam, p => p.Name == "birthdate" && p.Type == SearchParamType.Date);
-        Assert.DoesNotContain(rest.Resource.SelectMany(r => r.SearchParam), p => p.Type is SearchParamType.Composite or SearchParamType.Special);
+        Assert.DoesNotContain(rest.Resource.SelectMany(r => r.SearchParam), p => p.Type is SearchParamType.Special);
+        Assert.Contains(rest.Resource.Single(r => r.Type == "Observation").SearchParam, p => p.Name == "code-value-quantity" && p.Type == SearchParamType.Composite);
         Assert.Contains("Patient:general-practitioner", patient.SearchInclude);
         Assert.Contains("Observation:subject", patient.SearchRevInclude);
         Assert.DoesNotContain("Observation:subject", rest.Resource.Single(r => r.Type == "Medication").SearchRevInclude);

@@ -67,7 +67,7 @@ internal sealed class QueryGenerator(IReadOnlyList<(Resource Resource, DateTimeO
 
         if (_random.NextDouble() < 0.3)
         {
-            var sortable = index.Entries.Select(e => e.Key).Where(k => !k.StartsWith('_')).Append("_id").Append("_lastUpdated").ToList();
+            var sortable = index.SortKeys.Select(e => e.Key).Where(k => !k.StartsWith('_')).Append("_id").Append("_lastUpdated").ToList();
             var keys = Enumerable.Range(0, _random.Next(1, 3)).Select(_ => (_random.NextDouble() < 0.4 ? "-" : string.Empty) + Pick(sortable)).Distinct().ToList();
             Covered.Add(keys.Count > 1 ? "sort:multi" : "sort");
             if (keys.Any(k => k.StartsWith('-')))
@@ -161,6 +161,7 @@ internal sealed class QueryGenerator(IReadOnlyList<(Resource Resource, DateTimeO
             SearchParamType.Number => Labelled("number", chosen, Pick(s_prefixes), Number(entry)),
             SearchParamType.Quantity => QuantityValue(chosen, entry),
             SearchParamType.Uri => UriValue(chosen, entry),
+            SearchParamType.Composite => CompositeValue(chosen, parameter!, entry),
             _ => new("_id", resource.Id!),
         };
     }
@@ -278,6 +279,26 @@ internal sealed class QueryGenerator(IReadOnlyList<(Resource Resource, DateTimeO
 
         Covered.Add("uri:");
         return new(code, uri);
+    }
+
+    private KeyValuePair<string, string> CompositeValue(string code, Domain.Search.SearchParameter parameter, JsonObject entry)
+    {
+        Covered.Add("composite");
+        var parts = parameter.Components.Select((component, i) =>
+        {
+            var part = (JsonObject)entry[i.ToString(CultureInfo.InvariantCulture)]!;
+            return component.Type switch
+            {
+                SearchParamType.Token => part["c"] is null ? $"{part["d"]}" : part["s"] is { } s ? $"{s}|{part["c"]}" : (string)part["c"]!,
+                SearchParamType.Quantity => Pick(s_prefixes) + Number(part),
+                SearchParamType.Number => Pick(s_prefixes) + Number(part),
+                SearchParamType.Date => Pick(s_prefixes) + DateText((string)part["lo"]!),
+                SearchParamType.Reference => part["t"] is { } t ? $"{t}/{part["i"]}" : (string?)part["u"] ?? string.Empty,
+                SearchParamType.Uri => (string)part["u"]!,
+                _ => ((string)part["x"]!)[..1],
+            };
+        });
+        return new(code, string.Join('$', parts));
     }
 
     private static string Number(JsonObject entry) => ((decimal)entry["v"]!).ToString(CultureInfo.InvariantCulture);
