@@ -101,9 +101,9 @@ public static class SearchEndpoints
                 }
             }
         }
-        catch (ArgumentException)
+        catch (ArgumentException ex)
         {
-            return FhirResourceEndpoints.Outcome(OperationOutcome.IssueType.Invalid, "The _page token is not valid.", StatusCodes.Status400BadRequest);
+            return FhirResourceEndpoints.Outcome(OperationOutcome.IssueType.Invalid, ex.Message.Split(" (Parameter", 2)[0], StatusCodes.Status400BadRequest);
         }
 
         if (request!.Ignored.Count > 0)

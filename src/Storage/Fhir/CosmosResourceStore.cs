@@ -213,9 +213,10 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
         using var iterator = container.GetItemQueryStreamIterator(query, page,
             InPartition(projectId, Math.Max(count, 1)));
         using var response = await iterator.ReadNextAsync(cancellationToken);
-        if (response.StatusCode == HttpStatusCode.BadRequest && page is not null)
+        if (response.StatusCode == HttpStatusCode.BadRequest)
         {
-            throw new ArgumentException("The page token is not valid.", nameof(page));
+            // A continuation Cosmos DB cannot read, or a query it refuses (e.g. a multi-key sort without a composite index).
+            throw new ArgumentException(page is not null ? "The page token is not valid." : $"Cosmos DB cannot run this search: {response.ErrorMessage}", nameof(page));
         }
 
         EnsureSuccess(response, "querying resources");

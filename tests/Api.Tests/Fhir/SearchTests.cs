@@ -99,8 +99,12 @@ public sealed class SearchTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
     [Fact]
     public async Task Counts_unknown_parameters_and_bad_values_are_answered_as_fhir_asks()
     {
-        var (_, token, _) = await SeededProjectAsync();
+        var (client, token, _) = await SeededProjectAsync();
         using var http = app.CreateClient();
+        var lenientFirely = await client.SearchAsync("Patient", ["name=smith", "foo=bar"]);
+        using var strictFirely = FhirClients.Create(app, token);
+        strictFirely.Settings.PreferredParameterHandling = SearchParameterHandling.Strict;
+        var strictRefusal = await Assert.ThrowsAsync<FhirOperationException>(() => strictFirely.SearchAsync("Patient", ["name=smith", "foo=bar"]));
 
         using var count = await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4/Patient?_summary=count", token);
         using var total = await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4/Patient?gender=female&_total=accurate", token);
@@ -118,6 +122,9 @@ public sealed class SearchTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
         using var posted = await AuthClient.SendAsync(http, HttpMethod.Post, "/api/fhir/R4/Patient/_search", token,
             new FormUrlEncodedContent([new("family", "smith")]));
 
+        Assert.Single(lenientFirely!.Entry, e => e.Search!.Mode == Bundle.SearchEntryMode.Match);
+        Assert.Single(lenientFirely.Entry, e => e.Search!.Mode == Bundle.SearchEntryMode.Outcome);
+        Assert.Equal(HttpStatusCode.BadRequest, strictRefusal.Status);
         var countBody = JsonDocument.Parse(await count.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(3, countBody.GetProperty("total").GetInt32());
         Assert.False(countBody.TryGetProperty("entry", out _));

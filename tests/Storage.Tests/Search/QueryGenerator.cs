@@ -271,10 +271,16 @@ internal sealed class QueryGenerator(IReadOnlyList<(Resource Resource, DateTimeO
     private KeyValuePair<string, string> UriValue(string code, JsonObject entry)
     {
         var uri = (string)entry["u"]!;
-        if (_random.NextDouble() < 0.5 && uri.Length > 8)
+        if (_random.NextDouble() < 0.4 && uri.Length > 8)
         {
             Covered.Add("uri:below");
             return new($"{code}:below", uri[..(uri.Length / 2)]);
+        }
+
+        if (_random.NextDouble() < 0.3)
+        {
+            Covered.Add("uri:above");
+            return new($"{code}:above", uri + "/more/specific");
         }
 
         Covered.Add("uri:");

@@ -23,7 +23,7 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
     private static readonly string[] s_mustCover =
     [
         "string:", "string:exact", "string:contains", "token:code", "token:system|code", "token:system|", "token:|code", "token:not", "token:text",
-        "token:of-type", "reference:Type/id", "reference:id", "reference:type", "reference:identifier", "quantity:system|code", "uri:", "uri:below",
+        "token:of-type", "reference:Type/id", "reference:id", "reference:type", "reference:identifier", "quantity:system|code", "uri:", "uri:below", "uri:above",
         "missing", "or", "_id", "_compartment", "date:", "date:eq", "date:ne", "date:gt", "date:lt", "date:ge", "date:le", "date:sa", "date:eb", "date:ap",
         "quantity:gt", "quantity:ap", "_lastUpdated:ge", "number:", "number:gt", "number:le", "number:ap", "sort", "sort:multi", "sort:desc", "chain", "_has", "_type", "composite",
     ];
