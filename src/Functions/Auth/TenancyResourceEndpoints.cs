@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Enclave.Domain.Access;
 using Enclave.Domain.Tenancy;
 using Enclave.Functions.Fhir;
 using Hl7.Fhir.Model;
@@ -108,8 +109,8 @@ public static class TenancyResourceEndpoints
     }
 
     /// <summary>
-    /// Stores an AccessPolicy as given (its rules are evaluated by the access-policy engine). The id comes from
-    /// the address; the body must be an AccessPolicy with a <c>resource</c> array.
+    /// Stores an AccessPolicy once <see cref="AccessPolicyValidator"/> has found every rule enforceable (fail closed:
+    /// a rule that cannot be enforced is refused with a 400 naming it, never stored). The id comes from the address.
     /// </summary>
     private static async Task<IResult> PutPolicyAsync(string id, JsonElement body, HttpContext http, ITenancyStore store, bool isCreate)
     {
@@ -119,6 +120,11 @@ public static class TenancyResourceEndpoints
             || (!isCreate && body.TryGetProperty("id", out var bodyId) && bodyId.GetString() != id))
         {
             return Invalid("The body must be an AccessPolicy (resourceType, resource[]) whose id, if given, is the one in the address.");
+        }
+
+        if (AccessPolicyValidator.Validate(body).Refusal is { } refusal)
+        {
+            return FhirJson.Write(refusal, FhirResourceEndpoints.Format(http), StatusCodes.Status400BadRequest);
         }
 
         var node = JsonNode.Parse(body.GetRawText())!.AsObject();

@@ -108,6 +108,9 @@ public sealed class TenancyResourceTests(EnclaveApiFixture app) : IClassFixture<
             var foreign = await SendAsync(s.Http, HttpMethod.Get, $"/api/fhir/R4/AccessPolicy/{id}", s.OtherAdminToken);
             var invalid = await SendAsync(s.Http, HttpMethod.Post, "/api/fhir/R4/AccessPolicy", s.AdminToken, new { resourceType = "Patient" });
             var byWorker = await SendAsync(s.Http, HttpMethod.Post, "/api/fhir/R4/AccessPolicy", s.WorkerToken, policy);
+            var unenforceable = await SendAsync(s.Http, HttpMethod.Put, $"/api/fhir/R4/AccessPolicy/{id}", s.AdminToken,
+                policy with { resource = [policy.resource[0], new { resourceType = "Observation", criteria = "Observation?colour=blue" }] });
+            var stillThere = await SendAsync(s.Http, HttpMethod.Get, $"/api/fhir/R4/AccessPolicy/{id}", s.AdminToken);
 
             Assert.Equal(HttpStatusCode.Created, created.Status);
             Assert.Equal(HttpStatusCode.OK, replaced.Status);
@@ -115,6 +118,11 @@ public sealed class TenancyResourceTests(EnclaveApiFixture app) : IClassFixture<
             Assert.Equal(HttpStatusCode.NotFound, foreign.Status);
             Assert.Equal(HttpStatusCode.BadRequest, invalid.Status);
             Assert.Equal(HttpStatusCode.Forbidden, byWorker.Status);
+            Assert.Equal(HttpStatusCode.BadRequest, unenforceable.Status);
+            Assert.Contains("AccessPolicy.resource[1]", unenforceable.Body, StringComparison.Ordinal);
+            Assert.Contains("colour", unenforceable.Body, StringComparison.Ordinal);
+            Assert.Contains("Clinic v2", stillThere.Body, StringComparison.Ordinal);
+            Assert.DoesNotContain("colour", stillThere.Body, StringComparison.Ordinal);
         }
     }
 }

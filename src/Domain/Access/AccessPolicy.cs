@@ -1,0 +1,62 @@
+using System.Text.Json.Serialization;
+
+namespace Enclave.Domain.Access;
+
+/// <summary>
+/// A Medplum-compatible AccessPolicy: per resource type, what a member may see and do. Rules are read in order;
+/// parameters (<c>%profile</c>, <c>%patient</c>, and each <c>access[].parameter</c> by name) stand for values of the
+/// membership using the policy.
+/// </summary>
+public sealed record AccessPolicy
+{
+    /// <summary>The policy id.</summary>
+    [JsonPropertyName("id")]
+    public string? Id { get; init; }
+
+    /// <summary>A name for people.</summary>
+    [JsonPropertyName("name")]
+    public string? Name { get; init; }
+
+    /// <summary>The rules, in order.</summary>
+    [JsonPropertyName("resource")]
+    public IReadOnlyList<AccessPolicyRule> Resource { get; init; } = [];
+}
+
+/// <summary>One rule of an AccessPolicy.</summary>
+public sealed record AccessPolicyRule
+{
+    /// <summary>The resource type, or <c>*</c> for every non-admin type.</summary>
+    [JsonPropertyName("resourceType")]
+    public string ResourceType { get; init; } = string.Empty;
+
+    /// <summary>A FHIR search (<c>Type?param=value</c>) the resources must match.</summary>
+    [JsonPropertyName("criteria")]
+    public string? Criteria { get; init; }
+
+    /// <summary>Read-only access (read, vread, history, search) unless <see cref="Interaction"/> says otherwise.</summary>
+    [JsonPropertyName("readonly")]
+    public bool? Readonly { get; init; }
+
+    /// <summary>The interactions allowed (all when absent).</summary>
+    [JsonPropertyName("interaction")]
+    public IReadOnlyList<string>? Interaction { get; init; }
+
+    /// <summary>Element paths removed from every answer.</summary>
+    [JsonPropertyName("hiddenFields")]
+    public IReadOnlyList<string> HiddenFields { get; init; } = [];
+
+    /// <summary>Element paths a write cannot change.</summary>
+    [JsonPropertyName("readonlyFields")]
+    public IReadOnlyList<string> ReadonlyFields { get; init; } = [];
+
+    /// <summary>FHIRPath expressions (with <c>%before</c> and <c>%after</c>) that must each yield exactly one <c>true</c>.</summary>
+    [JsonPropertyName("writeConstraint")]
+    public IReadOnlyList<AccessPolicyExpression> WriteConstraint { get; init; } = [];
+}
+
+/// <summary>A FHIRPath expression of a write constraint.</summary>
+/// <param name="Language">Must be <c>text/fhirpath</c>.</param>
+/// <param name="Expression">The expression.</param>
+public sealed record AccessPolicyExpression(
+    [property: JsonPropertyName("language")] string? Language,
+    [property: JsonPropertyName("expression")] string? Expression);

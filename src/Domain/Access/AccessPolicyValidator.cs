@@ -1,0 +1,155 @@
+using System.Text.Json;
+using Enclave.Domain.Fhir;
+using Enclave.Domain.Search;
+using Hl7.Fhir.Model;
+using Hl7.FhirPath;
+
+namespace Enclave.Domain.Access;
+
+/// <summary>
+/// Checks an AccessPolicy when it is written, so that nothing that cannot be enforced is ever stored (fail closed):
+/// each rule's type must be a FHIR resource type or <c>*</c>; its criteria must be a search of that same type that
+/// parses strictly once every parameter (<c>%name</c> or <c>%name.id</c>, a whole value) stands for a value; its
+/// interactions must be known; its write constraints must compile. A refusal names the rule.
+/// </summary>
+public static partial class AccessPolicyValidator
+{
+    /// <summary>A whole value that is a parameter: <c>%name</c> or <c>%name.id</c>.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^%[A-Za-z_][A-Za-z0-9_]*(\.id)?$")]
+    private static partial System.Text.RegularExpressions.Regex ParameterToken();
+
+    /// <summary>A % that is not a URL escape: a parameter inside other text.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("%(?![0-9A-Fa-f]{2})")]
+    private static partial System.Text.RegularExpressions.Regex StrayPercent();
+
+    /// <summary>Resource types a wildcard rule never covers.</summary>
+    public static IReadOnlySet<string> AdminTypes { get; } = new HashSet<string>(StringComparer.Ordinal)
+        { "Project", "ProjectMembership", "User", "AccessPolicy", "ClientApplication" };
+
+    /// <summary>The interactions a rule may name.</summary>
+    public static IReadOnlySet<string> Interactions { get; } = new HashSet<string>(StringComparer.Ordinal)
+        { "read", "vread", "history", "search", "create", "update", "patch", "delete" };
+
+    private static readonly FhirPathCompiler s_compiler = new();
+
+    /// <summary>The policy, or the outcome naming the first rule that cannot be enforced.</summary>
+    public static (AccessPolicy? Policy, OperationOutcome? Refusal) Validate(JsonElement body)
+    {
+        AccessPolicy? policy;
+        try
+        {
+            policy = body.Deserialize<AccessPolicy>();
+        }
+        catch (JsonException ex)
+        {
+            return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Structure, $"The AccessPolicy cannot be read: {ex.Message}"));
+        }
+
+        for (var i = 0; i < policy!.Resource.Count; i++)
+        {
+            if (Problem(policy.Resource[i]) is { } problem)
+            {
+                return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, $"AccessPolicy.resource[{i}]: {problem}", $"AccessPolicy.resource[{i}]"));
+            }
+        }
+
+        return (policy, null);
+    }
+
+    /// <summary>
+    /// The criteria's query with each whole-value parameter replaced by <paramref name="value"/>'s answer; false when
+    /// a value only partly is a parameter (<c>x%name</c>) — parameters are whole values, never text.
+    /// </summary>
+    public static bool TrySubstitute(string query, Func<string, string?> value, out List<KeyValuePair<string, string>> pairs, out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(value);
+        pairs = [];
+        problem = null;
+        foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var (name, text) = pair.IndexOf('=', StringComparison.Ordinal) is var eq and >= 0 ? (pair[..eq], pair[(eq + 1)..]) : (pair, string.Empty);
+            var parts = new List<string>();
+            foreach (var part in text.Split(','))
+            {
+                if (ParameterToken().IsMatch(part))
+                {
+                    if (value(part[1..]) is not { } substituted)
+                    {
+                        problem = $"'{part}' is not a parameter this policy can be given.";
+                        return false;
+                    }
+
+                    parts.Add(substituted);
+                }
+                else if (StrayPercent().IsMatch(part))
+                {
+                    problem = $"'{part}' mixes a parameter with text; a parameter must be a whole value (a literal % is %25).";
+                    return false;
+                }
+                else
+                {
+                    parts.Add(Uri.UnescapeDataString(part));
+                }
+            }
+
+            pairs.Add(new(Uri.UnescapeDataString(name), string.Join(',', parts)));
+        }
+
+        return true;
+    }
+
+    private static string? Problem(AccessPolicyRule rule)
+    {
+        if (rule.ResourceType != "*" && !ModelInfo.IsKnownResource(rule.ResourceType) && !AdminTypes.Contains(rule.ResourceType))
+        {
+            return $"'{rule.ResourceType}' is not a resource type.";
+        }
+
+        if (rule.Interaction?.FirstOrDefault(i => !Interactions.Contains(i)) is { } unknown)
+        {
+            return $"'{unknown}' is not an interaction ({string.Join(", ", Interactions)}).";
+        }
+
+        foreach (var constraint in rule.WriteConstraint)
+        {
+            if (constraint.Language is not (null or "text/fhirpath") || string.IsNullOrWhiteSpace(constraint.Expression))
+            {
+                return "a writeConstraint is a text/fhirpath expression.";
+            }
+
+            try
+            {
+                s_compiler.Compile(constraint.Expression);
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidOperationException or ArgumentException)
+            {
+                return $"the writeConstraint '{constraint.Expression}' does not compile: {ex.Message}";
+            }
+        }
+
+        if (rule.Criteria is null)
+        {
+            return null;
+        }
+
+        var question = rule.Criteria.IndexOf('?', StringComparison.Ordinal);
+        var type = question < 0 ? rule.Criteria : rule.Criteria[..question];
+        if (rule.ResourceType == "*" || type != rule.ResourceType)
+        {
+            return $"the criteria '{rule.Criteria}' must search the rule's own type ({rule.ResourceType}).";
+        }
+
+        // Any value stands in for a parameter here: what matters is that the criteria parse with every parameter given.
+        if (!TrySubstitute(question < 0 ? string.Empty : rule.Criteria[(question + 1)..], name => Placeholder(name), out var pairs, out var problem))
+        {
+            return problem;
+        }
+
+        var (_, refusal) = SearchParser.Parse(type, pairs, strict: true);
+        return refusal is null ? null : $"the criteria '{rule.Criteria}' do not parse: {refusal.Issue[0].Diagnostics}";
+    }
+
+    /// <summary>A stand-in for a parameter while checking criteria; real values come from the membership.</summary>
+    private static string? Placeholder(string name) => name.EndsWith(".id", StringComparison.Ordinal) ? "placeholder-id" : "Patient/placeholder-id";
+}
