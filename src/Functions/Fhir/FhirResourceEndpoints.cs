@@ -97,54 +97,36 @@ public static class FhirResourceEndpoints
             return Answer(http, await Repository(http, store, time).ConditionalUpdateAsync(resource!, http.Request.QueryString.Value ?? string.Empty, ifMatch, http.RequestAborted));
         });
 
-        endpoints.MapPatch($"{Base}/{{type}}/{{id}}", async (string type, string id, HttpContext http, IResourceStore store, TimeProvider time) =>
-        {
-            if (UnknownType(type) is { } unknown)
-            {
-                return unknown;
-            }
+        endpoints.MapPatch($"{Base}/{{type}}/{{id}}", (string type, string id, HttpContext http, IResourceStore store, TimeProvider time) =>
+            PatchAsync(http, type, (apply, ifMatch) => Repository(http, store, time).PatchAsync(type, id, apply, ifMatch, http.RequestAborted)));
 
-            var (apply, refusal) = await ReadPatchAsync(http);
-            if (refusal is not null)
-            {
-                return refusal;
-            }
-
-            if (!TryIfMatch(http, out var ifMatch, out var badIfMatch))
-            {
-                return badIfMatch;
-            }
-
-            return Answer(http, await Repository(http, store, time).PatchAsync(type, id, apply!, ifMatch, http.RequestAborted));
-        });
-
-        endpoints.MapPatch($"{Base}/{{type}}", async (string type, HttpContext http, IResourceStore store, TimeProvider time) =>
-        {
-            if (UnknownType(type) is { } unknown)
-            {
-                return unknown;
-            }
-
-            var (apply, refusal) = await ReadPatchAsync(http);
-            if (refusal is not null)
-            {
-                return refusal;
-            }
-
-            if (!TryIfMatch(http, out var ifMatch, out var badIfMatch))
-            {
-                return badIfMatch;
-            }
-
-            return Answer(http, await Repository(http, store, time)
-                .ConditionalPatchAsync(type, http.Request.QueryString.Value ?? string.Empty, apply!, ifMatch, http.RequestAborted));
-        });
+        endpoints.MapPatch($"{Base}/{{type}}", (string type, HttpContext http, IResourceStore store, TimeProvider time) =>
+            PatchAsync(http, type, (apply, ifMatch) => Repository(http, store, time)
+                .ConditionalPatchAsync(type, http.Request.QueryString.Value ?? string.Empty, apply, ifMatch, http.RequestAborted)));
 
         endpoints.MapDelete($"{Base}/{{type}}/{{id}}", async (string type, string id, HttpContext http, IResourceStore store, TimeProvider time) =>
             UnknownType(type) ?? Answer(http, await Repository(http, store, time).DeleteAsync(type, id, http.RequestAborted)));
 
         endpoints.MapDelete($"{Base}/{{type}}", async (string type, HttpContext http, IResourceStore store, TimeProvider time) =>
             UnknownType(type) ?? Answer(http, await Repository(http, store, time).ConditionalDeleteAsync(type, http.Request.QueryString.Value ?? string.Empty, http.RequestAborted)));
+    }
+
+    /// <summary>A PATCH: the type known, the body read as a patch, If-Match valid, then <paramref name="patch"/> runs.</summary>
+    private static async Task<IResult> PatchAsync(HttpContext http, string type,
+        Func<Func<string, (Resource?, OperationOutcome?)>, int?, Task<FhirRepository.Result>> patch)
+    {
+        if (UnknownType(type) is { } unknown)
+        {
+            return unknown;
+        }
+
+        var (apply, refusal) = await ReadPatchAsync(http);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        return TryIfMatch(http, out var ifMatch, out var badIfMatch) ? Answer(http, await patch(apply!, ifMatch)) : badIfMatch;
     }
 
     /// <summary>
