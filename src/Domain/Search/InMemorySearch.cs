@@ -156,9 +156,7 @@ public static class InMemorySearch
 
         if (Uri.TryCreate(value, UriKind.Absolute, out _))
         {
-            var parts = value.TrimEnd('/').Split('/');
-            return Text(e, "u") == value
-                || (parts.Length >= 2 && LocalReference.TryParse($"{parts[^2]}/{parts[^1]}", out var t, out var i) && Text(e, "t") == t && Text(e, "i") == i);
+            return Text(e, "u") == value;
         }
 
         return Text(e, "i") == value && (modifier is null || Text(e, "t") == modifier);

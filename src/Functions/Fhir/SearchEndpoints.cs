@@ -45,8 +45,9 @@ public static class SearchEndpoints
         }
 
         var pairs = parameters.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? string.Empty))).ToList();
+        var searched = LocalReferences(type, pairs, FhirResourceEndpoints.BaseUrl(http) + "/");
         var strict = http.Request.Headers["Prefer"].ToString().Contains("handling=strict", StringComparison.OrdinalIgnoreCase);
-        var (request, refusal) = SearchParser.Parse(type, pairs.Where(p => p.Key != "_page"), strict);
+        var (request, refusal) = SearchParser.Parse(type, searched.Where(p => p.Key != "_page"), strict);
         if (refusal is not null)
         {
             return FhirJson.Write(refusal, FhirResourceEndpoints.Format(http), StatusCodes.Status400BadRequest);
@@ -123,6 +124,15 @@ public static class SearchEndpoints
 
         return FhirJson.Write(bundle.ToString(), format);
     }
+
+    /// <summary>
+    /// A reference value that is an absolute URL of this server (<c>https://host/api/fhir/R4/Patient/1</c>) means the
+    /// relative reference <c>Patient/1</c>; absolute URLs of other servers stay as they are.
+    /// </summary>
+    private static List<KeyValuePair<string, string>> LocalReferences(string type, List<KeyValuePair<string, string>> pairs, string baseUrl) =>
+        [.. pairs.Select(p => SearchParameters.For(type).TryGetValue(p.Key.Split(':', '.')[0], out var parameter) && parameter.Type == SearchParamType.Reference
+            ? new KeyValuePair<string, string>(p.Key, string.Join(',', p.Value.Split(',').Select(v => v.StartsWith(baseUrl, StringComparison.Ordinal) ? v[baseUrl.Length..] : v)))
+            : p)];
 
     private static Action<System.Text.Json.Utf8JsonWriter> SearchMode(string mode) => writer =>
     {

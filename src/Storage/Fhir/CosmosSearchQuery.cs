@@ -208,20 +208,12 @@ internal sealed partial class CosmosSearchQuery
 
         if (Uri.TryCreate(value, UriKind.Absolute, out _))
         {
-            var local = LocalSuffix(value);
-            return local is null ? $"t.u = {Parameter(value)}" : $"(t.u = {Parameter(value)} OR (t.t = {Parameter(local.Value.Type)} AND t.i = {Parameter(local.Value.Id)}))";
+            return $"t.u = {Parameter(value)}";
         }
 
         return modifier is null
             ? $"t.i = {Parameter(value)}"
             : $"t.t = {Parameter(modifier)} AND t.i = {Parameter(value)}";
-    }
-
-    /// <summary>An absolute URL ending in <c>Type/id</c> may name a resource of this server.</summary>
-    private static (string Type, string Id)? LocalSuffix(string url)
-    {
-        var parts = url.TrimEnd('/').Split('/');
-        return parts.Length >= 2 && LocalReference.TryParse($"{parts[^2]}/{parts[^1]}", out var type, out var id) ? (type, id) : null;
     }
 
     private string LastUpdated(string value) => DateMatch(value, "c.lastUpdated", "c.lastUpdated");

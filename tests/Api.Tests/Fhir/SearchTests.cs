@@ -70,6 +70,8 @@ public sealed class SearchTests(EnclaveApiFixture app) : IClassFixture<EnclaveAp
 
         Assert.Equal(3, (await IdsAsync(client, "Observation", $"subject=Patient/{annId}")).Count);
         Assert.Equal(3, (await IdsAsync(client, "Observation", $"patient={annId}")).Count);
+        Assert.Equal(3, (await IdsAsync(client, "Observation", $"subject={app.Server.BaseAddress}api/fhir/R4/Patient/{annId}")).Count);
+        Assert.Empty(await IdsAsync(client, "Observation", $"subject=https://elsewhere.example/fhir/Patient/{annId}"));
         Assert.Equal(3, (await IdsAsync(client, "Observation", $"_compartment=Patient/{annId}")).Count);
         Assert.Equal(2, (await IdsAsync(client, "Observation", "code=http://loinc.org|8867-4")).Count);
         Assert.Single(await IdsAsync(client, "Observation", "code=8867-4", "value-quantity=gt100"));
