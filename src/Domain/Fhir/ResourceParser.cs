@@ -18,7 +18,34 @@ public static class ResourceParser
 
     /// <summary>Parses <paramref name="json"/>; on failure <paramref name="outcome"/> says why and where.</summary>
     public static bool TryParse(string json, out Resource? resource, out OperationOutcome? outcome) =>
-        TryParse(() => JsonSerializer.Deserialize<Resource>(json, Options), out resource, out outcome);
+        TryParse(() => Empty(json) ?? JsonSerializer.Deserialize<Resource>(json, Options), out resource, out outcome);
+
+    /// <summary>
+    /// <c>{"resourceType": "Patient"}</c> and nothing else: a valid, empty resource (Firely refuses it as an empty
+    /// object, other servers accept it; a client may create one and fill it in later).
+    /// </summary>
+    private static Resource? Empty(string json)
+    {
+        if (json.Length > 200 || !json.Contains("\"resourceType\"", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            return root.ValueKind == JsonValueKind.Object && root.EnumerateObject().Count() == 1
+                && root.TryGetProperty("resourceType", out var type) && type.ValueKind == JsonValueKind.String
+                && type.GetString() is { } name && ModelInfo.IsKnownResource(name) && ModelInfo.GetTypeForFhirType(name) is { } poco
+                ? (Resource)Activator.CreateInstance(poco)!
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Parses FHIR XML as strictly as JSON.</summary>
     public static bool TryParseXml(string xml, out Resource? resource, out OperationOutcome? outcome) =>
