@@ -21,6 +21,12 @@ public sealed class CosmosPointOperationsTests(CosmosDatabaseFixture cosmos) : I
 
         Assert.Equal(CosmosLayout.PartitionKeyPath, properties.PartitionKeyPath);
         Assert.Contains(properties.IndexingPolicy.ExcludedPaths, p => p.Path == "/resource/*");
+        // Search filters and sorts on these: none may fall under an excluded path, or queries would scan.
+        Assert.Contains(properties.IndexingPolicy.IncludedPaths, p => p.Path == "/*");
+        foreach (var searched in new[] { "/idx/", "/sort/", "/compartments/", "/lastUpdated/", "/resourceType/", "/kind/", "/deleted/", "/resourceId/" })
+        {
+            Assert.DoesNotContain(properties.IndexingPolicy.ExcludedPaths, p => searched.StartsWith(p.Path.TrimEnd('*', '?'), StringComparison.Ordinal) && p.Path != "/*");
+        }
         Assert.Equal(CosmosLayout.DefaultTimeToLive, properties.DefaultTimeToLive);
     }
 
