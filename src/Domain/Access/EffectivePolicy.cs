@@ -96,6 +96,22 @@ public sealed class EffectivePolicy
         return null;
     }
 
+    /// <summary>
+    /// The search filter for <paramref name="interaction"/> on <paramref name="type"/>: one group of criteria per rule
+    /// that allows it (an empty group for a rule without criteria), pushed into the query so pages are full and totals
+    /// count only what the caller may see. Null when unrestricted; no groups when nothing is allowed.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<SearchCriterion>>? SearchFilter(string type, string interaction)
+    {
+        if (Rules is null && !AccessPolicyValidator.AdminTypes.Contains(type))
+        {
+            return null;
+        }
+
+        return [.. (Rules ?? []).Where(r => !AccessPolicyValidator.AdminTypes.Contains(type) && r.Covers(type) && r.Interactions.Contains(interaction))
+            .Select(r => r.Criteria?.Criteria ?? [])];
+    }
+
     private static readonly AccessRule s_unrestrictedRule =
         new("unrestricted", "*", null, AccessPolicyValidator.Interactions, [], []);
 

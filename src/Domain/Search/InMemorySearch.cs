@@ -23,7 +23,8 @@ public static class InMemorySearch
 
         index ??= ResourceIndexer.Index(resource);
         var parameters = SearchParameters.For(request.ResourceType);
-        return request.Criteria.All(c => Matches(c, resource, lastUpdated, index, parameters));
+        return request.Criteria.All(c => Matches(c, resource, lastUpdated, index, parameters))
+            && (request.Filter is null || request.Filter.Any(group => group.All(c => Matches(c, resource, lastUpdated, index, parameters))));
     }
 
     /// <summary>Resolves the chains of <paramref name="request"/> against <paramref name="universe"/> (see <see cref="ChainResolver"/>).</summary>

@@ -19,6 +19,12 @@ public sealed record SearchRequest(string ResourceType, IReadOnlyList<SearchCrit
     /// <summary>Whether a resource of <paramref name="type"/> can match.</summary>
     public bool Covers(string type) => IsSystemSearch ? Types.Count == 0 || Types.Contains(type) : type == ResourceType;
 
+    /// <summary>
+    /// What the caller may see, from its access policy: a resource must match every criterion of at least one group
+    /// (an empty group matches everything; no groups, nothing). Null: no restriction. Never parsed from the request.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<SearchCriterion>>? Filter { get; init; }
+
     /// <summary>The <c>_include</c>s.</summary>
     public IReadOnlyList<SearchInclude> Includes { get; init; } = [];
 

@@ -57,6 +57,12 @@ internal sealed partial class CosmosSearchQuery
             query._sql.Append(" AND (").Append(query.Criterion(criterion)).Append(')');
         }
 
+        if (request.Filter is { } filter)
+        {
+            query._sql.Append(" AND (").Append(filter.Count == 0 ? "false" : string.Join(" OR ", filter.Select(group =>
+                group.Count == 0 ? "true" : "(" + string.Join(" AND ", group.Select(c => $"({query.Criterion(c)})")) + ")"))).Append(')');
+        }
+
         if (!countOnly)
         {
             query._sql.Append(" ORDER BY ").Append(request.Sort.Count == 0

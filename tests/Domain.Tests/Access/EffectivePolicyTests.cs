@@ -61,6 +61,10 @@ public sealed class EffectivePolicyTests
         Assert.Null(one.Decide("update", new Organization { Id = "o9", Name = "Any" }, s_now));
         Assert.False(one.AllowsType("Observation", "read"));
         Assert.True(one.AllowsType("Patient", "search"));
+        var filter = both.SearchFilter("Patient", "search")!;
+        Assert.Equal(["Organization/o1", "Organization/o2"], filter.Select(g => Assert.Single(g).Values.Single()));
+        Assert.Empty(one.SearchFilter("Observation", "search")!);
+        Assert.Equal([[]], one.SearchFilter("Organization", "search")!);
     }
 
     [Fact]
@@ -91,6 +95,8 @@ public sealed class EffectivePolicyTests
         Assert.False(wildcard.AllowsType("ProjectMembership", "read"));
         Assert.False(wildcard.AllowsType("AccessPolicy", "search"));
         Assert.True(unrestricted.AllowsType("Patient", "delete"));
+        Assert.Null(unrestricted.SearchFilter("Patient", "search"));
+        Assert.Empty(unrestricted.SearchFilter("ProjectMembership", "search")!);
         Assert.False(unrestricted.AllowsType("ClientApplication", "read"));
     }
 }

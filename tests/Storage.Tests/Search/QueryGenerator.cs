@@ -81,6 +81,25 @@ internal sealed class QueryGenerator(IReadOnlyList<(Resource Resource, DateTimeO
         return (resource.TypeName, query);
     }
 
+    /// <summary>
+    /// An access-policy style filter for <paramref name="type"/>: one to three groups, each of zero to two criteria built
+    /// from real resources (an empty group lets everything through).
+    /// </summary>
+    public List<List<KeyValuePair<string, string>>> FilterGroups(string type)
+    {
+        Covered.Add("filter");
+        if (!_byType.TryGetValue(type, out var ofType))
+        {
+            return [];
+        }
+
+        return [.. Enumerable.Range(0, _random.Next(1, 4)).Select(_ => Enumerable.Range(0, _random.Next(0, 3)).Select(_ =>
+        {
+            var (resource, lastUpdated, index) = Pick(ofType);
+            return Criterion(resource, lastUpdated, index);
+        }).Where(c => !c.Key.StartsWith("_lastUpdated", StringComparison.Ordinal)).ToList())];
+    }
+
     /// <summary>A chain (<c>subject:Patient.name=…</c>) or a reverse chain (<c>_has:Observation:subject:code=…</c>) built from a real reference.</summary>
     private (string Type, List<KeyValuePair<string, string>> Query)? Chained()
     {
@@ -174,19 +193,21 @@ internal sealed class QueryGenerator(IReadOnlyList<(Resource Resource, DateTimeO
 
     private KeyValuePair<string, string> StringValue(string code, JsonObject entry)
     {
+        // A comma separates OR values: one inside a name ("Smith, Jones and Co") is sent escaped.
+        static string Escaped(string text) => text.Replace(",", "\\,", StringComparison.Ordinal);
         var normalized = (string)entry["n"]!;
         switch (_random.Next(3))
         {
             case 0:
                 Covered.Add("string:exact");
-                return new($"{code}:exact", (string)entry["x"]!);
+                return new($"{code}:exact", Escaped((string)entry["x"]!));
             case 1 when normalized.Length > 2:
                 Covered.Add("string:contains");
                 var start = _random.Next(normalized.Length - 2);
-                return new($"{code}:contains", normalized.Substring(start, 2));
+                return new($"{code}:contains", Escaped(normalized.Substring(start, 2)));
             default:
                 Covered.Add("string:");
-                return new(code, ((string)entry["x"]!)[..Math.Max(1, Math.Min(normalized.Length, _random.Next(1, 5)))]);
+                return new(code, Escaped(((string)entry["x"]!)[..Math.Max(1, Math.Min(normalized.Length, _random.Next(1, 5)))]));
         }
     }
 

@@ -25,7 +25,7 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
         "string:", "string:exact", "string:contains", "token:code", "token:system|code", "token:system|", "token:|code", "token:not", "token:text",
         "token:of-type", "reference:Type/id", "reference:id", "reference:type", "reference:identifier", "quantity:system|code", "uri:", "uri:below", "uri:above",
         "missing", "or", "_id", "_compartment", "date:", "date:eq", "date:ne", "date:gt", "date:lt", "date:ge", "date:le", "date:sa", "date:eb", "date:ap",
-        "quantity:gt", "quantity:ap", "_lastUpdated:ge", "number:", "number:gt", "number:le", "number:ap", "sort", "sort:multi", "sort:desc", "chain", "_has", "_type", "composite",
+        "quantity:gt", "quantity:ap", "_lastUpdated:ge", "number:", "number:gt", "number:le", "number:ap", "sort", "sort:multi", "sort:desc", "chain", "_has", "_type", "composite", "filter",
     ];
 
     [Fact]
@@ -48,11 +48,24 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
         var run = 0;
         for (; run < Queries || (s_mustCover.Except(generator.Covered).Any() && run < 3 * Queries); run++)
         {
+            var q = run;
             var (type, query) = generator.Next();
             var text = string.Join('&', query.Select(p => $"{p.Key}={p.Value}"));
             var (request, refusal) = SearchParser.Parse(type, query, strict: true);
             Assert.True(refusal is null, $"{type}?{text}: {refusal?.Issue[0].Diagnostics}");
             request = request! with { Count = PageSize };
+            if (type.Length > 0 && q % 5 == 0)
+            {
+                var groups = generator.FilterGroups(type).Select(g =>
+                {
+                    var (group, groupRefusal) = SearchParser.Parse(type, g, strict: true);
+                    Assert.True(groupRefusal is null, $"filter group {string.Join('&', g)}: {groupRefusal?.Issue[0].Diagnostics}");
+                    return group!.Criteria;
+                }).ToList();
+                request = request with { Filter = groups };
+                text += $" [filter: {groups.Count} groups]";
+            }
+
             var (resolved, unresolvable) = await InMemorySearch.ResolveAsync(request, data);
             Assert.True(unresolvable is null, $"{type}?{text}: {unresolvable?.Issue[0].Diagnostics}");
             var (storeResolved, _) = await ChainResolver.ResolveAsync(request, (inner, code, limit) => store.SelectReferencesAsync(project, inner, code, limit, default));
