@@ -111,6 +111,11 @@ public static partial class AccessPolicyValidator
             return $"'{unknown}' is not an interaction ({string.Join(", ", Interactions)}).";
         }
 
+        if (rule.HiddenFields.Concat(rule.ReadonlyFields).FirstOrDefault(f => !FieldMask.IsPath(f)) is { } field)
+        {
+            return $"'{field}' is not a field path (element names separated by dots, such as name.family or value[x]).";
+        }
+
         foreach (var constraint in rule.WriteConstraint)
         {
             if (constraint.Language is not (null or "text/fhirpath") || string.IsNullOrWhiteSpace(constraint.Expression))
@@ -146,8 +151,15 @@ public static partial class AccessPolicyValidator
             return problem;
         }
 
-        var (_, refusal) = SearchParser.Parse(type, pairs, strict: true);
-        return refusal is null ? null : $"the criteria '{rule.Criteria}' do not parse: {refusal.Issue[0].Diagnostics}";
+        var (parsed, refusal) = SearchParser.Parse(type, pairs, strict: true);
+        if (refusal is not null)
+        {
+            return $"the criteria '{rule.Criteria}' do not parse: {refusal.Issue[0].Diagnostics}";
+        }
+
+        return parsed!.Criteria.Any(c => c.Chain is not null)
+            ? $"the criteria '{rule.Criteria}' chain into other resources; policies do not support chained criteria yet."
+            : null;
     }
 
     /// <summary>A stand-in for a parameter while checking criteria; real values come from the membership.</summary>

@@ -1,6 +1,9 @@
+using System.Text.Json.Nodes;
 using Enclave.Domain.Search;
 using Enclave.Domain.Tenancy;
+using Hl7.Fhir.FhirPath;
 using Hl7.Fhir.Model;
+using Hl7.FhirPath;
 
 namespace Enclave.Domain.Access;
 
@@ -14,11 +17,15 @@ namespace Enclave.Domain.Access;
 public sealed class EffectivePolicy
 {
     private static readonly string[] s_readInteractions = ["read", "vread", "history", "search"];
+    private static readonly FhirPathCompiler s_compiler = new();
 
     private EffectivePolicy(IReadOnlyList<AccessRule>? rules) => Rules = rules;
 
     /// <summary>The rules in order, or null when the membership is unrestricted.</summary>
     public IReadOnlyList<AccessRule>? Rules { get; }
+
+    /// <summary>Whether there is nothing to check: no policy at all.</summary>
+    public bool IsUnrestricted => Rules is null;
 
     /// <summary>Full access to non-admin types.</summary>
     public static EffectivePolicy Unrestricted { get; } = new(null);
@@ -65,13 +72,30 @@ public sealed class EffectivePolicy
 
     /// <summary>Whether <paramref name="interaction"/> on <paramref name="type"/> is allowed at all (before looking at any instance).</summary>
     public bool AllowsType(string type, string interaction) =>
-        AccessPolicyValidator.AdminTypes.Contains(type) ? false : Rules is null || Rules.Any(r => r.Covers(type) && r.Interactions.Contains(interaction));
+        !AccessPolicyValidator.AdminTypes.Contains(type) && (Rules is null || Rules.Any(r => r.Covers(type) && r.Interactions.Contains(interaction)));
+
+    /// <summary>Whether every resource of <paramref name="type"/> allows <paramref name="interaction"/>: a rule without criteria allows it.</summary>
+    public bool AllowsEvery(string type, string interaction) =>
+        !AccessPolicyValidator.AdminTypes.Contains(type) && (Rules is null || Rules.Any(r => r.Covers(type) && r.Interactions.Contains(interaction) && r.Criteria is null));
 
     /// <summary>
     /// The first rule that lets <paramref name="interaction"/> touch <paramref name="resource"/>, or null (denied).
-    /// Its hidden and read-only fields apply to that resource.
+    /// Only the parameters the rules' criteria name are extracted from the resource.
     /// </summary>
-    public AccessRule? Decide(string interaction, Resource resource, DateTimeOffset lastUpdated)
+    public AccessRule? Decide(string interaction, Resource resource, DateTimeOffset lastUpdated) =>
+        First(resource, lastUpdated, r => r.Interactions.Contains(interaction));
+
+    /// <summary>
+    /// The rule that decides <paramref name="resource"/>'s hidden and read-only fields: the first whose type and
+    /// criteria match, whatever its interactions; null when none does (or the caller is unrestricted).
+    /// </summary>
+    public AccessRule? FieldsRule(Resource resource, DateTimeOffset lastUpdated) =>
+        Rules is null ? null : First(resource, lastUpdated, _ => true);
+
+    /// <summary>Whether some rule for <paramref name="type"/> hides or protects a field (so answers must be looked at one by one).</summary>
+    public bool HasFields(string type) => Rules?.Any(r => r.Covers(type) && (r.HiddenFields.Count > 0 || r.ReadonlyFields.Count > 0)) == true;
+
+    private AccessRule? First(Resource resource, DateTimeOffset lastUpdated, Func<AccessRule, bool> allows)
     {
         ArgumentNullException.ThrowIfNull(resource);
         if (AccessPolicyValidator.AdminTypes.Contains(resource.TypeName))
@@ -85,9 +109,10 @@ public sealed class EffectivePolicy
         }
 
         ResourceIndex? index = null;
-        foreach (var rule in Rules.Where(r => r.Covers(resource.TypeName) && r.Interactions.Contains(interaction)))
+        foreach (var rule in Rules)
         {
-            if (rule.Criteria is null || InMemorySearch.Matches(rule.Criteria, resource, lastUpdated, index ??= ResourceIndexer.Index(resource)))
+            if (rule.Covers(resource.TypeName) && allows(rule)
+                && (rule.Criteria is null || rule.Matches(resource, lastUpdated, index ??= ResourceIndexer.Index(resource, CodesFor(resource.TypeName)))))
             {
                 return rule;
             }
@@ -95,6 +120,9 @@ public sealed class EffectivePolicy
 
         return null;
     }
+
+    private HashSet<string> CodesFor(string type) =>
+        Rules!.Where(r => r.Covers(type)).SelectMany(r => r.Codes).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
     /// The search filter for <paramref name="interaction"/> on <paramref name="type"/>: one group of criteria per rule
@@ -110,6 +138,175 @@ public sealed class EffectivePolicy
 
         return [.. (Rules ?? []).Where(r => !AccessPolicyValidator.AdminTypes.Contains(type) && r.Covers(type) && r.Interactions.Contains(interaction))
             .Select(r => r.Criteria?.Criteria ?? [])];
+    }
+
+    /// <summary>
+    /// <paramref name="request"/> limited to what <paramref name="interaction"/> may reach: its filter, and the filter of
+    /// every chained or reverse-chained search inside it (so a chain cannot reveal what the caller cannot see). A
+    /// search across types gets one group per allowing rule, each tied to the rule's type by a <c>_type</c> criterion.
+    /// </summary>
+    public SearchRequest Restrict(SearchRequest request, string interaction)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (Rules is null)
+        {
+            return request;
+        }
+
+        var criteria = request.Criteria.Select(c => c.Chain is null ? c : c with { Chain = Restrict(c.Chain, interaction) }).ToList();
+        var filter = request.IsSystemSearch
+            ? [.. Rules.Where(r => r.Interactions.Contains(interaction))
+                .Select(r => (IReadOnlyList<SearchCriterion>)[new SearchCriterion("_type", SearchParamType.Token, null, Types(r, request)), .. r.Criteria?.Criteria ?? []])]
+            : SearchFilter(request.ResourceType, interaction);
+        return request with { Criteria = criteria, Filter = filter };
+    }
+
+    /// <summary>The types a rule reaches in a search across types: its own, or every type asked for (or stored) that a wildcard covers.</summary>
+    private static List<string> Types(AccessRule rule, SearchRequest request) =>
+        rule.ResourceType != "*"
+            ? [rule.ResourceType]
+            : [.. (request.Types.Count > 0 ? request.Types : ModelInfo.SupportedResources).Where(rule.Covers)];
+
+    /// <summary>
+    /// Why <paramref name="request"/> (or a search chained inside it, or its <c>_sort</c>) cannot run for this caller:
+    /// it looks at a field some rule hides from the caller, which would let matches reveal the field. Null when it can.
+    /// </summary>
+    public string? HiddenFieldSearched(SearchRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (Rules is null)
+        {
+            return null;
+        }
+
+        var hidden = Rules.Where(r => request.IsSystemSearch || r.Covers(request.ResourceType)).SelectMany(r => r.HiddenFields).ToList();
+        var parameters = SearchParameters.For(request.ResourceType);
+        foreach (var code in request.Criteria.Select(c => c.Code).Concat(request.Sort.Select(s => s.Code)))
+        {
+            if (parameters.TryGetValue(code, out var parameter) && hidden.FirstOrDefault(h => Touches(parameter, h)) is { } field)
+            {
+                return $"The search parameter '{code}' looks at '{field}', which your access policy hides.";
+            }
+        }
+
+        return request.Criteria.Where(c => c.Chain is not null).Select(c => HiddenFieldSearched(c.Chain!)).FirstOrDefault(p => p is not null);
+    }
+
+    /// <summary>Whether the parameter's expression reaches the field, or the field lies inside what it reaches.</summary>
+    private static bool Touches(Domain.Search.SearchParameter parameter, string field)
+    {
+        var hidden = field.Replace("[x]", string.Empty, StringComparison.Ordinal).Split('.');
+        return ElementPaths(parameter).Any(path =>
+        {
+            var steps = path.Split('.');
+            var shared = Math.Min(steps.Length, hidden.Length);
+            return steps.Take(shared).SequenceEqual(hidden.Take(shared), StringComparer.Ordinal);
+        });
+    }
+
+    /// <summary>The element paths an expression such as <c>(Observation.value as Quantity) | Observation.component.value.where(…)</c> walks, below the resource.</summary>
+    private static IEnumerable<string> ElementPaths(Domain.Search.SearchParameter parameter) =>
+        System.Text.RegularExpressions.Regex.Matches(parameter.Expression, $@"\b{parameter.ResourceType}((?:\.[a-z][A-Za-z0-9]*)+)")
+            .Select(m => m.Groups[1].Value[1..]);
+
+    /// <summary>The outcome of checking a write: the resource to store, or why not.</summary>
+    /// <param name="Resource">The candidate with hidden and read-only fields kept from the stored version.</param>
+    /// <param name="Rule">The rule that allows the write.</param>
+    /// <param name="Denial">Why the write is refused (403).</param>
+    /// <param name="Invisible">Whether the stored version is not even readable: answer as if it did not exist.</param>
+    public sealed record WriteDecision(Resource? Resource, AccessRule? Rule, string? Denial, bool Invisible = false);
+
+    /// <summary>
+    /// Checks a write (<paramref name="interaction"/> is create, update, patch or delete) of <paramref name="after"/>
+    /// over <paramref name="before"/> (the stored version, null for a create): the stored version must allow the
+    /// interaction, its hidden and read-only fields are carried into the candidate, the candidate must allow it too,
+    /// and the allowing rule's write constraints must each yield exactly one <c>true</c>.
+    /// </summary>
+    public WriteDecision AuthorizeWrite(string interaction, Resource? before, DateTimeOffset beforeUpdated, Resource? after, DateTimeOffset now)
+    {
+        var type = (after ?? before)?.TypeName ?? throw new ArgumentException("A write has a stored version, a candidate or both.", nameof(after));
+        if (!AllowsType(type, interaction))
+        {
+            return new(null, null, $"Your access policy does not allow {interaction} on {type}.");
+        }
+
+        if (Rules is null)
+        {
+            return new(after, s_unrestrictedRule, null);
+        }
+
+        if (before is not null && Decide(interaction, before, beforeUpdated) is null)
+        {
+            return Decide("read", before, beforeUpdated) is null
+                ? new(null, null, null, Invisible: true)
+                : new(null, null, $"Your access policy does not allow {interaction} on this {type}.");
+        }
+
+        if (after is null)
+        {
+            return new(null, Decide(interaction, before!, beforeUpdated), null);
+        }
+
+        var fields = (before is null ? null : FieldsRule(before, beforeUpdated)) ?? FieldsRule(after, now);
+        if (fields is { } protecting && (protecting.HiddenFields.Count > 0 || protecting.ReadonlyFields.Count > 0))
+        {
+            var candidate = System.Text.Json.JsonSerializer.SerializeToNode(after, Fhir.ResourceParser.Options)!.AsObject();
+            var stored = before is null ? null : System.Text.Json.JsonSerializer.SerializeToNode(before, Fhir.ResourceParser.Options)!.AsObject();
+            if (FieldMask.Preserve(stored, candidate, protecting.HiddenFields.Concat(protecting.ReadonlyFields)) is { } lost)
+            {
+                return new(null, protecting, $"{lost} holds a field you cannot change ({protecting.Source}); keep the element.");
+            }
+
+            if (!Fhir.ResourceParser.TryParse(candidate.ToJsonString(), out after, out _))
+            {
+                return new(null, protecting, $"The {type} cannot be written without changing fields you cannot change ({protecting.Source}).");
+            }
+        }
+
+        if (Decide(interaction, after!, now) is not { } rule)
+        {
+            return new(null, null, $"Your access policy does not allow {interaction} of a {type} like this one: no rule's criteria match it.");
+        }
+
+        foreach (var (expression, compiled) in rule.WriteConstraints)
+        {
+            if (!Holds(compiled, before, after!))
+            {
+                return new(null, rule, $"The write constraint '{expression}' of {rule.Source} does not hold.");
+            }
+        }
+
+        return new(after, rule, null);
+    }
+
+    private static bool Holds(CompiledExpression constraint, Resource? before, Resource after)
+    {
+        var afterNode = after.ToPocoNode();
+        var context = new FhirEvaluationContext();
+        context.Environment["before"] = before is null ? [] : [before.ToPocoNode()];
+        context.Environment["after"] = [afterNode];
+        try
+        {
+            var result = constraint(afterNode, context).ToList();
+            return result is [{ Poco: PrimitiveType { JsonValue: true } }];
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Removes the hidden fields of the rule that decides <paramref name="resource"/>'s fields from <paramref name="json"/>.</summary>
+    public bool Hide(Resource resource, DateTimeOffset lastUpdated, JsonObject json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        if (FieldsRule(resource, lastUpdated) is not { HiddenFields.Count: > 0 } rule)
+        {
+            return false;
+        }
+
+        FieldMask.Remove(json, rule.HiddenFields);
+        return true;
     }
 
     private static readonly AccessRule s_unrestrictedRule =
@@ -130,7 +327,7 @@ public sealed class EffectivePolicy
             }
 
             var (parsed, refusal) = SearchParser.Parse(rule.ResourceType, pairs, strict: true);
-            if (refusal is not null)
+            if (refusal is not null || parsed!.Criteria.Any(c => c.Chain is not null))
             {
                 return null;
             }
@@ -138,7 +335,17 @@ public sealed class EffectivePolicy
             criteria = parsed;
         }
 
-        return new AccessRule(source, rule.ResourceType, criteria, interactions, rule.HiddenFields, rule.ReadonlyFields);
+        try
+        {
+            return new AccessRule(source, rule.ResourceType, criteria, interactions, rule.HiddenFields, rule.ReadonlyFields)
+            {
+                WriteConstraints = [.. rule.WriteConstraint.Select(c => (c.Expression!, s_compiler.Compile(c.Expression!)))],
+            };
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary><c>%profile</c>, <c>%patient</c> (the profile when it is a Patient), or a named <c>access[].parameter</c>; <c>.id</c> takes the id.</summary>

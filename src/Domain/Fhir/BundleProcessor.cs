@@ -111,12 +111,12 @@ public sealed class BundleProcessor(FhirRepository repository)
             var response = new Bundle { Type = Bundle.BundleType.TransactionResponse };
             foreach (var (request, i) in requests.Select((r, i) => (r, i)))
             {
-                var result = plan.Results[i] ?? committed[plan.WriteIndex[i]!.Value] switch
+                var result = repository.Present(plan.Results[i] ?? committed[plan.WriteIndex[i]!.Value] switch
                 {
                     { Deleted: true } deleted => new FhirRepository.Result(204, deleted),
                     { VersionId: 1 } created => new FhirRepository.Result(201, created),
                     var updated => new FhirRepository.Result(request.Method == Bundle.HTTPVerb.POST ? 201 : 200, updated),
-                };
+                });
                 if (request.Method == Bundle.HTTPVerb.GET)
                 {
                     result = await ExecuteAsync(request, cancellationToken);
@@ -181,7 +181,7 @@ public sealed class BundleProcessor(FhirRepository repository)
                     return Refused(refusal.Status, Message(refusal), i);
                 }
 
-                var (matches, _) = await repository.Store.SearchAsync(repository.Scope.ProjectId, matchRequest! with { Count = 2 }, null, cancellationToken);
+                var matches = await repository.MatchAsync(matchRequest!, cancellationToken);
                 if (matches.Count > 1)
                 {
                     return Refused(412, $"More than one {request.Type} matches '{criteria}'.", i, OperationOutcome.IssueType.MultipleMatches);
@@ -247,7 +247,7 @@ public sealed class BundleProcessor(FhirRepository repository)
                         return Refused(400, $"The conditional reference '{text}': {Message(refusal)}", i);
                     }
 
-                    var (matches, _) = await repository.Store.SearchAsync(repository.Scope.ProjectId, matchRequest! with { Count = 2 }, null, cancellationToken);
+                    var matches = await repository.MatchAsync(matchRequest!, cancellationToken);
                     if (matches.Count != 1)
                     {
                         return Refused(matches.Count == 0 ? 400 : 412, $"The conditional reference '{text}' matches {matches.Count} resources; it must match exactly one.", i);
@@ -286,7 +286,13 @@ public sealed class BundleProcessor(FhirRepository repository)
 
             if (request.Method == Bundle.HTTPVerb.DELETE)
             {
-                if (current is null || current.Deleted)
+                var denied = current is { Deleted: false } ? repository.Authorize("delete", current, null).Refusal : null;
+                if (denied is { Status: not 404 })
+                {
+                    return Refused(denied.Status, Message(denied), i, OperationOutcome.IssueType.Forbidden);
+                }
+
+                if (current is null || current.Deleted || denied is not null)
                 {
                     results[i] = new FhirRepository.Result(204);
                 }
@@ -302,12 +308,13 @@ public sealed class BundleProcessor(FhirRepository repository)
             var resource = resources[i]!;
             if (request.Method == Bundle.HTTPVerb.PATCH)
             {
-                if (current is null || current.Deleted)
+                var view = current is null ? null : repository.Visible(current, "read");
+                if (view is null || view.Deleted)
                 {
-                    return Refused(current is null ? 404 : 410, $"{targets[i]} is not there to patch.", i, OperationOutcome.IssueType.NotFound);
+                    return Refused(view is null ? 404 : 410, $"{targets[i]} is not there to patch.", i, OperationOutcome.IssueType.NotFound);
                 }
 
-                var (patched, refusal) = FhirPathPatch.Applier((Parameters)resource)(current.Json);
+                var (patched, refusal) = FhirPathPatch.Applier((Parameters)resource)(view.Json);
                 if (refusal is not null)
                 {
                     return Refused(400, Message(new FhirRepository.Result(400, null, refusal)), i);
@@ -321,6 +328,14 @@ public sealed class BundleProcessor(FhirRepository repository)
                 resource = patched;
             }
 
+            var interaction = request.Method == Bundle.HTTPVerb.PATCH ? "patch" : current is { Deleted: false } ? "update" : "create";
+            var (authorized, forbidden) = repository.Authorize(interaction, current, resource);
+            if (forbidden is not null)
+            {
+                return Refused(forbidden.Status, Message(forbidden), i, forbidden.Status == 404 ? OperationOutcome.IssueType.NotFound : OperationOutcome.IssueType.Forbidden);
+            }
+
+            resource = authorized!;
             if (await repository.CheckReferencesAsync(resource, pending, cancellationToken) is { } refused)
             {
                 var issue = refused.Outcome!.Issue[0];

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Enclave.Domain.Access;
 using Enclave.Domain.Search;
 using Hl7.Fhir.Model;
 
@@ -11,9 +12,11 @@ namespace Enclave.Domain.Fhir;
 /// another project's resources are simply not there; linked projects can be read and referenced, never written.
 /// No write is lost: each applies to the version it read and retries when another write came first (unless the
 /// client pinned a version with If-Match). Every write carries the resource's search index and is refused when a
-/// reference names a resource the caller cannot reach.
+/// reference names a resource the caller cannot reach. The caller's access policy is enforced on every path here:
+/// a type it may not touch is 403, an instance it may not see is indistinguishable from a missing one (404), searches
+/// carry the policy's filter into the query, hidden fields never leave and are never erased by a write.
 /// </summary>
-public sealed class FhirRepository(ProjectScope scope, IResourceStore store, TimeProvider time)
+public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, IResourceStore store, TimeProvider time)
 {
     /// <summary>How often a write re-reads and retries after losing a race.</summary>
     internal const int MaxAttempts = 20;
@@ -28,10 +31,19 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
 
     internal IResourceStore Store => store;
 
+    internal EffectivePolicy Policy => policy;
+
     /// <summary>create: a server-assigned id, version 1. With <paramref name="ifNoneExist"/> (a query string), an existing match is returned instead, atomically.</summary>
     public async Task<Result> CreateAsync(Resource resource, string? ifNoneExist, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
+        var (authorized, denied) = Authorize("create", null, resource);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        resource = authorized!;
         if (await CheckReferencesAsync(resource, null, cancellationToken) is { } refused)
         {
             return refused;
@@ -50,7 +62,7 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
 
                 if (existing is not null)
                 {
-                    return new Result(200, existing);
+                    return Present(new Result(200, existing));
                 }
 
                 guards.Add(guard!);
@@ -59,7 +71,7 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
             resource.Id = NewId();
             if (await store.CommitAsync(scope.ProjectId, [new ResourceWrite(NewVersion(resource, 1), null)], guards, cancellationToken) is [var stored])
             {
-                return new Result(201, stored);
+                return Present(new Result(201, stored));
             }
         }
 
@@ -80,7 +92,7 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
 
         var key = GuardKey(request!);
         var etag = await store.ReadGuardAsync(scope.ProjectId, key, cancellationToken);
-        var (matches, _) = await store.SearchAsync(scope.ProjectId, request! with { Count = 2 }, null, cancellationToken);
+        var matches = await MatchAsync(request!, cancellationToken);
         return matches.Count switch
         {
             0 => (null, new CommitGuard(key, etag), null),
@@ -89,7 +101,10 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
         };
     }
 
-    /// <summary>The criteria of a conditional interaction, parsed strictly (an unsupported parameter is an error, not ignored), chains resolved.</summary>
+    /// <summary>
+    /// The criteria of a conditional interaction, parsed strictly (an unsupported parameter is an error, not ignored),
+    /// limited to what the caller may search, chains resolved.
+    /// </summary>
     internal async Task<(SearchRequest? Request, Result? Refusal)> CriteriaAsync(string type, string criteria)
     {
         var (parsed, refusal) = ParseCriteria(type, criteria);
@@ -98,9 +113,18 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
             return (null, refusal);
         }
 
-        var (resolved, unresolvable) = await ResolveChainsAsync(parsed!);
+        if (SearchRefusal(parsed!) is { } forbidden)
+        {
+            return (null, new Result(403, null, forbidden));
+        }
+
+        var (resolved, unresolvable) = await ResolveChainsAsync(policy.Restrict(parsed!, "search"));
         return unresolvable is not null ? (null, new Result(400, null, unresolvable)) : (resolved, null);
     }
+
+    /// <summary>At most two current resources matching the (restricted, resolved) criteria of a conditional interaction.</summary>
+    internal async Task<IReadOnlyList<StoredResource>> MatchAsync(SearchRequest request, CancellationToken cancellationToken) =>
+        (await store.SearchAsync(scope.ProjectId, request with { Count = 2 }, null, cancellationToken)).Resources;
 
     private static (SearchRequest? Request, Result? Refusal) ParseCriteria(string type, string criteria)
     {
@@ -126,7 +150,12 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
     /// <summary>read: the current version; 410 when it was deleted, 404 when it is in neither the project nor a linked one.</summary>
     public async Task<Result> ReadAsync(string resourceType, string id, CancellationToken cancellationToken)
     {
-        var current = await ReadReachableAsync(resourceType, id, cancellationToken);
+        if (TypeRefusal(resourceType, "read") is { } refused)
+        {
+            return refused;
+        }
+
+        var current = await ReadReachableAsync(resourceType, id, cancellationToken) is { } found ? Visible(found, "read") : null;
         return current switch
         {
             null => NotFound(resourceType, id),
@@ -155,12 +184,18 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
     /// <summary>vread: one version (a point read).</summary>
     public async Task<Result> VersionReadAsync(string resourceType, string id, int versionId, CancellationToken cancellationToken)
     {
+        if (TypeRefusal(resourceType, "vread") is { } refused)
+        {
+            return refused;
+        }
+
         var version = await store.ReadVersionAsync(scope.ProjectId, resourceType, id, versionId, cancellationToken);
         foreach (var linked in scope.LinkedProjectsExporting(resourceType))
         {
             version ??= await store.ReadVersionAsync(linked, resourceType, id, versionId, cancellationToken);
         }
 
+        version = version is null ? null : Visible(version, "vread");
         return version switch
         {
             null => NotFound(resourceType, $"{id}/_history/{versionId}"),
@@ -187,7 +222,13 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
                 return readOnly;
             }
 
-            if (await TryWriteAsync(resource, current, ifMatchVersion, cancellationToken) is { } result)
+            var (authorized, denied) = Authorize(current is { Deleted: false } ? "update" : "create", current, resource);
+            if (denied is not null)
+            {
+                return denied;
+            }
+
+            if (await TryWriteAsync(authorized!, current, ifMatchVersion, cancellationToken) is { } result)
             {
                 return result;
             }
@@ -206,7 +247,7 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
             return refusal;
         }
 
-        var (matches, _) = await store.SearchAsync(scope.ProjectId, request! with { Count = 2 }, null, cancellationToken);
+        var matches = await MatchAsync(request!, cancellationToken);
         switch (matches.Count)
         {
             case 0 when resource.Id is null:
@@ -241,12 +282,23 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
                 return await LinkedReadOnlyAsync(resourceType, id, cancellationToken) ?? NotFound(resourceType, id);
             }
 
+            if (TypeRefusal(resourceType, "patch") is { } forbidden)
+            {
+                return forbidden;
+            }
+
+            // The patch sees what the caller sees: it cannot test or copy a hidden field.
+            if (Visible(current, "read") is not { } view)
+            {
+                return NotFound(resourceType, id);
+            }
+
             if (current.Deleted)
             {
                 return new Result(410, current, FhirErrors.Outcome(OperationOutcome.IssueType.Deleted, $"{resourceType}/{id} was deleted."));
             }
 
-            var (patched, refusal) = apply(current.Json);
+            var (patched, refusal) = apply(view.Json);
             if (refusal is not null)
             {
                 return new Result(400, null, refusal);
@@ -257,12 +309,18 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
                 return new Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, "A patch cannot change the resource type or id."));
             }
 
-            if (await CheckReferencesAsync(patched, null, cancellationToken) is { } refused)
+            var (authorized, denied) = Authorize("patch", current, patched);
+            if (denied is not null)
+            {
+                return denied;
+            }
+
+            if (await CheckReferencesAsync(authorized!, null, cancellationToken) is { } refused)
             {
                 return refused;
             }
 
-            if (await TryWriteAsync(patched, current, ifMatchVersion, cancellationToken) is { } result)
+            if (await TryWriteAsync(authorized!, current, ifMatchVersion, cancellationToken) is { } result)
             {
                 return result;
             }
@@ -281,7 +339,7 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
             return refusal;
         }
 
-        var (matches, _) = await store.SearchAsync(scope.ProjectId, request! with { Count = 2 }, null, cancellationToken);
+        var matches = await MatchAsync(request!, cancellationToken);
         return matches.Count switch
         {
             0 => new Result(404, null, FhirErrors.Outcome(OperationOutcome.IssueType.NotFound, $"No {resourceType} matches '{criteria}'.")),
@@ -306,6 +364,12 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
                 return new Result(204);
             }
 
+            // A resource the caller cannot see is deleted exactly as much as a missing one: not at all, 204.
+            if (Authorize("delete", current, null) is { Refusal: { } denied })
+            {
+                return denied.Status == 404 ? new Result(204) : denied;
+            }
+
             if (await store.CommitAsync(scope.ProjectId, [new ResourceWrite(Deletion(current), current)], [], cancellationToken) is [var stored])
             {
                 return new Result(204, stored);
@@ -324,7 +388,7 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
             return refusal;
         }
 
-        var (matches, _) = await store.SearchAsync(scope.ProjectId, request! with { Count = 2 }, null, cancellationToken);
+        var matches = await MatchAsync(request!, cancellationToken);
         return matches.Count switch
         {
             0 => new Result(204),
@@ -333,10 +397,21 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
         };
     }
 
-    /// <summary>history (instance, type or whole project): versions newest first, a page at a time.</summary>
-    public Task<(IReadOnlyList<StoredResource> Versions, string? Next)> HistoryAsync(
-        string? resourceType, string? id, DateTimeOffset? since, DateRange? at, int count, string? page, CancellationToken cancellationToken) =>
-        store.HistoryAsync(scope.ProjectId, resourceType, id, since, at, Math.Clamp(count, 1, MaxPageSize), page, cancellationToken);
+    /// <summary>
+    /// history (instance, type or whole project): versions newest first, a page at a time; only the versions the
+    /// caller may see (so a page can hold fewer than <paramref name="count"/>), each without its hidden fields.
+    /// </summary>
+    public async Task<(IReadOnlyList<StoredResource> Versions, string? Next, OperationOutcome? Refusal)> HistoryAsync(
+        string? resourceType, string? id, DateTimeOffset? since, DateRange? at, int count, string? page, CancellationToken cancellationToken)
+    {
+        if (resourceType is not null && TypeRefusal(resourceType, "history") is { } refused)
+        {
+            return ([], null, refused.Outcome);
+        }
+
+        var (versions, next) = await store.HistoryAsync(scope.ProjectId, resourceType, id, since, at, Math.Clamp(count, 1, MaxPageSize), page, cancellationToken);
+        return ([.. versions.Select(v => Visible(v, "history")).OfType<StoredResource>()], next, null);
+    }
 
     /// <summary>A page of search results: the matches, what <c>_include</c>/<c>_revinclude</c> brought, the next page's token.</summary>
     public sealed record SearchPage(IReadOnlyList<StoredResource> Matches, IReadOnlyList<StoredResource> Included, string? Next);
@@ -350,21 +425,45 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
     /// </summary>
     public async Task<(SearchPage? Page, OperationOutcome? Refusal)> SearchAsync(SearchRequest request, string? page, CancellationToken cancellationToken)
     {
-        var (resolved, refusal) = await ResolveChainsAsync(request);
+        ArgumentNullException.ThrowIfNull(request);
+        if (SearchRefusal(request) is { } forbidden)
+        {
+            return (null, forbidden);
+        }
+
+        var (resolved, refusal) = await ResolveChainsAsync(policy.Restrict(request, "search"));
         if (refusal is not null)
         {
             return (null, refusal);
         }
 
         var (matches, next) = await store.SearchAsync(scope.ProjectId, resolved!, page, cancellationToken);
-        return (new SearchPage(matches, await IncludeAsync(request, matches, cancellationToken), next), null);
+        var included = await IncludeAsync(request, matches, cancellationToken);
+        return (new SearchPage([.. matches.Select(Shown)], [.. included.Select(Shown)], next), null);
     }
 
-    /// <summary>search: how many of the project's current resources match.</summary>
+    /// <summary>search: how many of the project's current resources match (and the caller may see).</summary>
     public async Task<(int Count, OperationOutcome? Refusal)> CountAsync(SearchRequest request, CancellationToken cancellationToken)
     {
-        var (resolved, refusal) = await ResolveChainsAsync(request);
+        ArgumentNullException.ThrowIfNull(request);
+        if (SearchRefusal(request) is { } forbidden)
+        {
+            return (0, forbidden);
+        }
+
+        var (resolved, refusal) = await ResolveChainsAsync(policy.Restrict(request, "search"));
         return refusal is not null ? (0, refusal) : (await store.CountAsync(scope.ProjectId, resolved!, cancellationToken), null);
+    }
+
+    /// <summary>Why the caller may not run <paramref name="request"/> (a Forbidden outcome), or null.</summary>
+    private OperationOutcome? SearchRefusal(SearchRequest request)
+    {
+        if (!request.IsSystemSearch && TypeRefusal(request.ResourceType, "search") is { } refused)
+        {
+            return refused.Outcome;
+        }
+
+        return policy.HiddenFieldSearched(request) is { } hidden ? FhirErrors.Outcome(OperationOutcome.IssueType.Forbidden, hidden) : null;
     }
 
     private Task<(SearchRequest?, OperationOutcome?)> ResolveChainsAsync(SearchRequest request) =>
@@ -393,13 +492,14 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
                     .Where(r => !seen.Contains(r))
                     .Take(MaxIncluded)
                     .ToHashSet(StringComparer.Ordinal);
-                added.AddRange((await store.ReadManyAsync(scope.ProjectId, references, cancellationToken)).Where(r => seen.Add(r.Reference)));
+                added.AddRange((await store.ReadManyAsync(scope.ProjectId, references, cancellationToken))
+                    .Where(r => !r.Deleted && Visible(r, "search") is not null && seen.Add(r.Reference)));
             }
 
             foreach (var revInclude in request.RevIncludes.Where(i => round == 0 || i.Iterate))
             {
-                var pointingAt = new SearchRequest(revInclude.SourceType,
-                    [new SearchCriterion(revInclude.Code, SearchParamType.Reference, null, [.. frontier.Select(r => r.Reference)])], MaxIncluded, []);
+                var pointingAt = policy.Restrict(new SearchRequest(revInclude.SourceType,
+                    [new SearchCriterion(revInclude.Code, SearchParamType.Reference, null, [.. frontier.Select(r => r.Reference)])], MaxIncluded, []), "search");
                 var (referring, _) = await store.SearchAsync(scope.ProjectId, pointingAt, null, cancellationToken);
                 added.AddRange(referring.Where(r => seen.Add(r.Reference)));
             }
@@ -426,12 +526,12 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
 
         if (Unchanged(current, resource))
         {
-            return new Result(200, current);
+            return Present(new Result(200, current));
         }
 
         if (await store.CommitAsync(scope.ProjectId, [new ResourceWrite(NextVersion(resource, current), current)], [], cancellationToken) is [var stored])
         {
-            return new Result(current is null ? 201 : 200, stored);
+            return Present(new Result(current is null ? 201 : 200, stored));
         }
 
         return ifMatchVersion is null
@@ -479,7 +579,7 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
             .Where(t => pending is null || !pending.Contains(t)).ToHashSet(StringComparer.Ordinal);
         if (wanted.Count > 0)
         {
-            wanted.ExceptWith(await store.ExistingAsync(scope.ProjectId, wanted, cancellationToken));
+            wanted.ExceptWith(await ReachableAsync(scope.ProjectId, wanted, cancellationToken));
         }
 
         foreach (var linked in scope.Links)
@@ -487,7 +587,7 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
             var exported = wanted.Where(w => linked.ExportedResourceTypes.Count == 0 || linked.ExportedResourceTypes.Contains(w[..w.IndexOf('/', StringComparison.Ordinal)])).ToList();
             if (exported.Count > 0)
             {
-                wanted.ExceptWith(await store.ExistingAsync(linked.ProjectId, exported, cancellationToken));
+                wanted.ExceptWith(await ReachableAsync(linked.ProjectId, exported, cancellationToken));
             }
         }
 
@@ -496,6 +596,90 @@ public sealed class FhirRepository(ProjectScope scope, IResourceStore store, Tim
             ? null
             : new Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid,
                 $"{missingPath} refers to {missing}, which is not in this project or a project it links to.", missingPath));
+    }
+
+    /// <summary>
+    /// Which of <paramref name="references"/> exist in <paramref name="projectId"/> and the caller may read: a reference
+    /// to a resource the caller cannot see is refused like one to a missing resource, so writes cannot probe.
+    /// </summary>
+    private async Task<IEnumerable<string>> ReachableAsync(string projectId, IReadOnlyCollection<string> references, CancellationToken cancellationToken) =>
+        policy.IsUnrestricted
+            ? await store.ExistingAsync(projectId, references, cancellationToken)
+            : (await store.ReadManyAsync(projectId, references, cancellationToken)).Where(r => !r.Deleted && Visible(r, "read") is not null).Select(r => r.Reference);
+
+    /// <summary>403 when the caller's policy allows <paramref name="interaction"/> on no resource of <paramref name="type"/>.</summary>
+    private Result? TypeRefusal(string type, string interaction) =>
+        policy.AllowsType(type, interaction) ? null
+            : new Result(403, null, FhirErrors.Outcome(OperationOutcome.IssueType.Forbidden, $"Your access policy does not allow {interaction} on {type}."));
+
+    /// <summary>
+    /// What the caller may see of <paramref name="version"/> for <paramref name="interaction"/>: null when its policy
+    /// does not let it (a deletion is visible only where every resource of the type is), else the version without its
+    /// hidden fields.
+    /// </summary>
+    internal StoredResource? Visible(StoredResource version, string interaction)
+    {
+        if (policy.IsUnrestricted)
+        {
+            return version;
+        }
+
+        if (version.Deleted)
+        {
+            return policy.AllowsEvery(version.ResourceType, interaction) ? version : null;
+        }
+
+        return ResourceParser.TryParse(version.Json, out var resource, out _) && policy.Decide(interaction, resource!, version.LastUpdated) is not null
+            ? Shown(version, resource!)
+            : null;
+    }
+
+    /// <summary><paramref name="version"/> without the fields the caller's policy hides.</summary>
+    internal StoredResource Shown(StoredResource version) =>
+        policy.HasFields(version.ResourceType) && !version.Deleted && ResourceParser.TryParse(version.Json, out var resource, out _) ? Shown(version, resource!) : version;
+
+    private StoredResource Shown(StoredResource version, Resource resource)
+    {
+        if (!policy.HasFields(version.ResourceType))
+        {
+            return version;
+        }
+
+        var json = JsonNode.Parse(version.Json)!.AsObject();
+        return policy.Hide(resource, version.LastUpdated, json) ? version with { Json = json.ToJsonString(s_relaxed) } : version;
+    }
+
+    private static readonly JsonSerializerOptions s_relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary><paramref name="result"/> with its resource shown as the caller may see it.</summary>
+    internal Result Present(Result result) => result.Resource is { } resource ? result with { Resource = Shown(resource) } : result;
+
+    /// <summary>
+    /// Checks a write against the caller's policy (see <see cref="EffectivePolicy.AuthorizeWrite"/>): the candidate
+    /// to store, with hidden and read-only fields kept from <paramref name="current"/>; or 403 naming the rule, or
+    /// 404 when the stored version is not even visible to the caller.
+    /// </summary>
+    internal (Resource? Resource, Result? Refusal) Authorize(string interaction, StoredResource? current, Resource? candidate)
+    {
+        var type = candidate?.TypeName ?? current!.ResourceType;
+        if (policy.IsUnrestricted)
+        {
+            return (candidate, TypeRefusal(type, interaction));
+        }
+
+        Resource? before = null;
+        if (current is { Deleted: false } && !ResourceParser.TryParse(current.Json, out before, out _))
+        {
+            throw new InvalidOperationException($"The stored {current.Reference} does not parse.");
+        }
+
+        var decision = policy.AuthorizeWrite(interaction, before, current?.LastUpdated ?? default, candidate, time.GetUtcNow());
+        return decision switch
+        {
+            { Invisible: true } => (null, NotFound(type, current!.Id)),
+            { Denial: { } denial } => (null, new Result(403, null, FhirErrors.Outcome(OperationOutcome.IssueType.Forbidden, denial, decision.Rule?.Source))),
+            _ => (decision.Resource, null),
+        };
     }
 
     /// <summary>Whether writing <paramref name="resource"/> over <paramref name="current"/> would change nothing.</summary>

@@ -22,7 +22,7 @@ public static class InMemorySearch
         }
 
         index ??= ResourceIndexer.Index(resource);
-        var parameters = SearchParameters.For(request.ResourceType);
+        var parameters = SearchParameters.For(request.IsSystemSearch ? resource.TypeName : request.ResourceType);
         return request.Criteria.All(c => Matches(c, resource, lastUpdated, index, parameters))
             && (request.Filter is null || request.Filter.Any(group => group.All(c => Matches(c, resource, lastUpdated, index, parameters))));
     }
@@ -87,6 +87,7 @@ public static class InMemorySearch
         var any = criterion.Code switch
         {
             "_id" => criterion.Values.Contains(resource.Id),
+            "_type" => criterion.Values.Contains(resource.TypeName),
             "_lastUpdated" => criterion.Values.Any(v => DateMatches(v, DateRange.Text(lastUpdated), DateRange.Text(lastUpdated))),
             "_compartment" => criterion.Values.Any(index.Compartments.Contains),
             _ when criterion.Type == SearchParamType.Composite => criterion.Values.Any(v => entries.Any(e => v.Split('$').Select((part, i) =>

@@ -15,7 +15,9 @@ public sealed record ResourceIndex(JsonObject Entries, IReadOnlyList<string> Com
     /// One scalar per parameter with values, for <c>_sort</c> (Cosmos DB cannot order by a value inside an array):
     /// the smallest normalized string, date lower bound, number, code, uri or reference.
     /// </summary>
-    public JsonObject SortKeys { get; } = BuildSortKeys(Entries);
+    public JsonObject SortKeys => _sortKeys ??= BuildSortKeys(Entries);
+
+    private JsonObject? _sortKeys;
 
     private static JsonObject BuildSortKeys(JsonObject entries)
     {

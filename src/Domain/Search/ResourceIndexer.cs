@@ -23,13 +23,21 @@ namespace Enclave.Domain.Search;
 public static class ResourceIndexer
 {
     /// <summary>Builds the index of <paramref name="resource"/>.</summary>
-    public static ResourceIndex Index(Resource resource)
+    public static ResourceIndex Index(Resource resource) => Index(resource, null);
+
+    /// <summary>
+    /// Builds the part of the index of <paramref name="resource"/> that <paramref name="codes"/> need (all of it when
+    /// null): what an access rule's criteria look at, without extracting every other parameter.
+    /// </summary>
+    public static ResourceIndex Index(Resource resource, IReadOnlySet<string>? codes)
     {
         ArgumentNullException.ThrowIfNull(resource);
         var entries = new JsonObject();
+        var compartmentCodes = PatientCompartment.Parameters.TryGetValue(resource.TypeName, out var found) ? found : [];
         foreach (var parameter in SearchParameters.For(resource.TypeName).Values)
         {
-            if (parameter.Type is not SearchParamType.Special && Entries(resource, parameter) is { Count: > 0 } values)
+            var wanted = codes is null || codes.Contains(parameter.Code) || (codes.Contains("_compartment") && compartmentCodes.Contains(parameter.Code));
+            if (wanted && parameter.Type is not SearchParamType.Special && Entries(resource, parameter) is { Count: > 0 } values)
             {
                 entries[parameter.Code] = values;
             }

@@ -1,3 +1,4 @@
+using Enclave.Domain.Access;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Tenancy;
 
@@ -11,7 +12,8 @@ namespace Enclave.Functions.Auth;
 /// <param name="Membership">The token's membership.</param>
 /// <param name="SuperAdmin">Whether the project is the system project.</param>
 /// <param name="Links">The projects the caller's project links to (readable, never writable) with the types they export.</param>
-public sealed record Caller(string ProjectId, ProjectMembership Membership, bool SuperAdmin, IReadOnlyList<LinkedProject> Links)
+/// <param name="Policy">The membership's effective access policy, parameters substituted.</param>
+public sealed record Caller(string ProjectId, ProjectMembership Membership, bool SuperAdmin, IReadOnlyList<LinkedProject> Links, EffectivePolicy Policy)
 {
     /// <summary>The projects the caller's FHIR interactions reach.</summary>
     public ProjectScope Scope => new(ProjectId, Links);

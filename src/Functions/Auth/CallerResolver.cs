@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
+using Enclave.Domain.Access;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Tenancy;
 using Microsoft.Extensions.Options;
@@ -6,8 +8,9 @@ using Microsoft.Extensions.Options;
 namespace Enclave.Functions.Auth;
 
 /// <summary>
-/// Resolves a token's project and membership to a <see cref="Caller"/>, caching each answer (keyed by project
-/// first) for <see cref="AuthOptions.MembershipCacheDuration"/>: a removed membership stops working within it.
+/// Resolves a token's project and membership to a <see cref="Caller"/> with its effective access policy, caching
+/// each answer (keyed by project first) for <see cref="AuthOptions.MembershipCacheDuration"/>: a removed membership
+/// or a changed policy takes effect within it (at once on the instance that made the change).
 /// </summary>
 public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> options, TimeProvider time)
 {
@@ -26,9 +29,26 @@ public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> op
         var membership = await store.GetMembershipAsync(projectId, membershipId, cancellationToken);
         var project = membership is null ? null : await store.GetProjectAsync(projectId, cancellationToken);
         var caller = project is null || membership is null ? null : new Caller(projectId, membership, project.SuperAdmin,
-            await LinksAsync(project, cancellationToken));
+            await LinksAsync(project, cancellationToken), await PolicyAsync(membership, cancellationToken));
         _cache[key] = (caller, now + options.Value.MembershipCacheDuration);
         return caller;
+    }
+
+    /// <summary>
+    /// The membership's effective policy. A policy that is missing or no longer passes validation contributes no rule,
+    /// so it denies (fail closed).
+    /// </summary>
+    private async Task<EffectivePolicy> PolicyAsync(ProjectMembership membership, CancellationToken cancellationToken)
+    {
+        var policies = new Dictionary<string, AccessPolicy?>(StringComparer.Ordinal);
+        foreach (var id in membership.Access.Select(a => a.Policy.Id).Append(membership.AccessPolicy?.Id).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            policies[id] = await store.GetAccessPolicyAsync(membership.Project.Id, id, cancellationToken) is JsonElement json
+                ? AccessPolicyValidator.Validate(json).Policy
+                : null;
+        }
+
+        return EffectivePolicy.For(membership, id => policies.GetValueOrDefault(id));
     }
 
     /// <summary>The project's links that still exist, each with the resource types it exports.</summary>

@@ -57,7 +57,7 @@ public static class TenancyResourceEndpoints
             await store.GetMembershipAsync(http.Caller().ProjectId, id, http.RequestAborted) is { } membership
                 ? Json(membership) : NotFound(nameof(ProjectMembership), id));
 
-        admin.MapPut("/ProjectMembership/{id}", async (string id, ProjectMembership? body, HttpContext http, ITenancyStore store) =>
+        admin.MapPut("/ProjectMembership/{id}", async (string id, ProjectMembership? body, HttpContext http, ITenancyStore store, CallerResolver callers) =>
         {
             var stored = await store.GetMembershipAsync(http.Caller().ProjectId, id, http.RequestAborted);
             if (stored is null)
@@ -71,21 +71,27 @@ public static class TenancyResourceEndpoints
             }
 
             var updated = stored with { Access = body.Access, Admin = body.Admin, Profile = body.Profile, AccessPolicy = body.AccessPolicy };
-            return await store.ReplaceMembershipAsync(updated, http.RequestAborted) ? Json(updated) : NotFound(nameof(ProjectMembership), id);
+            var replaced = await store.ReplaceMembershipAsync(updated, http.RequestAborted);
+            callers.Forget(http.Caller().ProjectId);
+            return replaced ? Json(updated) : NotFound(nameof(ProjectMembership), id);
         });
 
-        admin.MapDelete("/ProjectMembership/{id}", async (string id, HttpContext http, ITenancyStore store) =>
-            await store.DeleteMembershipAsync(http.Caller().ProjectId, id, http.RequestAborted) ? Results.NoContent() : NotFound(nameof(ProjectMembership), id));
+        admin.MapDelete("/ProjectMembership/{id}", async (string id, HttpContext http, ITenancyStore store, CallerResolver callers) =>
+        {
+            var deleted = await store.DeleteMembershipAsync(http.Caller().ProjectId, id, http.RequestAborted);
+            callers.Forget(http.Caller().ProjectId);
+            return deleted ? Results.NoContent() : NotFound(nameof(ProjectMembership), id);
+        });
 
         admin.MapGet("/AccessPolicy/{id}", async (string id, HttpContext http, ITenancyStore store) =>
             await store.GetAccessPolicyAsync(http.Caller().ProjectId, id, http.RequestAborted) is { } policy
                 ? Json(policy) : NotFound("AccessPolicy", id));
 
-        admin.MapPost("/AccessPolicy", (JsonElement body, HttpContext http, ITenancyStore store) =>
-            PutPolicyAsync(Guid.NewGuid().ToString("N"), body, http, store, isCreate: true));
+        admin.MapPost("/AccessPolicy", (JsonElement body, HttpContext http, ITenancyStore store, CallerResolver callers) =>
+            PutPolicyAsync(Guid.NewGuid().ToString("N"), body, http, store, callers, isCreate: true));
 
-        admin.MapPut("/AccessPolicy/{id}", (string id, JsonElement body, HttpContext http, ITenancyStore store) =>
-            PutPolicyAsync(id, body, http, store, isCreate: false));
+        admin.MapPut("/AccessPolicy/{id}", (string id, JsonElement body, HttpContext http, ITenancyStore store, CallerResolver callers) =>
+            PutPolicyAsync(id, body, http, store, callers, isCreate: false));
 
         admin.MapPost("/ClientApplication/{id}/$rotate-secret",
             async (string id, HttpContext http, ITenancyStore store, TimeProvider time, IOptions<AuthOptions> options) =>
@@ -112,7 +118,7 @@ public static class TenancyResourceEndpoints
     /// Stores an AccessPolicy once <see cref="AccessPolicyValidator"/> has found every rule enforceable (fail closed:
     /// a rule that cannot be enforced is refused with a 400 naming it, never stored). The id comes from the address.
     /// </summary>
-    private static async Task<IResult> PutPolicyAsync(string id, JsonElement body, HttpContext http, ITenancyStore store, bool isCreate)
+    private static async Task<IResult> PutPolicyAsync(string id, JsonElement body, HttpContext http, ITenancyStore store, CallerResolver callers, bool isCreate)
     {
         if (body.ValueKind != JsonValueKind.Object
             || !body.TryGetProperty("resourceType", out var type) || type.GetString() != "AccessPolicy"
@@ -131,6 +137,7 @@ public static class TenancyResourceEndpoints
         node["id"] = id;
         var policy = JsonSerializer.SerializeToElement(node);
         var created = await store.PutAccessPolicyAsync(http.Caller().ProjectId, id, policy, http.RequestAborted);
+        callers.Forget(http.Caller().ProjectId);
         return created
             ? Results.Json(policy, contentType: FhirJson.ContentType, statusCode: StatusCodes.Status201Created)
             : Json(policy);

@@ -74,7 +74,7 @@ public static class HistoryEndpoints
             nextParameters.Add(new("_at", query["_at"].ToString()));
         }
 
-        var binding = PageToken.Binding(http.Caller().ProjectId, http.Request.Path, nextParameters);
+        var binding = PageToken.Binding(http.Caller(), http.Request.Path, nextParameters);
         var page = query["_page"].ToString() is { Length: > 0 } token ? pages.Decode(token, binding) : null;
         if (query.ContainsKey("_page") && page is null)
         {
@@ -83,14 +83,20 @@ public static class HistoryEndpoints
 
         IReadOnlyList<StoredResource> versions;
         string? next;
+        OperationOutcome? refusal;
         try
         {
-            (versions, next) = await FhirResourceEndpoints.Repository(http, store, time)
+            (versions, next, refusal) = await FhirResourceEndpoints.Repository(http, store, time)
                 .HistoryAsync(type, id, since, at, count, page, http.RequestAborted);
         }
         catch (ArgumentException)
         {
             return Invalid("The _page token is not valid.");
+        }
+
+        if (refusal is not null)
+        {
+            return FhirJson.Write(refusal, FhirResourceEndpoints.Format(http), StatusCodes.Status403Forbidden);
         }
 
         if (id is not null && versions.Count == 0 && page is null && since is null && at is null)

@@ -48,9 +48,12 @@ public sealed class PageToken(SigningKeys keys)
         }
     }
 
-    /// <summary>What a page of <paramref name="path"/> with <paramref name="query"/> (all parameters but <c>_page</c>) is bound to.</summary>
-    public static string Binding(string projectId, string path, IEnumerable<KeyValuePair<string, string>> query) =>
-        string.Join('\n', [projectId, path, .. query.Where(p => p.Key != "_page").Select(p => $"{p.Key}={p.Value}")]);
+    /// <summary>
+    /// What a page of <paramref name="path"/> with <paramref name="query"/> (all parameters but <c>_page</c>) is bound to:
+    /// the caller's membership too, since what a search shows depends on its access policy.
+    /// </summary>
+    public static string Binding(Auth.Caller caller, string path, IEnumerable<KeyValuePair<string, string>> query) =>
+        string.Join('\n', [caller.ProjectId, caller.Membership.Id, path, .. query.Where(p => p.Key != "_page").Select(p => $"{p.Key}={p.Value}")]);
 
     private static byte[] Mac(byte[] secret, string continuation, string binding) =>
         HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes($"{binding}\n{continuation}"))[..16];

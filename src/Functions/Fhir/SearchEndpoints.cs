@@ -53,7 +53,7 @@ public static class SearchEndpoints
             return FhirJson.Write(refusal, FhirResourceEndpoints.Format(http), StatusCodes.Status400BadRequest);
         }
 
-        var binding = PageToken.Binding(http.Caller().ProjectId, type, pairs);
+        var binding = PageToken.Binding(http.Caller(), type, pairs);
         var pageToken = pairs.FirstOrDefault(p => p.Key == "_page").Value;
         var page = pageToken is { Length: > 0 } ? pages.Decode(pageToken, binding) : null;
         if (pageToken is { Length: > 0 } && page is null)
@@ -74,7 +74,7 @@ public static class SearchEndpoints
                 var (total, unresolvable) = await repository.CountAsync(request!, http.RequestAborted);
                 if (unresolvable is not null)
                 {
-                    return FhirJson.Write(unresolvable, format, StatusCodes.Status400BadRequest);
+                    return FhirJson.Write(unresolvable, format, Status(unresolvable));
                 }
 
                 bundle.Total = total;
@@ -85,7 +85,7 @@ public static class SearchEndpoints
                 var (found, unresolvable) = await repository.SearchAsync(request!, page, http.RequestAborted);
                 if (unresolvable is not null)
                 {
-                    return FhirJson.Write(unresolvable, format, StatusCodes.Status400BadRequest);
+                    return FhirJson.Write(unresolvable, format, Status(unresolvable));
                 }
 
                 foreach (var (resource, mode) in found!.Matches.Select(r => (r, "match")).Concat(found.Included.Select(r => (r, "include"))))
@@ -133,6 +133,10 @@ public static class SearchEndpoints
         [.. pairs.Select(p => SearchParameters.For(type).TryGetValue(p.Key.Split(':', '.')[0], out var parameter) && parameter.Type == SearchParamType.Reference
             ? new KeyValuePair<string, string>(p.Key, string.Join(',', p.Value.Split(',').Select(v => v.StartsWith(baseUrl, StringComparison.Ordinal) ? v[baseUrl.Length..] : v)))
             : p)];
+
+    /// <summary>403 for what the caller's access policy forbids, 400 for a search that cannot run.</summary>
+    private static int Status(OperationOutcome refusal) =>
+        refusal.Issue[0].Code == OperationOutcome.IssueType.Forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest;
 
     private static Action<System.Text.Json.Utf8JsonWriter> SearchMode(string mode) => writer =>
     {

@@ -59,8 +59,7 @@ internal sealed partial class CosmosSearchQuery
 
         if (request.Filter is { } filter)
         {
-            query._sql.Append(" AND (").Append(filter.Count == 0 ? "false" : string.Join(" OR ", filter.Select(group =>
-                group.Count == 0 ? "true" : "(" + string.Join(" AND ", group.Select(c => $"({query.Criterion(c)})")) + ")"))).Append(')');
+            query._sql.Append(" AND (").Append(filter.Count == 0 ? "false" : string.Join(" OR ", filter.Select(query.Group))).Append(')');
         }
 
         if (!countOnly)
@@ -77,6 +76,25 @@ internal sealed partial class CosmosSearchQuery
         }
 
         return definition;
+    }
+
+    /// <summary>One group of a filter (all of its criteria), read with the parameters of the type its <c>_type</c> criterion names, if any.</summary>
+    private string Group(IReadOnlyList<SearchCriterion> group)
+    {
+        if (group.Count == 0)
+        {
+            return "true";
+        }
+
+        var parameters = _searchParameters;
+        if (group.FirstOrDefault(c => c.Code == "_type")?.Values is [var type])
+        {
+            _searchParameters = SearchParameters.For(type);
+        }
+
+        var clause = "(" + string.Join(" AND ", group.Select(c => $"({Criterion(c)})")) + ")";
+        _searchParameters = parameters;
+        return clause;
     }
 
     private static string SortPath(string code) => code switch
@@ -123,6 +141,7 @@ internal sealed partial class CosmosSearchQuery
         var alternatives = criterion.Code switch
         {
             "_id" => criterion.Values.Select(v => $"c.resourceId = {Parameter(v)}"),
+            "_type" => [$"ARRAY_CONTAINS({Parameter(criterion.Values.ToArray())}, c.resourceType)"],
             "_lastUpdated" => criterion.Values.Select(v => LastUpdated(v)),
             "_compartment" => criterion.Values.Select(v => $"ARRAY_CONTAINS(c.compartments, {Parameter(v)})"),
             _ when criterion.Type == SearchParamType.Composite => criterion.Values.Select(v => $"EXISTS(SELECT VALUE t FROM t IN {entries} WHERE {CompositeMatch(criterion.Code, v)})"),

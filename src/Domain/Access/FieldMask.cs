@@ -1,0 +1,177 @@
+using System.Text.Json.Nodes;
+using Hl7.Fhir.Model;
+
+namespace Enclave.Domain.Access;
+
+/// <summary>
+/// Hidden and read-only fields on a resource's JSON. A field is an element path relative to the resource
+/// (<c>birthDate</c>, <c>name.family</c>, <c>component.value[x]</c>); each step goes through arrays, and names the
+/// element with its primitive extension (<c>_birthDate</c>) and, for a choice element (<c>value</c> or
+/// <c>value[x]</c>), every typed form (<c>valueQuantity</c>, <c>valueString</c>…).
+/// </summary>
+public static class FieldMask
+{
+    /// <summary>Removes every field at <paramref name="paths"/> from <paramref name="resource"/>.</summary>
+    public static void Remove(JsonObject resource, IEnumerable<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        ArgumentNullException.ThrowIfNull(paths);
+        foreach (var path in paths)
+        {
+            Remove(resource, path.Split('.'), 0);
+        }
+    }
+
+    /// <summary>
+    /// Makes the fields at <paramref name="paths"/> in <paramref name="candidate"/> what they are in
+    /// <paramref name="stored"/> (absent when there is no stored version), at any depth, pairing array elements by
+    /// position. Null when done; otherwise the path of an element the candidate dropped that held such a field —
+    /// keeping it is impossible without keeping the element, and erasing it is not allowed.
+    /// </summary>
+    public static string? Preserve(JsonObject? stored, JsonObject candidate, IEnumerable<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(paths);
+        foreach (var path in paths)
+        {
+            if (Preserve(stored, candidate, path.Split('.'), 0, string.Empty) is { } lost)
+            {
+                return lost;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a field path: dot-separated element names, each optionally ending in <c>[x]</c>.</summary>
+    public static bool IsPath(string path) =>
+        !string.IsNullOrEmpty(path) && path.Split('.').All(s => s.Length > 0 && char.IsAsciiLetterLower(s[0])
+            && s.TrimEnd(']').TrimEnd('[', 'x').All(char.IsAsciiLetterOrDigit) && (!s.Contains('[', StringComparison.Ordinal) || s.EndsWith("[x]", StringComparison.Ordinal)));
+
+    private static void Remove(JsonObject node, string[] steps, int step)
+    {
+        foreach (var name in Matching(node, steps[step]))
+        {
+            if (step == steps.Length - 1)
+            {
+                node.Remove(name);
+            }
+            else
+            {
+                foreach (var child in Children(node[name]))
+                {
+                    Remove(child, steps, step + 1);
+                }
+            }
+        }
+    }
+
+    private static string? Preserve(JsonObject? stored, JsonObject candidate, string[] steps, int step, string at)
+    {
+        var names = Matching(candidate, steps[step]).Union(stored is null ? [] : Matching(stored, steps[step]), StringComparer.Ordinal).ToList();
+        foreach (var name in names)
+        {
+            var kept = stored?[name];
+            if (step == steps.Length - 1)
+            {
+                candidate.Remove(name);
+                if (kept is not null)
+                {
+                    candidate[name] = kept.DeepClone();
+                }
+
+                continue;
+            }
+
+            var path = at.Length == 0 ? name : $"{at}.{name}";
+            if (kept is JsonArray keptArray)
+            {
+                if (candidate[name] is not JsonArray candidateArray)
+                {
+                    candidateArray = [];
+                    if (keptArray.OfType<JsonObject>().Any(k => Holds(k, steps, step + 1)))
+                    {
+                        return path;
+                    }
+                }
+
+                for (var i = 0; i < candidateArray.Count; i++)
+                {
+                    if (candidateArray[i] is JsonObject element
+                        && Preserve(i < keptArray.Count ? keptArray[i] as JsonObject : null, element, steps, step + 1, $"{path}[{i}]") is { } lost)
+                    {
+                        return lost;
+                    }
+                }
+
+                for (var i = candidateArray.Count; i < keptArray.Count; i++)
+                {
+                    if (keptArray[i] is JsonObject gone && Holds(gone, steps, step + 1))
+                    {
+                        return $"{path}[{i}]";
+                    }
+                }
+            }
+            else if (kept is JsonObject keptObject)
+            {
+                if (candidate[name] is not JsonObject candidateObject)
+                {
+                    if (!Holds(keptObject, steps, step + 1))
+                    {
+                        continue;
+                    }
+
+                    candidate[name] = candidateObject = [];
+                }
+
+                if (Preserve(keptObject, candidateObject, steps, step + 1, path) is { } lost)
+                {
+                    return lost;
+                }
+            }
+            else
+            {
+                // Nothing stored here: whatever the candidate put at the path goes.
+                foreach (var child in Children(candidate[name]))
+                {
+                    Remove(child, steps, step + 1);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether anything is at steps[step..] below <paramref name="node"/>.</summary>
+    private static bool Holds(JsonObject node, string[] steps, int step) =>
+        Matching(node, steps[step]).Any(name => step == steps.Length - 1 || Children(node[name]).Any(child => Holds(child, steps, step + 1)));
+
+    private static IEnumerable<JsonObject> Children(JsonNode? node) => node switch
+    {
+        JsonObject single => [single],
+        JsonArray many => many.OfType<JsonObject>(),
+        _ => [],
+    };
+
+    /// <summary>The property names a step names: the element, its primitive extension, and the typed forms of a choice.</summary>
+    private static List<string> Matching(JsonObject node, string step)
+    {
+        var element = step.EndsWith("[x]", StringComparison.Ordinal) ? step[..^3] : step;
+        var names = new List<string>();
+        foreach (var (name, _) in node)
+        {
+            var bare = name.StartsWith('_') ? name[1..] : name;
+            if (bare == element || (bare.Length > element.Length && bare.StartsWith(element, StringComparison.Ordinal) && IsTypeSuffix(bare[element.Length..])))
+            {
+                names.Add(name);
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>Whether <paramref name="suffix"/> names a FHIR data type, as in <c>valueQuantity</c> or <c>deceasedBoolean</c>.</summary>
+    private static bool IsTypeSuffix(string suffix) =>
+        char.IsAsciiLetterUpper(suffix[0])
+        && (ModelInfo.IsDataType(suffix) || ModelInfo.IsPrimitive(char.ToLowerInvariant(suffix[0]) + suffix[1..]) || suffix is "Reference" or "Meta" or "Narrative");
+}
