@@ -7,7 +7,10 @@ namespace Enclave.Domain.Access;
 /// Hidden and read-only fields on a resource's JSON. A field is an element path relative to the resource
 /// (<c>birthDate</c>, <c>name.family</c>, <c>component.value[x]</c>); each step goes through arrays, and names the
 /// element with its primitive extension (<c>_birthDate</c>) and, for a choice element (<c>value</c> or
-/// <c>value[x]</c>), every typed form (<c>valueQuantity</c>, <c>valueString</c>…).
+/// <c>value[x]</c>), every typed form (<c>valueQuantity</c>, <c>valueString</c>…). An element of an array left with
+/// nothing visible becomes a placeholder carrying the <c>data-absent-reason</c> extension with <c>masked</c> (FHIR's
+/// way to say "withheld for security"): the answer stays valid FHIR and array positions stay meaningful, so a write
+/// built from the answer pairs up with the stored elements.
 /// </summary>
 public static class FieldMask
 {
@@ -48,6 +51,9 @@ public static class FieldMask
         !string.IsNullOrEmpty(path) && path.Split('.').All(s => s.Length > 0 && char.IsAsciiLetterLower(s[0])
             && s.TrimEnd(']').TrimEnd('[', 'x').All(char.IsAsciiLetterOrDigit) && (!s.Contains('[', StringComparison.Ordinal) || s.EndsWith("[x]", StringComparison.Ordinal)));
 
+    /// <summary>The extension that marks an element withheld for security.</summary>
+    public const string DataAbsentReason = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
+
     private static void Remove(JsonObject node, string[] steps, int step)
     {
         foreach (var name in Matching(node, steps[step]))
@@ -55,16 +61,43 @@ public static class FieldMask
             if (step == steps.Length - 1)
             {
                 node.Remove(name);
+                continue;
             }
-            else
+
+            switch (node[name])
             {
-                foreach (var child in Children(node[name]))
-                {
-                    Remove(child, steps, step + 1);
-                }
+                case JsonObject single:
+                    Remove(single, steps, step + 1);
+                    if (single.Count == 0)
+                    {
+                        node.Remove(name);
+                    }
+
+                    break;
+                case JsonArray many:
+                    for (var i = 0; i < many.Count; i++)
+                    {
+                        if (many[i] is JsonObject element)
+                        {
+                            Remove(element, steps, step + 1);
+                            if (element.Count == 0)
+                            {
+                                many[i] = Masked();
+                            }
+                        }
+                    }
+
+                    break;
             }
         }
     }
+
+    private static JsonObject Masked() => new()
+    {
+        ["extension"] = new JsonArray(new JsonObject { ["url"] = DataAbsentReason, ["valueCode"] = "masked" }),
+    };
+
+    private static bool IsMasked(JsonObject element) => JsonNode.DeepEquals(element, Masked());
 
     private static string? Preserve(JsonObject? stored, JsonObject candidate, string[] steps, int step, string at)
     {
@@ -97,7 +130,12 @@ public static class FieldMask
 
                 for (var i = 0; i < candidateArray.Count; i++)
                 {
-                    if (candidateArray[i] is JsonObject element
+                    if (candidateArray[i] is JsonObject placeholder && IsMasked(placeholder) && i < keptArray.Count)
+                    {
+                        // All the caller saw of this element was that it is withheld: it stays as stored.
+                        candidateArray[i] = keptArray[i]!.DeepClone();
+                    }
+                    else if (candidateArray[i] is JsonObject element
                         && Preserve(i < keptArray.Count ? keptArray[i] as JsonObject : null, element, steps, step + 1, $"{path}[{i}]") is { } lost)
                     {
                         return lost;

@@ -209,11 +209,7 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
-        if (await CheckReferencesAsync(resource, null, cancellationToken) is { } refused)
-        {
-            return refused;
-        }
-
+        var referencesChecked = false;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var current = await store.ReadAsync(scope.ProjectId, resource.TypeName, resource.Id, cancellationToken);
@@ -228,6 +224,12 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
                 return denied;
             }
 
+            if (!referencesChecked && await CheckReferencesAsync(authorized!, null, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
+
+            referencesChecked = true;
             if (await TryWriteAsync(authorized!, current, ifMatchVersion, cancellationToken) is { } result)
             {
                 return result;

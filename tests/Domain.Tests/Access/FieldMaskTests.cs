@@ -50,6 +50,21 @@ public sealed class FieldMaskTests
         Assert.Equal("""{"resourceType":"Patient","name":[{"given":["A"]}],"meta":{}}""", created.ToJsonString());
     }
 
+    [Fact]
+    public void An_array_element_left_empty_becomes_a_masked_placeholder_that_a_write_turns_back_into_the_stored_element()
+    {
+        var stored = Json("""{"resourceType":"Patient","address":[{"city":"Hidden"},{"city":"Also","line":["1 Main St"]}],"contact":[{"name":{"family":"X"}}]}""");
+        var view = stored.DeepClone().AsObject();
+
+        FieldMask.Remove(view, ["address.city", "contact.name"]);
+
+        const string Masked = """{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason","valueCode":"masked"}]}""";
+        Assert.Equal($$"""{"resourceType":"Patient","address":[{{Masked}},{"line":["1 Main St"]}],"contact":[{{Masked}}]}""", view.ToJsonString());
+        Assert.True(Enclave.Domain.Fhir.ResourceParser.TryParse(view.ToJsonString(), out _, out _));
+        Assert.Null(FieldMask.Preserve(stored, view, ["address.city", "contact.name"]));
+        Assert.True(JsonNode.DeepEquals(stored, view), view.ToJsonString());
+    }
+
     [Theory]
     [InlineData("name.family", true)]
     [InlineData("value[x]", true)]
