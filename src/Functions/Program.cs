@@ -1,4 +1,5 @@
 using Enclave.Domain.Fhir;
+using Enclave.Functions.Access;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Export;
 using Enclave.Functions.Fhir;
@@ -39,6 +40,7 @@ fhir.MapFhirResourceEndpoints();
 fhir.MapSearchEndpoints();
 fhir.MapHistoryEndpoints();
 fhir.MapBundleEndpoint();
+fhir.MapExplainEndpoint();
 app.MapExportQueueTrigger();
 
 app.Run();

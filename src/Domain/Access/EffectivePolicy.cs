@@ -19,10 +19,17 @@ public sealed class EffectivePolicy
     private static readonly string[] s_readInteractions = ["read", "vread", "history", "search"];
     private static readonly FhirPathCompiler s_compiler = new();
 
-    private EffectivePolicy(IReadOnlyList<AccessRule>? rules) => Rules = rules;
+    private EffectivePolicy(IReadOnlyList<AccessRule>? rules, IReadOnlyList<string>? dropped = null)
+    {
+        Rules = rules;
+        Dropped = dropped ?? [];
+    }
 
     /// <summary>The rules in order, or null when the membership is unrestricted.</summary>
     public IReadOnlyList<AccessRule>? Rules { get; }
+
+    /// <summary>What was left out because it could not be resolved (and so denies), with why: for explanations.</summary>
+    public IReadOnlyList<string> Dropped { get; }
 
     /// <summary>Whether there is nothing to check: no policy at all.</summary>
     public bool IsUnrestricted => Rules is null;
@@ -51,23 +58,30 @@ public sealed class EffectivePolicy
         }
 
         var rules = new List<AccessRule>();
+        var dropped = new List<string>();
         foreach (var (reference, parameters) in entries)
         {
             if (policies(reference.Id) is not { } policy)
             {
+                dropped.Add($"AccessPolicy/{reference.Id}: not found, or no longer valid; it allows nothing.");
                 continue;
             }
 
             for (var i = 0; i < policy.Resource.Count; i++)
             {
-                if (Compile(policy.Resource[i], $"AccessPolicy/{reference.Id} resource[{i}]", name => Parameter(name, membership, parameters)) is { } rule)
+                var source = $"AccessPolicy/{reference.Id} resource[{i}]";
+                if (Compile(policy.Resource[i], source, name => Parameter(name, membership, parameters)) is { } rule)
                 {
                     rules.Add(rule);
+                }
+                else
+                {
+                    dropped.Add($"{source}: its criteria name a parameter this membership does not give ({policy.Resource[i].Criteria}); it allows nothing.");
                 }
             }
         }
 
-        return new EffectivePolicy(rules);
+        return new EffectivePolicy(rules, dropped);
     }
 
     /// <summary>Whether <paramref name="interaction"/> on <paramref name="type"/> is allowed at all (before looking at any instance).</summary>

@@ -35,10 +35,10 @@ public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> op
     }
 
     /// <summary>
-    /// The membership's effective policy. A policy that is missing or no longer passes validation contributes no rule,
+    /// The membership's effective policy, read afresh (not cached). A policy that is missing or no longer passes validation contributes no rule,
     /// so it denies (fail closed).
     /// </summary>
-    private async Task<EffectivePolicy> PolicyAsync(ProjectMembership membership, CancellationToken cancellationToken)
+    public async Task<EffectivePolicy> PolicyAsync(ProjectMembership membership, CancellationToken cancellationToken)
     {
         var policies = new Dictionary<string, AccessPolicy?>(StringComparer.Ordinal);
         foreach (var id in membership.Access.Select(a => a.Policy.Id).Append(membership.AccessPolicy?.Id).OfType<string>().Distinct(StringComparer.Ordinal))
