@@ -41,6 +41,7 @@ fhir.MapSearchEndpoints();
 fhir.MapHistoryEndpoints();
 fhir.MapBundleEndpoint();
 fhir.MapExplainEndpoint();
+fhir.MapSetAccountsEndpoint();
 app.MapExportQueueTrigger();
 
 app.Run();

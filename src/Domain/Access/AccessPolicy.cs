@@ -17,6 +17,13 @@ public sealed record AccessPolicy
     [JsonPropertyName("name")]
     public string? Name { get; init; }
 
+    /// <summary>
+    /// The account that resources a member creates with this policy are put in, e.g. <c>%organization</c> (Medplum's
+    /// <c>AccessPolicy.compartment</c>): how a member who cannot set accounts still creates inside its tenant.
+    /// </summary>
+    [JsonPropertyName("compartment")]
+    public AccessPolicyReference? Compartment { get; init; }
+
     /// <summary>The rules, in order.</summary>
     [JsonPropertyName("resource")]
     public IReadOnlyList<AccessPolicyRule> Resource { get; init; } = [];
@@ -53,6 +60,10 @@ public sealed record AccessPolicyRule
     [JsonPropertyName("writeConstraint")]
     public IReadOnlyList<AccessPolicyExpression> WriteConstraint { get; init; } = [];
 }
+
+/// <summary>A reference in a policy: <c>Type/id</c> or a parameter (<c>%organization</c>).</summary>
+/// <param name="Reference">The reference.</param>
+public sealed record AccessPolicyReference([property: JsonPropertyName("reference")] string? Reference);
 
 /// <summary>A FHIRPath expression of a write constraint.</summary>
 /// <param name="Language">Must be <c>text/fhirpath</c>.</param>

@@ -45,7 +45,14 @@ public static partial class AccessPolicyValidator
             return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Structure, $"The AccessPolicy cannot be read: {ex.Message}"));
         }
 
-        for (var i = 0; i < policy!.Resource.Count; i++)
+        if (policy!.Compartment is { } compartment
+            && (compartment.Reference is not { } reference || !(ParameterToken().IsMatch(reference) || ReferenceCheck.Target(reference) == reference)))
+        {
+            return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid,
+                $"AccessPolicy.compartment: '{compartment.Reference}' is neither a parameter (%name) nor a reference (Type/id).", "AccessPolicy.compartment"));
+        }
+
+        for (var i = 0; i < policy.Resource.Count; i++)
         {
             if (Problem(policy.Resource[i]) is { } problem)
             {

@@ -19,11 +19,15 @@ public sealed class EffectivePolicy
     private static readonly string[] s_readInteractions = ["read", "vread", "history", "search"];
     private static readonly FhirPathCompiler s_compiler = new();
 
-    private EffectivePolicy(IReadOnlyList<AccessRule>? rules, IReadOnlyList<string>? dropped = null)
+    private EffectivePolicy(IReadOnlyList<AccessRule>? rules, IReadOnlyList<string>? dropped = null, IReadOnlyList<string>? accounts = null)
     {
         Rules = rules;
         Dropped = dropped ?? [];
+        Accounts = accounts ?? [];
     }
+
+    /// <summary>The accounts a member's creates are put in: each policy's <c>compartment</c>, parameters substituted.</summary>
+    public IReadOnlyList<string> Accounts { get; }
 
     /// <summary>The rules in order, or null when the membership is unrestricted.</summary>
     public IReadOnlyList<AccessRule>? Rules { get; }
@@ -59,12 +63,26 @@ public sealed class EffectivePolicy
 
         var rules = new List<AccessRule>();
         var dropped = new List<string>();
+        var accounts = new List<string>();
         foreach (var (reference, parameters) in entries)
         {
             if (policies(reference.Id) is not { } policy)
             {
                 dropped.Add($"AccessPolicy/{reference.Id}: not found, or no longer valid; it allows nothing.");
                 continue;
+            }
+
+            if (policy.Compartment?.Reference is { } compartment)
+            {
+                var account = compartment.StartsWith('%') ? Parameter(compartment[1..], membership, parameters) : compartment;
+                if (account is null)
+                {
+                    dropped.Add($"AccessPolicy/{reference.Id} compartment: {compartment} is not a parameter this membership gives; creates are not put in it.");
+                }
+                else
+                {
+                    accounts.Add(account);
+                }
             }
 
             for (var i = 0; i < policy.Resource.Count; i++)
@@ -81,7 +99,7 @@ public sealed class EffectivePolicy
             }
         }
 
-        return new EffectivePolicy(rules, dropped);
+        return new EffectivePolicy(rules, dropped, [.. accounts.Distinct(StringComparer.Ordinal)]);
     }
 
     /// <summary>Whether <paramref name="interaction"/> on <paramref name="type"/> is allowed at all (before looking at any instance).</summary>

@@ -264,6 +264,9 @@ public sealed class BundleProcessor(FhirRepository repository)
 
         // 3. Read what each write replaces, check references, and build the commit.
         var pending = targets.Where(t => t is not null).Select(t => t!).ToHashSet(StringComparer.Ordinal);
+        var pendingResources = Enumerable.Range(0, requests.Count)
+            .Where(i => targets[i] is not null && resources[i] is { } r && r is not Parameters)
+            .ToDictionary(i => targets[i]!, i => resources[i]!, StringComparer.Ordinal);
         for (var i = 0; i < requests.Count; i++)
         {
             var request = requests[i];
@@ -329,6 +332,7 @@ public sealed class BundleProcessor(FhirRepository repository)
             }
 
             var interaction = request.Method == Bundle.HTTPVerb.PATCH ? "patch" : current is { Deleted: false } ? "update" : "create";
+            var patients = await repository.SettleAccountsAsync(resource, current, pendingResources, cancellationToken);
             var (authorized, forbidden) = repository.Authorize(interaction, current, resource);
             if (forbidden is not null)
             {
@@ -336,7 +340,7 @@ public sealed class BundleProcessor(FhirRepository repository)
             }
 
             resource = authorized!;
-            if (await repository.CheckReferencesAsync(resource, pending, cancellationToken) is { } refused)
+            if (await repository.CheckReferencesAsync(resource, pending, patients, cancellationToken) is { } refused)
             {
                 var issue = refused.Outcome!.Issue[0];
                 return new Plan(writes, guards, results, writeIndex, new Answer(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid,

@@ -16,8 +16,9 @@ namespace Enclave.Domain.Fhir;
 /// a type it may not touch is 403, an instance it may not see is indistinguishable from a missing one (404), searches
 /// carry the policy's filter into the query, hidden fields never leave and are never erased by a write.
 /// </summary>
-public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, IResourceStore store, TimeProvider time)
+public sealed class FhirRepository(AccessContext access, IResourceStore store, TimeProvider time)
 {
+
     /// <summary>How often a write re-reads and retries after losing a race.</summary>
     internal const int MaxAttempts = 20;
 
@@ -27,16 +28,17 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
     /// <summary>An answer: the HTTP status, the resource version involved, or an outcome explaining a refusal.</summary>
     public sealed record Result(int Status, StoredResource? Resource = null, OperationOutcome? Outcome = null);
 
-    internal ProjectScope Scope => scope;
+    internal ProjectScope Scope => access.Scope;
 
     internal IResourceStore Store => store;
 
-    internal EffectivePolicy Policy => policy;
+    internal EffectivePolicy Policy => access.Policy;
 
     /// <summary>create: a server-assigned id, version 1. With <paramref name="ifNoneExist"/> (a query string), an existing match is returned instead, atomically.</summary>
     public async Task<Result> CreateAsync(Resource resource, string? ifNoneExist, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
+        var patients = await SettleAccountsAsync(resource, null, null, cancellationToken);
         var (authorized, denied) = Authorize("create", null, resource);
         if (denied is not null)
         {
@@ -44,7 +46,7 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
         }
 
         resource = authorized!;
-        if (await CheckReferencesAsync(resource, null, cancellationToken) is { } refused)
+        if (await CheckReferencesAsync(resource, null, patients, cancellationToken) is { } refused)
         {
             return refused;
         }
@@ -69,7 +71,7 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
             }
 
             resource.Id = NewId();
-            if (await store.CommitAsync(scope.ProjectId, [new ResourceWrite(NewVersion(resource, 1), null)], guards, cancellationToken) is [var stored])
+            if (await store.CommitAsync(access.Scope.ProjectId, [new ResourceWrite(NewVersion(resource, 1), null)], guards, cancellationToken) is [var stored])
             {
                 return Present(new Result(201, stored));
             }
@@ -91,7 +93,7 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
         }
 
         var key = GuardKey(request!);
-        var etag = await store.ReadGuardAsync(scope.ProjectId, key, cancellationToken);
+        var etag = await store.ReadGuardAsync(access.Scope.ProjectId, key, cancellationToken);
         var matches = await MatchAsync(request!, cancellationToken);
         return matches.Count switch
         {
@@ -118,13 +120,13 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
             return (null, new Result(403, null, forbidden));
         }
 
-        var (resolved, unresolvable) = await ResolveChainsAsync(policy.Restrict(parsed!, "search"));
+        var (resolved, unresolvable) = await ResolveChainsAsync(access.Policy.Restrict(parsed!, "search"));
         return unresolvable is not null ? (null, new Result(400, null, unresolvable)) : (resolved, null);
     }
 
     /// <summary>At most two current resources matching the (restricted, resolved) criteria of a conditional interaction.</summary>
     internal async Task<IReadOnlyList<StoredResource>> MatchAsync(SearchRequest request, CancellationToken cancellationToken) =>
-        (await store.SearchAsync(scope.ProjectId, request with { Count = 2 }, null, cancellationToken)).Resources;
+        (await store.SearchAsync(access.Scope.ProjectId, request with { Count = 2 }, null, cancellationToken)).Resources;
 
     private static (SearchRequest? Request, Result? Refusal) ParseCriteria(string type, string criteria)
     {
@@ -167,8 +169,8 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
     /// <summary>The current version in the project, else in the first linked project that has it.</summary>
     private async Task<StoredResource?> ReadReachableAsync(string resourceType, string id, CancellationToken cancellationToken)
     {
-        var current = await store.ReadAsync(scope.ProjectId, resourceType, id, cancellationToken);
-        foreach (var linked in scope.LinkedProjectsExporting(resourceType))
+        var current = await store.ReadAsync(access.Scope.ProjectId, resourceType, id, cancellationToken);
+        foreach (var linked in access.Scope.LinkedProjectsExporting(resourceType))
         {
             if (current is not null)
             {
@@ -189,8 +191,8 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
             return refused;
         }
 
-        var version = await store.ReadVersionAsync(scope.ProjectId, resourceType, id, versionId, cancellationToken);
-        foreach (var linked in scope.LinkedProjectsExporting(resourceType))
+        var version = await store.ReadVersionAsync(access.Scope.ProjectId, resourceType, id, versionId, cancellationToken);
+        foreach (var linked in access.Scope.LinkedProjectsExporting(resourceType))
         {
             version ??= await store.ReadVersionAsync(linked, resourceType, id, versionId, cancellationToken);
         }
@@ -212,19 +214,20 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
         var referencesChecked = false;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var current = await store.ReadAsync(scope.ProjectId, resource.TypeName, resource.Id, cancellationToken);
+            var current = await store.ReadAsync(access.Scope.ProjectId, resource.TypeName, resource.Id, cancellationToken);
             if (current is null && await LinkedReadOnlyAsync(resource.TypeName, resource.Id, cancellationToken) is { } readOnly)
             {
                 return readOnly;
             }
 
+            var patients = await SettleAccountsAsync(resource, current, null, cancellationToken);
             var (authorized, denied) = Authorize(current is { Deleted: false } ? "update" : "create", current, resource);
             if (denied is not null)
             {
                 return denied;
             }
 
-            if (!referencesChecked && await CheckReferencesAsync(authorized!, null, cancellationToken) is { } refused)
+            if (!referencesChecked && await CheckReferencesAsync(authorized!, null, patients, cancellationToken) is { } refused)
             {
                 return refused;
             }
@@ -278,7 +281,7 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
         ArgumentNullException.ThrowIfNull(apply);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var current = await store.ReadAsync(scope.ProjectId, resourceType, id, cancellationToken);
+            var current = await store.ReadAsync(access.Scope.ProjectId, resourceType, id, cancellationToken);
             if (current is null)
             {
                 return await LinkedReadOnlyAsync(resourceType, id, cancellationToken) ?? NotFound(resourceType, id);
@@ -311,13 +314,14 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
                 return new Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, "A patch cannot change the resource type or id."));
             }
 
+            var patients = await SettleAccountsAsync(patched, current, null, cancellationToken);
             var (authorized, denied) = Authorize("patch", current, patched);
             if (denied is not null)
             {
                 return denied;
             }
 
-            if (await CheckReferencesAsync(authorized!, null, cancellationToken) is { } refused)
+            if (await CheckReferencesAsync(authorized!, null, patients, cancellationToken) is { } refused)
             {
                 return refused;
             }
@@ -355,7 +359,7 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
     {
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var current = await store.ReadAsync(scope.ProjectId, resourceType, id, cancellationToken);
+            var current = await store.ReadAsync(access.Scope.ProjectId, resourceType, id, cancellationToken);
             if (current is null)
             {
                 return await LinkedReadOnlyAsync(resourceType, id, cancellationToken) ?? new Result(204);
@@ -372,7 +376,7 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
                 return denied.Status == 404 ? new Result(204) : denied;
             }
 
-            if (await store.CommitAsync(scope.ProjectId, [new ResourceWrite(Deletion(current), current)], [], cancellationToken) is [var stored])
+            if (await store.CommitAsync(access.Scope.ProjectId, [new ResourceWrite(Deletion(current), current)], [], cancellationToken) is [var stored])
             {
                 return new Result(204, stored);
             }
@@ -411,7 +415,7 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
             return ([], null, refused.Outcome);
         }
 
-        var (versions, next) = await store.HistoryAsync(scope.ProjectId, resourceType, id, since, at, Math.Clamp(count, 1, MaxPageSize), page, cancellationToken);
+        var (versions, next) = await store.HistoryAsync(access.Scope.ProjectId, resourceType, id, since, at, Math.Clamp(count, 1, MaxPageSize), page, cancellationToken);
         return ([.. versions.Select(v => Visible(v, "history")).OfType<StoredResource>()], next, null);
     }
 
@@ -433,13 +437,13 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
             return (null, forbidden);
         }
 
-        var (resolved, refusal) = await ResolveChainsAsync(policy.Restrict(request, "search"));
+        var (resolved, refusal) = await ResolveChainsAsync(access.Policy.Restrict(request, "search"));
         if (refusal is not null)
         {
             return (null, refusal);
         }
 
-        var (matches, next) = await store.SearchAsync(scope.ProjectId, resolved!, page, cancellationToken);
+        var (matches, next) = await store.SearchAsync(access.Scope.ProjectId, resolved!, page, cancellationToken);
         var included = await IncludeAsync(request, matches, cancellationToken);
         return (new SearchPage([.. matches.Select(Shown)], [.. included.Select(Shown)], next), null);
     }
@@ -453,8 +457,8 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
             return (0, forbidden);
         }
 
-        var (resolved, refusal) = await ResolveChainsAsync(policy.Restrict(request, "search"));
-        return refusal is not null ? (0, refusal) : (await store.CountAsync(scope.ProjectId, resolved!, cancellationToken), null);
+        var (resolved, refusal) = await ResolveChainsAsync(access.Policy.Restrict(request, "search"));
+        return refusal is not null ? (0, refusal) : (await store.CountAsync(access.Scope.ProjectId, resolved!, cancellationToken), null);
     }
 
     /// <summary>Why the caller may not run <paramref name="request"/> (a Forbidden outcome), or null.</summary>
@@ -465,11 +469,11 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
             return refused.Outcome;
         }
 
-        return policy.HiddenFieldSearched(request) is { } hidden ? FhirErrors.Outcome(OperationOutcome.IssueType.Forbidden, hidden) : null;
+        return access.Policy.HiddenFieldSearched(request) is { } hidden ? FhirErrors.Outcome(OperationOutcome.IssueType.Forbidden, hidden) : null;
     }
 
     private Task<(SearchRequest?, OperationOutcome?)> ResolveChainsAsync(SearchRequest request) =>
-        ChainResolver.ResolveAsync(request, (inner, code, limit) => store.SelectReferencesAsync(scope.ProjectId, inner, code, limit, CancellationToken.None));
+        ChainResolver.ResolveAsync(request, (inner, code, limit) => store.SelectReferencesAsync(access.Scope.ProjectId, inner, code, limit, CancellationToken.None));
 
     /// <summary>
     /// The resources <c>_include</c> and <c>_revinclude</c> add to <paramref name="matches"/>: one query per include
@@ -494,15 +498,15 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
                     .Where(r => !seen.Contains(r))
                     .Take(MaxIncluded)
                     .ToHashSet(StringComparer.Ordinal);
-                added.AddRange((await store.ReadManyAsync(scope.ProjectId, references, cancellationToken))
+                added.AddRange((await store.ReadManyAsync(access.Scope.ProjectId, references, cancellationToken))
                     .Where(r => !r.Deleted && Visible(r, "search") is not null && seen.Add(r.Reference)));
             }
 
             foreach (var revInclude in request.RevIncludes.Where(i => round == 0 || i.Iterate))
             {
-                var pointingAt = policy.Restrict(new SearchRequest(revInclude.SourceType,
+                var pointingAt = access.Policy.Restrict(new SearchRequest(revInclude.SourceType,
                     [new SearchCriterion(revInclude.Code, SearchParamType.Reference, null, [.. frontier.Select(r => r.Reference)])], MaxIncluded, []), "search");
-                var (referring, _) = await store.SearchAsync(scope.ProjectId, pointingAt, null, cancellationToken);
+                var (referring, _) = await store.SearchAsync(access.Scope.ProjectId, pointingAt, null, cancellationToken);
                 added.AddRange(referring.Where(r => seen.Add(r.Reference)));
             }
 
@@ -531,7 +535,7 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
             return Present(new Result(200, current));
         }
 
-        if (await store.CommitAsync(scope.ProjectId, [new ResourceWrite(NextVersion(resource, current), current)], [], cancellationToken) is [var stored])
+        if (await store.CommitAsync(access.Scope.ProjectId, [new ResourceWrite(NextVersion(resource, current), current)], [], cancellationToken) is [var stored])
         {
             return Present(new Result(current is null ? 201 : 200, stored));
         }
@@ -544,7 +548,7 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
     /// <summary>403 when the resource is not in the project but in a linked one (read-only); null when it is in neither.</summary>
     internal async Task<Result?> LinkedReadOnlyAsync(string resourceType, string id, CancellationToken cancellationToken)
     {
-        foreach (var linked in scope.LinkedProjectsExporting(resourceType))
+        foreach (var linked in access.Scope.LinkedProjectsExporting(resourceType))
         {
             if (await store.ReadAsync(linked, resourceType, id, cancellationToken) is not null)
             {
@@ -557,12 +561,50 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
     }
 
     /// <summary>
-    /// 400 naming the first reference (by FHIRPath) to a resource that is neither in the project, nor in a linked
-    /// project, nor among <paramref name="pending"/> (resources written in the same transaction).
+    /// Settles <paramref name="candidate"/>'s accounts before the policy judges it: a project admin's are as given;
+    /// anyone else keeps the stored version's (or, creating, gets the policy's <c>compartment</c>s) — only admins set
+    /// accounts. Unless the project turned it off, a resource about patients also takes their accounts (patients
+    /// written in the same transaction come from <paramref name="pending"/>). Returns the patients it read, so the
+    /// reference check need not read them again.
     /// </summary>
-    internal async Task<Result?> CheckReferencesAsync(Resource resource, IReadOnlySet<string>? pending, CancellationToken cancellationToken)
+    internal async Task<IReadOnlyList<StoredResource>> SettleAccountsAsync(Resource candidate, StoredResource? current,
+        IReadOnlyDictionary<string, Resource>? pending, CancellationToken cancellationToken)
     {
-        var references = ReferenceCheck.References(resource).ToList();
+        ArgumentNullException.ThrowIfNull(candidate);
+        var accounts = new List<string>(access.ProjectAdmin ? Accounts.Of(candidate)
+            : current is { Deleted: false } && ResourceParser.TryParse(current.Json, out var stored, out _) ? Accounts.Of(stored!)
+            : access.Policy.Accounts);
+        var patients = new List<StoredResource>();
+        if (access.InheritAccounts && candidate is not Patient)
+        {
+            var about = ResourceIndexer.Index(candidate, s_compartmentCodes).Compartments
+                .Where(c => c.StartsWith("Patient/", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
+            accounts.AddRange(about.Select(p => pending?.GetValueOrDefault(p)).OfType<Resource>().SelectMany(Accounts.Of));
+            var toRead = about.Where(p => pending?.ContainsKey(p) != true).ToList();
+            if (toRead.Count > 0)
+            {
+                patients.AddRange(await store.ReadManyAsync(access.Scope.ProjectId, toRead, cancellationToken));
+                accounts.AddRange(patients.SelectMany(p => ResourceParser.TryParse(p.Json, out var patient, out _) ? Accounts.Of(patient!) : []));
+            }
+        }
+
+        Accounts.Set(candidate, accounts);
+        return patients;
+    }
+
+    private static readonly HashSet<string> s_compartmentCodes = ["_compartment"];
+
+    /// <summary>
+    /// 400 naming the first reference (by FHIRPath) to a resource that is neither in the project, nor in a linked
+    /// project, nor among <paramref name="pending"/> (resources written in the same transaction). Resources already
+    /// read (<paramref name="known"/>) are not read again.
+    /// </summary>
+    internal async Task<Result?> CheckReferencesAsync(Resource resource, IReadOnlySet<string>? pending, IReadOnlyList<StoredResource> known,
+        CancellationToken cancellationToken)
+    {
+        // Accounts are tenant labels the server settles (see SettleAccountsAsync), not references the caller chose.
+        var references = ReferenceCheck.References(resource)
+            .Where(r => !r.Path.StartsWith($"{resource.TypeName}.meta.extension", StringComparison.Ordinal)).ToList();
         if (references.Count == 0)
         {
             return null;
@@ -579,12 +621,13 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
 
         var wanted = references.Select(r => ReferenceCheck.Target(r.Reference)!)
             .Where(t => pending is null || !pending.Contains(t)).ToHashSet(StringComparer.Ordinal);
+        wanted.ExceptWith(known.Where(k => Visible(k, "read") is not null).Select(k => k.Reference));
         if (wanted.Count > 0)
         {
-            wanted.ExceptWith(await ReachableAsync(scope.ProjectId, wanted, cancellationToken));
+            wanted.ExceptWith(await ReachableAsync(access.Scope.ProjectId, wanted, cancellationToken));
         }
 
-        foreach (var linked in scope.Links)
+        foreach (var linked in access.Scope.Links)
         {
             var exported = wanted.Where(w => linked.ExportedResourceTypes.Count == 0 || linked.ExportedResourceTypes.Contains(w[..w.IndexOf('/', StringComparison.Ordinal)])).ToList();
             if (exported.Count > 0)
@@ -605,13 +648,13 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
     /// to a resource the caller cannot see is refused like one to a missing resource, so writes cannot probe.
     /// </summary>
     private async Task<IEnumerable<string>> ReachableAsync(string projectId, IReadOnlyCollection<string> references, CancellationToken cancellationToken) =>
-        policy.IsUnrestricted
+        access.Policy.IsUnrestricted
             ? await store.ExistingAsync(projectId, references, cancellationToken)
             : (await store.ReadManyAsync(projectId, references, cancellationToken)).Where(r => !r.Deleted && Visible(r, "read") is not null).Select(r => r.Reference);
 
     /// <summary>403 when the caller's policy allows <paramref name="interaction"/> on no resource of <paramref name="type"/>.</summary>
     private Result? TypeRefusal(string type, string interaction) =>
-        policy.AllowsType(type, interaction) ? null
+        access.Policy.AllowsType(type, interaction) ? null
             : new Result(403, null, FhirErrors.Outcome(OperationOutcome.IssueType.Forbidden, $"Your access policy does not allow {interaction} on {type}."));
 
     /// <summary>
@@ -621,34 +664,34 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
     /// </summary>
     internal StoredResource? Visible(StoredResource version, string interaction)
     {
-        if (policy.IsUnrestricted)
+        if (access.Policy.IsUnrestricted)
         {
             return version;
         }
 
         if (version.Deleted)
         {
-            return policy.AllowsEvery(version.ResourceType, interaction) ? version : null;
+            return access.Policy.AllowsEvery(version.ResourceType, interaction) ? version : null;
         }
 
-        return ResourceParser.TryParse(version.Json, out var resource, out _) && policy.Decide(interaction, resource!, version.LastUpdated) is not null
+        return ResourceParser.TryParse(version.Json, out var resource, out _) && access.Policy.Decide(interaction, resource!, version.LastUpdated) is not null
             ? Shown(version, resource!)
             : null;
     }
 
     /// <summary><paramref name="version"/> without the fields the caller's policy hides.</summary>
     internal StoredResource Shown(StoredResource version) =>
-        policy.HasFields(version.ResourceType) && !version.Deleted && ResourceParser.TryParse(version.Json, out var resource, out _) ? Shown(version, resource!) : version;
+        access.Policy.HasFields(version.ResourceType) && !version.Deleted && ResourceParser.TryParse(version.Json, out var resource, out _) ? Shown(version, resource!) : version;
 
     private StoredResource Shown(StoredResource version, Resource resource)
     {
-        if (!policy.HasFields(version.ResourceType))
+        if (!access.Policy.HasFields(version.ResourceType))
         {
             return version;
         }
 
         var json = JsonNode.Parse(version.Json)!.AsObject();
-        return policy.Hide(resource, version.LastUpdated, json) ? version with { Json = json.ToJsonString(s_relaxed) } : version;
+        return access.Policy.Hide(resource, version.LastUpdated, json) ? version with { Json = json.ToJsonString(s_relaxed) } : version;
     }
 
     private static readonly JsonSerializerOptions s_relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -664,7 +707,7 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
     internal (Resource? Resource, Result? Refusal) Authorize(string interaction, StoredResource? current, Resource? candidate)
     {
         var type = candidate?.TypeName ?? current!.ResourceType;
-        if (policy.IsUnrestricted)
+        if (access.Policy.IsUnrestricted)
         {
             return (candidate, TypeRefusal(type, interaction));
         }
@@ -675,7 +718,7 @@ public sealed class FhirRepository(ProjectScope scope, EffectivePolicy policy, I
             throw new InvalidOperationException($"The stored {current.Reference} does not parse.");
         }
 
-        var decision = policy.AuthorizeWrite(interaction, before, current?.LastUpdated ?? default, candidate, time.GetUtcNow());
+        var decision = access.Policy.AuthorizeWrite(interaction, before, current?.LastUpdated ?? default, candidate, time.GetUtcNow());
         return decision switch
         {
             { Invisible: true } => (null, NotFound(type, current!.Id)),

@@ -18,7 +18,31 @@ public static class ResourceParser
 
     /// <summary>Parses <paramref name="json"/>; on failure <paramref name="outcome"/> says why and where.</summary>
     public static bool TryParse(string json, out Resource? resource, out OperationOutcome? outcome) =>
-        TryParse(() => Empty(json) ?? JsonSerializer.Deserialize<Resource>(json, Options), out resource, out outcome);
+        TryParse(() => Empty(json) ?? JsonSerializer.Deserialize<Resource>(MedplumAccounts(json), Options), out resource, out outcome);
+
+    /// <summary>Medplum's <c>meta.accounts</c>/<c>meta.account</c> as R4 extensions (see <see cref="Access.Accounts"/>); other JSON as it is.</summary>
+    private static string MedplumAccounts(string json)
+    {
+        if (!json.Contains("\"account", StringComparison.Ordinal))
+        {
+            return json;
+        }
+
+        try
+        {
+            if (System.Text.Json.Nodes.JsonNode.Parse(json) is System.Text.Json.Nodes.JsonObject resource && resource["meta"] is System.Text.Json.Nodes.JsonObject)
+            {
+                Access.Accounts.FromMedplum(resource);
+                return resource.ToJsonString();
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the strict parser says why.
+        }
+
+        return json;
+    }
 
     /// <summary>
     /// <c>{"resourceType": "Patient"}</c> and nothing else: a valid, empty resource (Firely refuses it as an empty

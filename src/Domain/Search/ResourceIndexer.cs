@@ -132,7 +132,7 @@ public static class ResourceIndexer
 
     private static List<string> Compartments(Resource resource, JsonObject entries)
     {
-        var compartments = new List<string>();
+        var compartments = new List<string>(Access.Accounts.Of(resource));
         if (resource is Patient && resource.Id is { } id)
         {
             compartments.Add($"Patient/{id}");

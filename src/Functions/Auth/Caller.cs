@@ -18,6 +18,12 @@ public sealed record Caller(string ProjectId, ProjectMembership Membership, bool
     /// <summary>The projects the caller's FHIR interactions reach.</summary>
     public ProjectScope Scope => new(ProjectId, Links);
 
+    /// <summary>Whether resources about a patient inherit the patient's accounts (the project setting <c>inheritAccounts</c>).</summary>
+    public bool InheritAccounts { get; init; } = true;
+
+    /// <summary>What decides the caller's FHIR interactions.</summary>
+    public AccessContext Access => new(Scope, Policy, Membership.Admin, InheritAccounts);
+
     /// <summary>Whether the caller administers <paramref name="projectId"/>.</summary>
     public bool AdministersProject(string projectId) => Membership.Admin && ProjectId == projectId;
 }

@@ -29,7 +29,10 @@ public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> op
         var membership = await store.GetMembershipAsync(projectId, membershipId, cancellationToken);
         var project = membership is null ? null : await store.GetProjectAsync(projectId, cancellationToken);
         var caller = project is null || membership is null ? null : new Caller(projectId, membership, project.SuperAdmin,
-            await LinksAsync(project, cancellationToken), await PolicyAsync(membership, cancellationToken));
+            await LinksAsync(project, cancellationToken), await PolicyAsync(membership, cancellationToken))
+        {
+            InheritAccounts = project.Setting.FirstOrDefault(s => s.Name == "inheritAccounts")?.ValueBoolean != false,
+        };
         _cache[key] = (caller, now + options.Value.MembershipCacheDuration);
         return caller;
     }

@@ -10,7 +10,8 @@ namespace Enclave.Functions.Auth;
 
 /// <summary>
 /// Tenancy resources under the FHIR base, for their project's admins only: Project, ClientApplication, User and
-/// AccessPolicy reads, ProjectMembership read/search/update/delete, AccessPolicy create and update, and
+/// AccessPolicy reads, Project update (name and settings), ProjectMembership read/search/update/delete, AccessPolicy
+/// create and update, and
 /// <c>ClientApplication/{id}/$rotate-secret</c>. Another project's resources are indistinguishable from missing
 /// ones (404); no answer ever carries a stored secret or password hash.
 /// </summary>
@@ -29,6 +30,24 @@ public static class TenancyResourceEndpoints
         admin.MapGet("/Project/{id}", async (string id, HttpContext http, ITenancyStore store) =>
             id == http.Caller().ProjectId && await store.GetProjectAsync(id, http.RequestAborted) is { } project
                 ? Json(project) : NotFound(nameof(Project), id));
+
+        admin.MapPut("/Project/{id}", async (string id, Project? body, HttpContext http, ITenancyStore store, CallerResolver callers) =>
+        {
+            if (id != http.Caller().ProjectId || await store.GetProjectAsync(id, http.RequestAborted) is not { } project)
+            {
+                return NotFound(nameof(Project), id);
+            }
+
+            if (body is null || body.Id != id || string.IsNullOrWhiteSpace(body.Name))
+            {
+                return Invalid("The body must be this Project with a name; only its name and settings change here.");
+            }
+
+            var updated = project with { Name = body.Name.Trim(), Setting = body.Setting };
+            await store.ReplaceProjectAsync(updated, http.RequestAborted);
+            callers.Forget(id);
+            return Json(updated);
+        });
 
         admin.MapGet("/ClientApplication/{id}", async (string id, HttpContext http, ITenancyStore store) =>
             await store.FindClientAsync(id, http.RequestAborted) is { } client && client.ProjectId == http.Caller().ProjectId

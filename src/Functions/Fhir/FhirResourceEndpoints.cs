@@ -176,7 +176,7 @@ public static class FhirResourceEndpoints
     }
 
     /// <summary>The repository of the caller's scope: the only way to the store.</summary>
-    internal static FhirRepository Repository(HttpContext http, IResourceStore store, TimeProvider time) => new(http.Caller().Scope, http.Caller().Policy, store, time);
+    internal static FhirRepository Repository(HttpContext http, IResourceStore store, TimeProvider time) => new(http.Caller().Access, store, time);
 
     internal static IResult? UnknownType(string type) =>
         ModelInfo.IsKnownResource(type)

@@ -40,6 +40,11 @@ public sealed class IsolationTests(EnclaveApiFixture app, ITestOutputHelper outp
              {"resourceType":"Observation","criteria":"Observation?subject=%patient","interaction":["read","search","create","history","vread"]},
              {"resourceType":"Organization","readonly":true,"hiddenFields":["telecom"]}]
             """),
+        ["tenant"] = ("organization", """
+            [{"resourceType":"Patient","criteria":"Patient?_compartment=%organization","hiddenFields":{hidden}},
+             {"resourceType":"Observation","criteria":"Observation?_compartment=%organization"},
+             {"resourceType":"Organization","readonly":true}]
+            """),
         ["registrar"] = (string.Empty, """[{"resourceType":"Patient","interaction":["read","search","create","update"],"hiddenFields":{hidden}}]"""),
         ["partner"] = (string.Empty, """[{"resourceType":"*","readonly":true,"hiddenFields":{hidden}}]"""),
         ["org-admin"] = ("organization", """
@@ -123,7 +128,14 @@ public sealed class IsolationTests(EnclaveApiFixture app, ITestOutputHelper outp
 
         for (var i = 0; i < 24; i++)
         {
-            await AdminCreateAsync(world, PatientJson(null, Pick(organizations), Pick(s_genders), i));
+            // Half the patients are in an account (an intra-project tenant); their observations inherit it.
+            var patient = JsonNode.Parse(PatientJson(null, Pick(organizations), Pick(s_genders), i))!.AsObject();
+            if (i % 2 == 0)
+            {
+                patient["meta"] = new JsonObject { ["accounts"] = new JsonArray(new JsonObject { ["reference"] = Pick(organizations) }) };
+            }
+
+            await AdminCreateAsync(world, patient.ToJsonString());
         }
 
         for (var i = 0; i < 36; i++)
@@ -136,8 +148,14 @@ public sealed class IsolationTests(EnclaveApiFixture app, ITestOutputHelper outp
             var text = rules.Replace("{hidden}", Fields(["telecom", "birthDate", "name.given", "address.city"]), StringComparison.Ordinal)
                 .Replace("{hiddenObservation}", Fields(["value[x]", "note"]), StringComparison.Ordinal)
                 .Replace("{readonly}", Fields(["birthDate", "name", "telecom"]), StringComparison.Ordinal);
-            await world.Project.PutPolicyAsync(template, text);
-            world.Policies[template] = AccessPolicyValidator.Validate(JsonDocument.Parse($$"""{"resourceType":"AccessPolicy","resource":{{text}}}""").RootElement).Policy!;
+            var compartment = template == "tenant" ? "\"compartment\":{\"reference\":\"%organization\"}," : string.Empty;
+            using (var put = await world.Project.SendAsync(HttpMethod.Put, $"AccessPolicy/{template}", world.Project.AdminToken,
+                $$"""{"resourceType":"AccessPolicy","id":"{{template}}",{{compartment}}"resource":{{text}}}"""))
+            {
+                Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+            }
+
+            world.Policies[template] = AccessPolicyValidator.Validate(JsonDocument.Parse($$"""{"resourceType":"AccessPolicy",{{compartment}}"resource":{{text}}}""").RootElement).Policy!;
         }
 
         for (var m = 0; m < 8; m++)
@@ -387,7 +405,12 @@ public sealed class IsolationTests(EnclaveApiFixture app, ITestOutputHelper outp
             ? PatientJson(null, Pick(world.Organizations), Pick(s_genders), _random.Next(1000))
             : ObservationJson(Pick(world.Patients), Pick(world.Organizations), Pick(s_statuses));
         var candidate = JsonNode.Parse(json)!.AsObject();
-        var decision = member.Policy.AuthorizeWrite("create", null, default, Parse(candidate), DateTimeOffset.UtcNow);
+        // A member's creates are put in its policy's compartments, plus (observations) the patient's accounts.
+        var settled = Parse(candidate);
+        var inherited = candidate["subject"]?["reference"]?.GetValue<string>() is { } subject && world.Resources[subject][^1].Json is { } about
+            ? Accounts.Of(Parse(about)) : [];
+        Accounts.Set(settled, member.Policy.Accounts.Concat(inherited));
+        var decision = member.Policy.AuthorizeWrite("create", null, default, settled, DateTimeOffset.UtcNow);
         var expected = decision.Denial is not null ? HttpStatusCode.Forbidden
             : !ReferencesVisible(world, member.Policy, JsonNode.Parse(json)!.AsObject()) ? HttpStatusCode.BadRequest : HttpStatusCode.Created;
         var (status, body) = await world.Project.CallAsync(HttpMethod.Post, candidate["resourceType"]!.GetValue<string>(), member.Token, json);
