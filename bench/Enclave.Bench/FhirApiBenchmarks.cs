@@ -44,11 +44,12 @@ internal static class FhirApiBenchmarks
         var superAdmin = await TokenAsync(http, settings["Auth:BootstrapClientId"]!, settings["Auth:BootstrapClientSecret"]!);
         var (projectId, token) = await NewProjectAsync(http, superAdmin);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var organizations = new[] { await CreateAsync(http, """{"resourceType":"Organization","name":"Clinic 1"}"""), await CreateAsync(http, """{"resourceType":"Organization","name":"Clinic 2"}""") };
         var ids = new List<string>();
         for (var i = 0; i < Resources; i++)
         {
             using var created = await http.PostAsync(new Uri("/api/fhir/R4/Patient", UriKind.Relative), new StringContent(
-                $$"""{"resourceType":"Patient","gender":"{{(i % 2 == 0 ? "female" : "male")}}","name":[{"family":"Bench{{i}}","given":["Ann","Marie"]}],"birthDate":"1980-01-{{1 + (i % 28):00}}","address":[{"line":["{{i}} Main Street"],"city":"Springfield","postalCode":"12345"}]}""",
+                $$$"""{"resourceType":"Patient","gender":"{{{(i % 2 == 0 ? "female" : "male")}}}","name":[{"family":"Bench{{{i}}}","given":["Ann","Marie"]}],"birthDate":"1980-01-{{{1 + (i % 28):00}}}","address":[{"line":["{{{i}}} Main Street"],"city":"Springfield","postalCode":"12345"}],"managingOrganization":{"reference":"Organization/{{{organizations[i / 2 % 2]}}}"}}""",
                 Encoding.UTF8, "application/fhir+json"));
             created.EnsureSuccessStatusCode();
             ids.Add(JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!);
@@ -113,8 +114,79 @@ internal static class FhirApiBenchmarks
         results.Add(new(Group, "read: API − HTTP floor − raw read", apiRead - floor - rawRead, "ms", "the app's own FHIR work per read, from the medians above"));
         await CompareAsync(results, "search page (20 of 150 matches)", RawSearchAsync, HttpSearchAsync,
             "raw: the same parameterised query, one page; API: GET /Patient?gender=…&_count=20");
+        results.AddRange(await PolicySearchOverheadAsync(http, projectId, organizations[0]));
         results.AddRange(await CountRoundTripsAsync(http, app.Services.GetRequiredService<CosmosRequestMetrics>(), ids[0]));
         return results;
+    }
+
+    /// <summary>
+    /// The same search page for the project admin (no policy) and for a member whose MSO policy
+    /// (<c>Patient?organization=%organization</c>) sees half the patients: the filter rides in the same one query.
+    /// </summary>
+    private static async Task<List<BenchResult>> PolicySearchOverheadAsync(HttpClient http, string projectId, string organization)
+    {
+        const string Group = "Access policies";
+        await SendAsync(http, HttpMethod.Put, "/api/fhir/R4/AccessPolicy/mso",
+            """{"resourceType":"AccessPolicy","resource":[{"resourceType":"Patient","criteria":"Patient?organization=%organization"}]}""");
+        using var created = await SendAsync(http, HttpMethod.Post, $"/api/admin/projects/{projectId}/client", """{"name":"member"}""");
+        var body = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement;
+        var membership = System.Text.Json.Nodes.JsonNode.Parse(body.GetProperty("membership").GetRawText())!.AsObject();
+        membership["access"] = System.Text.Json.Nodes.JsonNode.Parse(
+            $$$"""[{"policy":{"reference":"AccessPolicy/mso"},"parameter":[{"name":"organization","valueReference":{"reference":"Organization/{{{organization}}}"}}]}]""");
+        (await SendAsync(http, HttpMethod.Put, $"/api/fhir/R4/ProjectMembership/{membership["id"]}", membership.ToJsonString())).Dispose();
+        var member = await TokenAsync(http, body.GetProperty("client").GetProperty("id").GetString()!, body.GetProperty("client").GetProperty("secret").GetString()!);
+
+        Func<int, Task> Search(string? bearer) => async i =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/fhir/R4/Patient?gender={(i % 2 == 0 ? "female" : "male")}&_count=20", UriKind.Relative));
+            if (bearer is not null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+            }
+
+            using var response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            await response.Content.ReadAsByteArrayAsync();
+        };
+
+        var (plain, filtered) = (Search(null), Search(member));
+        await Measure.RateAsync(200, InFlight, plain);
+        await Measure.RateAsync(200, InFlight, filtered);
+        var (plainLatency, filteredLatency, plainRate, filteredRate) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
+        for (var round = 0; round < Rounds; round++)
+        {
+            plainLatency.Add(await Measure.LatencyAsync(300, plain));
+            filteredLatency.Add(await Measure.LatencyAsync(300, filtered));
+            plainRate.Add(await Measure.RateAsync(2000, InFlight, plain));
+            filteredRate.Add(await Measure.RateAsync(2000, InFlight, filtered));
+        }
+
+        var (pl, fl, pr, fr) = (Measure.Median(plainLatency), Measure.Median(filteredLatency), Measure.Median(plainRate), Measure.Median(filteredRate));
+        return
+        [
+            new(Group, "search page, no policy: median latency", pl, "ms", $"GET /Patient?gender=…&_count=20 as the project admin; 300 sequential calls, median of {Rounds} rounds"),
+            new(Group, "search page, MSO policy: median latency", fl, "ms", "the same search by a member whose policy sees one of two organisations (filter in the query)"),
+            new(Group, "search page: policy / no policy latency", fl / pl, "×", "the policy's cost on a search page"),
+            new(Group, "search page: no policy / policy throughput", pr / fr, "×", $"2000 calls, {InFlight} in flight; time per search under load, policy relative to none"),
+        ];
+    }
+
+    private static async Task<string> CreateAsync(HttpClient http, string json)
+    {
+        using var response = await http.PostAsync(new Uri($"/api/fhir/R4/{JsonDocument.Parse(json).RootElement.GetProperty("resourceType").GetString()}", UriKind.Relative),
+            new StringContent(json, Encoding.UTF8, "application/fhir+json"));
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string json)
+    {
+        var response = await http.SendAsync(new HttpRequestMessage(method, new Uri(path, UriKind.Relative))
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/fhir+json"),
+        });
+        response.EnsureSuccessStatusCode();
+        return response;
     }
 
     /// <summary>Latency (one at a time) and throughput (<see cref="InFlight"/> at once), rounds interleaved, medians compared.</summary>

@@ -3,6 +3,7 @@ using Enclave.Bench;
 
 // Runs the benchmarks and rewrites bench/RESULTS.md. Usage: scripts/bench.sh
 var results = new List<BenchResult>();
+results.AddRange(AccessPolicyBenchmarks.Run());
 results.AddRange(await EmulatorBenchmarks.RunAsync());
 results.AddRange(await FhirApiBenchmarks.RunAsync());
 var path = ResultsFile.Write(results);
