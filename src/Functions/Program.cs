@@ -20,6 +20,7 @@ builder.Services.AddSingleton<IResourceStore>(sp => new CosmosResourceStore(sp.G
 var app = builder.Build();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseAddressRules();
 
 // Every route needs an Enclave access token unless it says AllowAnonymous. The Functions host polls GET /
 // until the handler answers; everything Enclave serves lives under /api.

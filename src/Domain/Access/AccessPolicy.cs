@@ -24,6 +24,13 @@ public sealed record AccessPolicy
     [JsonPropertyName("compartment")]
     public AccessPolicyReference? Compartment { get; init; }
 
+    /// <summary>
+    /// Client-address rules, in order: the first whose network holds the caller's address decides (allow or block);
+    /// none matching allows. Checked on every request, not only at sign-in.
+    /// </summary>
+    [JsonPropertyName("ipAccessRule")]
+    public IReadOnlyList<AccessPolicyIpRule> IpAccessRule { get; init; } = [];
+
     /// <summary>The rules, in order.</summary>
     [JsonPropertyName("resource")]
     public IReadOnlyList<AccessPolicyRule> Resource { get; init; } = [];
@@ -59,6 +66,22 @@ public sealed record AccessPolicyRule
     /// <summary>FHIRPath expressions (with <c>%before</c> and <c>%after</c>) that must each yield exactly one <c>true</c>.</summary>
     [JsonPropertyName("writeConstraint")]
     public IReadOnlyList<AccessPolicyExpression> WriteConstraint { get; init; } = [];
+}
+
+/// <summary>A client-address rule.</summary>
+/// <param name="Name">A name for people.</param>
+/// <param name="Value">An address (<c>203.0.113.7</c>) or a CIDR network (<c>203.0.113.0/24</c>, <c>2001:db8::/32</c>).</param>
+/// <param name="Action"><c>allow</c> or <c>block</c>.</param>
+public sealed record AccessPolicyIpRule(
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("value")] string? Value,
+    [property: JsonPropertyName("action")] string? Action)
+{
+    /// <summary>The network, when <see cref="Value"/> is an address or a CIDR network.</summary>
+    public System.Net.IPNetwork? Network =>
+        System.Net.IPNetwork.TryParse(Value, out var network) ? network
+        : System.Net.IPAddress.TryParse(Value, out var address) ? new System.Net.IPNetwork(address, address.GetAddressBytes().Length * 8)
+        : null;
 }
 
 /// <summary>A reference in a policy: <c>Type/id</c> or a parameter (<c>%organization</c>).</summary>

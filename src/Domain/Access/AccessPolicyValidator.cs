@@ -52,6 +52,15 @@ public static partial class AccessPolicyValidator
                 $"AccessPolicy.compartment: '{compartment.Reference}' is neither a parameter (%name) nor a reference (Type/id).", "AccessPolicy.compartment"));
         }
 
+        for (var i = 0; i < policy.IpAccessRule.Count; i++)
+        {
+            if (policy.IpAccessRule[i] is { Network: null } or { Action: not ("allow" or "block") })
+            {
+                return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid,
+                    $"AccessPolicy.ipAccessRule[{i}]: the value must be an address or a CIDR network and the action allow or block.", $"AccessPolicy.ipAccessRule[{i}]"));
+            }
+        }
+
         for (var i = 0; i < policy.Resource.Count; i++)
         {
             if (Problem(policy.Resource[i]) is { } problem)

@@ -19,11 +19,43 @@ public sealed class EffectivePolicy
     private static readonly string[] s_readInteractions = ["read", "vread", "history", "search"];
     private static readonly FhirPathCompiler s_compiler = new();
 
-    private EffectivePolicy(IReadOnlyList<AccessRule>? rules, IReadOnlyList<string>? dropped = null, IReadOnlyList<string>? accounts = null)
+    private EffectivePolicy(IReadOnlyList<AccessRule>? rules, IReadOnlyList<string>? dropped = null, IReadOnlyList<string>? accounts = null,
+        IReadOnlyList<(System.Net.IPNetwork Network, bool Allow)>? addressRules = null)
     {
         Rules = rules;
         Dropped = dropped ?? [];
         Accounts = accounts ?? [];
+        _addressRules = addressRules ?? [];
+    }
+
+    private readonly IReadOnlyList<(System.Net.IPNetwork Network, bool Allow)> _addressRules;
+
+    /// <summary>
+    /// Whether a request from <paramref name="address"/> may proceed: the first address rule (policies in order) whose
+    /// network holds it decides; none matching allows. With rules but no known address, no (fail closed).
+    /// </summary>
+    public bool AllowsAddress(System.Net.IPAddress? address)
+    {
+        if (_addressRules.Count == 0)
+        {
+            return true;
+        }
+
+        if (address is null)
+        {
+            return false;
+        }
+
+        address = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        foreach (var (network, allow) in _addressRules)
+        {
+            if (network.Contains(address))
+            {
+                return allow;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The accounts a member's creates are put in: each policy's <c>compartment</c>, parameters substituted.</summary>
@@ -64,6 +96,7 @@ public sealed class EffectivePolicy
         var rules = new List<AccessRule>();
         var dropped = new List<string>();
         var accounts = new List<string>();
+        var addressRules = new List<(System.Net.IPNetwork, bool)>();
         foreach (var (reference, parameters) in entries)
         {
             if (policies(reference.Id) is not { } policy)
@@ -72,6 +105,7 @@ public sealed class EffectivePolicy
                 continue;
             }
 
+            addressRules.AddRange(policy.IpAccessRule.Where(r => r.Network is not null).Select(r => (r.Network!.Value, r.Action == "allow")));
             if (policy.Compartment?.Reference is { } compartment)
             {
                 var account = compartment.StartsWith('%') ? Parameter(compartment[1..], membership, parameters) : compartment;
@@ -99,7 +133,7 @@ public sealed class EffectivePolicy
             }
         }
 
-        return new EffectivePolicy(rules, dropped, [.. accounts.Distinct(StringComparer.Ordinal)]);
+        return new EffectivePolicy(rules, dropped, [.. accounts.Distinct(StringComparer.Ordinal)], addressRules);
     }
 
     /// <summary>Whether <paramref name="interaction"/> on <paramref name="type"/> is allowed at all (before looking at any instance).</summary>

@@ -255,6 +255,51 @@ public sealed class AccessPolicyTests(EnclaveApiFixture app) : IClassFixture<Enc
     }
 
     [Fact]
+    public async Task Address_rules_are_checked_on_every_request_from_the_client_address_the_host_forwards()
+    {
+        using var http = app.CreateClient();
+        var project = await PolicyProject.CreateAsync(app, http, "Office only");
+        using (var put = await project.SendAsync(HttpMethod.Put, "AccessPolicy/office", project.AdminToken, """
+            {"resourceType":"AccessPolicy","id":"office","resource":[{"resourceType":"Patient"}],
+             "ipAccessRule":[{"name":"office","value":"198.51.100.0/24","action":"allow"},{"name":"rest","value":"0.0.0.0/0","action":"block"}]}
+            """))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        using (var bad = await project.SendAsync(HttpMethod.Put, "AccessPolicy/bad", project.AdminToken,
+            """{"resourceType":"AccessPolicy","resource":[],"ipAccessRule":[{"value":"not-an-address","action":"allow"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        }
+
+        var member = await project.MemberAsync("office worker", $"[{PolicyProject.Access("office")}]");
+        async Task<int> FromAsync(System.Net.IPAddress? peer, string? forwardedFor)
+        {
+            var context = await app.Server.SendAsync(c =>
+            {
+                c.Request.Method = "GET";
+                c.Request.Path = "/api/fhir/R4/Patient";
+                c.Request.Headers.Authorization = $"Bearer {member}";
+                c.Connection.RemoteIpAddress = peer;
+                if (forwardedFor is not null)
+                {
+                    c.Request.Headers["X-Forwarded-For"] = forwardedFor;
+                }
+            });
+            return context.Response.StatusCode;
+        }
+
+        Assert.Equal(200, await FromAsync(System.Net.IPAddress.Loopback, "203.0.113.1, 198.51.100.7:50123"));
+        Assert.Equal(403, await FromAsync(System.Net.IPAddress.Loopback, "198.51.100.7, 203.0.113.9:50123"));
+        Assert.Equal(200, await FromAsync(System.Net.IPAddress.Parse("198.51.100.8"), "203.0.113.9"));
+        Assert.Equal(403, await FromAsync(System.Net.IPAddress.Parse("203.0.113.9"), "198.51.100.7"));
+        Assert.Equal(403, await FromAsync(null, null));
+        using var admin = await project.SendAsync(HttpMethod.Get, "Patient", project.AdminToken);
+        Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
+    }
+
+    [Fact]
     public async Task A_changed_policy_applies_to_the_next_request()
     {
         using var http = app.CreateClient();
