@@ -22,10 +22,10 @@ namespace Enclave.Api.Tests.Access;
 /// </summary>
 public sealed class IsolationTests(EnclaveApiFixture app, ITestOutputHelper output) : IClassFixture<EnclaveApiFixture>
 {
-    private const int Operations = 1500;
+    private const int Operations = 2500;
     private static readonly string[] s_genders = ["male", "female", "other", "unknown"];
     private static readonly string[] s_statuses = ["final", "preliminary", "amended"];
-    private static readonly string[] s_required = ["read 200", "read 404", "read 403", "search", "search 403", "search include", "create 201", "create 403", "update 200", "update 403", "delete 204", "history"];
+    private static readonly string[] s_required = ["read 200", "read 404", "read 403", "search", "search 403", "search include", "create 201", "create 403", "update 200", "update 403", "patch 200", "patch 403", "transaction 200", "transaction 403", "delete 204", "history"];
 
     /// <summary>Policy templates; <c>{hidden}</c> and <c>{readonly}</c> are filled at random per project.</summary>
     private static readonly Dictionary<string, (string Parameter, string Rules)> s_templates = new()
@@ -93,8 +93,10 @@ public sealed class IsolationTests(EnclaveApiFixture app, ITestOutputHelper outp
                 < 55 => SearchAsync(world, member),
                 < 63 => HistoryAsync(world, member, all[_random.Next(all.Count)]),
                 < 68 => VersionReadAsync(world, member),
-                < 83 => CreateAsync(world, member),
-                < 95 => UpdateAsync(world, member),
+                < 80 => CreateAsync(world, member),
+                < 88 => UpdateAsync(world, member),
+                < 92 => PatchAsync(world, member),
+                < 96 => TransactionAsync(world, member),
                 _ => DeleteAsync(world, member),
             };
             await task;
@@ -467,6 +469,107 @@ public sealed class IsolationTests(EnclaveApiFixture app, ITestOutputHelper outp
         else
         {
             Check(JsonNode.DeepEquals(now, stored), $"{member.Name} updated {reference}: refused with {status} but the resource changed");
+        }
+    }
+
+    private async Task PatchAsync(World world, (string Token, EffectivePolicy Policy, string Name) member)
+    {
+        var reference = Pick(world.Patients);
+        if (world.Resources[reference][^1].Json is not { } stored)
+        {
+            return;
+        }
+
+        var gender = Pick(s_genders);
+        var view = View(member.Policy, stored, "read");
+        HttpStatusCode expected;
+        EffectivePolicy.WriteDecision? decision = null;
+        if (!member.Policy.AllowsType("Patient", "patch"))
+        {
+            expected = HttpStatusCode.Forbidden;
+        }
+        else if (view is null)
+        {
+            expected = HttpStatusCode.NotFound;
+        }
+        else
+        {
+            // The patch applies to what the member sees; hidden and read-only fields come back from the stored version.
+            view["gender"] = gender;
+            decision = member.Policy.AuthorizeWrite("patch", Parse(stored), Updated(stored), Parse(view), DateTimeOffset.UtcNow);
+            expected = decision.Invisible ? HttpStatusCode.NotFound : decision.Denial is not null ? HttpStatusCode.Forbidden
+                : !ReferencesVisible(world, member.Policy, view) ? HttpStatusCode.BadRequest : HttpStatusCode.OK;
+        }
+
+        var (status, body) = await world.Project.CallAsync(HttpMethod.Patch, reference, member.Token,
+            $$"""[{"op":"replace","path":"/gender","value":"{{gender}}"}]""", "application/json-patch+json");
+        Count($"patch {(int)status}");
+        Check(status == expected, $"{member.Name} patched {reference}: {status}, expected {expected}");
+        await RefreshAsync(world, reference);
+        var now = world.Resources[reference][^1].Json!;
+        if (status == HttpStatusCode.OK)
+        {
+            var intended = JsonSerializer.SerializeToNode(decision!.Resource, ResourceParser.Options)!.AsObject();
+            foreach (var field in new[] { "gender", "birthDate", "telecom", "name", "address", "managingOrganization" })
+            {
+                Check(JsonNode.DeepEquals(now[field], intended[field]), $"{member.Name} patched {reference}: {field} is {now[field]?.ToJsonString()}, expected {intended[field]?.ToJsonString()}");
+            }
+
+            CheckResource(member.Policy, world, body, "read", $"{member.Name} patch answer");
+        }
+        else
+        {
+            Check(JsonNode.DeepEquals(now, stored), $"{member.Name} patched {reference}: refused with {status} but the resource changed");
+        }
+    }
+
+    /// <summary>A transaction: an observation about a patient, and a change to that patient; all or nothing.</summary>
+    private async Task TransactionAsync(World world, (string Token, EffectivePolicy Policy, string Name) member)
+    {
+        var reference = Pick(world.Patients);
+        if (world.Resources[reference][^1].Json is not { } stored)
+        {
+            return;
+        }
+
+        var observation = JsonNode.Parse(ObservationJson(reference, Pick(world.Organizations), Pick(s_statuses)))!.AsObject();
+        var settled = Parse(observation);
+        Accounts.Set(settled, member.Policy.Accounts.Concat(Accounts.Of(Parse(stored))));
+        var create = member.Policy.AuthorizeWrite("create", null, default, settled, DateTimeOffset.UtcNow);
+        var performerVisible = ReferencesVisible(world, member.Policy, new JsonObject { ["performer"] = observation["performer"]!.DeepClone() });
+        var candidate = (View(member.Policy, stored, "read") ?? stored.DeepClone().AsObject()).DeepClone().AsObject();
+        candidate["gender"] = Pick(s_genders);
+        var update = member.Policy.AuthorizeWrite("update", Parse(stored), Updated(stored), Parse(candidate), DateTimeOffset.UtcNow);
+        var expected = create.Denial is not null ? HttpStatusCode.Forbidden
+            : !performerVisible ? HttpStatusCode.BadRequest
+            : update.Invisible ? HttpStatusCode.NotFound
+            : update.Denial is not null ? HttpStatusCode.Forbidden
+            : !ReferencesVisible(world, member.Policy, candidate) ? HttpStatusCode.BadRequest
+            : HttpStatusCode.OK;
+        var bundle = $$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"resource":{{{observation.ToJsonString()}}},"request":{"method":"POST","url":"Observation"}},
+              {"resource":{{{candidate.ToJsonString()}}},"request":{"method":"PUT","url":"{{{reference}}}"}}]}
+            """;
+        var before = world.Resources.Count;
+        var (status, body) = await world.Project.CallAsync(HttpMethod.Post, string.Empty, member.Token, bundle);
+        Count($"transaction {(int)status}");
+        Check(status == expected, $"{member.Name} transaction on {reference}: {status}, expected {expected}");
+        await RefreshAsync(world, reference);
+        if (status == HttpStatusCode.OK)
+        {
+            var entries = body.GetProperty("entry").EnumerateArray().ToList();
+            var created = entries[0].GetProperty("response").GetProperty("location").GetString()!.Split("/_history")[0];
+            await RefreshAsync(world, created[(created.IndexOf("Observation/", StringComparison.Ordinal))..]);
+            foreach (var entry in entries.Where(e => e.TryGetProperty("resource", out _)))
+            {
+                CheckResource(member.Policy, world, entry.GetProperty("resource"), "read", $"{member.Name} transaction answer");
+            }
+        }
+        else
+        {
+            Check(JsonNode.DeepEquals(world.Resources[reference][^1].Json, stored) && world.Resources.Count == before,
+                $"{member.Name} transaction on {reference}: refused with {status} but something changed");
         }
     }
 
