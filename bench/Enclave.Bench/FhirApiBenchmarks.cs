@@ -149,19 +149,7 @@ internal static class FhirApiBenchmarks
             await response.Content.ReadAsByteArrayAsync();
         };
 
-        var (plain, filtered) = (Search(null), Search(member));
-        await Measure.RateAsync(200, InFlight, plain);
-        await Measure.RateAsync(200, InFlight, filtered);
-        var (plainLatency, filteredLatency, plainRate, filteredRate) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
-        for (var round = 0; round < Rounds; round++)
-        {
-            plainLatency.Add(await Measure.LatencyAsync(300, plain));
-            filteredLatency.Add(await Measure.LatencyAsync(300, filtered));
-            plainRate.Add(await Measure.RateAsync(2000, InFlight, plain));
-            filteredRate.Add(await Measure.RateAsync(2000, InFlight, filtered));
-        }
-
-        var (pl, fl, pr, fr) = (Measure.Median(plainLatency), Measure.Median(filteredLatency), Measure.Median(plainRate), Measure.Median(filteredRate));
+        var (pl, fl, pr, fr) = await Measure.SideBySideAsync(Search(null), Search(member), Rounds, InFlight);
         return
         [
             new(Group, "search page, no policy: median latency", pl, "ms", $"GET /Patient?gender=…&_count=20 as the project admin; 300 sequential calls, median of {Rounds} rounds"),
@@ -192,21 +180,7 @@ internal static class FhirApiBenchmarks
     /// <summary>Latency (one at a time) and throughput (<see cref="InFlight"/> at once), rounds interleaved, medians compared.</summary>
     private static async Task<(double Raw, double Api)> CompareAsync(List<BenchResult> results, string name, Func<int, Task> raw, Func<int, Task> api, string notes)
     {
-        await Measure.RateAsync(200, InFlight, raw);
-        await Measure.RateAsync(200, InFlight, api);
-        var rawLatency = new List<double>();
-        var apiLatency = new List<double>();
-        var rawRate = new List<double>();
-        var apiRate = new List<double>();
-        for (var round = 0; round < Rounds; round++)
-        {
-            rawLatency.Add(await Measure.LatencyAsync(300, raw));
-            apiLatency.Add(await Measure.LatencyAsync(300, api));
-            rawRate.Add(await Measure.RateAsync(2000, InFlight, raw));
-            apiRate.Add(await Measure.RateAsync(2000, InFlight, api));
-        }
-
-        var (rl, al, rr, ar) = (Measure.Median(rawLatency), Measure.Median(apiLatency), Measure.Median(rawRate), Measure.Median(apiRate));
+        var (rl, al, rr, ar) = await Measure.SideBySideAsync(raw, api, Rounds, InFlight);
         results.Add(new(Group, $"{name}: raw SDK, median latency", rl, "ms", $"{notes}; 300 sequential calls, median of {Rounds} rounds"));
         results.Add(new(Group, $"{name}: API, median latency", al, "ms", "same calls through HTTP"));
         results.Add(new(Group, $"{name}: API / raw latency", al / rl, "×", "target ≤ 1.3; on the emulator the HTTP hop alone (the floor) costs about half a raw read"));

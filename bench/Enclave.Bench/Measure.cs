@@ -35,6 +35,27 @@ internal static class Measure
         return Median(times);
     }
 
+    /// <summary>
+    /// Two operations measured side by side: warmed up, then <paramref name="rounds"/> interleaved rounds of latency
+    /// (300 calls one at a time) and throughput (2000 calls, <paramref name="inFlight"/> at once); the medians.
+    /// </summary>
+    public static async Task<(double LatencyA, double LatencyB, double RateA, double RateB)> SideBySideAsync(
+        Func<int, Task> a, Func<int, Task> b, int rounds, int inFlight)
+    {
+        await RateAsync(200, inFlight, a);
+        await RateAsync(200, inFlight, b);
+        var (latencyA, latencyB, rateA, rateB) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
+        for (var round = 0; round < rounds; round++)
+        {
+            latencyA.Add(await LatencyAsync(300, a));
+            latencyB.Add(await LatencyAsync(300, b));
+            rateA.Add(await RateAsync(2000, inFlight, a));
+            rateB.Add(await RateAsync(2000, inFlight, b));
+        }
+
+        return (Median(latencyA), Median(latencyB), Median(rateA), Median(rateB));
+    }
+
     /// <summary>The median of <paramref name="values"/> (sorted in place).</summary>
     public static double Median(List<double> values)
     {

@@ -267,17 +267,23 @@ public sealed class IsolationTests(EnclaveApiFixture app, ITestOutputHelper outp
     private async Task ReadAsync(World world, (string Token, EffectivePolicy Policy, string Name) member, string reference)
     {
         var (status, body) = await world.Project.CallAsync(HttpMethod.Get, reference, member.Token);
+        CheckRead(world, member, "read", reference, world.Resources.GetValueOrDefault(reference)?.Last(), status, body);
+    }
+
+    /// <summary>A read or vread of <paramref name="version"/> (null: not in this project): the status, and the fields shown.</summary>
+    private void CheckRead(World world, (string Token, EffectivePolicy Policy, string Name) member, string interaction, string reference, Version? version,
+        HttpStatusCode status, JsonElement body)
+    {
         var type = reference[..reference.IndexOf('/', StringComparison.Ordinal)];
-        var current = world.Resources.GetValueOrDefault(reference)?.Last();
-        var expected = !member.Policy.AllowsType(type, "read") ? HttpStatusCode.Forbidden
-            : current is null ? HttpStatusCode.NotFound
-            : current.Json is null ? (member.Policy.AllowsEvery(type, "read") ? HttpStatusCode.Gone : HttpStatusCode.NotFound)
-            : View(member.Policy, current.Json, "read") is null ? HttpStatusCode.NotFound : HttpStatusCode.OK;
-        Count($"read {(int)status}");
-        Check(status == expected, $"{member.Name} read {reference}: {status}, expected {expected}");
+        var expected = !member.Policy.AllowsType(type, interaction) ? HttpStatusCode.Forbidden
+            : version is null ? HttpStatusCode.NotFound
+            : version.Json is null ? (member.Policy.AllowsEvery(type, interaction) ? HttpStatusCode.Gone : HttpStatusCode.NotFound)
+            : View(member.Policy, version.Json, interaction) is null ? HttpStatusCode.NotFound : HttpStatusCode.OK;
+        Count($"{interaction} {(int)status}");
+        Check(status == expected, $"{member.Name} {interaction} {reference} (version {version?.VersionId}): {status}, expected {expected}");
         if (status == HttpStatusCode.OK && expected == HttpStatusCode.OK)
         {
-            CheckResource(member.Policy, world, body, "read", $"{member.Name} read");
+            CheckResource(member.Policy, world, body, interaction, $"{member.Name} {interaction}");
         }
     }
 
@@ -382,17 +388,8 @@ public sealed class IsolationTests(EnclaveApiFixture app, ITestOutputHelper outp
     {
         var (reference, versions) = Pick(world.Resources.ToList());
         var version = Pick(versions);
-        var type = reference[..reference.IndexOf('/', StringComparison.Ordinal)];
         var (status, body) = await world.Project.CallAsync(HttpMethod.Get, $"{reference}/_history/{version.VersionId}", member.Token);
-        var expected = !member.Policy.AllowsType(type, "vread") ? HttpStatusCode.Forbidden
-            : version.Json is null ? (member.Policy.AllowsEvery(type, "vread") ? HttpStatusCode.Gone : HttpStatusCode.NotFound)
-            : View(member.Policy, version.Json, "vread") is null ? HttpStatusCode.NotFound : HttpStatusCode.OK;
-        Count($"vread {(int)status}");
-        Check(status == expected, $"{member.Name} vread {reference}/{version.VersionId}: {status}, expected {expected}");
-        if (status == HttpStatusCode.OK && expected == HttpStatusCode.OK)
-        {
-            CheckResource(member.Policy, world, body, "vread", $"{member.Name} vread");
-        }
+        CheckRead(world, member, "vread", reference, version, status, body);
     }
 
     /// <summary>Whether every reference of <paramref name="json"/> names a current resource the member may read.</summary>
@@ -453,23 +450,31 @@ public sealed class IsolationTests(EnclaveApiFixture app, ITestOutputHelper outp
         var (status, body) = await world.Project.CallAsync(HttpMethod.Put, reference, member.Token, candidate.ToJsonString());
         Count($"update {(int)status}");
         Check(status == expected, $"{member.Name} updated {reference}: {status}, expected {expected}");
+        await CheckWrittenAsync(world, member, reference, stored, status, body, decision, "updated");
+    }
+
+    /// <summary>
+    /// After a write: when it succeeded, nothing the member could not change changed and what it changed did, and the
+    /// answer shows only what the member may see; when it was refused, nothing changed.
+    /// </summary>
+    private async Task CheckWrittenAsync(World world, (string Token, EffectivePolicy Policy, string Name) member, string reference, JsonObject stored,
+        HttpStatusCode status, JsonElement body, EffectivePolicy.WriteDecision? decision, string verb)
+    {
         await RefreshAsync(world, reference);
         var now = world.Resources[reference][^1].Json!;
-        if (status == HttpStatusCode.OK)
+        if (status != HttpStatusCode.OK)
         {
-            // Nothing the member could not change changed; what it changed, changed.
-            var intended = JsonSerializer.SerializeToNode(decision.Resource, ResourceParser.Options)!.AsObject();
-            foreach (var field in new[] { "gender", "birthDate", "telecom", "name", "address", "managingOrganization" })
-            {
-                Check(JsonNode.DeepEquals(now[field], intended[field]), $"{member.Name} updated {reference}: {field} is {now[field]?.ToJsonString()}, expected {intended[field]?.ToJsonString()}");
-            }
+            Check(JsonNode.DeepEquals(now, stored), $"{member.Name} {verb} {reference}: refused with {status} but the resource changed");
+            return;
+        }
 
-            CheckResource(member.Policy, world, body, "read", $"{member.Name} update answer");
-        }
-        else
+        var intended = JsonSerializer.SerializeToNode(decision!.Resource, ResourceParser.Options)!.AsObject();
+        foreach (var field in new[] { "gender", "birthDate", "telecom", "name", "address", "managingOrganization" })
         {
-            Check(JsonNode.DeepEquals(now, stored), $"{member.Name} updated {reference}: refused with {status} but the resource changed");
+            Check(JsonNode.DeepEquals(now[field], intended[field]), $"{member.Name} {verb} {reference}: {field} is {now[field]?.ToJsonString()}, expected {intended[field]?.ToJsonString()}");
         }
+
+        CheckResource(member.Policy, world, body, "read", $"{member.Name} {verb} answer");
     }
 
     private async Task PatchAsync(World world, (string Token, EffectivePolicy Policy, string Name) member)
@@ -505,22 +510,7 @@ public sealed class IsolationTests(EnclaveApiFixture app, ITestOutputHelper outp
             $$"""[{"op":"replace","path":"/gender","value":"{{gender}}"}]""", "application/json-patch+json");
         Count($"patch {(int)status}");
         Check(status == expected, $"{member.Name} patched {reference}: {status}, expected {expected}");
-        await RefreshAsync(world, reference);
-        var now = world.Resources[reference][^1].Json!;
-        if (status == HttpStatusCode.OK)
-        {
-            var intended = JsonSerializer.SerializeToNode(decision!.Resource, ResourceParser.Options)!.AsObject();
-            foreach (var field in new[] { "gender", "birthDate", "telecom", "name", "address", "managingOrganization" })
-            {
-                Check(JsonNode.DeepEquals(now[field], intended[field]), $"{member.Name} patched {reference}: {field} is {now[field]?.ToJsonString()}, expected {intended[field]?.ToJsonString()}");
-            }
-
-            CheckResource(member.Policy, world, body, "read", $"{member.Name} patch answer");
-        }
-        else
-        {
-            Check(JsonNode.DeepEquals(now, stored), $"{member.Name} patched {reference}: refused with {status} but the resource changed");
-        }
+        await CheckWrittenAsync(world, member, reference, stored, status, body, decision, "patched");
     }
 
     /// <summary>A transaction: an observation about a patient, and a change to that patient; all or nothing.</summary>
