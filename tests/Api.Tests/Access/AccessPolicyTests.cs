@@ -264,7 +264,7 @@ public sealed class AccessPolicyTests(EnclaveApiFixture app) : IClassFixture<Enc
              "ipAccessRule":[{"name":"office","value":"198.51.100.0/24","action":"allow"},{"name":"rest","value":"0.0.0.0/0","action":"block"}]}
             """))
         {
-            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         }
 
         using (var bad = await project.SendAsync(HttpMethod.Put, "AccessPolicy/bad", project.AdminToken,
