@@ -32,8 +32,10 @@ public sealed class AccessPolicyTests(EnclaveApiFixture app) : IClassFixture<Enc
         var p2 = await project.CreateAsync(Patient(o2, "Intwo"));
         var e2 = await project.CreateAsync($$$"""{"resourceType":"Encounter","status":"finished","class":{"code":"AMB"},"subject":{"reference":"Patient/{{{p2}}}"},"serviceProvider":{"reference":"Organization/{{{o2}}}"}}""");
         var one = await project.MemberAsync("clinic 1 nurse", $"[{PolicyProject.Access("mso", ("organization", $"Organization/{o1}"))}]");
-        var both = await project.MemberAsync("regional manager",
-            $"[{PolicyProject.Access("mso", ("organization", $"Organization/{o1}"))},{PolicyProject.Access("mso", ("organization", $"Organization/{o2}"))}]");
+        // The regional manager is a user (invited, signed in with a password) in both organisations.
+        var both = await project.UserAsync(
+            $"[{PolicyProject.Access("mso", ("organization", $"Organization/{o1}"))},{PolicyProject.Access("mso", ("organization", $"Organization/{o2}"))}]",
+            "Practitioner/manager");
 
         // read: 404 for the other organisation's patient, exactly as for a missing one; 403 for a type never allowed.
         Assert.Equal(HttpStatusCode.OK, (await project.CallAsync(HttpMethod.Get, $"Patient/{p1}", one)).Status);
@@ -42,6 +44,7 @@ public sealed class AccessPolicyTests(EnclaveApiFixture app) : IClassFixture<Enc
         Assert.Equal(HttpStatusCode.NotFound, (await project.CallAsync(HttpMethod.Get, $"Patient/{p2}/_history", one)).Status);
         Assert.Equal(HttpStatusCode.OK, (await project.CallAsync(HttpMethod.Get, $"Patient/{p2}", both)).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await project.CallAsync(HttpMethod.Get, "Observation", one)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await project.CallAsync(HttpMethod.Get, "Observation", both)).Status);
 
         // search: the filter is in the query, so the total counts only visible resources.
         var (_, search) = await project.CallAsync(HttpMethod.Get, "Patient?_total=accurate", one);

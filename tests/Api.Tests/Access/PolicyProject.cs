@@ -49,6 +49,40 @@ internal sealed class PolicyProject(HttpClient http, string projectId, string ad
         return await AuthClient.TokenAsync(http, (string)body["client"]!["id"]!, (string)body["client"]!["secret"]!);
     }
 
+    /// <summary>
+    /// A new user invited with <paramref name="accessJson"/> as its membership's <c>access</c>, signed in with email,
+    /// password and PKCE; its access token.
+    /// </summary>
+    public async Task<string> UserAsync(string accessJson, string profile)
+    {
+        const string Password = "correct horse battery staple";
+        var email = $"{Guid.NewGuid():N}@example.org";
+        var invitation = new JsonObject
+        {
+            ["email"] = email,
+            ["password"] = Password,
+            ["profile"] = new JsonObject { ["reference"] = profile },
+            ["access"] = JsonNode.Parse(accessJson),
+        };
+        using (var invited = await AuthClient.SendAsync(http, HttpMethod.Post, $"/api/admin/projects/{projectId}/invite", adminToken,
+            AuthClient.Body(invitation.ToJsonString(), "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.Created, invited.StatusCode);
+        }
+
+        var verifier = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var challenge = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(verifier)))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        using var login = await AuthClient.SendAsync(http, HttpMethod.Post, "/api/auth/login", null, AuthClient.Body(
+            new JsonObject { ["email"] = email, ["password"] = Password, ["codeChallenge"] = challenge, ["codeChallengeMethod"] = "S256", ["projectId"] = projectId }.ToJsonString(),
+            "application/json"));
+        var code = JsonNode.Parse(await login.Content.ReadAsStringAsync())!["code"]!.GetValue<string>();
+        using var tokens = await http.PostAsync(new Uri("/api/oauth2/token", UriKind.Relative), new FormUrlEncodedContent(
+            [new("grant_type", "authorization_code"), new("code", code), new("code_verifier", verifier)]));
+        Assert.Equal(HttpStatusCode.OK, tokens.StatusCode);
+        return JsonNode.Parse(await tokens.Content.ReadAsStringAsync())!["access_token"]!.GetValue<string>();
+    }
+
     /// <summary>One <c>access[]</c> entry: the policy and its reference parameters.</summary>
     public static string Access(string policy, params (string Name, string Reference)[] parameters) =>
         $$"""{"policy":{"reference":"AccessPolicy/{{policy}}"},"parameter":[{{string.Join(',', parameters.Select(p => $$$"""{"name":"{{{p.Name}}}","valueReference":{"reference":"{{{p.Reference}}}"}}"""))}}]}""";
