@@ -51,6 +51,9 @@ public static class ServerCapabilities
         SearchRevInclude = [.. ModelInfo.SupportedResources.SelectMany(source => SearchParser.TypeParameters(source)
             .Where(p => p.Type == SearchParamType.Reference && (p.Targets.Count == 0 || p.Targets.Contains(type)))
             .Select(p => $"{source}:{p.Code}")).Order(StringComparer.Ordinal)],
+        Operation = type == nameof(Patient)
+            ? [new CapabilityStatement.OperationComponent { Name = "set-accounts", Definition = "https://enclave.dev/fhir/OperationDefinition/Patient-set-accounts" }]
+            : [],
     };
 
 
