@@ -245,11 +245,14 @@ public sealed class EffectivePolicy
             return null;
         }
 
-        var hidden = Rules.Where(r => request.IsSystemSearch || r.Covers(request.ResourceType)).SelectMany(r => r.HiddenFields).ToList();
-        var parameters = SearchParameters.For(request.ResourceType);
-        foreach (var code in request.Criteria.Select(c => c.Code).Concat(request.Sort.Select(s => s.Code)))
+        // Includes follow a reference parameter of their source type: through a hidden field, they would show where it points.
+        var looked = request.Criteria.Select(c => (request.ResourceType, c.Code))
+            .Concat(request.Sort.Select(s => (request.ResourceType, s.Code)))
+            .Concat(request.Includes.Concat(request.RevIncludes).Select(i => (i.SourceType, i.Code)));
+        foreach (var (type, code) in looked)
         {
-            if (parameters.TryGetValue(code, out var parameter) && hidden.FirstOrDefault(h => Touches(parameter, h)) is { } field)
+            var hidden = Rules.Where(r => type.Length == 0 || r.Covers(type)).SelectMany(r => r.HiddenFields);
+            if (SearchParameters.For(type).TryGetValue(code, out var parameter) && hidden.FirstOrDefault(h => Touches(parameter, h)) is { } field)
             {
                 return $"The search parameter '{code}' looks at '{field}', which your access policy hides.";
             }

@@ -163,7 +163,7 @@ public sealed class AccessPolicyTests(EnclaveApiFixture app) : IClassFixture<Enc
         var project = await PolicyProject.CreateAsync(app, http, "Hidden fields");
         await project.PutPolicyAsync("front-desk", """
             [{"resourceType":"Patient","hiddenFields":["birthDate","telecom","contact.name"],"readonlyFields":["identifier"]},
-             {"resourceType":"Observation","hiddenFields":["value[x]","component.value[x]"]}]
+             {"resourceType":"Observation","hiddenFields":["value[x]","component.value[x]","performer"]}]
             """);
         var patient = await project.CreateAsync("""
             {"resourceType":"Patient","identifier":[{"system":"urn:mrn","value":"42"}],"birthDate":"1970-01-01","gender":"female",
@@ -202,6 +202,8 @@ public sealed class AccessPolicyTests(EnclaveApiFixture app) : IClassFixture<Enc
         Assert.Equal(HttpStatusCode.Forbidden, (await project.CallAsync(HttpMethod.Get, "Observation?value-quantity=120", desk)).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await project.CallAsync(HttpMethod.Get, "Observation?subject:Patient.birthdate=1970", desk)).Status);
         Assert.Equal(HttpStatusCode.OK, (await project.CallAsync(HttpMethod.Get, "Patient?gender=female", desk)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await project.CallAsync(HttpMethod.Get, "Observation?_include=Observation:performer", desk)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await project.CallAsync(HttpMethod.Get, "Patient?_revinclude=Observation:performer", desk)).Status);
 
         // An update built from what the desk sees (and a changed identifier) keeps every hidden and read-only field.
         var (updateStatus, updated) = await project.CallAsync(HttpMethod.Put, $"Patient/{patient}", desk, $$"""
