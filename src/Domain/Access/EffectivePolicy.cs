@@ -128,7 +128,7 @@ public sealed class EffectivePolicy
                 }
                 else
                 {
-                    dropped.Add($"{source}: its criteria name a parameter this membership does not give ({policy.Resource[i].Criteria}); it allows nothing.");
+                    dropped.Add($"{source}: it cannot be resolved for this membership (criteria {policy.Resource[i].Criteria}: a parameter it does not give); it allows nothing.");
                 }
             }
         }
@@ -158,8 +158,8 @@ public sealed class EffectivePolicy
     public AccessRule? FieldsRule(Resource resource, DateTimeOffset lastUpdated) =>
         Rules is null ? null : First(resource, lastUpdated, _ => true);
 
-    /// <summary>Whether some rule for <paramref name="type"/> hides or protects a field (so answers must be looked at one by one).</summary>
-    public bool HasFields(string type) => Rules?.Any(r => r.Covers(type) && (r.HiddenFields.Count > 0 || r.ReadonlyFields.Count > 0)) == true;
+    /// <summary>Whether some rule for <paramref name="type"/> hides a field (so answers must be looked at one by one).</summary>
+    public bool HidesFields(string type) => Rules?.Any(r => r.Covers(type) && r.HiddenFields.Count > 0) == true;
 
     private AccessRule? First(Resource resource, DateTimeOffset lastUpdated, Func<AccessRule, bool> allows)
     {
@@ -187,8 +187,11 @@ public sealed class EffectivePolicy
         return null;
     }
 
+    /// <summary>The parameters any rule for <paramref name="type"/> looks at, worked out once per type.</summary>
     private HashSet<string> CodesFor(string type) =>
-        Rules!.Where(r => r.Covers(type)).SelectMany(r => r.Codes).ToHashSet(StringComparer.Ordinal);
+        _codes.GetOrAdd(type, t => Rules!.Where(r => r.Covers(t)).SelectMany(r => r.Codes).ToHashSet(StringComparer.Ordinal));
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> _codes = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The search filter for <paramref name="interaction"/> on <paramref name="type"/>: one group of criteria per rule
@@ -304,7 +307,8 @@ public sealed class EffectivePolicy
             return new(after, s_unrestrictedRule, null);
         }
 
-        if (before is not null && Decide(interaction, before, beforeUpdated) is null)
+        var storedRule = before is null ? null : Decide(interaction, before, beforeUpdated);
+        if (before is not null && storedRule is null)
         {
             return Decide("read", before, beforeUpdated) is null
                 ? new(null, null, null, Invisible: true)
@@ -313,7 +317,7 @@ public sealed class EffectivePolicy
 
         if (after is null)
         {
-            return new(null, Decide(interaction, before!, beforeUpdated), null);
+            return new(null, storedRule, null);
         }
 
         var fields = (before is null ? null : FieldsRule(before, beforeUpdated)) ?? FieldsRule(after, now);

@@ -621,7 +621,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
 
         var wanted = references.Select(r => ReferenceCheck.Target(r.Reference)!)
             .Where(t => pending is null || !pending.Contains(t)).ToHashSet(StringComparer.Ordinal);
-        wanted.ExceptWith(known.Where(k => Visible(k, "read") is not null).Select(k => k.Reference));
+        wanted.ExceptWith(known.Where(Readable).Select(k => k.Reference));
         if (wanted.Count > 0)
         {
             wanted.ExceptWith(await ReachableAsync(access.Scope.ProjectId, wanted, cancellationToken));
@@ -650,7 +650,16 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     private async Task<IEnumerable<string>> ReachableAsync(string projectId, IReadOnlyCollection<string> references, CancellationToken cancellationToken) =>
         access.Policy.IsUnrestricted
             ? await store.ExistingAsync(projectId, references, cancellationToken)
-            : (await store.ReadManyAsync(projectId, references, cancellationToken)).Where(r => !r.Deleted && Visible(r, "read") is not null).Select(r => r.Reference);
+            : (await store.ReadManyAsync(projectId, references, cancellationToken)).Where(Readable).Select(r => r.Reference);
+
+    /// <summary>Whether the caller may read the current (not deleted) <paramref name="version"/>: no view is built.</summary>
+    private bool Readable(StoredResource version) => !version.Deleted && (access.Policy.IsUnrestricted || Allowed(version, "read") is not null);
+
+    /// <summary>The parsed <paramref name="version"/> when the caller's policy lets <paramref name="interaction"/> touch it; otherwise null.</summary>
+    private Resource? Allowed(StoredResource version, string interaction) =>
+        ResourceParser.TryParse(version.Json, out var resource, out _) && access.Policy.Decide(interaction, resource!, version.LastUpdated) is not null
+            ? resource
+            : null;
 
     /// <summary>403 when the caller's policy allows <paramref name="interaction"/> on no resource of <paramref name="type"/>.</summary>
     private Result? TypeRefusal(string type, string interaction) =>
@@ -674,18 +683,16 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return access.Policy.AllowsEvery(version.ResourceType, interaction) ? version : null;
         }
 
-        return ResourceParser.TryParse(version.Json, out var resource, out _) && access.Policy.Decide(interaction, resource!, version.LastUpdated) is not null
-            ? Shown(version, resource!)
-            : null;
+        return Allowed(version, interaction) is { } resource ? Shown(version, resource) : null;
     }
 
     /// <summary><paramref name="version"/> without the fields the caller's policy hides.</summary>
     internal StoredResource Shown(StoredResource version) =>
-        access.Policy.HasFields(version.ResourceType) && !version.Deleted && ResourceParser.TryParse(version.Json, out var resource, out _) ? Shown(version, resource!) : version;
+        access.Policy.HidesFields(version.ResourceType) && !version.Deleted && ResourceParser.TryParse(version.Json, out var resource, out _) ? Shown(version, resource!) : version;
 
     private StoredResource Shown(StoredResource version, Resource resource)
     {
-        if (!access.Policy.HasFields(version.ResourceType))
+        if (!access.Policy.HidesFields(version.ResourceType))
         {
             return version;
         }

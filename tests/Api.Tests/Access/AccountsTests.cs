@@ -77,6 +77,25 @@ public sealed class AccountsTests(EnclaveApiFixture app) : IClassFixture<Enclave
     }
 
     [Fact]
+    public async Task Set_accounts_without_propagation_moves_only_the_patient_and_meta_account_is_read_too()
+    {
+        using var http = app.CreateClient();
+        var project = await PolicyProject.CreateAsync(app, http, "No propagation");
+        var o1 = $"Organization/{await project.CreateAsync("""{"resourceType":"Organization","name":"One"}""")}";
+        var o2 = $"Organization/{await project.CreateAsync("""{"resourceType":"Organization","name":"Two"}""")}";
+        var patient = await project.CreateAsync($$"""{"resourceType":"Patient","meta":{"account":{"reference":"{{o1}}"} } }""");
+        var observation = await project.CreateAsync($$$"""{"resourceType":"Observation","status":"final","code":{"text":"bp"},"subject":{"reference":"Patient/{{{patient}}}"}}""");
+
+        var (status, set) = await project.CallAsync(HttpMethod.Post, $"Patient/{patient}/$set-accounts", project.AdminToken,
+            $$$"""{"resourceType":"Parameters","parameter":[{"name":"accounts","valueReference":{"reference":"{{{o2}}}"}},{"name":"propagate","valueBoolean":false}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(1, set.GetProperty("parameter")[0].GetProperty("valueInteger").GetInt32());
+        Assert.Equal([o2], AccountsOf((await project.CallAsync(HttpMethod.Get, $"Patient/{patient}", project.AdminToken)).Body));
+        Assert.Equal([o1], AccountsOf((await project.CallAsync(HttpMethod.Get, $"Observation/{observation}", project.AdminToken)).Body));
+    }
+
+    [Fact]
     public async Task A_project_can_turn_inheritance_off()
     {
         using var http = app.CreateClient();
