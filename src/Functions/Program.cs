@@ -1,6 +1,7 @@
 using Enclave.Domain.Fhir;
 using Enclave.Functions.Access;
 using Enclave.Functions.Auth;
+using Enclave.Functions.Edge;
 using Enclave.Functions.Export;
 using Enclave.Functions.Fhir;
 using Enclave.Functions.Health;
@@ -9,6 +10,7 @@ using Enclave.Storage.Fhir;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.ListenForFunctionsHost();
+builder.Services.AddEnclaveEdge(builder.Configuration);
 builder.Services.AddEnclaveStorage(builder.Configuration);
 builder.Services.AddEnclaveSigningKeys(builder.Configuration);
 builder.Services.AddEnclaveAuth(builder.Configuration);
@@ -18,6 +20,7 @@ builder.Services.AddSingleton<PageToken>();
 builder.Services.AddSingleton<IResourceStore>(sp => new CosmosResourceStore(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>()));
 
 var app = builder.Build();
+app.UseEnclaveEdge();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAddressRules();

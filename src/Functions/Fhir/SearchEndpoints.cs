@@ -1,5 +1,6 @@
 using Enclave.Domain.Search;
 using Enclave.Functions.Auth;
+using Enclave.Functions.Edge;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
 using Microsoft.Extensions.Primitives;
@@ -31,8 +32,10 @@ public static class SearchEndpoints
                 return FhirResourceEndpoints.Outcome(OperationOutcome.IssueType.NotSupported, "_search takes application/x-www-form-urlencoded.", StatusCodes.Status415UnsupportedMediaType);
             }
 
-            var form = await http.Request.ReadFormAsync(http.RequestAborted);
-            return await SearchAsync(http, store, time, pages, type, http.Request.Query.Concat(form));
+            var (form, error) = await RequestForm.ReadAsync(http.Request);
+            return form is null
+                ? FhirResourceEndpoints.Outcome(OperationOutcome.IssueType.Invalid, error!, StatusCodes.Status400BadRequest)
+                : await SearchAsync(http, store, time, pages, type, http.Request.Query.Concat(form));
         });
     }
 

@@ -1,0 +1,150 @@
+using Enclave.Functions.Fhir;
+using Hl7.Fhir.Model;
+using Task = System.Threading.Tasks.Task;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Enclave.Functions.Edge;
+
+/// <summary>
+/// The first thing every request passes: a correlation id on every answer, the size limits of
+/// <see cref="EdgeLimitsOptions"/> (414, 431, 413, 400 as OperationOutcomes), and the one place where an unexpected
+/// exception becomes an answer — a 500 OperationOutcome that carries the correlation id and no exception text,
+/// while the exception is logged under that id. Answers that would otherwise have no body (401 challenges, 403,
+/// unknown routes, 405) get an OperationOutcome too.
+/// </summary>
+public static partial class EdgeMiddleware
+{
+    /// <summary>The response header that carries the id under which the request is logged.</summary>
+    public const string CorrelationHeader = "X-Correlation-Id";
+
+    /// <summary>Adds the edge; first in the pipeline, before authentication.</summary>
+    public static IApplicationBuilder UseEnclaveEdge(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = AnswerExceptionAsync, StatusCodeSelector = StatusOf });
+        app.UseStatusCodePages(new StatusCodePagesOptions { HandleAsync = context => AnswerBodilessAsync(context.HttpContext) });
+        return app.Use(LimitAsync);
+    }
+
+    private static async Task LimitAsync(HttpContext http, RequestDelegate next)
+    {
+        http.Response.Headers[CorrelationHeader] = http.TraceIdentifier;
+        var limits = http.RequestServices.GetRequiredService<IOptions<EdgeLimitsOptions>>().Value;
+        var request = http.Request;
+        if (request.Path.Value?.Length + request.QueryString.Value?.Length > limits.MaxUrlLength)
+        {
+            await Refuse(http, OperationOutcome.IssueType.TooLong, $"The URL exceeds {limits.MaxUrlLength} characters.", StatusCodes.Status414UriTooLong);
+            return;
+        }
+
+        if (HeaderBytes(request.Headers) > limits.MaxHeaderBytes)
+        {
+            await Refuse(http, OperationOutcome.IssueType.TooLong, $"The request headers exceed {limits.MaxHeaderBytes} bytes.",
+                StatusCodes.Status431RequestHeaderFieldsTooLarge);
+            return;
+        }
+
+        if (request.Query.Sum(p => Math.Max(1, p.Value.Count)) > limits.MaxQueryValues)
+        {
+            await Refuse(http, OperationOutcome.IssueType.TooCostly, $"The query string holds more than {limits.MaxQueryValues} values.", StatusCodes.Status400BadRequest);
+            return;
+        }
+
+        if (request.ContentLength > limits.MaxBodyBytes)
+        {
+            await Refuse(http, OperationOutcome.IssueType.TooLong, $"The body exceeds {limits.MaxBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
+            return;
+        }
+
+        // A body without Content-Length (chunked) is cut off at the same size: reading past it throws a 413 BadHttpRequestException.
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = limits.MaxBodyBytes;
+        }
+
+        await next(http);
+    }
+
+    private static long HeaderBytes(IHeaderDictionary headers)
+    {
+        long total = 0;
+        foreach (var (name, values) in headers)
+        {
+            total += name.Length;
+            foreach (var value in values)
+            {
+                total += value?.Length ?? 0;
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Kestrel's refusals while reading the body (too large, malformed) keep their 4xx status; anything else is a 500.</summary>
+    private static int StatusOf(Exception exception) => exception switch
+    {
+        BadHttpRequestException bad => bad.StatusCode,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    private static async Task AnswerExceptionAsync(HttpContext http)
+    {
+        var exception = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var status = exception is null ? StatusCodes.Status500InternalServerError : StatusOf(exception);
+        if (exception is OperationCanceledException && http.RequestAborted.IsCancellationRequested)
+        {
+            return; // The client went away; nobody reads an answer.
+        }
+
+        var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Enclave.Edge");
+        if (status >= StatusCodes.Status500InternalServerError)
+        {
+            LogUnexpected(logger, exception, http.TraceIdentifier, http.Request.Method, http.Request.Path);
+            await Refuse(http, OperationOutcome.IssueType.Exception,
+                $"The server could not answer this request. Quote correlation id {http.TraceIdentifier} when reporting it.", status);
+            return;
+        }
+
+        LogRefused(logger, status, http.TraceIdentifier);
+        await Refuse(http, status == StatusCodes.Status413PayloadTooLarge ? OperationOutcome.IssueType.TooLong : OperationOutcome.IssueType.Invalid,
+            status == StatusCodes.Status413PayloadTooLarge ? "The body is too large." : "The request could not be read.", status);
+    }
+
+    /// <summary>An OperationOutcome for an error answer that nothing wrote a body for.</summary>
+    private static Task AnswerBodilessAsync(HttpContext http)
+    {
+        var status = http.Response.StatusCode;
+        var (code, message) = status switch
+        {
+            StatusCodes.Status401Unauthorized => (OperationOutcome.IssueType.Login, "A valid bearer token is required (see WWW-Authenticate)."),
+            StatusCodes.Status403Forbidden => (OperationOutcome.IssueType.Forbidden, "This token may not do that."),
+            StatusCodes.Status404NotFound => (OperationOutcome.IssueType.NotFound, $"Nothing is served at {http.Request.Path}."),
+            StatusCodes.Status405MethodNotAllowed => (OperationOutcome.IssueType.NotSupported,
+                $"{http.Request.Method} is not allowed here; allowed: {http.Response.Headers.Allow}."),
+            StatusCodes.Status406NotAcceptable => (OperationOutcome.IssueType.NotSupported, "This server writes application/fhir+json and application/fhir+xml."),
+            StatusCodes.Status413PayloadTooLarge => (OperationOutcome.IssueType.TooLong, "The body is too large."),
+            StatusCodes.Status414UriTooLong => (OperationOutcome.IssueType.TooLong, "The URL is too long."),
+            StatusCodes.Status415UnsupportedMediaType => (OperationOutcome.IssueType.NotSupported, "The body's media type is not supported here."),
+            StatusCodes.Status429TooManyRequests => (OperationOutcome.IssueType.Throttled, "Too many requests; retry later (see Retry-After)."),
+            StatusCodes.Status431RequestHeaderFieldsTooLarge => (OperationOutcome.IssueType.TooLong, "The request headers are too large."),
+            >= 500 => (OperationOutcome.IssueType.Exception, $"The server could not answer this request. Quote correlation id {http.TraceIdentifier} when reporting it."),
+            _ => (OperationOutcome.IssueType.Invalid, "The request was refused."),
+        };
+        return Refuse(http, code, message, status);
+    }
+
+    private static Task Refuse(HttpContext http, OperationOutcome.IssueType code, string message, int status)
+    {
+        // The exception handler clears the headers of the failed answer; the id must survive that.
+        http.Response.Headers[CorrelationHeader] = http.TraceIdentifier;
+        return FhirJson.Outcome(code, message, status).ExecuteAsync(http);
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unexpected error answering {Method} {Path}; correlation id {CorrelationId}")]
+    private static partial void LogUnexpected(ILogger logger, Exception? exception, string correlationId, string method, PathString path);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Request refused while reading it ({Status}); correlation id {CorrelationId}")]
+    private static partial void LogRefused(ILogger logger, int status, string correlationId);
+}
