@@ -19,17 +19,25 @@ internal sealed record FhirFormat(bool Xml, bool Pretty, SummaryType Summary, st
 
     private static readonly string[] s_json = ["json", "application/json", "application/fhir+json"];
     private static readonly string[] s_xml = ["xml", "text/xml", "application/xml", "application/fhir+xml"];
+    private static readonly string[] s_generic = ["application/json", "application/xml", "text/xml"];
 
     /// <summary>Plain JSON of the whole resource: the stored text can be sent as it is.</summary>
     public bool IsPlainJson => !Xml && !Pretty && Summary == SummaryType.False && Elements.Length == 0;
 
-    public string ContentType => Xml ? XmlContentType : JsonContentType;
+    /// <summary>
+    /// A generic media type the client asked for (<c>application/json</c>, <c>application/xml</c>, <c>text/xml</c>), echoed
+    /// in the answer as FHIR's http.html says servers SHOULD; null for the FHIR types.
+    /// </summary>
+    public string? GenericMediaType { get; init; }
+
+    public string ContentType => GenericMediaType is { } generic ? $"{generic}; charset=utf-8" : Xml ? XmlContentType : JsonContentType;
 
     /// <summary>The format the request asks for, or the 406/400 answer when it asks for something Enclave cannot write.</summary>
     public static (FhirFormat? Format, IResult? Refusal) Negotiate(HttpRequest request)
     {
         var query = request.Query;
         bool? xml = null;
+        string? generic = null;
         if (query["_format"].ToString() is { Length: > 0 } format)
         {
             var mediaType = format.Split(';')[0].Trim();
@@ -40,6 +48,8 @@ internal sealed record FhirFormat(bool Xml, bool Pretty, SummaryType Summary, st
             {
                 return (null, NotAcceptable($"_format '{format}' is not supported; use json or xml."));
             }
+
+            generic = Generic(mediaType);
         }
         else
         {
@@ -51,6 +61,7 @@ internal sealed record FhirFormat(bool Xml, bool Pretty, SummaryType Summary, st
             else if (accept.FirstOrDefault(a => IsXml(a) || IsJson(a)) is { } chosen)
             {
                 xml = IsXml(chosen);
+                generic = Generic(chosen.MediaType.Value!);
             }
             else
             {
@@ -78,8 +89,10 @@ internal sealed record FhirFormat(bool Xml, bool Pretty, SummaryType Summary, st
 
         var elements = query["_elements"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var pretty = string.Equals(query["_pretty"], "true", StringComparison.OrdinalIgnoreCase);
-        return (new FhirFormat(xml == true, pretty, summary, elements), null);
+        return (new FhirFormat(xml == true, pretty, summary, elements) { GenericMediaType = generic }, null);
     }
+
+    private static string? Generic(string mediaType) => s_generic.FirstOrDefault(g => g.Equals(mediaType, StringComparison.OrdinalIgnoreCase));
 
     private static bool IsXml(MediaTypeHeaderValue value) => s_xml.Contains(value.MediaType.Value, StringComparer.OrdinalIgnoreCase);
 

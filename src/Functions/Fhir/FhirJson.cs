@@ -25,22 +25,37 @@ internal static class FhirJson
     public static IResult Outcome(OperationOutcome.IssueType code, string diagnostics, int statusCode) =>
         Write(FhirErrors.Outcome(code, diagnostics), s_plain, statusCode);
 
-    /// <summary>Writes <paramref name="resource"/> in <paramref name="format"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="resource"/> in <paramref name="format"/>. A subset (<c>_summary</c>, <c>_elements</c>) carries the
+    /// SUBSETTED tag on every resource it trims (a bundle's entries, not the bundle), and <c>_elements</c> always keeps
+    /// <c>id</c>, <c>meta</c> and the mandatory elements (search.html §_elements).
+    /// </summary>
     public static IResult Write(Resource resource, FhirFormat format, int statusCode = StatusCodes.Status200OK)
     {
         var subsetted = format.Summary != SummaryType.False || format.Elements.Length > 0;
-        if (subsetted && resource is not (Bundle or OperationOutcome))
+        if (subsetted && resource is not OperationOutcome)
         {
             resource = (Resource)resource.DeepCopy();
-            resource.Meta ??= new Meta();
-            resource.Meta.Tag.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "SUBSETTED"));
+            foreach (var trimmed in resource is Bundle bundle ? bundle.Entry.Select(e => e.Resource).OfType<Resource>() : [resource])
+            {
+                trimmed.Meta ??= new Meta();
+                trimmed.Meta.Tag.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "SUBSETTED"));
+            }
         }
 
-        var elements = format.Elements.Length > 0 ? format.Elements : null;
+        var elements = format.Elements.Length > 0 ? KeptElements(resource, format.Elements) : null;
         var text = format.Xml
             ? s_xml.SerializeToString(resource, format.Summary, elements, pretty: format.Pretty)
             : s_json.SerializeToString(resource, format.Summary, elements, pretty: format.Pretty);
         return Results.Text(text, format.ContentType, Encoding.UTF8, statusCode);
+    }
+
+    /// <summary>The elements asked for, plus <c>id</c>, <c>meta</c> and the mandatory elements of each resource type written.</summary>
+    private static string[] KeptElements(Resource resource, string[] elements)
+    {
+        var types = resource is Bundle bundle ? bundle.Entry.Select(e => e.Resource).OfType<Resource>().Select(r => r.GetType()).Distinct() : [resource.GetType()];
+        var mandatory = types.SelectMany(type => ModelInfo.ModelInspector.FindOrImportClassMapping(type)?.PropertyMappings.Where(p => p.IsMandatoryElement).Select(p => p.Name) ?? []);
+        return [.. elements.Concat(["id", "meta"]).Concat(mandatory).Distinct(StringComparer.Ordinal)];
     }
 
     /// <summary>Writes a stored resource's JSON: as it is for plain JSON, else through the POCO.</summary>
@@ -48,7 +63,7 @@ internal static class FhirJson
     {
         if (format.IsPlainJson)
         {
-            return Results.Text(json, ContentType, Encoding.UTF8, statusCode);
+            return Results.Text(json, format.ContentType, Encoding.UTF8, statusCode);
         }
 
         return ResourceParser.TryParse(json, out var resource, out _)

@@ -68,7 +68,8 @@ public static class SearchEndpoints
         var repository = FhirResourceEndpoints.Repository(http, store, time);
         var countOnly = format.Summary == SummaryType.Count || request!.Count == 0;
         var self = type.Length > 0 ? $"{FhirResourceEndpoints.BaseUrl(http)}/{type}" : FhirResourceEndpoints.BaseUrl(http);
-        var selfQuery = string.Join('&', pairs.Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
+        // The self link holds the parameters the search used: the ignored ones are reported in the outcome entry instead.
+        var selfQuery = string.Join('&', pairs.Where(p => !request!.Ignored.Contains(p.Key)).Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
         var bundle = new BundleJson("searchset").Link("self", selfQuery.Length > 0 ? $"{self}?{selfQuery}" : self);
         try
         {

@@ -90,7 +90,7 @@ public sealed class MetadataEndpointTests(EnclaveApiFixture app) : IClassFixture
 
     [Theory]
     [InlineData("/api/fhir/R4/metadata?_format=json", null)]
-    [InlineData("/api/fhir/R4/metadata", "application/json")]
+    [InlineData("/api/fhir/R4/metadata", "application/fhir+json")]
     [InlineData("/api/fhir/R4/metadata", "application/fhir+xml;q=0.9, application/fhir+json")]
     [InlineData("/api/fhir/R4/metadata", "*/*")]
     public async Task Metadata_serves_json_to_every_request_that_accepts_it(string path, string? accept)
