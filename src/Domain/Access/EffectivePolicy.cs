@@ -254,8 +254,11 @@ public sealed class EffectivePolicy
             .Concat(request.Includes.Concat(request.RevIncludes).Select(i => (i.SourceType, i.Code)));
         foreach (var (type, code) in looked)
         {
-            var hidden = Rules.Where(r => type.Length == 0 || r.Covers(type)).SelectMany(r => r.HiddenFields);
-            if (SearchParameters.For(type).TryGetValue(code, out var parameter) && hidden.FirstOrDefault(h => Touches(parameter, h)) is { } field)
+            // A search across types (no type) can only use the common parameters, each on whatever type holds the field.
+            var rules = Rules.Where(r => type.Length == 0 || r.Covers(type));
+            var field = rules.SelectMany(r => r.HiddenFields.Select(h => (Rule: r, Field: h)))
+                .FirstOrDefault(h => Touches(type.Length == 0 ? h.Rule.ResourceType : type, code, h.Field)).Field;
+            if (field is not null)
             {
                 return $"The search parameter '{code}' looks at '{field}', which your access policy hides.";
             }
@@ -264,22 +267,9 @@ public sealed class EffectivePolicy
         return request.Criteria.Where(c => c.Chain is not null).Select(c => HiddenFieldSearched(c.Chain!)).FirstOrDefault(p => p is not null);
     }
 
-    /// <summary>Whether the parameter's expression reaches the field, or the field lies inside what it reaches.</summary>
-    private static bool Touches(Domain.Search.SearchParameter parameter, string field)
-    {
-        var hidden = field.Replace("[x]", string.Empty, StringComparison.Ordinal).Split('.');
-        return ElementPaths(parameter).Any(path =>
-        {
-            var steps = path.Split('.');
-            var shared = Math.Min(steps.Length, hidden.Length);
-            return steps.Take(shared).SequenceEqual(hidden.Take(shared), StringComparer.Ordinal);
-        });
-    }
-
-    /// <summary>The element paths an expression such as <c>(Observation.value as Quantity) | Observation.component.value.where(…)</c> walks, below the resource.</summary>
-    private static IEnumerable<string> ElementPaths(Domain.Search.SearchParameter parameter) =>
-        System.Text.RegularExpressions.Regex.Matches(parameter.Expression, $@"\b{parameter.ResourceType}((?:\.[a-z][A-Za-z0-9]*)+)")
-            .Select(m => m.Groups[1].Value[1..]);
+    /// <summary>Whether the parameter reaches the field, or the field lies inside what it reaches, on the element definitions.</summary>
+    private static bool Touches(string type, string code, string field) =>
+        type == "*" ? SearchParameterPaths.Touches("Resource", code, field) : SearchParameterPaths.Touches(type, code, field);
 
     /// <summary>The outcome of checking a write: the resource to store, or why not.</summary>
     /// <param name="Resource">The candidate with hidden and read-only fields kept from the stored version.</param>
