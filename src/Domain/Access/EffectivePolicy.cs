@@ -87,7 +87,8 @@ public sealed class EffectivePolicy
             entries.Add((legacy, []));
         }
 
-        entries.AddRange(membership.Access.Select(a => (a.Policy, a.Parameter)));
+        // Stored before memberships were checked, an entry may lack parts: it then references nothing, so it denies.
+        entries.AddRange((membership.Access ?? []).Where(a => a is not null).Select(a => (a.Policy, a.Parameter ?? [])));
         if (entries.Count == 0)
         {
             return Unrestricted;
@@ -99,9 +100,9 @@ public sealed class EffectivePolicy
         var addressRules = new List<(System.Net.IPNetwork, bool)>();
         foreach (var (reference, parameters) in entries)
         {
-            if (policies(reference.Id) is not { } policy)
+            if (reference?.Value is null || policies(reference.Id) is not { } policy)
             {
-                dropped.Add($"AccessPolicy/{reference.Id}: not found, or no longer valid; it allows nothing.");
+                dropped.Add($"{reference?.Value ?? "an access entry without a policy"}: not found, or no longer valid; it allows nothing.");
                 continue;
             }
 
@@ -128,7 +129,7 @@ public sealed class EffectivePolicy
                 }
                 else
                 {
-                    dropped.Add($"{source}: it cannot be resolved for this membership (criteria {policy.Resource[i].Criteria}: a parameter it does not give); it allows nothing.");
+                    dropped.Add($"{source}: it cannot be resolved for this membership (criteria {policy.Resource[i].Criteria}, compartment {policy.Resource[i].Compartment?.Reference}: a parameter it does not give); it allows nothing.");
                 }
             }
         }
@@ -396,6 +397,22 @@ public sealed class EffectivePolicy
             }
 
             criteria = parsed;
+        }
+
+        if (rule.Compartment?.Reference is { } compartment)
+        {
+            // Exactly _compartment=<reference> AND-ed with the criteria, so reads, the pushed-down search filter, writes
+            // and explanations all apply it. A wildcard rule's criteria span types (no type of their own).
+            var account = compartment.StartsWith('%') ? parameter(compartment[1..]) : compartment;
+            if (account is null)
+            {
+                return null;
+            }
+
+            var inCompartment = new SearchCriterion("_compartment", SearchParamType.Reference, null, [account]);
+            criteria = criteria is null
+                ? new SearchRequest(rule.ResourceType == "*" ? string.Empty : rule.ResourceType, [inCompartment], SearchRequest.DefaultCount, [])
+                : criteria with { Criteria = [.. criteria.Criteria, inCompartment] };
         }
 
         try

@@ -89,6 +89,11 @@ public static class TenancyResourceEndpoints
                 return Invalid("The body must be this membership; its id, project and user cannot change.");
             }
 
+            if (AccessPolicyValidator.AccessProblem(body.Access, body.AccessPolicy) is { } problem)
+            {
+                return Invalid(problem);
+            }
+
             var updated = stored with { Access = body.Access, Admin = body.Admin, Profile = body.Profile, AccessPolicy = body.AccessPolicy };
             var replaced = await store.ReplaceMembershipAsync(updated, http.RequestAborted);
             callers.Forget(http.Caller().ProjectId);
@@ -139,17 +144,15 @@ public static class TenancyResourceEndpoints
     /// </summary>
     private static async Task<IResult> PutPolicyAsync(string id, JsonElement body, HttpContext http, ITenancyStore store, CallerResolver callers, bool isCreate)
     {
-        if (body.ValueKind != JsonValueKind.Object
-            || !body.TryGetProperty("resourceType", out var type) || type.GetString() != "AccessPolicy"
-            || (body.TryGetProperty("resource", out var rules) && rules.ValueKind != JsonValueKind.Array)
-            || (!isCreate && body.TryGetProperty("id", out var bodyId) && bodyId.GetString() != id))
-        {
-            return Invalid("The body must be an AccessPolicy (resourceType, resource[]) whose id, if given, is the one in the address.");
-        }
-
+        // The validator checks every element and its JSON kind first, so nothing below reads a value of the wrong kind.
         if (AccessPolicyValidator.Validate(body).Refusal is { } refusal)
         {
             return FhirJson.Write(refusal, FhirResourceEndpoints.Format(http), StatusCodes.Status400BadRequest);
+        }
+
+        if (!isCreate && body.TryGetProperty("id", out var bodyId) && bodyId.GetString() != id)
+        {
+            return Invalid("The body must be an AccessPolicy whose id, if given, is the one in the address.");
         }
 
         var node = JsonNode.Parse(body.GetRawText())!.AsObject();
