@@ -171,7 +171,14 @@ public static partial class AccessPolicyValidator
 
     /// <summary>A compartment is a parameter (<c>%organization</c>) or a reference (<c>Organization/1</c>).</summary>
     private static bool IsCompartment(AccessPolicyReference compartment) =>
-        compartment.Reference is { } reference && (ParameterToken().IsMatch(reference) || ReferenceCheck.Target(reference) == reference);
+        compartment.Reference is { } reference && (ParameterToken().IsMatch(reference)
+            || (reference.Split('/') is [var type, var id] && IsResourceType(type) && FhirId().IsMatch(id)));
+
+    /// <summary>Whether <paramref name="type"/> is an R4 resource type, spelled exactly (ModelInfo.IsKnownResource ignores case).</summary>
+    public static bool IsResourceType(string type) => s_resourceTypes.Contains(type);
+
+    private static readonly System.Collections.Frozen.FrozenSet<string> s_resourceTypes =
+        System.Collections.Frozen.FrozenSet.ToFrozenSet(ModelInfo.SupportedResources, StringComparer.Ordinal);
 
     private static string? Problem(AccessPolicyRule rule)
     {
@@ -180,7 +187,7 @@ public static partial class AccessPolicyValidator
             return $"compartment '{compartment.Reference}' is neither a parameter (%name) nor a reference (Type/id).";
         }
 
-        if (rule.ResourceType != "*" && !ModelInfo.IsKnownResource(rule.ResourceType) && !AdminTypes.Contains(rule.ResourceType))
+        if (rule.ResourceType != "*" && !IsResourceType(rule.ResourceType) && !AdminTypes.Contains(rule.ResourceType))
         {
             return $"'{rule.ResourceType}' is not a resource type.";
         }

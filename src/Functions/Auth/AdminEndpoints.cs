@@ -104,7 +104,7 @@ public static partial class AdminEndpoints
                 return refusal;
             }
 
-            if (types.FirstOrDefault(t => !ModelInfo.IsKnownResource(t)) is { } unknown)
+            if (types.FirstOrDefault(t => !Domain.Access.AccessPolicyValidator.IsResourceType(t)) is { } unknown)
             {
                 return Invalid($"'{unknown}' is not a FHIR R4 resource type.");
             }

@@ -29,6 +29,7 @@ public sealed class AccessPolicyValidatorTests
     [InlineData("""{"resourceType":"Patient","criteria":"Patient?birthdate=yesterday"}""", "do not parse")]
     [InlineData("""{"resourceType":"Patient","criteria":"Patient?_compartment=Organization/%organization"}""", "whole value")]
     [InlineData("""{"resourceType":"Patientt"}""", "not a resource type")]
+    [InlineData("""{"resourceType":"patient"}""", "not a resource type")]
     [InlineData("""{"resourceType":"Patient","interaction":["read","destroy"]}""", "destroy")]
     [InlineData("""{"resourceType":"Patient","writeConstraint":[{"language":"text/fhirpath","expression":"%after.("}]}""", "does not compile")]
     public void Unenforceable_rules_are_refused_naming_the_rule(string rule, string named)
@@ -101,6 +102,8 @@ public sealed class AccessPolicyValidatorTests
     [InlineData("""{"resourceType":"Patient","compartment":{"reference":"Organization/"}}""")]
     [InlineData("""{"resourceType":"Patient","compartment":{"reference":"x%organization"}}""")]
     [InlineData("""{"resourceType":"Patient","compartment":{}}""")]
+    [InlineData("""{"resourceType":"Patient","compartment":{"reference":"organization/o1"}}""")]
+    [InlineData("""{"resourceType":"Patient","compartment":{"reference":"Organization/a b"}}""")]
     public void A_rule_compartment_is_a_parameter_or_a_reference(string rule)
     {
         var (policy, refusal) = AccessPolicyValidator.Validate(Policy(rule));
