@@ -177,4 +177,25 @@ public sealed class PolicyFailClosedTests(EnclaveApiFixture app) : IClassFixture
         AssertRefused(status, body, named);
         Assert.Equal("AccessPolicy/read", stored.GetProperty("access")[0].GetProperty("policy").GetProperty("reference").GetString());
     }
+
+    /// <summary>A membership whose access entries have values of the wrong JSON kind is refused (never a 500) and not stored.</summary>
+    [Theory]
+    [InlineData("""[{"policy":{"reference":5}}]""")]
+    [InlineData("""[{"policy":"AccessPolicy/read"}]""")]
+    [InlineData("""{"policy":{"reference":"AccessPolicy/read"}}""")]
+    [InlineData("""[{"policy":{"reference":"AccessPolicy/read"},"parameter":[{"name":"x","valueString":7}]}]""")]
+    public async Task A_membership_with_access_of_the_wrong_kind_is_refused(string access)
+    {
+        using var http = app.CreateClient();
+        var project = await PolicyProject.CreateAsync(app, http, "Membership access kinds");
+        await project.PutPolicyAsync("read", """[{"resourceType":"Patient","readonly":true}]""");
+        var (_, membership) = await project.MemberWithMembershipAsync("member", $"[{PolicyProject.Access("read")}]");
+        membership["access"] = System.Text.Json.Nodes.JsonNode.Parse(access);
+
+        using var response = await project.SendAsync(HttpMethod.Put, $"ProjectMembership/{membership["id"]}", project.AdminToken, membership.ToJsonString());
+        var (_, stored) = await project.CallAsync(HttpMethod.Get, $"ProjectMembership/{membership["id"]}", project.AdminToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("AccessPolicy/read", stored.GetProperty("access")[0].GetProperty("policy").GetProperty("reference").GetString());
+    }
 }
