@@ -249,8 +249,10 @@ public sealed class EffectivePolicy
             return null;
         }
 
-        // Includes follow a reference parameter of their source type: through a hidden field, they would show where it points.
-        var looked = request.Criteria.Select(c => (request.ResourceType, c.Code))
+        // Includes follow a reference parameter of their source type: through a hidden field, they would show where it
+        // points; so does the link of a reverse chain (_has:Observation:subject:… looks at Observation.subject).
+        var looked = request.Criteria.Select(c => c is { Code: "_has", Modifier: { } link } && link.Split(':') is [var linkType, var linkCode]
+                ? (linkType, linkCode) : (request.ResourceType, c.Code))
             .Concat(request.Sort.Select(s => (request.ResourceType, s.Code)))
             .Concat(request.Includes.Concat(request.RevIncludes).Select(i => (i.SourceType, i.Code)));
         foreach (var (type, code) in looked)

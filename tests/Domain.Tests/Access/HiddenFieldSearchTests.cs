@@ -151,6 +151,16 @@ public sealed class HiddenFieldSearchTests
         Assert.Contains("telecom.value", Hiding("Patient", "telecom.value").HiddenFieldSearched(request) ?? "not refused");
     }
 
+    [Fact]
+    public void A_reverse_chain_through_a_hidden_reference_is_refused()
+    {
+        var inner = new SearchRequest("Observation", [new SearchCriterion("code", SearchParamType.Token, null, ["x"])], 20, []);
+        var request = new SearchRequest("Patient", [new SearchCriterion("_has", SearchParamType.Special, "Observation:subject", []) { Chain = inner }], 20, []);
+
+        Assert.Contains("subject", Hiding("Observation", "subject").HiddenFieldSearched(request) ?? "not refused");
+        Assert.Null(Hiding("Observation", "note").HiddenFieldSearched(request));
+    }
+
     /// <summary>
     /// The spellings of hidden fields that reach what <paramref name="path"/> reaches: the path, each parent, a child, and
     /// for each choice step its <c>[x]</c> form, its bare name and each typed name it may take.
