@@ -3,12 +3,12 @@ using System.Text.Json;
 namespace Enclave.Domain.Access;
 
 /// <summary>
-/// The elements an AccessPolicy may have, each with its JSON kind. A policy is read against this list before anything
+/// The elements an AccessPolicy (and a ProjectMembership, which carries the policies) may have, each with its JSON kind. A policy is read against this list before anything
 /// else, so an element Enclave does not enforce (a misspelling such as <c>criterion</c> or <c>readOnly</c>, or a Medplum
 /// field that is not implemented) is refused by name instead of being dropped by the deserializer, which would
 /// enforce the rule as if it were absent (fail open). Names are case-sensitive, as in FHIR.
 /// </summary>
-internal static class AccessPolicyShape
+public static class AccessPolicyShape
 {
     private enum Kind
     {
@@ -64,11 +64,42 @@ internal static class AccessPolicyShape
         }, IsArray: true),
     };
 
+    /// <summary>
+    /// A membership's elements: an element Enclave does not implement (Medplum's <c>active</c>, say) or a misspelled
+    /// <c>access</c> would otherwise be dropped, and a membership without policies is unrestricted.
+    /// </summary>
+    private static readonly Dictionary<string, Element> s_membership = new(StringComparer.Ordinal)
+    {
+        ["resourceType"] = s_string,
+        ["id"] = s_string,
+        ["meta"] = new(Kind.Opaque),
+        ["project"] = new(Children: s_reference),
+        ["user"] = new(Children: s_reference),
+        ["profile"] = new(Children: s_reference),
+        ["admin"] = new(Kind.Boolean),
+        ["access"] = new(Children: new Dictionary<string, Element>(StringComparer.Ordinal)
+        {
+            ["policy"] = new(Children: s_reference),
+            ["parameter"] = new(Children: new Dictionary<string, Element>(StringComparer.Ordinal)
+            {
+                ["name"] = s_string,
+                ["valueString"] = s_string,
+                ["valueReference"] = new(Children: s_reference),
+            }, IsArray: true),
+        }, IsArray: true),
+        ["accessPolicy"] = new(Children: s_reference),
+    };
+
     /// <summary>The first element of <paramref name="body"/> that is unknown, repeated or of the wrong kind, with its path; null when none.</summary>
-    public static (string Problem, string Path)? Check(JsonElement body) =>
+    public static (string Problem, string Path)? Check(JsonElement body) => Check(body, s_policy, "AccessPolicy");
+
+    /// <summary>The same check for a ProjectMembership.</summary>
+    public static (string Problem, string Path)? CheckMembership(JsonElement body) => Check(body, s_membership, "ProjectMembership");
+
+    private static (string Problem, string Path)? Check(JsonElement body, IReadOnlyDictionary<string, Element> elements, string type) =>
         body.ValueKind == JsonValueKind.Object
-            ? Object(body, s_policy, "AccessPolicy")
-            : ("AccessPolicy must be a JSON object.", "AccessPolicy");
+            ? Object(body, elements, type)
+            : ($"{type} must be a JSON object.", type);
 
     private static (string, string)? Object(JsonElement json, IReadOnlyDictionary<string, Element> elements, string path)
     {

@@ -76,12 +76,28 @@ public static class TenancyResourceEndpoints
             await store.GetMembershipAsync(http.Caller().ProjectId, id, http.RequestAborted) is { } membership
                 ? Json(membership) : NotFound(nameof(ProjectMembership), id));
 
-        admin.MapPut("/ProjectMembership/{id}", async (string id, ProjectMembership? body, HttpContext http, ITenancyStore store, CallerResolver callers) =>
+        admin.MapPut("/ProjectMembership/{id}", async (string id, JsonElement json, HttpContext http, ITenancyStore store, CallerResolver callers) =>
         {
             var stored = await store.GetMembershipAsync(http.Caller().ProjectId, id, http.RequestAborted);
             if (stored is null)
             {
                 return NotFound(nameof(ProjectMembership), id);
+            }
+
+            // An element that would be dropped (a misspelled access, Medplum's active) could leave the member unrestricted.
+            if (AccessPolicyShape.CheckMembership(json) is var (shape, _))
+            {
+                return Invalid(shape);
+            }
+
+            ProjectMembership? body;
+            try
+            {
+                body = json.Deserialize<ProjectMembership>();
+            }
+            catch (JsonException)
+            {
+                return Invalid("The body must be this membership, with its id, project and user.");
             }
 
             if (body is null || body.Id != id || body.Project != stored.Project || body.User != stored.User)
