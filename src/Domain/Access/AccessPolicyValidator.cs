@@ -9,9 +9,11 @@ namespace Enclave.Domain.Access;
 
 /// <summary>
 /// Checks an AccessPolicy when it is written, so that nothing that cannot be enforced is ever stored (fail closed):
-/// every element must be one Enclave enforces, of the right JSON kind (<see cref="AccessPolicyShape"/>); each rule's type must be a FHIR resource type or <c>*</c>; its criteria must be a search of that same type that
-/// parses strictly once every parameter (<c>%name</c> or <c>%name.id</c>, a whole value) stands for a value; its
-/// interactions must be known; its write constraints must compile. A refusal names the rule.
+/// every element must be one Enclave enforces, of the right JSON kind (<see cref="AccessPolicyShape"/>); each rule's
+/// type must be a FHIR resource type (spelled exactly) or <c>*</c>; its compartment a parameter or a reference; its
+/// criteria must be a search of that same type that parses strictly once every parameter (<c>%name</c> or
+/// <c>%name.id</c>, a whole value) stands for a value; its interactions must be known; its write constraints must
+/// compile. A refusal names the element or the rule.
 /// </summary>
 public static partial class AccessPolicyValidator
 {
