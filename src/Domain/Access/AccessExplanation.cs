@@ -79,7 +79,7 @@ public sealed record AccessExplanation(bool Allowed, string Reason, string? Deci
 
     private static string Verdict(AccessRule rule, string interaction, string type, Resource? subject, DateTimeOffset lastUpdated)
     {
-        var criteria = rule.Criteria is null ? "no criteria" : $"criteria {Describe(rule.Criteria.ResourceType, rule.Criteria.Criteria)}";
+        var criteria = rule.Criteria is null ? "no criteria" : $"criteria {Describe(rule.ResourceType, rule.Criteria.Criteria)}";
         if (!rule.Covers(type))
         {
             return $"does not cover {type} ({rule.ResourceType})";

@@ -43,6 +43,13 @@ public sealed record AccessPolicyRule
     [JsonPropertyName("resourceType")]
     public string ResourceType { get; init; } = string.Empty;
 
+    /// <summary>
+    /// The compartment the resources must be in (Medplum's per-rule <c>compartment</c>): a reference or a parameter,
+    /// AND-ed with <see cref="Criteria"/> exactly as <c>_compartment=&lt;reference&gt;</c> would be.
+    /// </summary>
+    [JsonPropertyName("compartment")]
+    public AccessPolicyReference? Compartment { get; init; }
+
     /// <summary>A FHIR search (<c>Type?param=value</c>) the resources must match.</summary>
     [JsonPropertyName("criteria")]
     public string? Criteria { get; init; }

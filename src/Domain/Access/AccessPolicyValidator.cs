@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
+using Enclave.Domain.Tenancy;
 using Hl7.Fhir.Model;
 using Hl7.FhirPath;
 
@@ -8,15 +9,21 @@ namespace Enclave.Domain.Access;
 
 /// <summary>
 /// Checks an AccessPolicy when it is written, so that nothing that cannot be enforced is ever stored (fail closed):
-/// each rule's type must be a FHIR resource type or <c>*</c>; its criteria must be a search of that same type that
-/// parses strictly once every parameter (<c>%name</c> or <c>%name.id</c>, a whole value) stands for a value; its
-/// interactions must be known; its write constraints must compile. A refusal names the rule.
+/// every element must be one Enclave enforces, of the right JSON kind (<see cref="AccessPolicyShape"/>); each rule's
+/// type must be a FHIR resource type (spelled exactly) or <c>*</c>; its compartment a parameter or a reference; its
+/// criteria must be a search of that same type that parses strictly once every parameter (<c>%name</c> or
+/// <c>%name.id</c>, a whole value) stands for a value; its interactions must be known; its write constraints must
+/// compile. A refusal names the element or the rule.
 /// </summary>
 public static partial class AccessPolicyValidator
 {
     /// <summary>A whole value that is a parameter: <c>%name</c> or <c>%name.id</c>.</summary>
     [System.Text.RegularExpressions.GeneratedRegex(@"^%[A-Za-z_][A-Za-z0-9_]*(\.id)?$")]
     private static partial System.Text.RegularExpressions.Regex ParameterToken();
+
+    /// <summary>A FHIR id.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9\-\.]{1,64}$")]
+    private static partial System.Text.RegularExpressions.Regex FhirId();
 
     /// <summary>A % that is not a URL escape: a parameter inside other text.</summary>
     [System.Text.RegularExpressions.GeneratedRegex("%(?![0-9A-Fa-f]{2})")]
@@ -35,6 +42,16 @@ public static partial class AccessPolicyValidator
     /// <summary>The policy, or the outcome naming the first rule that cannot be enforced.</summary>
     public static (AccessPolicy? Policy, OperationOutcome? Refusal) Validate(JsonElement body)
     {
+        if (AccessPolicyShape.Check(body) is var (shape, path))
+        {
+            return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Structure, shape, path));
+        }
+
+        if (!body.TryGetProperty("resourceType", out var resourceType) || resourceType.GetString() != "AccessPolicy")
+        {
+            return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, "AccessPolicy.resourceType must be AccessPolicy.", "AccessPolicy.resourceType"));
+        }
+
         AccessPolicy? policy;
         try
         {
@@ -45,8 +62,7 @@ public static partial class AccessPolicyValidator
             return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Structure, $"The AccessPolicy cannot be read: {ex.Message}"));
         }
 
-        if (policy!.Compartment is { } compartment
-            && (compartment.Reference is not { } reference || !(ParameterToken().IsMatch(reference) || ReferenceCheck.Target(reference) == reference)))
+        if (policy!.Compartment is { } compartment && !IsCompartment(compartment))
         {
             return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid,
                 $"AccessPolicy.compartment: '{compartment.Reference}' is neither a parameter (%name) nor a reference (Type/id).", "AccessPolicy.compartment"));
@@ -71,6 +87,46 @@ public static partial class AccessPolicyValidator
 
         return (policy, null);
     }
+
+    /// <summary>
+    /// Why a membership's policy references (<paramref name="access"/> and the legacy <paramref name="accessPolicy"/>)
+    /// cannot be enforced, or null: each <c>access[]</c> entry and the legacy <c>accessPolicy</c> must reference an
+    /// AccessPolicy, and each parameter must have a name and one value. Checked when a membership is written, so that
+    /// a membership never silently loses a policy (and its limits).
+    /// </summary>
+    public static string? AccessProblem(IReadOnlyList<MembershipAccess>? access, Enclave.Domain.Tenancy.Reference? accessPolicy)
+    {
+        if (access is null)
+        {
+            return "ProjectMembership.access must be an array.";
+        }
+
+        for (var i = 0; i < access.Count; i++)
+        {
+            if (access[i] is not { } entry || !IsPolicyReference(entry.Policy))
+            {
+                return $"ProjectMembership.access[{i}].policy must reference an AccessPolicy (AccessPolicy/id).";
+            }
+
+            var parameters = entry.Parameter ?? [];
+            for (var j = 0; j < parameters.Count; j++)
+            {
+                if (parameters[j] is not { Name.Length: > 0 } parameter
+                    || (parameter.ValueString is null && parameter.ValueReference?.Value is null)
+                    || (parameter.ValueString is not null && parameter.ValueReference is not null))
+                {
+                    return $"ProjectMembership.access[{i}].parameter[{j}] needs a name and either a valueString or a valueReference.";
+                }
+            }
+        }
+
+        return accessPolicy is { } legacy && !IsPolicyReference(legacy)
+            ? "ProjectMembership.accessPolicy must reference an AccessPolicy (AccessPolicy/id)."
+            : null;
+    }
+
+    private static bool IsPolicyReference(Enclave.Domain.Tenancy.Reference? reference) =>
+        reference?.Value is { } value && value.StartsWith("AccessPolicy/", StringComparison.Ordinal) && FhirId().IsMatch(value["AccessPolicy/".Length..]);
 
     /// <summary>
     /// The criteria's query with each whole-value parameter replaced by <paramref name="value"/>'s answer; false when
@@ -115,9 +171,25 @@ public static partial class AccessPolicyValidator
         return true;
     }
 
+    /// <summary>A compartment is a parameter (<c>%organization</c>) or a reference (<c>Organization/1</c>).</summary>
+    private static bool IsCompartment(AccessPolicyReference compartment) =>
+        compartment.Reference is { } reference && (ParameterToken().IsMatch(reference)
+            || (reference.Split('/') is [var type, var id] && IsResourceType(type) && FhirId().IsMatch(id)));
+
+    /// <summary>Whether <paramref name="type"/> is an R4 resource type, spelled exactly (ModelInfo.IsKnownResource ignores case).</summary>
+    public static bool IsResourceType(string type) => s_resourceTypes.Contains(type);
+
+    private static readonly System.Collections.Frozen.FrozenSet<string> s_resourceTypes =
+        System.Collections.Frozen.FrozenSet.ToFrozenSet(ModelInfo.SupportedResources, StringComparer.Ordinal);
+
     private static string? Problem(AccessPolicyRule rule)
     {
-        if (rule.ResourceType != "*" && !ModelInfo.IsKnownResource(rule.ResourceType) && !AdminTypes.Contains(rule.ResourceType))
+        if (rule.Compartment is { } compartment && !IsCompartment(compartment))
+        {
+            return $"compartment '{compartment.Reference}' is neither a parameter (%name) nor a reference (Type/id).";
+        }
+
+        if (rule.ResourceType != "*" && !IsResourceType(rule.ResourceType) && !AdminTypes.Contains(rule.ResourceType))
         {
             return $"'{rule.ResourceType}' is not a resource type.";
         }

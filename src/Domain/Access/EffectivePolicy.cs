@@ -87,7 +87,8 @@ public sealed class EffectivePolicy
             entries.Add((legacy, []));
         }
 
-        entries.AddRange(membership.Access.Select(a => (a.Policy, a.Parameter)));
+        // Stored before memberships were checked, an entry may lack parts: it then references nothing, so it denies.
+        entries.AddRange((membership.Access ?? []).Where(a => a is not null).Select(a => (a.Policy, a.Parameter ?? [])));
         if (entries.Count == 0)
         {
             return Unrestricted;
@@ -99,9 +100,9 @@ public sealed class EffectivePolicy
         var addressRules = new List<(System.Net.IPNetwork, bool)>();
         foreach (var (reference, parameters) in entries)
         {
-            if (policies(reference.Id) is not { } policy)
+            if (reference?.Value is null || policies(reference.Id) is not { } policy)
             {
-                dropped.Add($"AccessPolicy/{reference.Id}: not found, or no longer valid; it allows nothing.");
+                dropped.Add($"{reference?.Value ?? "an access entry without a policy"}: not found, or no longer valid; it allows nothing.");
                 continue;
             }
 
@@ -128,7 +129,7 @@ public sealed class EffectivePolicy
                 }
                 else
                 {
-                    dropped.Add($"{source}: it cannot be resolved for this membership (criteria {policy.Resource[i].Criteria}: a parameter it does not give); it allows nothing.");
+                    dropped.Add($"{source}: it cannot be resolved for this membership (criteria {policy.Resource[i].Criteria}, compartment {policy.Resource[i].Compartment?.Reference}: a parameter it does not give); it allows nothing.");
                 }
             }
         }
@@ -248,14 +249,19 @@ public sealed class EffectivePolicy
             return null;
         }
 
-        // Includes follow a reference parameter of their source type: through a hidden field, they would show where it points.
-        var looked = request.Criteria.Select(c => (request.ResourceType, c.Code))
+        // Includes follow a reference parameter of their source type: through a hidden field, they would show where it
+        // points; so does the link of a reverse chain (_has:Observation:subject:… looks at Observation.subject).
+        var looked = request.Criteria.Select(c => c is { Code: "_has", Modifier: { } link } && link.Split(':') is [var linkType, var linkCode]
+                ? (linkType, linkCode) : (request.ResourceType, c.Code))
             .Concat(request.Sort.Select(s => (request.ResourceType, s.Code)))
             .Concat(request.Includes.Concat(request.RevIncludes).Select(i => (i.SourceType, i.Code)));
         foreach (var (type, code) in looked)
         {
-            var hidden = Rules.Where(r => type.Length == 0 || r.Covers(type)).SelectMany(r => r.HiddenFields);
-            if (SearchParameters.For(type).TryGetValue(code, out var parameter) && hidden.FirstOrDefault(h => Touches(parameter, h)) is { } field)
+            // A search across types (no type) can only use the common parameters, each on whatever type holds the field.
+            var rules = Rules.Where(r => type.Length == 0 || r.Covers(type));
+            var field = rules.SelectMany(r => r.HiddenFields.Select(h => (Rule: r, Field: h)))
+                .FirstOrDefault(h => Touches(type.Length == 0 ? h.Rule.ResourceType : type, code, h.Field)).Field;
+            if (field is not null)
             {
                 return $"The search parameter '{code}' looks at '{field}', which your access policy hides.";
             }
@@ -264,22 +270,9 @@ public sealed class EffectivePolicy
         return request.Criteria.Where(c => c.Chain is not null).Select(c => HiddenFieldSearched(c.Chain!)).FirstOrDefault(p => p is not null);
     }
 
-    /// <summary>Whether the parameter's expression reaches the field, or the field lies inside what it reaches.</summary>
-    private static bool Touches(Domain.Search.SearchParameter parameter, string field)
-    {
-        var hidden = field.Replace("[x]", string.Empty, StringComparison.Ordinal).Split('.');
-        return ElementPaths(parameter).Any(path =>
-        {
-            var steps = path.Split('.');
-            var shared = Math.Min(steps.Length, hidden.Length);
-            return steps.Take(shared).SequenceEqual(hidden.Take(shared), StringComparer.Ordinal);
-        });
-    }
-
-    /// <summary>The element paths an expression such as <c>(Observation.value as Quantity) | Observation.component.value.where(…)</c> walks, below the resource.</summary>
-    private static IEnumerable<string> ElementPaths(Domain.Search.SearchParameter parameter) =>
-        System.Text.RegularExpressions.Regex.Matches(parameter.Expression, $@"\b{parameter.ResourceType}((?:\.[a-z][A-Za-z0-9]*)+)")
-            .Select(m => m.Groups[1].Value[1..]);
+    /// <summary>Whether the parameter reaches the field, or the field lies inside what it reaches, on the element definitions.</summary>
+    private static bool Touches(string type, string code, string field) =>
+        type == "*" ? SearchParameterPaths.Touches("Resource", code, field) : SearchParameterPaths.Touches(type, code, field);
 
     /// <summary>The outcome of checking a write: the resource to store, or why not.</summary>
     /// <param name="Resource">The candidate with hidden and read-only fields kept from the stored version.</param>
@@ -406,6 +399,22 @@ public sealed class EffectivePolicy
             }
 
             criteria = parsed;
+        }
+
+        if (rule.Compartment?.Reference is { } compartment)
+        {
+            // Exactly _compartment=<reference> AND-ed with the criteria, so reads, the pushed-down search filter, writes
+            // and explanations all apply it. A wildcard rule's criteria span types (no type of their own).
+            var account = compartment.StartsWith('%') ? parameter(compartment[1..]) : compartment;
+            if (account is null)
+            {
+                return null;
+            }
+
+            var inCompartment = new SearchCriterion("_compartment", SearchParamType.Reference, null, [account]);
+            criteria = criteria is null
+                ? new SearchRequest(rule.ResourceType == "*" ? string.Empty : rule.ResourceType, [inCompartment], SearchRequest.DefaultCount, [])
+                : criteria with { Criteria = [.. criteria.Criteria, inCompartment] };
         }
 
         try

@@ -16,6 +16,8 @@ namespace Enclave.Functions.Access;
 /// </summary>
 public static class ExplainEndpoint
 {
+    private static readonly HashSet<string> s_once = new(StringComparer.Ordinal) { "interaction", "reference", "resource", "resourceType" };
+
     /// <summary>Maps the route.</summary>
     public static void MapExplainEndpoint(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapPost($"{MetadataEndpoint.FhirBase}/ProjectMembership/{{id}}/$explain",
@@ -39,6 +41,11 @@ public static class ExplainEndpoint
                 }
 
                 var parameters = (Parameters)body!;
+                if (OperationParameters.Problem(parameters, s_once, new HashSet<string>()) is { } problem)
+                {
+                    return Invalid(problem);
+                }
+
                 var interaction = parameters.GetSingleValue<Code>("interaction")?.Value ?? parameters.GetSingleValue<FhirString>("interaction")?.Value;
                 if (interaction is null || !AccessPolicyValidator.Interactions.Contains(interaction))
                 {
@@ -50,7 +57,7 @@ public static class ExplainEndpoint
                 if ((parameters.GetSingleValue<FhirString>("reference")?.Value ?? parameters.GetSingleValue<ResourceReference>("reference")?.Reference) is { } reference)
                 {
                     var parts = reference.Split('/');
-                    stored = parts.Length == 2 ? await store.ReadAsync(caller.ProjectId, parts[0], parts[1], http.RequestAborted) : null;
+                    stored = OperationParameters.IsReference(reference) ? await store.ReadAsync(caller.ProjectId, parts[0], parts[1], http.RequestAborted) : null;
                     if (stored is not { Deleted: false } || !ResourceParser.TryParse(stored.Json, out before, out _))
                     {
                         return Invalid($"reference '{reference}' is not a current resource of this project.");
@@ -59,7 +66,7 @@ public static class ExplainEndpoint
 
                 var after = parameters.Parameter.FirstOrDefault(p => p.Name == "resource")?.Resource;
                 var type = after?.TypeName ?? before?.TypeName ?? parameters.GetSingleValue<Code>("resourceType")?.Value;
-                if (type is null || (!ModelInfo.IsKnownResource(type) && !AccessPolicyValidator.AdminTypes.Contains(type)))
+                if (type is null || (!AccessPolicyValidator.IsResourceType(type) && !AccessPolicyValidator.AdminTypes.Contains(type)))
                 {
                     return Invalid("Give a reference, a resource, or a resourceType.");
                 }

@@ -15,6 +15,9 @@ namespace Enclave.Functions.Access;
 /// </summary>
 public static class SetAccountsEndpoint
 {
+    private static readonly HashSet<string> s_once = new(StringComparer.Ordinal) { "propagate" };
+    private static readonly HashSet<string> s_repeatable = new(StringComparer.Ordinal) { "accounts" };
+
     /// <summary>Maps the route.</summary>
     public static void MapSetAccountsEndpoint(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapPost($"{MetadataEndpoint.FhirBase}/Patient/{{id}}/$set-accounts", async (string id, HttpContext http, IResourceStore store, TimeProvider time) =>
@@ -31,10 +34,21 @@ public static class SetAccountsEndpoint
             }
 
             var parameters = (Parameters)body!;
-            var accounts = parameters.Parameter.Where(p => p.Name == "accounts").Select(p => (p.Value as ResourceReference)?.Reference).ToList();
-            if (accounts.Any(a => a is null || ReferenceCheck.Target(a) != a))
+            if (OperationParameters.Problem(parameters, s_once, s_repeatable) is { } problem)
             {
-                return FhirJson.Outcome(OperationOutcome.IssueType.Invalid, "Each accounts parameter is a valueReference of the form Type/id.", StatusCodes.Status400BadRequest);
+                return FhirJson.Outcome(OperationOutcome.IssueType.Invalid, problem, StatusCodes.Status400BadRequest);
+            }
+
+            var accounts = parameters.Parameter.Where(p => p.Name == "accounts").Select(p => (p.Value as ResourceReference)?.Reference).ToList();
+            if (accounts.FindIndex(a => !OperationParameters.IsReference(a)) is var malformed and >= 0)
+            {
+                return FhirJson.Outcome(OperationOutcome.IssueType.Invalid,
+                    $"Each accounts parameter is a valueReference of the form Type/id with a FHIR id; accounts[{malformed}] ('{accounts[malformed]}') is not.", StatusCodes.Status400BadRequest);
+            }
+
+            if (parameters.Parameter.FirstOrDefault(p => p.Name == "propagate") is { } propagate && propagate.Value is not FhirBoolean { Value: not null })
+            {
+                return FhirJson.Outcome(OperationOutcome.IssueType.Invalid, "propagate is a valueBoolean.", StatusCodes.Status400BadRequest);
             }
 
             var repository = FhirResourceEndpoints.Repository(http, store, time);

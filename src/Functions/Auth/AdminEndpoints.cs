@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Enclave.Domain.Tenancy;
 using Hl7.Fhir.Model;
 
@@ -9,22 +10,18 @@ namespace Enclave.Functions.Auth;
 /// client. A new client's secret is in the answer once and never again. <c>PUT /api/admin/projects/{projectId}/links</c>
 /// (super admins) sets the projects a project links to: their resources become readable and referenceable from it,
 /// never writable; <c>PUT …/{projectId}/exports</c> (super admins) limits which resource types linking projects
-/// see (all when empty). Other instances apply a change within the membership cache time (30 s by default).
+/// see (all when empty). A change applies at once on the instance that made it; other instances apply it within the
+/// membership cache time (30 s by default).
 /// </summary>
-public static class AdminEndpoints
+public static partial class AdminEndpoints
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9\-\.]{1,64}$")]
+    private static partial System.Text.RegularExpressions.Regex ProjectId();
+
     /// <summary>The body of a create request.</summary>
     /// <param name="Name">The name of the project or client.</param>
     /// <param name="Description">An optional description (clients).</param>
     public sealed record CreateRequest(string? Name, string? Description);
-
-    /// <summary>The body of a links request.</summary>
-    /// <param name="Projects">The ids of the projects to link to (replacing the current links).</param>
-    public sealed record LinksRequest(IReadOnlyList<string>? Projects);
-
-    /// <summary>The body of an exports request.</summary>
-    /// <param name="ResourceTypes">The resource types linking projects may read (all when empty).</param>
-    public sealed record ExportsRequest(IReadOnlyList<string>? ResourceTypes);
 
     /// <summary>Maps the admin routes.</summary>
     public static void MapAdminEndpoints(this IEndpointRouteBuilder endpoints)
@@ -48,16 +45,27 @@ public static class AdminEndpoints
             await store.CreateProjectAsync(project, client, membership, http.RequestAborted);
             return Results.Json(new { project, client = Shown(client, secret), membership }, statusCode: StatusCodes.Status201Created);
         });
-        admin.MapPut("/{projectId}/links", async (string projectId, LinksRequest? body, HttpContext http, ITenancyStore store, CallerResolver callers) =>
+        admin.MapPut("/{projectId}/links", async (string projectId, HttpContext http, ITenancyStore store, CallerResolver callers) =>
         {
             if (!http.Caller().SuperAdmin)
             {
                 return Forbidden("Only super admins link projects.");
             }
 
-            if (body?.Projects is not { } ids || ids.Contains(projectId))
+            if (!ProjectId().IsMatch(projectId))
             {
-                return Invalid("projects must list the ids of other projects.");
+                return Results.NotFound();
+            }
+
+            var (ids, refusal) = await StringsAsync(http, "projects", "the ids of other projects");
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+
+            if (ids.FirstOrDefault(id => !ProjectId().IsMatch(id) || id == projectId) is { } wrong)
+            {
+                return Invalid($"projects must list the ids of other projects; '{wrong}' is not one.");
             }
 
             if (await store.GetProjectAsync(projectId, http.RequestAborted) is not { } project)
@@ -78,19 +86,25 @@ public static class AdminEndpoints
             callers.Forget(projectId);
             return Results.Json(linked);
         });
-        admin.MapPut("/{projectId}/exports", async (string projectId, ExportsRequest? body, HttpContext http, ITenancyStore store) =>
+        admin.MapPut("/{projectId}/exports", async (string projectId, HttpContext http, ITenancyStore store, CallerResolver callers) =>
         {
             if (!http.Caller().SuperAdmin)
             {
                 return Forbidden("Only super admins set what a project exports.");
             }
 
-            if (body?.ResourceTypes is not { } types)
+            if (!ProjectId().IsMatch(projectId))
             {
-                return Invalid("resourceTypes is required (an empty list exports every type).");
+                return Results.NotFound();
             }
 
-            if (types.FirstOrDefault(t => !ModelInfo.IsKnownResource(t)) is { } unknown)
+            var (types, refusal) = await StringsAsync(http, "resourceTypes", "resource types (an empty list exports every type)");
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+
+            if (types.FirstOrDefault(t => !Domain.Access.AccessPolicyValidator.IsResourceType(t)) is { } unknown)
             {
                 return Invalid($"'{unknown}' is not a FHIR R4 resource type.");
             }
@@ -102,6 +116,7 @@ public static class AdminEndpoints
 
             var exporting = project with { ExportedResourceType = [.. types.Distinct(StringComparer.Ordinal)] };
             await store.ReplaceProjectAsync(exporting, http.RequestAborted);
+            callers.ForgetLinksTo(projectId);
             return Results.Json(exporting);
         });
         admin.MapPost("/{projectId}/client", async (string projectId, CreateRequest? body, HttpContext http, ITenancyStore store) =>
@@ -120,6 +135,44 @@ public static class AdminEndpoints
             await store.CreateClientAsync(client, membership, http.RequestAborted);
             return Results.Json(new { client = Shown(client, secret), membership }, statusCode: StatusCodes.Status201Created);
         });
+    }
+
+    /// <summary>
+    /// The body's <paramref name="name"/>: an array of strings, read from the JSON itself so that a null, a number or
+    /// an object in it is a 400 naming the element rather than a binding failure.
+    /// </summary>
+    private static async Task<(IReadOnlyList<string> Values, IResult? Refusal)> StringsAsync(HttpContext http, string name, string what)
+    {
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            return ([], Invalid($"The body must be JSON: {{\"{name}\": [...]}}."));
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty(name, out var list) || list.ValueKind != JsonValueKind.Array)
+            {
+                return ([], Invalid($"{name} is required: an array of {what}."));
+            }
+
+            var values = new List<string>();
+            foreach (var item in list.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.String)
+                {
+                    return ([], Invalid($"{name}[{values.Count}] must be a string, one of {what}."));
+                }
+
+                values.Add(item.GetString()!);
+            }
+
+            return (values, null);
+        }
     }
 
     private static (ClientCredentials Client, string Secret, ProjectMembership Membership) NewClient(string projectId, string name, string? description, bool admin)

@@ -9,12 +9,20 @@ namespace Enclave.Functions.Auth;
 
 /// <summary>
 /// Resolves a token's project and membership to a <see cref="Caller"/> with its effective access policy, caching
-/// each answer (keyed by project first) for <see cref="AuthOptions.MembershipCacheDuration"/>: a removed membership
-/// or a changed policy takes effect within it (at once on the instance that made the change).
+/// each answer (keyed by project first) for <see cref="AuthOptions.MembershipCacheDuration"/>. Every change to what
+/// a caller may do (a policy, a membership, a project's links or settings, the types a linked project exports) tells
+/// this resolver, which forgets the affected entries at once: the next request on this instance sees the change;
+/// other instances see it when their entries expire.
 /// </summary>
 public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, (Caller? Caller, DateTimeOffset Expires)> _cache = new();
+
+    /// <summary>
+    /// Counts the changes this instance has been told about. A caller read before a change that lands while it is being
+    /// resolved is answered but not cached, so a stale read cannot outlive the change it raced with.
+    /// </summary>
+    private long _changes;
 
     /// <summary>The caller, or null when the membership (or its project) no longer exists.</summary>
     public async Task<Caller?> ResolveAsync(string projectId, string membershipId, CancellationToken cancellationToken)
@@ -26,6 +34,7 @@ public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> op
             return cached.Caller;
         }
 
+        var changes = Interlocked.Read(ref _changes);
         var membership = await store.GetMembershipAsync(projectId, membershipId, cancellationToken);
         var project = membership is null ? null : await store.GetProjectAsync(projectId, cancellationToken);
         var caller = project is null || membership is null ? null : new Caller(projectId, membership, project.SuperAdmin,
@@ -33,7 +42,11 @@ public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> op
         {
             InheritAccounts = project.Setting.FirstOrDefault(s => s.Name == "inheritAccounts")?.ValueBoolean != false,
         };
-        _cache[key] = (caller, now + options.Value.MembershipCacheDuration);
+        if (Interlocked.Read(ref _changes) == changes)
+        {
+            _cache[key] = (caller, now + options.Value.MembershipCacheDuration);
+        }
+
         return caller;
     }
 
@@ -44,7 +57,8 @@ public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> op
     public async Task<EffectivePolicy> PolicyAsync(ProjectMembership membership, CancellationToken cancellationToken)
     {
         var policies = new Dictionary<string, AccessPolicy?>(StringComparer.Ordinal);
-        foreach (var id in membership.Access.Select(a => a.Policy.Id).Append(membership.AccessPolicy?.Id).OfType<string>().Distinct(StringComparer.Ordinal))
+        var references = (membership.Access ?? []).Select(a => a?.Policy).Append(membership.AccessPolicy);
+        foreach (var id in references.Where(r => r?.Value is not null).Select(r => r!.Id).Distinct(StringComparer.Ordinal))
         {
             policies[id] = await store.GetAccessPolicyAsync(membership.Project.Id, id, cancellationToken) is JsonElement json
                 ? AccessPolicyValidator.Validate(json).Policy
@@ -70,14 +84,27 @@ public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> op
     }
 
     /// <summary>
-    /// Drops this instance's cached callers of <paramref name="projectId"/> after a change to the project; other
-    /// instances see the change when their entries expire.
+    /// Forgets this instance's cached callers of <paramref name="projectId"/> after a change to the project, its
+    /// memberships, its policies or its links.
     /// </summary>
-    public void Forget(string projectId)
+    public void Forget(string projectId) => ForgetWhere(key => key.StartsWith(projectId + "/", StringComparison.Ordinal), _ => false);
+
+    /// <summary>
+    /// Forgets this instance's cached callers of every project that links to <paramref name="projectId"/>, after a
+    /// change to what it exports (and the project's own callers).
+    /// </summary>
+    public void ForgetLinksTo(string projectId) =>
+        ForgetWhere(key => key.StartsWith(projectId + "/", StringComparison.Ordinal), caller => caller.Links.Any(l => l.ProjectId == projectId));
+
+    private void ForgetWhere(Func<string, bool> key, Func<Caller, bool> caller)
     {
-        foreach (var key in _cache.Keys.Where(k => k.StartsWith(projectId + "/", StringComparison.Ordinal)))
+        Interlocked.Increment(ref _changes);
+        foreach (var (k, entry) in _cache)
         {
-            _cache.TryRemove(key, out _);
+            if (key(k) || (entry.Caller is { } c && caller(c)))
+            {
+                _cache.TryRemove(k, out _);
+            }
         }
     }
 }

@@ -36,6 +36,11 @@ public static class InviteEndpoint
                     return FhirJson.Outcome(OperationOutcome.IssueType.Invalid, "A valid email is required.", StatusCodes.Status400BadRequest);
                 }
 
+                if (Domain.Access.AccessPolicyValidator.AccessProblem(body.Access ?? [], null) is { } problem)
+                {
+                    return FhirJson.Outcome(OperationOutcome.IssueType.Invalid, problem, StatusCodes.Status400BadRequest);
+                }
+
                 var existing = await identity.FindUserByEmailAsync(body.Email, http.RequestAborted);
                 User user;
                 if (existing is { } found)

@@ -76,7 +76,7 @@ public static class TenancyResourceEndpoints
             await store.GetMembershipAsync(http.Caller().ProjectId, id, http.RequestAborted) is { } membership
                 ? Json(membership) : NotFound(nameof(ProjectMembership), id));
 
-        admin.MapPut("/ProjectMembership/{id}", async (string id, ProjectMembership? body, HttpContext http, ITenancyStore store, CallerResolver callers) =>
+        admin.MapPut("/ProjectMembership/{id}", async (string id, JsonElement json, HttpContext http, ITenancyStore store, CallerResolver callers) =>
         {
             var stored = await store.GetMembershipAsync(http.Caller().ProjectId, id, http.RequestAborted);
             if (stored is null)
@@ -84,9 +84,30 @@ public static class TenancyResourceEndpoints
                 return NotFound(nameof(ProjectMembership), id);
             }
 
+            // An element that would be dropped (a misspelled access, Medplum's active) could leave the member unrestricted.
+            if (AccessPolicyShape.CheckMembership(json) is var (shape, _))
+            {
+                return Invalid(shape);
+            }
+
+            ProjectMembership? body;
+            try
+            {
+                body = json.Deserialize<ProjectMembership>();
+            }
+            catch (JsonException)
+            {
+                return Invalid("The body must be this membership, with its id, project and user.");
+            }
+
             if (body is null || body.Id != id || body.Project != stored.Project || body.User != stored.User)
             {
                 return Invalid("The body must be this membership; its id, project and user cannot change.");
+            }
+
+            if (AccessPolicyValidator.AccessProblem(body.Access, body.AccessPolicy) is { } problem)
+            {
+                return Invalid(problem);
             }
 
             var updated = stored with { Access = body.Access, Admin = body.Admin, Profile = body.Profile, AccessPolicy = body.AccessPolicy };
@@ -139,17 +160,15 @@ public static class TenancyResourceEndpoints
     /// </summary>
     private static async Task<IResult> PutPolicyAsync(string id, JsonElement body, HttpContext http, ITenancyStore store, CallerResolver callers, bool isCreate)
     {
-        if (body.ValueKind != JsonValueKind.Object
-            || !body.TryGetProperty("resourceType", out var type) || type.GetString() != "AccessPolicy"
-            || (body.TryGetProperty("resource", out var rules) && rules.ValueKind != JsonValueKind.Array)
-            || (!isCreate && body.TryGetProperty("id", out var bodyId) && bodyId.GetString() != id))
-        {
-            return Invalid("The body must be an AccessPolicy (resourceType, resource[]) whose id, if given, is the one in the address.");
-        }
-
+        // The validator checks every element and its JSON kind first, so nothing below reads a value of the wrong kind.
         if (AccessPolicyValidator.Validate(body).Refusal is { } refusal)
         {
             return FhirJson.Write(refusal, FhirResourceEndpoints.Format(http), StatusCodes.Status400BadRequest);
+        }
+
+        if (!isCreate && body.TryGetProperty("id", out var bodyId) && bodyId.GetString() != id)
+        {
+            return Invalid("The body must be an AccessPolicy whose id, if given, is the one in the address.");
         }
 
         var node = JsonNode.Parse(body.GetRawText())!.AsObject();

@@ -156,6 +156,7 @@ public sealed class AccessPolicyTests(EnclaveApiFixture app) : IClassFixture<Enc
         Assert.Equal(HttpStatusCode.OK, (await project.CallAsync(HttpMethod.Get, $"Patient/{patient}", project.AdminToken)).Status);
     }
 
+    /// <summary>The markers are text no timestamp or generated id can contain (a bare "555" was once found in meta.lastUpdated).</summary>
     [Fact]
     public async Task Hidden_fields_never_leave_cannot_be_searched_and_survive_writes_with_read_only_fields()
     {
@@ -167,7 +168,7 @@ public sealed class AccessPolicyTests(EnclaveApiFixture app) : IClassFixture<Enc
             """);
         var patient = await project.CreateAsync("""
             {"resourceType":"Patient","identifier":[{"system":"urn:mrn","value":"42"}],"birthDate":"1970-01-01","gender":"female",
-             "telecom":[{"system":"phone","value":"555"}],"contact":[{"name":{"family":"Secret"},"gender":"male"}]}
+             "telecom":[{"system":"phone","value":"tel-555-secret"}],"contact":[{"name":{"family":"Secret"},"gender":"male"}]}
             """);
         var observation = await project.CreateAsync($$$"""
             {"resourceType":"Observation","status":"final","code":{"text":"bp"},"subject":{"reference":"Patient/{{{patient}}}"},"valueQuantity":{"value":120},
@@ -178,10 +179,10 @@ public sealed class AccessPolicyTests(EnclaveApiFixture app) : IClassFixture<Enc
         void AssertHidden(JsonElement resource)
         {
             var text = resource.GetRawText();
-            Assert.DoesNotContain("1970", text, StringComparison.Ordinal);
-            Assert.DoesNotContain("555", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("1970-01-01", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("tel-555", text, StringComparison.Ordinal);
             Assert.DoesNotContain("Secret", text, StringComparison.Ordinal);
-            Assert.DoesNotContain("120", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("\"value\":120", text, StringComparison.Ordinal);
             Assert.DoesNotContain("secret", text, StringComparison.Ordinal);
         }
 
@@ -193,11 +194,11 @@ public sealed class AccessPolicyTests(EnclaveApiFixture app) : IClassFixture<Enc
         AssertHidden((await project.CallAsync(HttpMethod.Get, $"Observation?_include=Observation:subject", desk)).Body);
         using (var xmlResponse = await project.SendAsync(HttpMethod.Get, $"Observation/{observation}?_format=xml", desk))
         {
-            Assert.DoesNotContain("120", await xmlResponse.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.DoesNotContain("value=\"120\"", await xmlResponse.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
         Assert.Equal(HttpStatusCode.Forbidden, (await project.CallAsync(HttpMethod.Get, "Patient?birthdate=1970-01-01", desk)).Status);
-        Assert.Equal(HttpStatusCode.Forbidden, (await project.CallAsync(HttpMethod.Get, "Patient?phone=555", desk)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await project.CallAsync(HttpMethod.Get, "Patient?phone=tel-555-secret", desk)).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await project.CallAsync(HttpMethod.Get, "Patient?_sort=birthdate", desk)).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await project.CallAsync(HttpMethod.Get, "Observation?value-quantity=120", desk)).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await project.CallAsync(HttpMethod.Get, "Observation?subject:Patient.birthdate=1970", desk)).Status);
@@ -219,7 +220,7 @@ public sealed class AccessPolicyTests(EnclaveApiFixture app) : IClassFixture<Enc
         Assert.Equal("other", stored.GetProperty("gender").GetString());
         Assert.True(stored.GetProperty("active").GetBoolean());
         Assert.Equal("1970-01-01", stored.GetProperty("birthDate").GetString());
-        Assert.Equal("555", stored.GetProperty("telecom")[0].GetProperty("value").GetString());
+        Assert.Equal("tel-555-secret", stored.GetProperty("telecom")[0].GetProperty("value").GetString());
         Assert.Equal("Secret", stored.GetProperty("contact")[0].GetProperty("name").GetProperty("family").GetString());
         Assert.Equal("42", stored.GetProperty("identifier")[0].GetProperty("value").GetString());
 

@@ -32,7 +32,11 @@ internal sealed class PolicyProject(HttpClient http, string projectId, string ad
     }
 
     /// <summary>A new member whose membership has <paramref name="accessJson"/> as <c>access</c> (and the profile, if given); its token.</summary>
-    public async Task<string> MemberAsync(string name, string accessJson, string? profile = null)
+    public async Task<string> MemberAsync(string name, string accessJson, string? profile = null) =>
+        (await MemberWithMembershipAsync(name, accessJson, profile)).Token;
+
+    /// <summary>Like <see cref="MemberAsync"/>, with the membership as stored.</summary>
+    public async Task<(string Token, JsonObject Membership)> MemberWithMembershipAsync(string name, string accessJson, string? profile = null)
     {
         using var created = await AuthClient.PostAsync(http, $"/api/admin/projects/{projectId}/client", adminToken, new { name });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -46,7 +50,7 @@ internal sealed class PolicyProject(HttpClient http, string projectId, string ad
 
         using var updated = await SendAsync(HttpMethod.Put, $"ProjectMembership/{membership["id"]}", adminToken, membership.ToJsonString());
         Assert.True(updated.IsSuccessStatusCode, await updated.Content.ReadAsStringAsync());
-        return await AuthClient.TokenAsync(http, (string)body["client"]!["id"]!, (string)body["client"]!["secret"]!);
+        return (await AuthClient.TokenAsync(http, (string)body["client"]!["id"]!, (string)body["client"]!["secret"]!), membership);
     }
 
     /// <summary>

@@ -99,4 +99,54 @@ public sealed class EffectivePolicyTests
         Assert.Empty(unrestricted.SearchFilter("ProjectMembership", "search")!);
         Assert.False(unrestricted.AllowsType("ClientApplication", "read"));
     }
+    /// <summary>Regression: Medplum's per-rule compartment was stored and ignored, so the rule reached resources outside it.</summary>
+    [Fact]
+    public void A_rule_compartment_limits_the_rule_like_a_compartment_criterion()
+    {
+        var policy = new AccessPolicy
+        {
+            Resource =
+            [
+                new AccessPolicyRule { ResourceType = "Observation", Compartment = new AccessPolicyReference("%patient"), Criteria = "Observation?status=final" },
+                new AccessPolicyRule { ResourceType = "*", Compartment = new AccessPolicyReference("Organization/o1"), Readonly = true },
+            ],
+        };
+        var member = Member(Access("compartments", "patient", "Patient/p1"));
+        var effective = EffectivePolicy.For(member, _ => policy);
+        Observation Of(string patient, ObservationStatus status) =>
+            new() { Status = status, Code = new CodeableConcept("urn:c", "x"), Subject = new ResourceReference($"Patient/{patient}") };
+        var inOrganization = new Patient { Id = "p7" };
+        Accounts.Set(inOrganization, ["Organization/o1"]);
+
+        Assert.NotNull(effective.Decide("read", Of("p1", ObservationStatus.Final), s_now));
+        Assert.Null(effective.Decide("read", Of("p2", ObservationStatus.Final), s_now));
+        Assert.Null(effective.Decide("read", Of("p1", ObservationStatus.Preliminary), s_now));
+        Assert.NotNull(effective.Decide("read", inOrganization, s_now));
+        Assert.Null(effective.Decide("update", inOrganization, s_now));
+        Assert.Null(effective.Decide("read", new Patient { Id = "p8" }, s_now));
+        var filter = effective.SearchFilter("Observation", "search")!;
+        Assert.Contains(filter, g => g.Any(c => c.Code == "_compartment" && c.Values.SequenceEqual(["Patient/p1"])) && g.Any(c => c.Code == "status"));
+        Assert.Contains(filter, g => g.Any(c => c.Code == "_compartment" && c.Values.SequenceEqual(["Organization/o1"])));
+        Assert.NotNull(effective.AuthorizeWrite("create", null, default, Of("p1", ObservationStatus.Final), s_now).Rule);
+        Assert.NotNull(effective.AuthorizeWrite("create", null, default, Of("p2", ObservationStatus.Final), s_now).Denial);
+        var explained = AccessExplanation.For(effective, "read", "Observation", Of("p2", ObservationStatus.Final), s_now, null, s_now);
+        Assert.False(explained.Allowed);
+        Assert.Contains(explained.Rules, r => r.Verdict.Contains("_compartment=Patient/p1", StringComparison.Ordinal));
+        var unresolved = EffectivePolicy.For(Member(Access("compartments", "other", "Patient/p1")), _ => policy);
+        Assert.Null(unresolved.Decide("read", Of("p1", ObservationStatus.Final), s_now));
+        Assert.Contains(unresolved.Dropped, d => d.Contains("compartment %patient", StringComparison.Ordinal));
+    }
+
+    /// <summary>Regression: a membership stored with an access entry lacking its parameters or policy threw on every request.</summary>
+    [Fact]
+    public void An_access_entry_without_parts_denies_instead_of_throwing()
+    {
+        var member = Member(new MembershipAccess(TenancyReference.To("AccessPolicy", "clinic"), null!), new MembershipAccess(null!, []));
+
+        var effective = Policy(member);
+
+        Assert.False(effective.IsUnrestricted);
+        Assert.Null(effective.Decide("read", new Patient { Id = "p", ManagingOrganization = new ResourceReference("Organization/o1") }, s_now));
+        Assert.Contains(effective.Dropped, d => d.Contains("without a policy", StringComparison.Ordinal));
+    }
 }
