@@ -17,7 +17,6 @@ namespace Enclave.Domain.Access;
 public sealed class EffectivePolicy
 {
     private static readonly string[] s_readInteractions = ["read", "vread", "history", "search"];
-    private static readonly FhirPathCompiler s_compiler = new();
 
     private EffectivePolicy(IReadOnlyList<AccessRule>? rules, IReadOnlyList<string>? dropped = null, IReadOnlyList<string>? accounts = null,
         IReadOnlyList<(System.Net.IPNetwork Network, bool Allow)>? addressRules = null)
@@ -417,17 +416,19 @@ public sealed class EffectivePolicy
                 : criteria with { Criteria = [.. criteria.Criteria, inCompartment] };
         }
 
-        try
+        // A stored constraint that no longer compiles drops the rule: it denies.
+        var constraints = new List<(string, CompiledExpression)>();
+        foreach (var constraint in rule.WriteConstraint)
         {
-            return new AccessRule(source, rule.ResourceType, criteria, interactions, rule.HiddenFields, rule.ReadonlyFields)
+            if (!Fhir.FhirPathExpressions.TryCompile(constraint.Expression, out var compiled, out _))
             {
-                WriteConstraints = [.. rule.WriteConstraint.Select(c => (c.Expression!, s_compiler.Compile(c.Expression!)))],
-            };
+                return null;
+            }
+
+            constraints.Add((constraint.Expression!, compiled!));
         }
-        catch (Exception ex) when (ex is FormatException or InvalidOperationException or ArgumentException)
-        {
-            return null;
-        }
+
+        return new AccessRule(source, rule.ResourceType, criteria, interactions, rule.HiddenFields, rule.ReadonlyFields) { WriteConstraints = constraints };
     }
 
     /// <summary><c>%profile</c>, <c>%patient</c> (the profile when it is a Patient), or a named <c>access[].parameter</c>; <c>.id</c> takes the id.</summary>
