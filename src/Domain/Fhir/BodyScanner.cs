@@ -1,0 +1,194 @@
+using System.Text;
+using System.Text.Json;
+using System.Xml;
+using Hl7.Fhir.Model;
+
+namespace Enclave.Domain.Fhir;
+
+/// <summary>
+/// Reads a body once, token by token and without recursion, before any parser builds a tree of it: too deep, too
+/// long or duplicated structure is refused here with a 400 outcome naming where, so the parsers behind (Firely's,
+/// <c>JsonNode</c>) only ever see bodies they handle safely.
+/// </summary>
+internal static class BodyScanner
+{
+    /// <summary>
+    /// Problems of JSON <paramref name="json"/>: not JSON, nested deeper or longer than <paramref name="limits"/>,
+    /// a key twice in one object, a <c>resourceType</c> that is not exactly a FHIR R4 type; and, when
+    /// <paramref name="resource"/>, a root that is not an object. Null when there are none.
+    /// </summary>
+    public static OperationOutcome? Json(string json, ParserLimits limits, bool resource)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = limits.MaxDepth });
+
+        // One frame per open object or array: its keys (objects) or item count (arrays), and its path for messages.
+        var frames = new Stack<(HashSet<string>? Keys, int Items, string Path)>();
+        string? property = null;
+        try
+        {
+            while (reader.Read())
+            {
+                var token = reader.TokenType;
+                if (token == JsonTokenType.PropertyName)
+                {
+                    property = reader.GetString()!;
+                    var (keys, _, path) = frames.Peek();
+                    if (!keys!.Add(property))
+                    {
+                        return Problem($"The key '{property}' appears twice in one object.", $"{path}.{property}");
+                    }
+
+                    continue;
+                }
+
+                if (token is JsonTokenType.EndObject or JsonTokenType.EndArray)
+                {
+                    frames.Pop();
+                    continue;
+                }
+
+                var at = Location(frames, property);
+                if (frames.Count > 0 && frames.Peek() is { Keys: null } array)
+                {
+                    frames.Pop();
+                    if (array.Items + 1 > limits.MaxArrayLength)
+                    {
+                        return Problem($"An array holds more than {limits.MaxArrayLength} items.", array.Path);
+                    }
+
+                    frames.Push(array with { Items = array.Items + 1 });
+                }
+                else if (frames.Count == 0 && resource && token != JsonTokenType.StartObject)
+                {
+                    return Problem("The body is not a FHIR resource: a JSON object is expected.");
+                }
+
+                switch (token)
+                {
+                    case JsonTokenType.StartObject:
+                        frames.Push((new HashSet<string>(StringComparer.Ordinal), 0, at));
+                        break;
+                    case JsonTokenType.StartArray:
+                        frames.Push((null, 0, at));
+                        break;
+                    case JsonTokenType.String:
+                        var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+                        if (length > limits.MaxStringLength && reader.GetString()!.Length > limits.MaxStringLength)
+                        {
+                            return Problem($"A string is longer than {limits.MaxStringLength} characters.", at);
+                        }
+
+                        if (property == "resourceType" && reader.GetString() is { } type && !ResourceTypes.IsKnown(type))
+                        {
+                            return Problem($"'{type}' is not a FHIR R4 resource type (type names are case-sensitive).", at);
+                        }
+
+                        break;
+                }
+
+                property = null;
+            }
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : string.Empty;
+            return Problem(frames.Count >= limits.MaxDepth
+                ? $"The body nests deeper than {limits.MaxDepth} levels{where}."
+                : $"The body is not valid JSON{where}.");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Problems of XML <paramref name="xml"/>, read with DTDs prohibited and no resolver (no entity expansion, no
+    /// external fetches): not well-formed, nested deeper or longer than <paramref name="limits"/>. Null when there are none.
+    /// </summary>
+    public static OperationOutcome? Xml(string xml, ParserLimits limits)
+    {
+        // Child-element counts of the open elements; the path of element names for messages.
+        var children = new Stack<int>();
+        var path = new Stack<string>();
+        try
+        {
+            using var reader = XmlReader.Create(new StringReader(xml), ReaderSettings);
+            while (reader.Read())
+            {
+                switch (reader.NodeType)
+                {
+                    case XmlNodeType.Element:
+                        if (reader.Depth + 1 > limits.MaxDepth)
+                        {
+                            return Problem($"The body nests deeper than {limits.MaxDepth} levels.", XmlPath(path));
+                        }
+
+                        if (children.Count > 0)
+                        {
+                            var count = children.Pop() + 1;
+                            if (count > limits.MaxArrayLength)
+                            {
+                                return Problem($"An element holds more than {limits.MaxArrayLength} child elements.", XmlPath(path));
+                            }
+
+                            children.Push(count);
+                        }
+
+                        var empty = reader.IsEmptyElement;
+                        var name = reader.LocalName;
+                        for (var more = reader.MoveToFirstAttribute(); more; more = reader.MoveToNextAttribute())
+                        {
+                            if (reader.Value.Length > limits.MaxStringLength)
+                            {
+                                return Problem($"A value is longer than {limits.MaxStringLength} characters.", $"{XmlPath(path)}/{name}/@{reader.LocalName}");
+                            }
+                        }
+
+                        if (!empty)
+                        {
+                            children.Push(0);
+                            path.Push(name);
+                        }
+
+                        break;
+                    case XmlNodeType.EndElement:
+                        children.Pop();
+                        path.Pop();
+                        break;
+                    case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.SignificantWhitespace:
+                        if (reader.Value.Length > limits.MaxStringLength)
+                        {
+                            return Problem($"A text is longer than {limits.MaxStringLength} characters.", XmlPath(path));
+                        }
+
+                        break;
+                }
+            }
+        }
+        catch (XmlException ex)
+        {
+            return Problem($"The body is not valid XML (line {ex.LineNumber}, position {ex.LinePosition}).");
+        }
+
+        return null;
+    }
+
+    /// <summary>Settings for every XML reader of client input: no DTD, no resolver, comments and processing instructions skipped.</summary>
+    public static XmlReaderSettings ReaderSettings { get; } = new()
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        IgnoreComments = true,
+        IgnoreProcessingInstructions = true,
+    };
+
+    private static string Location(Stack<(HashSet<string>? Keys, int Items, string Path)> frames, string? property) =>
+        frames.Count == 0 ? "$"
+        : frames.Peek() is { Keys: null } array ? $"{array.Path}[{array.Items}]"
+        : $"{frames.Peek().Path}.{property}";
+
+    private static string XmlPath(Stack<string> path) => "/" + string.Join('/', path.Reverse());
+
+    private static OperationOutcome Problem(string message, string? location = null) =>
+        FhirErrors.Outcome(OperationOutcome.IssueType.Structure, location is null ? message : $"{message} At {location}.", location);
+}
