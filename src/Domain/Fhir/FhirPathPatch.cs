@@ -16,6 +16,12 @@ public static class FhirPathPatch
 {
     private static readonly FhirPathCompiler s_compiler = new();
 
+    /// <summary>The longest path expression: the FHIRPath parser recurses on nesting, so its input is bounded.</summary>
+    public const int MaxPathLength = 1000;
+
+    /// <summary>The deepest nesting of brackets in a path expression.</summary>
+    public const int MaxPathNesting = 16;
+
     /// <summary>
     /// The patch as the repository applies it: stored JSON in, the patched resource (re-parsed strictly, so it can
     /// hold nothing a create would refuse) or the outcome saying why not.
@@ -32,7 +38,18 @@ public static class FhirPathPatch
             return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, error!));
         }
 
-        return ResourceParser.TryParse(System.Text.Json.JsonSerializer.Serialize(current, ResourceParser.Options), out var patched, out var outcome)
+        string patchedJson;
+        try
+        {
+            patchedJson = System.Text.Json.JsonSerializer.Serialize(current, ResourceParser.Options);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Structure, $"The patched resource nests deeper than {ParserLimits.Default.MaxDepth} levels."));
+        }
+
+        // Re-parsed strictly, within the parser's limits: a patch can never store what a create would refuse.
+        return ResourceParser.TryParse(patchedJson, out var patched, out var outcome)
             ? (patched, null)
             : (null, outcome);
     };
@@ -52,7 +69,16 @@ public static class FhirPathPatch
 
         for (var i = 0; i < operations.Count; i++)
         {
-            error = Apply(resource, operations[i]);
+            try
+            {
+                error = Apply(resource, operations[i]);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidCastException or InvalidOperationException)
+            {
+                // A value that does not fit where the path put it; Firely's text is not for clients.
+                error = "the operation cannot be applied to the element its path selects.";
+            }
+
             if (error is not null)
             {
                 error = $"Parameters.parameter[{i}]: {error}";
@@ -65,6 +91,16 @@ public static class FhirPathPatch
 
     private static string? Apply(Resource resource, Parameters.ParameterComponent operation)
     {
+        if (operation.Part.GroupBy(p => p.Name ?? string.Empty, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            return $"the part '{twice.Key}' is given more than once.";
+        }
+
+        if (operation.Value is not null)
+        {
+            return "an operation has parts, not a value.";
+        }
+
         var parts = operation.Part.ToDictionary(p => p.Name ?? string.Empty, StringComparer.Ordinal);
         string? Text(string name) => parts.TryGetValue(name, out var part) ? (part.Value as PrimitiveType)?.ToString() : null;
         int? Number(string name) => parts.TryGetValue(name, out var part) && part.Value is Integer { Value: { } n } ? n : null;
@@ -73,6 +109,11 @@ public static class FhirPathPatch
         if (type is null || path is null)
         {
             return "an operation needs a type and a path.";
+        }
+
+        if (PathProblem(path) is { } tooComplex)
+        {
+            return tooComplex;
         }
 
         List<PocoNode> nodes;
@@ -101,6 +142,7 @@ public static class FhirPathPatch
             },
             "replace" when nodes.Count != 1 => $"replace: '{path}' matches {nodes.Count} elements; it must match one.",
             "replace" when value is null => "replace needs a value.",
+            "replace" when nodes[0].Parent is null => "the resource itself cannot be replaced by a patch.",
             "replace" => Set(nodes[0].Parent!.Poco, nodes[0].Name, nodes[0].Index, value, replace: true),
             "add" when nodes.Count != 1 => $"add: '{path}' matches {nodes.Count} elements; it must match one.",
             "add" when value is null || Text("name") is null => "add needs a name and a value.",
@@ -113,6 +155,27 @@ public static class FhirPathPatch
             "move" => Move(nodes[0], Number("source")!.Value, Number("destination")!.Value),
             _ => $"'{type}' is not an operation type (add, insert, delete, replace, move).",
         };
+    }
+
+    /// <summary>Why <paramref name="path"/> is too long or too nested to evaluate, or null.</summary>
+    private static string? PathProblem(string path)
+    {
+        if (path.Length > MaxPathLength)
+        {
+            return $"the path is longer than {MaxPathLength} characters.";
+        }
+
+        var depth = 0;
+        foreach (var c in path)
+        {
+            depth += c is '(' or '[' or '{' ? 1 : c is ')' or ']' or '}' ? -1 : 0;
+            if (depth > MaxPathNesting)
+            {
+                return $"the path nests brackets deeper than {MaxPathNesting} levels.";
+            }
+        }
+
+        return null;
     }
 
     private static string? Remove(PocoNode node)
@@ -150,7 +213,8 @@ public static class FhirPathPatch
 
         if (mapping.IsCollection)
         {
-            if (!owner.TryGetValue(name, out var existing) || existing is not IList list)
+            // An empty list is not "set" (TryGetValue misses it); the property's getter makes it.
+            if ((owner.TryGetValue(name, out var existing) ? existing : mapping.NativeProperty?.GetValue(owner)) is not IList list)
             {
                 return $"{owner.TypeName}.{name} is not a list.";
             }
