@@ -59,7 +59,7 @@ public sealed class BundleProcessor(FhirRepository repository)
                 return Refuse(400, problem, $"Bundle.entry[{i}]");
             }
 
-            requests.Add(request ?? new Request(Bundle.HTTPVerb.GET, string.Empty, null, null, problem, null, bundle.Entry[i]));
+            requests.Add(problem is null ? request! : new Request(Bundle.HTTPVerb.GET, string.Empty, null, null, problem, null, bundle.Entry[i]));
         }
 
         return bundle.Type == Bundle.BundleType.Batch
@@ -452,6 +452,8 @@ public sealed class BundleProcessor(FhirRepository repository)
                 return (null, $"Bundle.entry[{index}]: PATCH inside a bundle takes a FHIRPath Patch Parameters resource.");
             case Bundle.HTTPVerb.PATCH when id is null && criteria is null:
                 return (null, $"Bundle.entry[{index}]: PATCH needs Type/id or Type?criteria.");
+            case Bundle.HTTPVerb.PATCH when FhirPathPatch.Problem((Parameters)entry.Resource) is { } problem:
+                return (null, $"Bundle.entry[{index}]: {problem}");
             case Bundle.HTTPVerb.HEAD:
                 return (null, $"Bundle.entry[{index}]: HEAD is not supported inside a bundle.");
         }

@@ -54,18 +54,50 @@ public static class FhirPathPatch
             : (null, outcome);
     };
 
+    /// <summary>
+    /// What makes <paramref name="patch"/> no FHIRPath Patch at all, whatever it is applied to (so it can be refused
+    /// before the resource is read), or null: parameters other than operations, a part given twice, no type or
+    /// path, a path too long or too nested to evaluate.
+    /// </summary>
+    public static string? Problem(Parameters patch)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        var operations = patch.Parameter.Where(p => p.Name == "operation").ToList();
+        if (operations.Count == 0 || operations.Count != patch.Parameter.Count)
+        {
+            return "A FHIRPath Patch is a Parameters resource whose parameters are all named 'operation'.";
+        }
+
+        for (var i = 0; i < operations.Count; i++)
+        {
+            var operation = operations[i];
+            var problem = operation.Part.GroupBy(p => p.Name ?? string.Empty, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice
+                ? $"the part '{twice.Key}' is given more than once."
+                : operation.Value is not null || operation.Resource is not null ? "an operation has parts, not a value."
+                : operation.Part.FirstOrDefault(p => p.Name == "type")?.Value is not (Code or FhirString) || operation.Part.FirstOrDefault(p => p.Name == "path")?.Value is not FhirString { Value: { } path }
+                    ? "an operation needs a type and a path."
+                : PathProblem(path);
+            if (problem is not null)
+            {
+                return $"Parameters.parameter[{i}]: {problem}";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Applies <paramref name="patch"/> to <paramref name="resource"/> (changed in place); false with the reason otherwise.</summary>
     public static bool TryApply(Resource resource, Parameters patch, out string? error)
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(patch);
-        error = null;
-        var operations = patch.Parameter.Where(p => p.Name == "operation").ToList();
-        if (operations.Count == 0 || operations.Count != patch.Parameter.Count)
+        error = Problem(patch);
+        if (error is not null)
         {
-            error = "A FHIRPath Patch is a Parameters resource whose parameters are all named 'operation'.";
             return false;
         }
+
+        var operations = patch.Parameter;
 
         for (var i = 0; i < operations.Count; i++)
         {
@@ -91,16 +123,6 @@ public static class FhirPathPatch
 
     private static string? Apply(Resource resource, Parameters.ParameterComponent operation)
     {
-        if (operation.Part.GroupBy(p => p.Name ?? string.Empty, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
-        {
-            return $"the part '{twice.Key}' is given more than once.";
-        }
-
-        if (operation.Value is not null)
-        {
-            return "an operation has parts, not a value.";
-        }
-
         var parts = operation.Part.ToDictionary(p => p.Name ?? string.Empty, StringComparer.Ordinal);
         string? Text(string name) => parts.TryGetValue(name, out var part) ? (part.Value as PrimitiveType)?.ToString() : null;
         int? Number(string name) => parts.TryGetValue(name, out var part) && part.Value is Integer { Value: { } n } ? n : null;
@@ -109,11 +131,6 @@ public static class FhirPathPatch
         if (type is null || path is null)
         {
             return "an operation needs a type and a path.";
-        }
-
-        if (PathProblem(path) is { } tooComplex)
-        {
-            return tooComplex;
         }
 
         List<PocoNode> nodes;

@@ -20,30 +20,16 @@ public static class JsonPatch
         ArgumentNullException.ThrowIfNull(patch);
         ArgumentNullException.ThrowIfNull(limits);
         result = null;
-        error = string.Empty;
-        if (BodyScanner.Json(patch, limits, resource: false) is { } refused)
+        if (!TryRead(patch, limits, out var operations, out error))
         {
-            error = $"The JSON Patch cannot be read: {refused.Issue[0].Diagnostics}";
-            return false;
-        }
-
-        if (JsonNode.Parse(patch) is not JsonArray operations)
-        {
-            error = "A JSON Patch is a JSON array of operations.";
             return false;
         }
 
         var target = document.DeepClone();
         for (var i = 0; i < operations.Count; i++)
         {
-            if (operations[i] is not JsonObject op)
-            {
-                error = $"Operation {i}: not an object.";
-                return false;
-            }
-
             // A failure may have half-applied to the copy; the copy is then dropped.
-            if (Apply(ref target, op, limits.MaxDepth) is { } problem)
+            if (Apply(ref target, operations[i], limits.MaxDepth) is { } problem)
             {
                 error = $"Operation {i}: {problem}";
                 return false;
@@ -54,8 +40,48 @@ public static class JsonPatch
         return true;
     }
 
-    /// <summary>Applies one operation; returns a problem, or null on success.</summary>
-    private static string? Apply(ref JsonNode target, JsonObject op, int maxDepth)
+    /// <summary>
+    /// Reads <paramref name="patch"/> without applying it: within <paramref name="limits"/>, an array of objects
+    /// each with a known <c>op</c> and a JSON Pointer <c>path</c> (and <c>from</c> where it needs one). A patch
+    /// that fails here fails whatever it is applied to, so it can be refused before the resource is read.
+    /// </summary>
+    public static bool TryRead(string patch, ParserLimits limits, out IReadOnlyList<JsonObject> operations, out string error)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        ArgumentNullException.ThrowIfNull(limits);
+        operations = [];
+        error = string.Empty;
+        if (BodyScanner.Json(patch, limits, resource: false) is { } refused)
+        {
+            error = $"The JSON Patch cannot be read: {refused.Issue[0].Diagnostics}";
+            return false;
+        }
+
+        if (JsonNode.Parse(patch) is not JsonArray array)
+        {
+            error = "A JSON Patch is a JSON array of operations.";
+            return false;
+        }
+
+        var read = new List<JsonObject>(array.Count);
+        for (var i = 0; i < array.Count; i++)
+        {
+            var problem = array[i] is JsonObject op ? Problem(op) : "not an object.";
+            if (problem is not null)
+            {
+                error = $"Operation {i}: {problem}";
+                return false;
+            }
+
+            read.Add((JsonObject)array[i]!);
+        }
+
+        operations = read;
+        return true;
+    }
+
+    /// <summary>What makes <paramref name="op"/> no operation at all, or null.</summary>
+    private static string? Problem(JsonObject op)
     {
         var name = Text(op, "op");
         var path = Text(op, "path");
@@ -68,6 +94,21 @@ public static class JsonPatch
         {
             return $"path '{path}' is not a JSON Pointer (empty, or starting with '/').";
         }
+
+        return name switch
+        {
+            "add" or "replace" or "test" when !op.ContainsKey("value") => $"{name} needs a value.",
+            "move" or "copy" when Text(op, "from") is not { } from || !IsPointer(from) => $"{name} needs from, a JSON Pointer.",
+            "add" or "remove" or "replace" or "move" or "copy" or "test" => null,
+            _ => $"unknown op {name}.",
+        };
+    }
+
+    /// <summary>Applies one operation (read by <see cref="TryRead"/>); returns a problem, or null on success.</summary>
+    private static string? Apply(ref JsonNode target, JsonObject op, int maxDepth)
+    {
+        var name = Text(op, "op")!;
+        var path = Text(op, "path")!;
 
         // Values come from the patch (scanned) or the document (kept within the limit by every operation before).
         string? Add(ref JsonNode target, string path, JsonNode? value) =>

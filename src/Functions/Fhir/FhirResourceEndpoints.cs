@@ -151,6 +151,12 @@ public static class FhirResourceEndpoints
                 return (null, tooLarge);
             }
 
+            // A patch that is no patch is refused before the resource is read.
+            if (!JsonPatch.TryRead(patch!, ParserLimits.Default, out _, out var unreadable))
+            {
+                return (null, Outcome(OperationOutcome.IssueType.Invalid, unreadable, StatusCodes.Status400BadRequest));
+            }
+
             apply = json => JsonPatch.TryApply(System.Text.Json.Nodes.JsonNode.Parse(json)!, patch!, out var patched, out var error)
                 ? ResourceParser.TryParse(patched!.ToJsonString(), out var resource, out var outcome) ? (resource, null) : (null, outcome)
                 : (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, error));
@@ -166,6 +172,11 @@ public static class FhirResourceEndpoints
             if (body is not Parameters parameters)
             {
                 return (null, Outcome(OperationOutcome.IssueType.Invalid, $"A FHIRPath Patch is a Parameters resource, not a {body!.TypeName}.", StatusCodes.Status400BadRequest));
+            }
+
+            if (FhirPathPatch.Problem(parameters) is { } problem)
+            {
+                return (null, Outcome(OperationOutcome.IssueType.Invalid, problem, StatusCodes.Status400BadRequest));
             }
 
             apply = FhirPathPatch.Applier(parameters);
@@ -220,8 +231,9 @@ public static class FhirResourceEndpoints
         }
 
         var ok = xml ? ResourceParser.TryParseXml(text!, out var resource, out var outcome) : ResourceParser.TryParse(ServerManagedMeta.Strip(text!), out resource, out outcome);
-        // The write rules (ids, narratives) are checked again on every write; here they refuse a body before it reaches the store at all.
-        if ((ok ? WriteRules.Check(resource!) : outcome) is { } refused)
+        // The write rules (ids, narratives) are checked again on every write; here they refuse a body before it reaches
+        // the store at all. A bundle's entries answer for themselves (a batch's one by one), so BundleProcessor checks them.
+        if ((ok ? (resource is Bundle ? null : WriteRules.Check(resource!)) : outcome) is { } refused)
         {
             return (null, FhirJson.Write(refused, Format(http), StatusCodes.Status400BadRequest));
         }
