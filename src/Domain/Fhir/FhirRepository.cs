@@ -146,9 +146,10 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return (null, new Result(400, null, outcome));
         }
 
+        // Only the criteria select: sorting and includes mean nothing here (and a sort could be one the store cannot run).
         return request!.Criteria.Count == 0
             ? (null, new Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, "A conditional interaction needs search criteria.")))
-            : (request, null);
+            : (request with { Sort = [], Includes = [], RevIncludes = [] }, null);
     }
 
     private static string GuardKey(SearchRequest request) =>
