@@ -22,9 +22,9 @@ internal static class BodyScanner
         var bytes = Encoding.UTF8.GetBytes(json);
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = limits.MaxDepth });
 
-        // One frame per open object or array: its keys (objects) or item count (arrays), and its path for messages.
-        var frames = new Stack<(HashSet<string>? Keys, int Items, string Path)>();
-        string? property = null;
+        // One frame per open object or array; key sets are reused per level. Paths are built only for a refusal.
+        var frames = new List<Frame>();
+        var keySets = new List<HashSet<string>>();
         try
         {
             while (reader.Read())
@@ -32,11 +32,11 @@ internal static class BodyScanner
                 var token = reader.TokenType;
                 if (token == JsonTokenType.PropertyName)
                 {
-                    property = reader.GetString()!;
-                    var (keys, _, path) = frames.Peek();
-                    if (!keys!.Add(property))
+                    var frame = frames[^1];
+                    frame.Property = reader.GetString()!;
+                    if (!frame.Keys!.Add(frame.Property))
                     {
-                        return Problem($"The key '{property}' appears twice in one object.", $"{path}.{property}");
+                        return Problem($"The key '{frame.Property}' appears twice in one object.", Path(frames));
                     }
 
                     continue;
@@ -44,22 +44,16 @@ internal static class BodyScanner
 
                 if (token is JsonTokenType.EndObject or JsonTokenType.EndArray)
                 {
-                    frames.Pop();
+                    frames.RemoveAt(frames.Count - 1);
                     continue;
                 }
 
-                var at = Location(frames, property);
-                if (frames.Count > 0 && frames.Peek() is { Keys: null } array)
+                if (frames.Count > 0 && frames[^1] is { Keys: null } array && ++array.Items > limits.MaxArrayLength)
                 {
-                    frames.Pop();
-                    if (array.Items + 1 > limits.MaxArrayLength)
-                    {
-                        return Problem($"An array holds more than {limits.MaxArrayLength} items.", array.Path);
-                    }
-
-                    frames.Push(array with { Items = array.Items + 1 });
+                    return Problem($"An array holds more than {limits.MaxArrayLength} items.", Path(frames));
                 }
-                else if (frames.Count == 0 && resource && token != JsonTokenType.StartObject)
+
+                if (frames.Count == 0 && resource && token != JsonTokenType.StartObject)
                 {
                     return Problem("The body is not a FHIR resource: a JSON object is expected.");
                 }
@@ -67,27 +61,32 @@ internal static class BodyScanner
                 switch (token)
                 {
                     case JsonTokenType.StartObject:
-                        frames.Push((new HashSet<string>(StringComparer.Ordinal), 0, at));
+                        while (keySets.Count <= frames.Count)
+                        {
+                            keySets.Add(new HashSet<string>(StringComparer.Ordinal));
+                        }
+
+                        var keys = keySets[frames.Count];
+                        keys.Clear();
+                        frames.Add(new Frame { Keys = keys });
                         break;
                     case JsonTokenType.StartArray:
-                        frames.Push((null, 0, at));
+                        frames.Add(new Frame());
                         break;
                     case JsonTokenType.String:
                         var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
                         if (length > limits.MaxStringLength && reader.GetString()!.Length > limits.MaxStringLength)
                         {
-                            return Problem($"A string is longer than {limits.MaxStringLength} characters.", at);
+                            return Problem($"A string is longer than {limits.MaxStringLength} characters.", Path(frames));
                         }
 
-                        if (property == "resourceType" && reader.GetString() is { } type && !ResourceTypes.IsKnown(type))
+                        if (frames.Count > 0 && frames[^1].Property == "resourceType" && reader.GetString() is { } type && !ResourceTypes.IsKnown(type))
                         {
-                            return Problem($"'{type}' is not a FHIR R4 resource type (type names are case-sensitive).", at);
+                            return Problem($"'{type}' is not a FHIR R4 resource type (type names are case-sensitive).", Path(frames));
                         }
 
                         break;
                 }
-
-                property = null;
             }
         }
         catch (JsonException ex)
@@ -99,6 +98,28 @@ internal static class BodyScanner
         }
 
         return null;
+    }
+
+    /// <summary>An open object (with its keys and the last one read) or array (with its item count).</summary>
+    private sealed class Frame
+    {
+        public HashSet<string>? Keys { get; init; }
+
+        public string? Property { get; set; }
+
+        public int Items { get; set; }
+    }
+
+    /// <summary>Where the reader is, e.g. <c>$.name[0].family</c>.</summary>
+    private static string Path(List<Frame> frames)
+    {
+        var path = new StringBuilder("$");
+        foreach (var frame in frames)
+        {
+            _ = frame.Keys is null ? path.Append('[').Append(Math.Max(frame.Items - 1, 0)).Append(']') : path.Append('.').Append(frame.Property);
+        }
+
+        return path.ToString();
     }
 
     /// <summary>
@@ -181,11 +202,6 @@ internal static class BodyScanner
         IgnoreComments = true,
         IgnoreProcessingInstructions = true,
     };
-
-    private static string Location(Stack<(HashSet<string>? Keys, int Items, string Path)> frames, string? property) =>
-        frames.Count == 0 ? "$"
-        : frames.Peek() is { Keys: null } array ? $"{array.Path}[{array.Items}]"
-        : $"{frames.Peek().Path}.{property}";
 
     private static string XmlPath(Stack<string> path) => "/" + string.Join('/', path.Reverse());
 
