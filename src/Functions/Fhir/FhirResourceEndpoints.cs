@@ -152,13 +152,14 @@ public static class FhirResourceEndpoints
             }
 
             // A patch that is no patch is refused before the resource is read.
-            if (!JsonPatch.TryRead(patch!, ParserLimits.Default, out _, out var unreadable))
+            var limits = Limits(http);
+            if (!JsonPatch.TryRead(patch!, limits, out _, out var unreadable))
             {
                 return (null, Outcome(OperationOutcome.IssueType.Invalid, unreadable, StatusCodes.Status400BadRequest));
             }
 
-            apply = json => JsonPatch.TryApply(System.Text.Json.Nodes.JsonNode.Parse(json)!, patch!, out var patched, out var error)
-                ? ResourceParser.TryParse(patched!.ToJsonString(), out var resource, out var outcome) ? (resource, null) : (null, outcome)
+            apply = json => JsonPatch.TryApply(System.Text.Json.Nodes.JsonNode.Parse(json)!, patch!, limits, out var patched, out var error)
+                ? ResourceParser.TryParse(patched!.ToJsonString(), limits, out var resource, out var outcome) ? (resource, null) : (null, outcome)
                 : (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, error));
         }
         else if (mediaType is "application/fhir+json" or "application/json" or "application/fhir+xml" or "application/xml")
@@ -230,7 +231,8 @@ public static class FhirResourceEndpoints
             return (null, tooLarge);
         }
 
-        var ok = xml ? ResourceParser.TryParseXml(text!, out var resource, out var outcome) : ResourceParser.TryParse(ServerManagedMeta.Strip(text!), out resource, out outcome);
+        var limits = Limits(http);
+        var ok = xml ? ResourceParser.TryParseXml(text!, limits, out var resource, out var outcome) : ResourceParser.TryParse(ServerManagedMeta.Strip(text!), limits, out resource, out outcome);
         // The write rules (ids, narratives) are checked again on every write; here they refuse a body before it reaches
         // the store at all. A bundle's entries answer for themselves (a batch's one by one), so BundleProcessor checks them.
         if ((ok ? (resource is Bundle ? null : WriteRules.Check(resource!)) : outcome) is { } refused)
@@ -242,6 +244,9 @@ public static class FhirResourceEndpoints
             ? (resource, null)
             : (null, Outcome(OperationOutcome.IssueType.Invalid, $"The body is a {resource.TypeName}, the address says {type}.", StatusCodes.Status400BadRequest));
     }
+
+    /// <summary>The parser limits for client bodies: a <see cref="ParserLimits"/> registered as a service (bound to configuration), else the defaults.</summary>
+    internal static ParserLimits Limits(HttpContext http) => http.RequestServices.GetService<ParserLimits>() ?? ParserLimits.Default;
 
     /// <summary>The body as text, or 413 when it exceeds <see cref="MaxBodyBytes"/>.</summary>
     internal static async Task<(string? Text, IResult? TooLarge)> ReadTextAsync(HttpContext http)

@@ -39,6 +39,10 @@ public sealed class StrictInputTests(EnclaveApiFixture app) : IClassFixture<Encl
     [InlineData("GET", "/api/fhir/R4/patient/1/_history", null, null, 404)]
     [InlineData("GET", "/api/fhir/R4/patient/_history", null, null, 404)]
     [InlineData("DELETE", "/api/fhir/R4/patient/1", null, null, 404)]
+    [InlineData("GET", "/api/fhir/R4/patient?name=x", null, null, 404)]
+    [InlineData("GET", "/api/fhir/R4/Observation?subject:patient=Patient/1", null, null, 400)]
+    [InlineData("GET", "/api/fhir/R4/Observation?_include=observation:subject", null, null, 400)]
+    [InlineData("GET", "/api/fhir/R4?_type=patient", null, null, 400)]
     [InlineData("GET", "/api/fhir/R4/_history?_count=1&_type=patient", null, null, 200)]
     // Ids are FHIR ids in addresses and bodies.
     [InlineData("GET", "/api/fhir/R4/Patient/a%5Cb", null, null, 404)]
