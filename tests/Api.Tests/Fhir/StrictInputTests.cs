@@ -304,4 +304,22 @@ public sealed class StrictInputTests(EnclaveApiFixture app) : IClassFixture<Encl
             Assert.Equal("1", current?.Meta?.VersionId);
         }
     }
+
+    [Fact]
+    public async Task A_transaction_with_a_read_the_policy_forbids_is_refused_before_it_writes()
+    {
+        using var http = app.CreateClient();
+        var project = await Access.PolicyProject.CreateAsync(app, http, "Transaction reads and policies");
+        await project.PutPolicyAsync("patients", """[{"resourceType":"Patient"}]""");
+        var member = await project.MemberAsync("nurse", $"[{Access.PolicyProject.Access("patients")}]");
+
+        using var response = await AuthClient.SendAsync(http, HttpMethod.Post, "/api/fhir/R4", member,
+            AuthClient.Body(Transaction(PostPatient, """{"request":{"method":"GET","url":"Observation/x"}}""")));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.Forbidden, text);
+        Assert.Equal("OperationOutcome", JsonDocument.Parse(text).RootElement.GetProperty("resourceType").GetString());
+        Assert.Equal(0, JsonDocument.Parse(await (await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4/Patient", project.AdminToken)).Content.ReadAsStringAsync())
+            .RootElement.TryGetProperty("entry", out var entries) ? entries.GetArrayLength() : 0);
+    }
 }
