@@ -72,19 +72,10 @@ public sealed class BundleProcessor(FhirRepository repository)
         var response = new Bundle { Type = Bundle.BundleType.BatchResponse };
         foreach (var request in requests)
         {
-            FhirRepository.Result result;
-            try
-            {
-                result = request.Type.Length == 0
-                    ? new FhirRepository.Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, request.Criteria!))
-                    : await ExecuteAsync(request, cancellationToken);
-            }
-            catch (CommitTooLargeException ex)
-            {
-                // Each entry answers for itself: one too large for the store fails alone.
-                result = FhirRepository.TooLarge(ex);
-            }
-
+            // Each entry answers for itself: the repository answers (never throws) for input it refuses, a write too large included.
+            var result = request.Type.Length == 0
+                ? new FhirRepository.Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, request.Criteria!))
+                : await ExecuteAsync(request, cancellationToken);
             response.Entry.Add(respond(result));
         }
 

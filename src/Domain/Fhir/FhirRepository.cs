@@ -383,7 +383,13 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
                 return denied.Status == 404 ? new Result(204) : denied;
             }
 
-            if (await store.CommitAsync(access.Scope.ProjectId, [new ResourceWrite(Deletion(current), current)], [], cancellationToken) is [var stored])
+            var (committed, tooLarge) = await CommitAsync([new ResourceWrite(Deletion(current), current)], [], cancellationToken);
+            if (tooLarge is not null)
+            {
+                return tooLarge;
+            }
+
+            if (committed is [var stored])
             {
                 return new Result(204, stored);
             }
@@ -573,7 +579,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     }
 
     /// <summary>The answer to a write the store cannot hold: 413 for a resource too large, 400 for too many operations.</summary>
-    internal static Result TooLarge(CommitTooLargeException exception)
+    private static Result TooLarge(CommitTooLargeException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
         return exception.Limit > 0
