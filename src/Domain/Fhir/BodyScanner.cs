@@ -133,7 +133,7 @@ internal static class BodyScanner
         var path = new Stack<string>();
         try
         {
-            using var reader = XmlReader.Create(new StringReader(xml), ReaderSettings);
+            using var reader = XmlReader.Create(new StringReader(xml), ReaderSettings());
             while (reader.Read())
             {
                 switch (reader.NodeType)
@@ -195,7 +195,7 @@ internal static class BodyScanner
     }
 
     /// <summary>Settings for every XML reader of client input: no DTD, no resolver, comments and processing instructions skipped.</summary>
-    public static XmlReaderSettings ReaderSettings { get; } = new()
+    public static XmlReaderSettings ReaderSettings() => new()
     {
         DtdProcessing = DtdProcessing.Prohibit,
         XmlResolver = null,

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Xml;
 
 namespace Enclave.Domain.Fhir;
@@ -12,15 +13,15 @@ public static class NarrativeXhtml
     /// <summary>The XHTML namespace every element of a narrative is in.</summary>
     public const string Namespace = "http://www.w3.org/1999/xhtml";
 
-    private static readonly HashSet<string> s_elements = new(StringComparer.Ordinal)
+    private static readonly FrozenSet<string> s_elements = new[]
     {
         "a", "abbr", "acronym", "address", "b", "bdo", "big", "blockquote", "br", "caption", "cite", "code", "col",
         "colgroup", "dd", "del", "dfn", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
         "ins", "kbd", "li", "map", "area", "ol", "p", "pre", "q", "samp", "small", "span", "strong", "sub", "sup",
         "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "ul", "var",
-    };
+    }.ToFrozenSet(StringComparer.Ordinal);
 
-    private static readonly HashSet<string> s_attributes = new(StringComparer.Ordinal)
+    private static readonly FrozenSet<string> s_attributes = new[]
     {
         // Common to all elements.
         "id", "class", "style", "title", "lang", "dir", "accesskey", "tabindex",
@@ -33,9 +34,9 @@ public static class NarrativeXhtml
         "summary", "frame", "rules", "cellspacing", "cellpadding", "abbr", "axis", "headers", "scope", "rowspan",
         "colspan", "align", "valign", "char", "charoff", "span", "start", "value", "compact", "cite", "datetime",
         "clear", "nowrap", "bgcolor", "space",
-    };
+    }.ToFrozenSet(StringComparer.Ordinal);
 
-    private static readonly XmlReaderSettings s_settings = new()
+    private static XmlReaderSettings Settings() => new()
     {
         DtdProcessing = DtdProcessing.Prohibit,
         XmlResolver = null,
@@ -49,7 +50,7 @@ public static class NarrativeXhtml
         var content = false;
         try
         {
-            using var reader = XmlReader.Create(new StringReader(div), s_settings);
+            using var reader = XmlReader.Create(new StringReader(div), Settings());
             while (reader.Read())
             {
                 switch (reader.NodeType)

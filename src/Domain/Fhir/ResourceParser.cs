@@ -109,7 +109,7 @@ public static class ResourceParser
             return false;
         }
 
-        if (!TryParse(() => { using var reader = System.Xml.XmlReader.Create(new StringReader(xml), BodyScanner.ReaderSettings); return s_xml.DeserializeResource(reader); },
+        if (!TryParse(() => { using var reader = System.Xml.XmlReader.Create(new StringReader(xml), BodyScanner.ReaderSettings()); return s_xml.DeserializeResource(reader); },
                 out var parsed, out outcome))
         {
             return false;

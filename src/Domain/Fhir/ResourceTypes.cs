@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Hl7.Fhir.Model;
 
 namespace Enclave.Domain.Fhir;
@@ -8,7 +9,7 @@ namespace Enclave.Domain.Fhir;
 /// </summary>
 public static class ResourceTypes
 {
-    private static readonly HashSet<string> s_names = new(ModelInfo.SupportedResources, StringComparer.Ordinal);
+    private static readonly FrozenSet<string> s_names = ModelInfo.SupportedResources.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Whether <paramref name="name"/> is exactly the name of a FHIR R4 resource type.</summary>
     public static bool IsKnown(string? name) => name is not null && s_names.Contains(name);
