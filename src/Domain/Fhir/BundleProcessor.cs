@@ -8,15 +8,24 @@ namespace Enclave.Domain.Fhir;
 /// outcome. A transaction is all or nothing: ids are assigned, <c>urn:uuid</c> and conditional references
 /// (<c>Patient?identifier=…</c>) resolved, <c>If-None-Exist</c> and conditional updates decided, every reference
 /// checked, and then every write (and the guards of its conditional creates) is committed as one atomic write in the
-/// project's partition. If anything moved meanwhile, the whole transaction is worked out again.
+/// project's partition. If anything moved meanwhile, the whole transaction is worked out again. Everything a
+/// transaction could be refused for is found before that commit; its reads (GET entries) run after it and only
+/// answer for themselves. Entry URLs, ids, <c>ifMatch</c> and <c>fullUrl</c>s (unique) are checked like REST requests.
 /// </summary>
 public sealed class BundleProcessor(FhirRepository repository)
 {
     /// <summary>The answer: a response Bundle, or a status and outcome for a refused transaction.</summary>
     public sealed record Answer(int Status, Bundle? Response, OperationOutcome? Outcome);
 
+    /// <summary>The most entries a bundle may hold.</summary>
+    public const int MaxEntries = 1000;
+
     /// <summary>What an entry's <c>request</c> asks for.</summary>
-    private sealed record Request(Bundle.HTTPVerb Method, string Type, string? Id, int? Version, string? Criteria, Resource? Resource, Bundle.EntryComponent Entry);
+    private sealed record Request(Bundle.HTTPVerb Method, string Type, string? Id, int? Version, string? Criteria, Resource? Resource, Bundle.EntryComponent Entry)
+    {
+        /// <summary>The version <c>ifMatch</c> pins, parsed like REST's If-Match.</summary>
+        public int? IfMatch { get; init; }
+    }
 
     /// <summary>Processes <paramref name="bundle"/>; <paramref name="respond"/> turns an entry's result into its response entry.</summary>
     public async Task<Answer> ProcessAsync(Bundle bundle, Func<FhirRepository.Result, Bundle.EntryComponent> respond, CancellationToken cancellationToken)
@@ -28,16 +37,29 @@ public sealed class BundleProcessor(FhirRepository repository)
             return Refuse(400, "POST to the base takes a Bundle of type batch or transaction.");
         }
 
+        if (bundle.Entry.Count > MaxEntries)
+        {
+            return Refuse(400, $"A bundle holds at most {MaxEntries} entries.", "Bundle.entry", OperationOutcome.IssueType.TooCostly);
+        }
+
         var requests = new List<Request>();
+        var fullUrls = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < bundle.Entry.Count; i++)
         {
             var (request, problem) = Parse(bundle.Entry[i], i);
+            if (problem is null && bundle.Entry[i].FullUrl is { } fullUrl)
+            {
+                problem = !Uri.TryCreate(fullUrl, UriKind.Absolute, out _) ? $"Bundle.entry[{i}]: the fullUrl '{fullUrl}' is not an absolute URL."
+                    : !fullUrls.Add(fullUrl) ? $"Bundle.entry[{i}]: the fullUrl '{fullUrl}' is the fullUrl of an earlier entry; fullUrls must be unique."
+                    : null;
+            }
+
             if (problem is not null && bundle.Type == Bundle.BundleType.Transaction)
             {
                 return Refuse(400, problem, $"Bundle.entry[{i}]");
             }
 
-            requests.Add(request ?? new Request(Bundle.HTTPVerb.GET, string.Empty, null, null, problem, null, bundle.Entry[i]));
+            requests.Add(problem is null ? request! : new Request(Bundle.HTTPVerb.GET, string.Empty, null, null, problem, null, bundle.Entry[i]));
         }
 
         return bundle.Type == Bundle.BundleType.Batch
@@ -50,6 +72,7 @@ public sealed class BundleProcessor(FhirRepository repository)
         var response = new Bundle { Type = Bundle.BundleType.BatchResponse };
         foreach (var request in requests)
         {
+            // Each entry answers for itself: the repository answers (never throws) for input it refuses, a write too large included.
             var result = request.Type.Length == 0
                 ? new FhirRepository.Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, request.Criteria!))
                 : await ExecuteAsync(request, cancellationToken);
@@ -61,7 +84,7 @@ public sealed class BundleProcessor(FhirRepository repository)
 
     private async Task<FhirRepository.Result> ExecuteAsync(Request request, CancellationToken cancellationToken)
     {
-        var ifMatch = ParseIfMatch(request.Entry.Request!.IfMatch);
+        var ifMatch = request.IfMatch;
         return request switch
         {
             { Method: Bundle.HTTPVerb.POST } => await repository.CreateAsync(request.Resource!, request.Entry.Request!.IfNoneExist, cancellationToken),
@@ -80,9 +103,19 @@ public sealed class BundleProcessor(FhirRepository repository)
 
     private async Task<Answer> TransactionAsync(List<Request> requests, Func<FhirRepository.Result, Bundle.EntryComponent> respond, CancellationToken cancellationToken)
     {
-        if (requests.Any(r => r.Method == Bundle.HTTPVerb.GET && r.Id is null))
+        if (requests.FindIndex(r => r.Method == Bundle.HTTPVerb.GET && r.Id is null) is >= 0 and var search)
         {
-            return Refuse(400, "Searches inside a transaction are not supported.");
+            return Refuse(400, "Searches inside a transaction are not supported.", $"Bundle.entry[{search}]");
+        }
+
+        // A read the caller may not make is refused before anything is written; a read itself cannot fail the transaction.
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var interaction = requests[i].Version is null ? "read" : "vread";
+            if (requests[i].Method == Bundle.HTTPVerb.GET && !repository.Policy.AllowsType(requests[i].Type, interaction))
+            {
+                return Refuse(403, $"Your access policy does not allow {interaction} on {requests[i].Type}.", $"Bundle.entry[{i}]", OperationOutcome.IssueType.Forbidden);
+            }
         }
 
         for (var attempt = 0; attempt < FhirRepository.MaxAttempts; attempt++)
@@ -100,7 +133,9 @@ public sealed class BundleProcessor(FhirRepository repository)
             }
             catch (CommitTooLargeException ex)
             {
-                return Refuse(400, $"The transaction is too large to commit atomically: {ex.Message}", code: OperationOutcome.IssueType.TooCostly);
+                return ex.Limit > 0
+                    ? Refuse(400, $"The transaction is too large to commit atomically: {ex.Message}", code: OperationOutcome.IssueType.TooCostly)
+                    : Refuse(413, $"The transaction is too large to commit atomically: {ex.Message}", code: OperationOutcome.IssueType.TooLong);
             }
 
             if (committed is null)
@@ -111,17 +146,15 @@ public sealed class BundleProcessor(FhirRepository repository)
             var response = new Bundle { Type = Bundle.BundleType.TransactionResponse };
             foreach (var (request, i) in requests.Select((r, i) => (r, i)))
             {
-                var result = repository.Present(plan.Results[i] ?? committed[plan.WriteIndex[i]!.Value] switch
-                {
-                    { Deleted: true } deleted => new FhirRepository.Result(204, deleted),
-                    { VersionId: 1 } created => new FhirRepository.Result(201, created),
-                    var updated => new FhirRepository.Result(request.Method == Bundle.HTTPVerb.POST ? 201 : 200, updated),
-                });
-                if (request.Method == Bundle.HTTPVerb.GET)
-                {
-                    result = await ExecuteAsync(request, cancellationToken);
-                }
-
+                // Reads see the transaction's writes; their answers (404, 410 included) are their own.
+                var result = request.Method == Bundle.HTTPVerb.GET
+                    ? await ExecuteAsync(request, cancellationToken)
+                    : repository.Present(plan.Results[i] ?? committed[plan.WriteIndex[i]!.Value] switch
+                    {
+                        { Deleted: true } deleted => new FhirRepository.Result(204, deleted),
+                        { VersionId: 1 } created => new FhirRepository.Result(201, created),
+                        var updated => new FhirRepository.Result(request.Method == Bundle.HTTPVerb.POST ? 201 : 200, updated),
+                    });
                 response.Entry.Add(respond(result));
             }
 
@@ -282,7 +315,7 @@ public sealed class BundleProcessor(FhirRepository repository)
                 return Refused(403, Message(readOnly), i, OperationOutcome.IssueType.Forbidden);
             }
 
-            if (ParseIfMatch(request.Entry.Request!.IfMatch) is { } expected && current?.VersionId != expected)
+            if (request.IfMatch is { } expected && current?.VersionId != expected)
             {
                 return Refused(412, $"If-Match asked for version {expected} of {targets[i]}.", i, OperationOutcome.IssueType.Conflict);
             }
@@ -336,7 +369,7 @@ public sealed class BundleProcessor(FhirRepository repository)
             var (authorized, forbidden) = repository.Authorize(interaction, current, resource);
             if (forbidden is not null)
             {
-                return Refused(forbidden.Status, Message(forbidden), i, forbidden.Status == 404 ? OperationOutcome.IssueType.NotFound : OperationOutcome.IssueType.Forbidden);
+                return Refused(forbidden.Status, Message(forbidden), i, forbidden.Outcome?.Issue[0].Code ?? OperationOutcome.IssueType.Forbidden);
             }
 
             resource = authorized!;
@@ -371,15 +404,26 @@ public sealed class BundleProcessor(FhirRepository repository)
         var path = (question < 0 ? url : url[..question]).Trim('/');
         var criteria = question < 0 ? null : url[(question + 1)..];
         var parts = path.Split('/');
-        if (!ModelInfo.IsKnownResource(parts[0]))
+        if (!ResourceTypes.IsKnown(parts[0]))
         {
             return (null, $"Bundle.entry[{index}]: '{url}' does not name a resource type.");
         }
 
         var type = parts[0];
         var id = parts.Length >= 2 ? parts[1] : null;
-        int? version = parts.Length == 4 && parts[2] == "_history" && int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null;
-        if (parts.Length > 4 || (parts.Length >= 3 && version is null))
+        if (id is not null && !FhirId.IsValid(id))
+        {
+            return (null, $"Bundle.entry[{index}]: '{id}' in '{url}' is not a FHIR id.");
+        }
+
+        var ifMatch = VersionETag.Parse(entry.Request.IfMatch);
+        if (entry.Request.IfMatch is not null && ifMatch is null)
+        {
+            return (null, $"Bundle.entry[{index}]: ifMatch must be a version ETag such as W/\"3\".");
+        }
+
+        int? version = parts.Length == 4 && parts[2] == "_history" && int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : null;
+        if (parts.Length > 4 || (parts.Length >= 3 && (version is null || method != Bundle.HTTPVerb.GET)))
         {
             return (null, $"Bundle.entry[{index}]: '{url}' is not a supported request.");
         }
@@ -399,23 +443,19 @@ public sealed class BundleProcessor(FhirRepository repository)
                 return (null, $"Bundle.entry[{index}]: PATCH inside a bundle takes a FHIRPath Patch Parameters resource.");
             case Bundle.HTTPVerb.PATCH when id is null && criteria is null:
                 return (null, $"Bundle.entry[{index}]: PATCH needs Type/id or Type?criteria.");
+            case Bundle.HTTPVerb.PATCH when FhirPathPatch.Problem((Parameters)entry.Resource) is { } problem:
+                return (null, $"Bundle.entry[{index}]: {problem}");
             case Bundle.HTTPVerb.HEAD:
                 return (null, $"Bundle.entry[{index}]: HEAD is not supported inside a bundle.");
         }
 
-        return (new Request(method, type, id, version, criteria, entry.Resource, entry), null);
-    }
-
-    private static int? ParseIfMatch(string? value)
-    {
-        var text = value?.Trim();
-        if (text is null)
+        // Checked here as well as at the write, so that no invalid id reaches the store even as a read.
+        if (entry.Resource is { } resource && WriteRules.Check(resource) is { } invalid)
         {
-            return null;
+            return (null, $"Bundle.entry[{index}].resource: {invalid.Issue[0].Diagnostics}");
         }
 
-        text = text.StartsWith("W/", StringComparison.Ordinal) ? text[2..] : text;
-        return int.TryParse(text.Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : null;
+        return (new Request(method, type, id, version, criteria, entry.Resource, entry) { IfMatch = ifMatch }, null);
     }
 
     private static string Message(FhirRepository.Result result) => result.Outcome?.Issue[0].Diagnostics ?? $"Refused with {result.Status}.";

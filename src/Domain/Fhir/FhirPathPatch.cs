@@ -16,6 +16,12 @@ public static class FhirPathPatch
 {
     private static readonly FhirPathCompiler s_compiler = new();
 
+    /// <summary>The longest path expression: the FHIRPath parser recurses on nesting, so its input is bounded.</summary>
+    public const int MaxPathLength = 1000;
+
+    /// <summary>The deepest nesting of brackets in a path expression.</summary>
+    public const int MaxPathNesting = 16;
+
     /// <summary>
     /// The patch as the repository applies it: stored JSON in, the patched resource (re-parsed strictly, so it can
     /// hold nothing a create would refuse) or the outcome saying why not.
@@ -32,27 +38,79 @@ public static class FhirPathPatch
             return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, error!));
         }
 
-        return ResourceParser.TryParse(System.Text.Json.JsonSerializer.Serialize(current, ResourceParser.Options), out var patched, out var outcome)
+        string patchedJson;
+        try
+        {
+            patchedJson = System.Text.Json.JsonSerializer.Serialize(current, ResourceParser.Options);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Structure, $"The patched resource nests deeper than {ParserLimits.Default.MaxDepth} levels."));
+        }
+
+        // Re-parsed strictly, within the parser's limits: a patch can never store what a create would refuse.
+        return ResourceParser.TryParse(patchedJson, out var patched, out var outcome)
             ? (patched, null)
             : (null, outcome);
     };
+
+    /// <summary>
+    /// What makes <paramref name="patch"/> no FHIRPath Patch at all, whatever it is applied to (so it can be refused
+    /// before the resource is read), or null: parameters other than operations, a part given twice, no type or
+    /// path, a path too long or too nested to evaluate.
+    /// </summary>
+    public static string? Problem(Parameters patch)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        var operations = patch.Parameter.Where(p => p.Name == "operation").ToList();
+        if (operations.Count == 0 || operations.Count != patch.Parameter.Count)
+        {
+            return "A FHIRPath Patch is a Parameters resource whose parameters are all named 'operation'.";
+        }
+
+        for (var i = 0; i < operations.Count; i++)
+        {
+            var operation = operations[i];
+            var problem = operation.Part.GroupBy(p => p.Name ?? string.Empty, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice
+                ? $"the part '{twice.Key}' is given more than once."
+                : operation.Value is not null || operation.Resource is not null ? "an operation has parts, not a value."
+                : operation.Part.FirstOrDefault(p => p.Name == "type")?.Value is not (Code or FhirString) || operation.Part.FirstOrDefault(p => p.Name == "path")?.Value is not FhirString { Value: { } path }
+                    ? "an operation needs a type and a path."
+                : PathProblem(path);
+            if (problem is not null)
+            {
+                return $"Parameters.parameter[{i}]: {problem}";
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Applies <paramref name="patch"/> to <paramref name="resource"/> (changed in place); false with the reason otherwise.</summary>
     public static bool TryApply(Resource resource, Parameters patch, out string? error)
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(patch);
-        error = null;
-        var operations = patch.Parameter.Where(p => p.Name == "operation").ToList();
-        if (operations.Count == 0 || operations.Count != patch.Parameter.Count)
+        error = Problem(patch);
+        if (error is not null)
         {
-            error = "A FHIRPath Patch is a Parameters resource whose parameters are all named 'operation'.";
             return false;
         }
 
+        var operations = patch.Parameter;
+
         for (var i = 0; i < operations.Count; i++)
         {
-            error = Apply(resource, operations[i]);
+            try
+            {
+                error = Apply(resource, operations[i]);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidCastException or InvalidOperationException)
+            {
+                // A value that does not fit where the path put it; Firely's text is not for clients.
+                error = "the operation cannot be applied to the element its path selects.";
+            }
+
             if (error is not null)
             {
                 error = $"Parameters.parameter[{i}]: {error}";
@@ -101,6 +159,7 @@ public static class FhirPathPatch
             },
             "replace" when nodes.Count != 1 => $"replace: '{path}' matches {nodes.Count} elements; it must match one.",
             "replace" when value is null => "replace needs a value.",
+            "replace" when nodes[0].Parent is null => "the resource itself cannot be replaced by a patch.",
             "replace" => Set(nodes[0].Parent!.Poco, nodes[0].Name, nodes[0].Index, value, replace: true),
             "add" when nodes.Count != 1 => $"add: '{path}' matches {nodes.Count} elements; it must match one.",
             "add" when value is null || Text("name") is null => "add needs a name and a value.",
@@ -113,6 +172,27 @@ public static class FhirPathPatch
             "move" => Move(nodes[0], Number("source")!.Value, Number("destination")!.Value),
             _ => $"'{type}' is not an operation type (add, insert, delete, replace, move).",
         };
+    }
+
+    /// <summary>Why <paramref name="path"/> is too long or too nested to evaluate, or null.</summary>
+    private static string? PathProblem(string path)
+    {
+        if (path.Length > MaxPathLength)
+        {
+            return $"the path is longer than {MaxPathLength} characters.";
+        }
+
+        var depth = 0;
+        foreach (var c in path)
+        {
+            depth += c is '(' or '[' or '{' ? 1 : c is ')' or ']' or '}' ? -1 : 0;
+            if (depth > MaxPathNesting)
+            {
+                return $"the path nests brackets deeper than {MaxPathNesting} levels.";
+            }
+        }
+
+        return null;
     }
 
     private static string? Remove(PocoNode node)
@@ -150,7 +230,8 @@ public static class FhirPathPatch
 
         if (mapping.IsCollection)
         {
-            if (!owner.TryGetValue(name, out var existing) || existing is not IList list)
+            // An empty list is not "set" (TryGetValue misses it); the property's getter makes it.
+            if ((owner.TryGetValue(name, out var existing) ? existing : mapping.NativeProperty?.GetValue(owner)) is not IList list)
             {
                 return $"{owner.TypeName}.{name} is not a list.";
             }

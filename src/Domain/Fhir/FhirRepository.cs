@@ -71,7 +71,13 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             }
 
             resource.Id = NewId();
-            if (await store.CommitAsync(access.Scope.ProjectId, [new ResourceWrite(NewVersion(resource, 1), null)], guards, cancellationToken) is [var stored])
+            var (committed, tooLarge) = await CommitAsync([new ResourceWrite(NewVersion(resource, 1), null)], guards, cancellationToken);
+            if (tooLarge is not null)
+            {
+                return tooLarge;
+            }
+
+            if (committed is [var stored])
             {
                 return Present(new Result(201, stored));
             }
@@ -140,9 +146,10 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return (null, new Result(400, null, outcome));
         }
 
+        // Only the criteria select: sorting and includes mean nothing here (and a sort could be one the store cannot run).
         return request!.Criteria.Count == 0
             ? (null, new Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, "A conditional interaction needs search criteria.")))
-            : (request, null);
+            : (request with { Sort = [], Includes = [], RevIncludes = [] }, null);
     }
 
     private static string GuardKey(SearchRequest request) =>
@@ -376,7 +383,13 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
                 return denied.Status == 404 ? new Result(204) : denied;
             }
 
-            if (await store.CommitAsync(access.Scope.ProjectId, [new ResourceWrite(Deletion(current), current)], [], cancellationToken) is [var stored])
+            var (committed, tooLarge) = await CommitAsync([new ResourceWrite(Deletion(current), current)], [], cancellationToken);
+            if (tooLarge is not null)
+            {
+                return tooLarge;
+            }
+
+            if (committed is [var stored])
             {
                 return new Result(204, stored);
             }
@@ -535,7 +548,13 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return Present(new Result(200, current));
         }
 
-        if (await store.CommitAsync(access.Scope.ProjectId, [new ResourceWrite(NextVersion(resource, current), current)], [], cancellationToken) is [var stored])
+        var (committed, tooLarge) = await CommitAsync([new ResourceWrite(NextVersion(resource, current), current)], [], cancellationToken);
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+
+        if (committed is [var stored])
         {
             return Present(new Result(current is null ? 201 : 200, stored));
         }
@@ -543,6 +562,29 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
         return ifMatchVersion is null
             ? null
             : new Result(412, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, "Another update came first."));
+    }
+
+    /// <summary>Commits to the caller's project; a write the store cannot hold is a 413 answer, not an exception.</summary>
+    private async Task<(IReadOnlyList<StoredResource>? Committed, Result? TooLarge)> CommitAsync(IReadOnlyList<ResourceWrite> writes,
+        IReadOnlyList<CommitGuard> guards, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await store.CommitAsync(access.Scope.ProjectId, writes, guards, cancellationToken), null);
+        }
+        catch (CommitTooLargeException ex)
+        {
+            return (null, TooLarge(ex));
+        }
+    }
+
+    /// <summary>The answer to a write the store cannot hold: 413 for a resource too large, 400 for too many operations.</summary>
+    private static Result TooLarge(CommitTooLargeException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception.Limit > 0
+            ? new(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.TooCostly, exception.Message))
+            : new(413, null, FhirErrors.Outcome(OperationOutcome.IssueType.TooLong, exception.Message));
     }
 
     /// <summary>403 when the resource is not in the project but in a linked one (read-only); null when it is in neither.</summary>
@@ -707,12 +749,18 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     internal Result Present(Result result) => result.Resource is { } resource ? result with { Resource = Shown(resource) } : result;
 
     /// <summary>
-    /// Checks a write against the caller's policy (see <see cref="EffectivePolicy.AuthorizeWrite"/>): the candidate
-    /// to store, with hidden and read-only fields kept from <paramref name="current"/>; or 403 naming the rule, or
-    /// 404 when the stored version is not even visible to the caller.
+    /// Checks a write against <see cref="WriteRules"/> (400) and the caller's policy (see
+    /// <see cref="EffectivePolicy.AuthorizeWrite"/>): the candidate to store, with hidden and read-only fields kept
+    /// from <paramref name="current"/>; or 403 naming the rule, or 404 when the stored version is not even visible to the caller.
     /// </summary>
     internal (Resource? Resource, Result? Refusal) Authorize(string interaction, StoredResource? current, Resource? candidate)
     {
+        // Every write passes here, so this is where the rules of what may be stored are checked (ids, narratives).
+        if (candidate is not null && WriteRules.Check(candidate) is { } invalid)
+        {
+            return (null, new Result(400, null, invalid));
+        }
+
         var type = candidate?.TypeName ?? current!.ResourceType;
         if (access.Policy.IsUnrestricted)
         {

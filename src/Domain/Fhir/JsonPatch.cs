@@ -1,42 +1,35 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Enclave.Domain.Fhir;
 
 /// <summary>
 /// JSON Patch (RFC 6902): add, remove, replace, move, copy and test, applied to a copy of a document. Any
-/// failure leaves the original untouched and says which operation failed and why.
+/// failure leaves the original untouched and says which operation failed and why. The patch is scanned against
+/// <see cref="ParserLimits"/> before it is read, and no operation may nest the document deeper than they allow.
 /// </summary>
 public static class JsonPatch
 {
-    /// <summary>Applies <paramref name="patch"/> (a JSON array of operations) to a copy of <paramref name="document"/>.</summary>
-    public static bool TryApply(JsonNode document, string patch, out JsonNode? result, out string error)
+    /// <summary>Applies <paramref name="patch"/> (a JSON array of operations) to a copy of <paramref name="document"/>, within the default limits.</summary>
+    public static bool TryApply(JsonNode document, string patch, out JsonNode? result, out string error) =>
+        TryApply(document, patch, ParserLimits.Default, out result, out error);
+
+    /// <summary>Applies <paramref name="patch"/> (a JSON array of operations) to a copy of <paramref name="document"/> within <paramref name="limits"/>.</summary>
+    public static bool TryApply(JsonNode document, string patch, ParserLimits limits, out JsonNode? result, out string error)
     {
         ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(patch);
+        ArgumentNullException.ThrowIfNull(limits);
         result = null;
-        error = string.Empty;
-        JsonArray operations;
-        try
+        if (!TryRead(patch, limits, out var operations, out error))
         {
-            operations = JsonNode.Parse(patch) as JsonArray ?? throw new JsonException();
-        }
-        catch (JsonException)
-        {
-            error = "A JSON Patch is a JSON array of operations.";
             return false;
         }
 
         var target = document.DeepClone();
         for (var i = 0; i < operations.Count; i++)
         {
-            if (operations[i] is not JsonObject op)
-            {
-                error = $"Operation {i}: not an object.";
-                return false;
-            }
-
             // A failure may have half-applied to the copy; the copy is then dropped.
-            if (Apply(ref target, op) is { } problem)
+            if (Apply(ref target, operations[i], limits.MaxDepth) is { } problem)
             {
                 error = $"Operation {i}: {problem}";
                 return false;
@@ -47,15 +40,81 @@ public static class JsonPatch
         return true;
     }
 
-    /// <summary>Applies one operation; returns a problem, or null on success.</summary>
-    private static string? Apply(ref JsonNode target, JsonObject op)
+    /// <summary>
+    /// Reads <paramref name="patch"/> without applying it: within <paramref name="limits"/>, an array of objects
+    /// each with a known <c>op</c> and a JSON Pointer <c>path</c> (and <c>from</c> where it needs one). A patch
+    /// that fails here fails whatever it is applied to, so it can be refused before the resource is read.
+    /// </summary>
+    public static bool TryRead(string patch, ParserLimits limits, out IReadOnlyList<JsonObject> operations, out string error)
     {
-        var name = (string?)op["op"];
-        var path = (string?)op["path"];
+        ArgumentNullException.ThrowIfNull(patch);
+        ArgumentNullException.ThrowIfNull(limits);
+        operations = [];
+        error = string.Empty;
+        if (BodyScanner.Json(patch, limits, resource: false) is { } refused)
+        {
+            error = $"The JSON Patch cannot be read: {refused.Issue[0].Diagnostics}";
+            return false;
+        }
+
+        if (JsonNode.Parse(patch) is not JsonArray array)
+        {
+            error = "A JSON Patch is a JSON array of operations.";
+            return false;
+        }
+
+        var read = new List<JsonObject>(array.Count);
+        for (var i = 0; i < array.Count; i++)
+        {
+            var problem = array[i] is JsonObject op ? Problem(op) : "not an object.";
+            if (problem is not null)
+            {
+                error = $"Operation {i}: {problem}";
+                return false;
+            }
+
+            read.Add((JsonObject)array[i]!);
+        }
+
+        operations = read;
+        return true;
+    }
+
+    /// <summary>What makes <paramref name="op"/> no operation at all, or null.</summary>
+    private static string? Problem(JsonObject op)
+    {
+        var name = Text(op, "op");
+        var path = Text(op, "path");
         if (name is null || path is null)
         {
-            return "op and path are required.";
+            return "op and path are required, as strings.";
         }
+
+        if (!IsPointer(path))
+        {
+            return $"path '{path}' is not a JSON Pointer (empty, or starting with '/').";
+        }
+
+        return name switch
+        {
+            "add" or "replace" or "test" when !op.ContainsKey("value") => $"{name} needs a value.",
+            "move" or "copy" when Text(op, "from") is not { } from || !IsPointer(from) => $"{name} needs from, a JSON Pointer.",
+            "add" or "remove" or "replace" or "move" or "copy" or "test" => null,
+            _ => $"unknown op {name}.",
+        };
+    }
+
+    /// <summary>Applies one operation (read by <see cref="TryRead"/>); returns a problem, or null on success.</summary>
+    private static string? Apply(ref JsonNode target, JsonObject op, int maxDepth)
+    {
+        var name = Text(op, "op")!;
+        var path = Text(op, "path")!;
+
+        // Values come from the patch (scanned) or the document (kept within the limit by every operation before).
+        string? Add(ref JsonNode target, string path, JsonNode? value) =>
+            Tokens(path).Length + Depth(value) > maxDepth
+                ? $"the result would nest deeper than {maxDepth} levels."
+                : JsonPatch.Add(ref target, path, value);
 
         switch (name)
         {
@@ -72,10 +131,10 @@ public static class JsonPatch
                 return Remove(ref target, path, out _) ?? Add(ref target, path, op["value"]?.DeepClone());
             case "move":
             case "copy":
-                var from = (string?)op["from"];
-                if (from is null)
+                var from = Text(op, "from");
+                if (from is null || !IsPointer(from))
                 {
-                    return $"{name} needs from.";
+                    return $"{name} needs from, a JSON Pointer.";
                 }
 
                 if (Get(target, from) is not { Found: true } source)
@@ -92,6 +151,39 @@ public static class JsonPatch
             default:
                 return $"unknown op {name}.";
         }
+    }
+
+    private static string? Text(JsonObject op, string name) =>
+        op[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    private static bool IsPointer(string path) => path.Length == 0 || path[0] == '/';
+
+    /// <summary>How many levels of objects and arrays <paramref name="node"/> holds (0 for a value), counted without recursion.</summary>
+    private static int Depth(JsonNode? node)
+    {
+        var deepest = 0;
+        var pending = new Stack<(JsonNode? Node, int Depth)>();
+        pending.Push((node, 0));
+        while (pending.Count > 0)
+        {
+            var (current, depth) = pending.Pop();
+            IEnumerable<JsonNode?> children = current switch
+            {
+                JsonObject o => o.Select(p => p.Value),
+                JsonArray a => a,
+                _ => [],
+            };
+            if (current is JsonObject or JsonArray)
+            {
+                deepest = Math.Max(deepest, depth + 1);
+                foreach (var child in children)
+                {
+                    pending.Push((child, depth + 1));
+                }
+            }
+        }
+
+        return deepest;
     }
 
     private static string[] Tokens(string path) =>
@@ -112,7 +204,7 @@ public static class JsonPatch
                 case JsonObject o when o.TryGetPropertyValue(token, out var child):
                     current = child;
                     break;
-                case JsonArray a when int.TryParse(token, out var i) && i >= 0 && i < a.Count:
+                case JsonArray a when Index(token) is { } i && i < a.Count:
                     current = a[i];
                     break;
                 default:
@@ -122,6 +214,10 @@ public static class JsonPatch
 
         return (true, current);
     }
+
+    /// <summary>An array index token: digits only (RFC 6901), no sign or spaces.</summary>
+    private static int? Index(string token) =>
+        int.TryParse(token, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) ? i : null;
 
     private static string? Add(ref JsonNode target, string path, JsonNode? value)
     {
@@ -147,7 +243,7 @@ public static class JsonPatch
             case JsonArray a when last == "-":
                 a.Add(value);
                 return null;
-            case JsonArray a when int.TryParse(last, out var i) && i >= 0 && i <= a.Count:
+            case JsonArray a when Index(last) is { } i && i <= a.Count:
                 a.Insert(i, value);
                 return null;
             default:
@@ -176,7 +272,7 @@ public static class JsonPatch
                 removed = o[last];
                 o.Remove(last);
                 return null;
-            case JsonArray a when int.TryParse(last, out var i) && i >= 0 && i < a.Count:
+            case JsonArray a when Index(last) is { } i && i < a.Count:
                 removed = a[i];
                 a.RemoveAt(i);
                 return null;

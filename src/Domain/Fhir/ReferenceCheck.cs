@@ -5,7 +5,8 @@ namespace Enclave.Domain.Fhir;
 
 /// <summary>
 /// Finds the literal references of a resource with the FHIRPath of each, so a write can refuse a reference to a
-/// resource that is not in the caller's project or a project it links to. Contained (<c>#id</c>) and absolute
+/// resource that is not in the caller's project or a project it links to. Contained resources are walked like the
+/// container (their references are the container's: they are stored with it). Contained (<c>#id</c>) and absolute
 /// references (<c>https://…</c>, <c>urn:…</c>) are not checked: they point outside this server's partitions.
 /// </summary>
 public static class ReferenceCheck
@@ -14,7 +15,7 @@ public static class ReferenceCheck
     public static IEnumerable<(string Path, string Reference)> References(Resource resource) =>
         All(resource).Where(r => IsChecked(r.Reference.Reference)).Select(r => (r.Path, r.Reference.Reference!));
 
-    /// <summary>Every reference element of <paramref name="resource"/> outside contained resources, with its location.</summary>
+    /// <summary>Every reference element of <paramref name="resource"/>, its contained resources included, with its location.</summary>
     public static IEnumerable<(string Path, ResourceReference Reference)> All(Resource resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
@@ -33,11 +34,6 @@ public static class ReferenceCheck
     {
         foreach (var (name, value) in node.EnumerateElements())
         {
-            if (name == "contained")
-            {
-                continue;
-            }
-
             if (value is IReadOnlyList<Base> list)
             {
                 for (var i = 0; i < list.Count; i++)

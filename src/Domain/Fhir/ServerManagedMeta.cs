@@ -31,7 +31,15 @@ public static class ServerManagedMeta
             return json;
         }
 
-        return Strip(root) ? root!.ToJsonString() : json;
+        try
+        {
+            return Strip(root) ? root!.ToJsonString() : json;
+        }
+        catch (ArgumentException)
+        {
+            // A key twice in one object (JsonObject throws when it meets it): the strict parser refuses the body and says where.
+            return json;
+        }
     }
 
     private static bool Strip(JsonNode? node)

@@ -41,9 +41,19 @@ public readonly partial record struct DateRange(DateTimeOffset Low, DateTimeOffs
         try
         {
             int Part(string name, int fallback) => match.Groups[name].Success ? int.Parse(match.Groups[name].Value, CultureInfo.InvariantCulture) : fallback;
-            var offset = match.Groups["tz"].Value is { Length: > 1 } tz
-                ? TimeSpan.ParseExact(tz[1..], @"hh\:mm", CultureInfo.InvariantCulture) * (tz[0] == '-' ? -1 : 1)
-                : TimeSpan.Zero;
+            var offset = TimeSpan.Zero;
+            if (match.Groups["tz"].Value is { Length: > 1 } tz)
+            {
+                // FHIR offsets run from -14:00 to +14:00 (+99:99 is no offset at all).
+                var (hours, minutes) = (int.Parse(tz[1..3], CultureInfo.InvariantCulture), int.Parse(tz[4..6], CultureInfo.InvariantCulture));
+                if (hours > 14 || minutes > 59 || (hours == 14 && minutes > 0))
+                {
+                    return false;
+                }
+
+                offset = new TimeSpan(hours, minutes, 0) * (tz[0] == '-' ? -1 : 1);
+            }
+
             var local = new DateTime(Part("y", 1), Part("m", 1), Part("d", 1), Part("h", 0), Part("min", 0), Part("s", 0), DateTimeKind.Unspecified);
             if (match.Groups["f"].Success)
             {
@@ -51,17 +61,28 @@ public readonly partial record struct DateRange(DateTimeOffset Low, DateTimeOffs
             }
 
             var low = new DateTimeOffset(local, offset);
-            var high = (match.Groups["f"].Success ? low.AddTicks(PrecisionTicks(match.Groups["f"].Value.Length - 1))
-                : match.Groups["s"].Success ? low.AddSeconds(1)
-                : match.Groups["min"].Success ? low.AddMinutes(1)
-                : match.Groups["d"].Success ? low.AddDays(1)
-                : match.Groups["m"].Success ? low.AddMonths(1)
-                : low.AddYears(1)).AddTicks(-1);
+            DateTimeOffset high;
+            try
+            {
+                high = (match.Groups["f"].Success ? low.AddTicks(PrecisionTicks(match.Groups["f"].Value.Length - 1))
+                    : match.Groups["s"].Success ? low.AddSeconds(1)
+                    : match.Groups["min"].Success ? low.AddMinutes(1)
+                    : match.Groups["d"].Success ? low.AddDays(1)
+                    : match.Groups["m"].Success ? low.AddMonths(1)
+                    : low.AddYears(1)).AddTicks(-1);
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                // The last period of 9999 ends with the calendar.
+                high = DateTimeOffset.MaxValue;
+            }
+
             range = new DateRange(low.ToUniversalTime(), high.ToUniversalTime());
             return true;
         }
-        catch (ArgumentOutOfRangeException)
+        catch (Exception ex) when (ex is ArgumentOutOfRangeException or OverflowException or FormatException)
         {
+            // A date that does not exist (2024-02-30), or one whose range leaves the calendar (9999-12-31T23:59-01:00).
             return false;
         }
     }

@@ -1,4 +1,4 @@
-using Hl7.Fhir.Model;
+using Enclave.Domain.Fhir;
 
 namespace Enclave.Domain.Search;
 
@@ -16,7 +16,7 @@ public static class LocalReference
             return false;
         }
 
-        if (!ModelInfo.IsKnownResource(parts[0]) || parts[1].Length is 0 or > 64)
+        if (!ResourceTypes.IsKnown(parts[0]) || !FhirId.IsValid(parts[1]))
         {
             return false;
         }

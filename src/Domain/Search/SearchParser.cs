@@ -8,10 +8,20 @@ namespace Enclave.Domain.Search;
 /// Turns a query string (or a <c>_search</c> form) into a <see cref="SearchRequest"/>. Values that cannot mean
 /// anything (a date that is not a date, an unknown modifier) are refused with an OperationOutcome; parameters
 /// Enclave does not support are ignored and listed, or refused when <c>strict</c> (<c>Prefer: handling=strict</c>,
-/// and always for the criteria of conditional operations).
+/// and always for the criteria of conditional operations). A search is bounded: at most
+/// <see cref="MaxParameters"/> parameters, <see cref="MaxValues"/> values in one, chains <see cref="MaxChainDepth"/> deep.
 /// </summary>
 public static class SearchParser
 {
+    /// <summary>The most parameters one search may have.</summary>
+    public const int MaxParameters = 100;
+
+    /// <summary>The most comma-separated values one parameter may have.</summary>
+    public const int MaxValues = 100;
+
+    /// <summary>The most links in one chain (<c>subject:Patient.organization.name</c> has 2), <c>_has</c> included.</summary>
+    public const int MaxChainDepth = 4;
+
     /// <summary>Result parameters that shape the answer rather than select resources.</summary>
     private static readonly HashSet<string> s_resultParameters = ["_format", "_pretty", "_summary", "_elements", "_count", "_total"];
 
@@ -34,9 +44,22 @@ public static class SearchParser
         SearchParameters.For(resourceType).Values.Where(p => p.Type is not SearchParamType.Special);
 
     /// <summary>Parses <paramref name="query"/> for a search of <paramref name="resourceType"/> (empty: across types, with <c>_type</c>).</summary>
-    public static (SearchRequest? Request, OperationOutcome? Refusal) Parse(string resourceType, IEnumerable<KeyValuePair<string, string>> query, bool strict)
+    public static (SearchRequest? Request, OperationOutcome? Refusal) Parse(string resourceType, IEnumerable<KeyValuePair<string, string>> query, bool strict) =>
+        Parse(resourceType, query, strict, 0);
+
+    private static (SearchRequest? Request, OperationOutcome? Refusal) Parse(string resourceType, IEnumerable<KeyValuePair<string, string>> query, bool strict, int depth)
     {
         ArgumentNullException.ThrowIfNull(query);
+        var pairs = query.Take(MaxParameters + 1).ToList();
+        if (pairs.Count > MaxParameters)
+        {
+            return (null, FhirErrors.Outcome(OperationOutcome.IssueType.TooCostly, $"A search takes at most {MaxParameters} parameters."));
+        }
+
+        if (depth > MaxChainDepth)
+        {
+            return (null, FhirErrors.Outcome(OperationOutcome.IssueType.TooCostly, $"A chain may have at most {MaxChainDepth} links."));
+        }
         var criteria = new List<SearchCriterion>();
         var ignored = new List<string>();
         var count = SearchRequest.DefaultCount;
@@ -45,8 +68,13 @@ public static class SearchParser
         var includes = new List<SearchInclude>();
         var revIncludes = new List<SearchInclude>();
         var parameters = SearchParameters.For(resourceType);
-        foreach (var (name, value) in query)
+        foreach (var (name, value) in pairs)
         {
+            if (SearchValues.SplitOr(value).Count > MaxValues)
+            {
+                return Refuse(name, $"A search parameter takes at most {MaxValues} values.", OperationOutcome.IssueType.TooCostly);
+            }
+
             if (name == "_count")
             {
                 if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count < 0)
@@ -78,7 +106,7 @@ public static class SearchParser
             {
                 foreach (var listed in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
-                    if (!ModelInfo.IsKnownResource(listed))
+                    if (!ResourceTypes.IsKnown(listed))
                     {
                         return Refuse(name, $"'{listed}' is not a FHIR R4 resource type.");
                     }
@@ -108,7 +136,7 @@ public static class SearchParser
 
             if (name.StartsWith("_has:", StringComparison.Ordinal) || name.Contains('.', StringComparison.Ordinal))
             {
-                var (chained, chainRefusal) = ParseChain(resourceType, name, value);
+                var (chained, chainRefusal) = ParseChain(resourceType, name, value, depth);
                 if (chainRefusal is not null)
                 {
                     return (null, chainRefusal);
@@ -164,14 +192,14 @@ public static class SearchParser
         }
 
         var target = parts.Length == 3 ? parts[2] : null;
-        return target is not null && !ModelInfo.IsKnownResource(target) ? null : new SearchInclude(parts[0], parts[1], target, iterate);
+        return target is not null && !ResourceTypes.IsKnown(target) ? null : new SearchInclude(parts[0], parts[1], target, iterate);
     }
 
     /// <summary>
     /// <c>param[:Type].rest=value</c> (a chain: the referenced resource must match <c>rest=value</c>) or
     /// <c>_has:Type:param:rest=value</c> (a reverse chain: some <c>Type</c> referring through <c>param</c> must match).
     /// </summary>
-    private static (SearchCriterion?, OperationOutcome?) ParseChain(string resourceType, string name, string value)
+    private static (SearchCriterion?, OperationOutcome?) ParseChain(string resourceType, string name, string value, int depth)
     {
         if (name.StartsWith("_has:", StringComparison.Ordinal))
         {
@@ -183,7 +211,7 @@ public static class SearchParser
                     $"'{name}' must be _has:Type:parameter:criterion, with a reference parameter of Type that can point at {resourceType}.", name));
             }
 
-            var (inner, refusal) = Parse(parts[1], [new(parts[3], value)], strict: true);
+            var (inner, refusal) = Parse(parts[1], [new(parts[3], value)], strict: true, depth + 1);
             return refusal is not null ? (null, refusal) : (new SearchCriterion("_has", SearchParamType.Special, $"{parts[1]}:{parts[2]}", []) { Chain = inner }, null);
         }
 
@@ -195,13 +223,13 @@ public static class SearchParser
         }
 
         var target = head.Length > 1 ? head[1] : parameter.Targets.Count == 1 ? parameter.Targets[0] : null;
-        if (target is null || !ModelInfo.IsKnownResource(target) || (parameter.Targets.Count > 0 && !parameter.Targets.Contains(target)))
+        if (target is null || !ResourceTypes.IsKnown(target) || (parameter.Targets.Count > 0 && !parameter.Targets.Contains(target)))
         {
             return (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid,
                 $"Name the type '{head[0]}' points at, e.g. {head[0]}:{(parameter.Targets.Count > 0 ? parameter.Targets[0] : "Patient")}.{name[(dot + 1)..]}.", name));
         }
 
-        var (chain, chainRefusal) = Parse(target, [new(name[(dot + 1)..], value)], strict: true);
+        var (chain, chainRefusal) = Parse(target, [new(name[(dot + 1)..], value)], strict: true, depth + 1);
         return chainRefusal is not null ? (null, chainRefusal) : (new SearchCriterion(head[0], SearchParamType.Reference, target, []) { Chain = chain }, null);
     }
 
@@ -216,7 +244,7 @@ public static class SearchParser
         {
             SearchParamType.String => modifier is "exact" or "contains",
             SearchParamType.Token => modifier is "not" or "text" or "of-type",
-            SearchParamType.Reference => modifier == "identifier" || (ModelInfo.IsKnownResource(modifier) && (parameter is null || parameter.Targets.Count == 0 || parameter.Targets.Contains(modifier))),
+            SearchParamType.Reference => modifier == "identifier" || (ResourceTypes.IsKnown(modifier) && (parameter is null || parameter.Targets.Count == 0 || parameter.Targets.Contains(modifier))),
             SearchParamType.Uri => modifier is "below" or "above",
             _ => false,
         };

@@ -33,22 +33,59 @@ public static class SearchValues
         return (system.Length == 0 ? null : system, code.Length == 0 ? null : code, system.Length == 0);
     }
 
-    /// <summary>A number with its implicit precision: <c>100</c> covers [99.5, 100.5), <c>1e2</c> the same.</summary>
+    /// <summary>
+    /// A number with its implicit precision: <c>100</c> covers [99.5, 100.5), <c>1e2</c> the same. False for what is
+    /// not a number, and for numbers whose range (or the 10% that <c>ap</c> widens it by) leaves the range of
+    /// <see cref="decimal"/>, or whose precision is finer than it holds (<c>7.9e28</c>, <c>0e2147483648</c>, <c>1e-400</c>).
+    /// </summary>
     public static bool TryParseNumber(string text, out decimal value, out decimal low, out decimal high)
     {
-        low = high = 0;
-        if (!decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        ArgumentNullException.ThrowIfNull(text);
+        value = low = high = 0;
+        var parts = text.Split('e', 'E');
+        var exponent = 0;
+        if (parts.Length > 2 || (parts.Length == 2 && !int.TryParse(parts[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out exponent)))
         {
             return false;
         }
 
-        var mantissa = text.Split('e', 'E')[0];
+        var mantissa = parts[0];
         var decimals = mantissa.Contains('.', StringComparison.Ordinal) ? mantissa.Length - mantissa.IndexOf('.', StringComparison.Ordinal) - 1 : 0;
-        var exponent = text.Contains('e', StringComparison.OrdinalIgnoreCase) ? int.Parse(text.Split('e', 'E')[1], CultureInfo.InvariantCulture) : 0;
-        var half = 0.5m * (decimal)Math.Pow(10, exponent - decimals);
-        low = value - half;
-        high = value + half;
-        return true;
+        var scale = (long)exponent - decimals;
+        if (scale is < -MaxScale or > MaxScale || !decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        {
+            return false;
+        }
+
+        try
+        {
+            var half = 0.5m * Pow10((int)scale);
+            low = value - half;
+            high = value + half;
+
+            // ap widens the value by 10% each way: that must fit too.
+            var margin = Math.Abs(value) / 10;
+            return value + margin > low && value - margin < high;
+        }
+        catch (OverflowException)
+        {
+            value = low = high = 0;
+            return false;
+        }
+    }
+
+    /// <summary>The finest and coarsest precision (a power of ten) a <see cref="decimal"/> search number may have.</summary>
+    private const int MaxScale = 28;
+
+    private static decimal Pow10(int scale)
+    {
+        var result = 1m;
+        for (var i = 0; i < Math.Abs(scale); i++)
+        {
+            result = scale > 0 ? result * 10 : result / 10;
+        }
+
+        return result;
     }
 
     /// <summary>
@@ -59,7 +96,11 @@ public static class SearchValues
     {
         var today = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero);
         var margin = TimeSpan.FromTicks(Math.Abs((today - range.Low).Ticks) / 10);
-        return new DateRange(range.Low - margin, range.High + margin);
+
+        // Clamped: ap0001-01-01 reaches back before the first instant there is.
+        var low = range.Low - DateRange.Min > margin ? range.Low - margin : DateRange.Min;
+        var high = DateRange.Max - range.High > margin ? range.High + margin : DateRange.Max;
+        return new DateRange(low, high);
     }
 
     /// <summary>Splits a parameter value on unescaped commas (each part unescaped except for <c>\|</c>).</summary>

@@ -37,7 +37,7 @@ public static class FhirResourceEndpoints
 
         endpoints.MapGet($"{Base}/{{type}}/{{id}}", async (string type, string id, HttpContext http, IResourceStore store, TimeProvider time) =>
         {
-            if (UnknownType(type) is { } unknown)
+            if ((UnknownType(type) ?? UnknownId(type, id)) is { } unknown)
             {
                 return unknown;
             }
@@ -50,7 +50,7 @@ public static class FhirResourceEndpoints
 
         endpoints.MapGet($"{Base}/{{type}}/{{id}}/_history/{{vid}}", async (string type, string id, string vid, HttpContext http, IResourceStore store, TimeProvider time) =>
         {
-            if (UnknownType(type) is { } unknown)
+            if ((UnknownType(type) ?? UnknownId(type, id)) is { } unknown)
             {
                 return unknown;
             }
@@ -66,6 +66,11 @@ public static class FhirResourceEndpoints
             if (refusal is not null)
             {
                 return refusal;
+            }
+
+            if (InvalidId(id) is { } invalid)
+            {
+                return invalid;
             }
 
             if (resource!.Id != id)
@@ -98,14 +103,15 @@ public static class FhirResourceEndpoints
         });
 
         endpoints.MapPatch($"{Base}/{{type}}/{{id}}", (string type, string id, HttpContext http, IResourceStore store, TimeProvider time) =>
-            PatchAsync(http, type, (apply, ifMatch) => Repository(http, store, time).PatchAsync(type, id, apply, ifMatch, http.RequestAborted)));
+            InvalidId(id) is { } invalid ? System.Threading.Tasks.Task.FromResult(invalid)
+                : PatchAsync(http, type, (apply, ifMatch) => Repository(http, store, time).PatchAsync(type, id, apply, ifMatch, http.RequestAborted)));
 
         endpoints.MapPatch($"{Base}/{{type}}", (string type, HttpContext http, IResourceStore store, TimeProvider time) =>
             PatchAsync(http, type, (apply, ifMatch) => Repository(http, store, time)
                 .ConditionalPatchAsync(type, http.Request.QueryString.Value ?? string.Empty, apply, ifMatch, http.RequestAborted)));
 
         endpoints.MapDelete($"{Base}/{{type}}/{{id}}", async (string type, string id, HttpContext http, IResourceStore store, TimeProvider time) =>
-            UnknownType(type) ?? Answer(http, await Repository(http, store, time).DeleteAsync(type, id, http.RequestAborted)));
+            UnknownType(type) ?? InvalidId(id) ?? Answer(http, await Repository(http, store, time).DeleteAsync(type, id, http.RequestAborted)));
 
         endpoints.MapDelete($"{Base}/{{type}}", async (string type, HttpContext http, IResourceStore store, TimeProvider time) =>
             UnknownType(type) ?? Answer(http, await Repository(http, store, time).ConditionalDeleteAsync(type, http.Request.QueryString.Value ?? string.Empty, http.RequestAborted)));
@@ -145,8 +151,15 @@ public static class FhirResourceEndpoints
                 return (null, tooLarge);
             }
 
-            apply = json => JsonPatch.TryApply(System.Text.Json.Nodes.JsonNode.Parse(json)!, patch!, out var patched, out var error)
-                ? ResourceParser.TryParse(patched!.ToJsonString(), out var resource, out var outcome) ? (resource, null) : (null, outcome)
+            // A patch that is no patch is refused before the resource is read.
+            var limits = Limits(http);
+            if (!JsonPatch.TryRead(patch!, limits, out _, out var unreadable))
+            {
+                return (null, Outcome(OperationOutcome.IssueType.Invalid, unreadable, StatusCodes.Status400BadRequest));
+            }
+
+            apply = json => JsonPatch.TryApply(System.Text.Json.Nodes.JsonNode.Parse(json)!, patch!, limits, out var patched, out var error)
+                ? ResourceParser.TryParse(patched!.ToJsonString(), limits, out var resource, out var outcome) ? (resource, null) : (null, outcome)
                 : (null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, error));
         }
         else if (mediaType is "application/fhir+json" or "application/json" or "application/fhir+xml" or "application/xml")
@@ -160,6 +173,11 @@ public static class FhirResourceEndpoints
             if (body is not Parameters parameters)
             {
                 return (null, Outcome(OperationOutcome.IssueType.Invalid, $"A FHIRPath Patch is a Parameters resource, not a {body!.TypeName}.", StatusCodes.Status400BadRequest));
+            }
+
+            if (FhirPathPatch.Problem(parameters) is { } problem)
+            {
+                return (null, Outcome(OperationOutcome.IssueType.Invalid, problem, StatusCodes.Status400BadRequest));
             }
 
             apply = FhirPathPatch.Applier(parameters);
@@ -178,10 +196,19 @@ public static class FhirResourceEndpoints
     /// <summary>The repository of the caller's scope: the only way to the store.</summary>
     internal static FhirRepository Repository(HttpContext http, IResourceStore store, TimeProvider time) => new(http.Caller().Access, store, time);
 
+    /// <summary>404 unless <paramref name="type"/> is exactly a FHIR R4 resource type name (case-sensitive).</summary>
     internal static IResult? UnknownType(string type) =>
-        ModelInfo.IsKnownResource(type)
+        ResourceTypes.IsKnown(type)
             ? null
             : Outcome(OperationOutcome.IssueType.NotSupported, $"{type} is not a FHIR R4 resource type.", StatusCodes.Status404NotFound);
+
+    /// <summary>For reads: 404 when <paramref name="id"/> is not a FHIR id (no resource can have it).</summary>
+    internal static IResult? UnknownId(string type, string id) =>
+        FhirId.IsValid(id) ? null : Outcome(OperationOutcome.IssueType.NotFound, $"{type}/{id} is not known: '{id}' is not a FHIR id.", StatusCodes.Status404NotFound);
+
+    /// <summary>For writes: 400 when <paramref name="id"/> is not a FHIR id.</summary>
+    internal static IResult? InvalidId(string id) =>
+        FhirId.IsValid(id) ? null : Outcome(OperationOutcome.IssueType.Invalid, $"'{id}' is not a FHIR id (1 to {FhirId.MaxLength} letters, digits, '-' and '.').", StatusCodes.Status400BadRequest);
 
     /// <summary>Reads and strictly parses a resource body of <paramref name="type"/>: 415, 413 and 400 answers for what cannot be one.</summary>
     internal static async Task<(Resource? Resource, IResult? Refusal)> ReadResourceAsync(HttpContext http, string? type)
@@ -204,16 +231,22 @@ public static class FhirResourceEndpoints
             return (null, tooLarge);
         }
 
-        var ok = xml ? ResourceParser.TryParseXml(text!, out var resource, out var outcome) : ResourceParser.TryParse(ServerManagedMeta.Strip(text!), out resource, out outcome);
-        if (!ok)
+        var limits = Limits(http);
+        var ok = xml ? ResourceParser.TryParseXml(text!, limits, out var resource, out var outcome) : ResourceParser.TryParse(ServerManagedMeta.Strip(text!), limits, out resource, out outcome);
+        // The write rules (ids, narratives) are checked again on every write; here they refuse a body before it reaches
+        // the store at all. A bundle's entries answer for themselves (a batch's one by one), so BundleProcessor checks them.
+        if ((ok ? (resource is Bundle ? null : WriteRules.Check(resource!)) : outcome) is { } refused)
         {
-            return (null, FhirJson.Write(outcome!, Format(http), StatusCodes.Status400BadRequest));
+            return (null, FhirJson.Write(refused, Format(http), StatusCodes.Status400BadRequest));
         }
 
         return type is null || resource!.TypeName == type
             ? (resource, null)
             : (null, Outcome(OperationOutcome.IssueType.Invalid, $"The body is a {resource.TypeName}, the address says {type}.", StatusCodes.Status400BadRequest));
     }
+
+    /// <summary>The parser limits for client bodies: a <see cref="ParserLimits"/> registered as a service (bound to configuration), else the defaults.</summary>
+    internal static ParserLimits Limits(HttpContext http) => http.RequestServices.GetService<ParserLimits>() ?? ParserLimits.Default;
 
     /// <summary>The body as text, or 413 when it exceeds <see cref="MaxBodyBytes"/>.</summary>
     internal static async Task<(string? Text, IResult? TooLarge)> ReadTextAsync(HttpContext http)
@@ -292,14 +325,14 @@ public static class FhirResourceEndpoints
         http.Response.Headers.LastModified = stored.LastUpdated.ToString("R", CultureInfo.InvariantCulture);
     }
 
-    internal static string VersionETag(int versionId) => $"W/\"{versionId.ToString(CultureInfo.InvariantCulture)}\"";
+    internal static string VersionETag(int versionId) => Domain.Fhir.VersionETag.Format(versionId);
 
     /// <summary>If-None-Match naming the current version, or If-Modified-Since not before it: the client's copy is current.</summary>
     private static bool NotModified(HttpRequest request, StoredResource current)
     {
         if (request.Headers.IfNoneMatch.Count > 0)
         {
-            return request.Headers.IfNoneMatch.ToString().Split(',').Any(tag => tag.Trim() == "*" || ParseVersionETag(tag) == current.VersionId);
+            return request.Headers.IfNoneMatch.ToString().Split(',').Any(tag => tag.Trim() == "*" || Domain.Fhir.VersionETag.Parse(tag) == current.VersionId);
         }
 
         var since = request.GetTypedHeaders().IfModifiedSince;
@@ -321,7 +354,7 @@ public static class FhirResourceEndpoints
             return true;
         }
 
-        version = ParseVersionETag(http.Request.Headers.IfMatch.ToString());
+        version = Domain.Fhir.VersionETag.Parse(http.Request.Headers.IfMatch.ToString());
         if (version is null)
         {
             refusal = Outcome(OperationOutcome.IssueType.Invalid, "If-Match must be a version ETag such as W/\"3\".", StatusCodes.Status400BadRequest);
@@ -329,18 +362,6 @@ public static class FhirResourceEndpoints
         }
 
         return true;
-    }
-
-    private static int? ParseVersionETag(string value)
-    {
-        var text = value.Trim();
-        if (text.StartsWith("W/", StringComparison.Ordinal))
-        {
-            text = text[2..];
-        }
-
-        text = text.Trim('"');
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : null;
     }
 
     private static IResult TooLarge() =>

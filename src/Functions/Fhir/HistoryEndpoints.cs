@@ -28,9 +28,9 @@ public static class HistoryEndpoints
 
     private static async Task<IResult> HistoryAsync(HttpContext http, IResourceStore store, TimeProvider time, PageToken pages, string? type, string? id)
     {
-        if (type is not null && !ModelInfo.IsKnownResource(type))
+        if (((type is null ? null : FhirResourceEndpoints.UnknownType(type)) ?? (id is null ? null : FhirResourceEndpoints.UnknownId(type!, id))) is { } unknown)
         {
-            return FhirJson.Outcome(OperationOutcome.IssueType.NotSupported, $"{type} is not a FHIR R4 resource type.", StatusCodes.Status404NotFound);
+            return unknown;
         }
 
         var query = http.Request.Query;

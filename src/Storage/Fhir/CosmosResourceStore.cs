@@ -191,6 +191,12 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
             return null;
         }
 
+        if (response.StatusCode == HttpStatusCode.RequestEntityTooLarge)
+        {
+            // A document (the resource's JSON with its index) or the whole atomic write is over Cosmos DB's 2 MB.
+            throw new CommitTooLargeException("The write is too large to store: a resource, with its search index, must stay well under 2 MB, and so must all the writes of one transaction together.");
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             throw new InvalidOperationException($"Committing {writes.Count} resource writes failed: Cosmos DB answered {(int)response.StatusCode}.");

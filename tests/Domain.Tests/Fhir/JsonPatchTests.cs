@@ -30,6 +30,20 @@ public sealed class JsonPatchTests
     [InlineData("""[{"op":"replace","path":"/missing/x","value":1}]""", "does not exist")]
     [InlineData("""[{"op":"jump","path":"/a"}]""", "unknown op")]
     [InlineData("""[{"op":"add","path":"/list/7","value":1}]""", "not a valid place")]
+    [InlineData("""[{"op":5,"path":"/a"}]""", "as strings")]
+    [InlineData("""[{"op":"remove","path":5}]""", "as strings")]
+    [InlineData("""[{"op":"remove","path":"a"}]""", "not a JSON Pointer")]
+    [InlineData("""[{"op":"add","path":"a","value":1}]""", "not a JSON Pointer")]
+    [InlineData("""[{"op":"copy","from":"a","path":"/b"}]""", "JSON Pointer")]
+    [InlineData("""[{"op":"remove","path":"/list/+1"}]""", "does not exist")]
+    [InlineData("""[{"op":"remove","path":"/list/ 1"}]""", "does not exist")]
+    [InlineData("""[5]""", "not an object")]
+    [InlineData("""["add"]""", "not an object")]
+    [InlineData("""5""", "array")]
+    [InlineData("""{}""", "array")]
+    [InlineData("""[{"op":"add","op":"remove","path":"/a"}]""", "appears twice")]
+    [InlineData("""[{"op":"add","path":"/a","value":{"x":1,"x":2}}]""", "appears twice")]
+    [InlineData("""[{"op":"add",""", "not valid JSON")]
     public void Failures_say_why_and_leave_the_document_untouched(string patch, string why)
     {
         var document = JsonNode.Parse(Document)!;
@@ -39,5 +53,32 @@ public sealed class JsonPatchTests
         Assert.Null(result);
         Assert.Contains(why, error, StringComparison.Ordinal);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(Document), document));
+    }
+
+    [Fact]
+    public void No_operation_nests_the_document_deeper_than_the_limit()
+    {
+        var deep = new string('[', 60) + new string(']', 60);
+        var once = $$"""[{"op":"add","path":"/deep","value":{{deep}}}]""";
+        Assert.True(JsonPatch.TryApply(JsonNode.Parse(Document)!, once, out _, out var error), error);
+
+        // Each operation alone is shallow; together they would nest 120 levels.
+        var twice = $$"""[{"op":"add","path":"/deep","value":{{deep}}},{"op":"add","path":"/deep/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/-","value":{{deep}}}]""";
+        Assert.False(JsonPatch.TryApply(JsonNode.Parse(Document)!, twice, out _, out var tooDeep));
+        Assert.Contains("deeper than 64", tooDeep, StringComparison.Ordinal);
+
+        var copies = $$"""[{"op":"add","path":"/deep","value":{{deep}}},{"op":"copy","from":"/deep","path":"/deep/0/0/0/0/0/0/0/0/0/0/-"}]""";
+        Assert.False(JsonPatch.TryApply(JsonNode.Parse(Document)!, copies, out _, out var copied));
+        Assert.Contains("deeper than 64", copied, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_patch_beyond_the_parser_limits_is_refused()
+    {
+        var many = "[" + string.Join(',', Enumerable.Repeat("""{"op":"test","path":"/a","value":1}""", 11_000)) + "]";
+        Assert.False(JsonPatch.TryApply(JsonNode.Parse(Document)!, many, out _, out var error));
+        Assert.Contains("more than 10000 items", error, StringComparison.Ordinal);
+        Assert.False(JsonPatch.TryApply(JsonNode.Parse(Document)!, new string('[', 100_000), out _, out var deep));
+        Assert.Contains("deeper than 64", deep, StringComparison.Ordinal);
     }
 }
