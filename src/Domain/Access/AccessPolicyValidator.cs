@@ -210,7 +210,7 @@ public static partial class AccessPolicyValidator
 
             if (!FhirPathExpressions.TryCompile(constraint.Expression, out _, out var error))
             {
-                return $"the writeConstraint does not compile: {error}";
+                return $"the writeConstraint {error}";
             }
         }
 

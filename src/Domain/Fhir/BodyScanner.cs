@@ -34,6 +34,11 @@ internal static class BodyScanner
                 {
                     var frame = frames[^1];
                     frame.Property = reader.GetString()!;
+                    if (frame.Property.Length == 0)
+                    {
+                        return Problem("A key is empty; FHIR JSON names every element.", Path(frames));
+                    }
+
                     if (!frame.Keys!.Add(frame.Property))
                     {
                         return Problem($"The key '{frame.Property}' appears twice in one object.", Path(frames));

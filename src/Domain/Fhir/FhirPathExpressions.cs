@@ -16,7 +16,10 @@ public static class FhirPathExpressions
 
     private static readonly FhirPathCompiler s_compiler = new();
 
-    /// <summary>Compiles <paramref name="expression"/>; false with the reason when it is too large, too deep or not FHIRPath.</summary>
+    /// <summary>
+    /// Compiles <paramref name="expression"/>; false with the reason when it is too large, too deep or not FHIRPath, worded to
+    /// follow what the expression is (<c>$"the path {error}"</c>).
+    /// </summary>
     public static bool TryCompile(string? expression, out CompiledExpression? compiled, out string? error)
     {
         compiled = null;
@@ -51,12 +54,12 @@ public static class FhirPathExpressions
     {
         if (string.IsNullOrWhiteSpace(expression))
         {
-            return "The FHIRPath expression is empty.";
+            return "is empty.";
         }
 
         if (expression.Length > MaxLength)
         {
-            return $"The FHIRPath expression is longer than {MaxLength} characters.";
+            return $"is longer than {MaxLength} characters.";
         }
 
         var depth = 0;
@@ -65,7 +68,7 @@ public static class FhirPathExpressions
             depth += c is '(' or '[' or '{' ? 1 : c is ')' or ']' or '}' ? -1 : 0;
             if (depth > MaxNesting)
             {
-                return $"The FHIRPath expression nests deeper than {MaxNesting} levels.";
+                return $"nests deeper than {MaxNesting} levels.";
             }
         }
 

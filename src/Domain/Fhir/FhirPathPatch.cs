@@ -1,7 +1,6 @@
 using System.Collections;
 using Hl7.Fhir.FhirPath;
 using Hl7.Fhir.Model;
-using Hl7.FhirPath;
 
 namespace Enclave.Domain.Fhir;
 
@@ -14,14 +13,6 @@ namespace Enclave.Domain.Fhir;
 /// </summary>
 public static class FhirPathPatch
 {
-    private static readonly FhirPathCompiler s_compiler = new();
-
-    /// <summary>The longest path expression: the FHIRPath parser recurses on nesting, so its input is bounded.</summary>
-    public const int MaxPathLength = 1000;
-
-    /// <summary>The deepest nesting of brackets in a path expression.</summary>
-    public const int MaxPathNesting = 16;
-
     /// <summary>
     /// The patch as the repository applies it: stored JSON in, the patched resource (re-parsed strictly, so it can
     /// hold nothing a create would refuse) or the outcome saying why not.
@@ -76,7 +67,7 @@ public static class FhirPathPatch
                 : operation.Value is not null || operation.Resource is not null ? "an operation has parts, not a value."
                 : operation.Part.FirstOrDefault(p => p.Name == "type")?.Value is not (Code or FhirString) || operation.Part.FirstOrDefault(p => p.Name == "path")?.Value is not FhirString { Value: { } path }
                     ? "an operation needs a type and a path."
-                : PathProblem(path);
+                : FhirPathExpressions.TryCompile(path, out _, out var unusable) ? null : $"the path {unusable}";
             if (problem is not null)
             {
                 return $"Parameters.parameter[{i}]: {problem}";
@@ -134,13 +125,18 @@ public static class FhirPathPatch
         }
 
         List<PocoNode> nodes;
+        if (!FhirPathExpressions.TryCompile(path, out var compiled, out var unusable))
+        {
+            return $"the path {unusable}";
+        }
+
         try
         {
-            nodes = [.. s_compiler.Compile(path)(resource.ToPocoNode(), new FhirEvaluationContext())];
+            nodes = [.. compiled!(resource.ToPocoNode(), new FhirEvaluationContext())];
         }
         catch (Exception ex) when (ex is FormatException or InvalidOperationException or ArgumentException)
         {
-            return $"the path '{path}' is not a FHIRPath expression this server can evaluate: {ex.Message}";
+            return $"the path '{path}' cannot be evaluated here: {ex.Message}";
         }
 
         var value = parts.TryGetValue("value", out var valuePart) ? valuePart.Value : null;
@@ -172,27 +168,6 @@ public static class FhirPathPatch
             "move" => Move(nodes[0], Number("source")!.Value, Number("destination")!.Value),
             _ => $"'{type}' is not an operation type (add, insert, delete, replace, move).",
         };
-    }
-
-    /// <summary>Why <paramref name="path"/> is too long or too nested to evaluate, or null.</summary>
-    private static string? PathProblem(string path)
-    {
-        if (path.Length > MaxPathLength)
-        {
-            return $"the path is longer than {MaxPathLength} characters.";
-        }
-
-        var depth = 0;
-        foreach (var c in path)
-        {
-            depth += c is '(' or '[' or '{' ? 1 : c is ')' or ']' or '}' ? -1 : 0;
-            if (depth > MaxPathNesting)
-            {
-                return $"the path nests brackets deeper than {MaxPathNesting} levels.";
-            }
-        }
-
-        return null;
     }
 
     private static string? Remove(PocoNode node)

@@ -164,7 +164,7 @@ public static class ResourceParser
         {
             outcome = FhirErrors.Outcome(OperationOutcome.IssueType.Structure, $"The body is not valid XML: {ex.Message}");
         }
-        catch (Exception ex) when (ex is FormatException or InvalidOperationException or ArgumentException or NotSupportedException or InvalidCastException)
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException or ArgumentException or NotSupportedException or InvalidCastException or IndexOutOfRangeException or Hl7.Fhir.Validation.CodedValidationException)
         {
             // Firely refuses some input with these rather than with a DeserializationFailedException; their text is not for clients.
             outcome = FhirErrors.Outcome(OperationOutcome.IssueType.Structure, "The body is not a FHIR resource this server can read.");

@@ -31,7 +31,7 @@ public sealed class AccessPolicyValidatorTests
     [InlineData("""{"resourceType":"Patientt"}""", "not a resource type")]
     [InlineData("""{"resourceType":"patient"}""", "not a resource type")]
     [InlineData("""{"resourceType":"Patient","interaction":["read","destroy"]}""", "destroy")]
-    [InlineData("""{"resourceType":"Patient","writeConstraint":[{"language":"text/fhirpath","expression":"%after.("}]}""", "does not compile")]
+    [InlineData("""{"resourceType":"Patient","writeConstraint":[{"language":"text/fhirpath","expression":"%after.("}]}""", "writeConstraint '%after.(' is not a FHIRPath expression")]
     public void Unenforceable_rules_are_refused_naming_the_rule(string rule, string named)
     {
         var (policy, refusal) = AccessPolicyValidator.Validate(Policy("""{"resourceType":"Practitioner"},""" + rule));

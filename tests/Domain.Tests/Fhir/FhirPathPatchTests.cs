@@ -25,8 +25,8 @@ public sealed class FhirPathPatchTests
         { Patch(Part("type", new Code("replace")), Part("path", new FhirString("Patient")), Part("value", new Code("x"))), "cannot be replaced" },
         { Patch(Part("type", new Code("insert")), Part("path", new FhirString("Patient.name")), Part("index", new FhirString("x")), Part("value", new HumanName())), "needs an index" },
         { Patch(Part("type", new Code("replace")), Part("path", new FhirString("Patient.gender")), Part("value", new HumanName())), "cannot be put" },
-        { Patch(Part("type", new Code("delete")), Part("path", new FhirString(new string('(', 20) + "Patient.gender" + new string(')', 20)))), "nests brackets" },
-        { Patch(Part("type", new Code("delete")), Part("path", new FhirString("Patient.gender" + string.Concat(Enumerable.Repeat(" or true", 200))))), "longer than" },
+        { Patch(Part("type", new Code("delete")), Part("path", new FhirString(new string('(', 40) + "Patient.gender" + new string(')', 40)))), "nests deeper" },
+        { Patch(Part("type", new Code("delete")), Part("path", new FhirString("Patient.gender" + string.Concat(Enumerable.Repeat(" or true", 600))))), "longer than" },
         { Patch(Part("type", new Code("delete")), Part("path", new FhirString("Patient.(("))), "not a FHIRPath expression" },
     };
 
