@@ -28,6 +28,17 @@ public sealed record ProjectMembership
     [JsonPropertyName("profile"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Reference? Profile { get; init; }
 
+    /// <summary>
+    /// The member's given name as this project entered it. Profile data of a user lives on the membership of the
+    /// project that entered it, never on the global <see cref="Tenancy.User"/>, so it cannot cross projects (ADR 0003).
+    /// </summary>
+    [JsonPropertyName("firstName"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? FirstName { get; init; }
+
+    /// <summary>The member's family name as this project entered it (see <see cref="FirstName"/>).</summary>
+    [JsonPropertyName("lastName"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? LastName { get; init; }
+
     /// <summary>Project admins manage the project's members, clients and policies.</summary>
     [JsonPropertyName("admin")]
     public bool Admin { get; init; }

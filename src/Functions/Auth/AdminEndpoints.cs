@@ -30,11 +30,17 @@ public static class AdminEndpoints
     public static void MapAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var admin = endpoints.MapGroup("/api/admin/projects");
-        admin.MapPost("/", async (CreateRequest? body, HttpContext http, ITenancyStore store) =>
+        admin.MapPost("/", async (HttpContext http, ITenancyStore store) =>
         {
             if (!http.Caller().SuperAdmin)
             {
                 return Forbidden("Only super admins create projects.");
+            }
+
+            var (body, problem) = await RequestJson.ReadAsync<CreateRequest>(http.Request);
+            if (problem is not null)
+            {
+                return problem;
             }
 
             if (string.IsNullOrWhiteSpace(body?.Name))
@@ -47,7 +53,7 @@ public static class AdminEndpoints
             var project = new Project { Id = projectId, Name = body.Name.Trim(), Owner = http.Caller().Membership.User };
             await store.CreateProjectAsync(project, client, membership, http.RequestAborted);
             return Results.Json(new { project, client = Shown(client, secret), membership }, statusCode: StatusCodes.Status201Created);
-        });
+        }).AddEndpointFilter(TenancyConflicts.Filter);
         admin.MapPut("/{projectId}/links", async (string projectId, LinksRequest? body, HttpContext http, ITenancyStore store, CallerResolver callers) =>
         {
             if (!http.Caller().SuperAdmin)
@@ -104,11 +110,17 @@ public static class AdminEndpoints
             await store.ReplaceProjectAsync(exporting, http.RequestAborted);
             return Results.Json(exporting);
         });
-        admin.MapPost("/{projectId}/client", async (string projectId, CreateRequest? body, HttpContext http, ITenancyStore store) =>
+        admin.MapPost("/{projectId}/client", async (string projectId, HttpContext http, ITenancyStore store) =>
         {
             if (!http.Caller().AdministersProject(projectId))
             {
                 return Forbidden("Only this project's admins add client applications to it.");
+            }
+
+            var (body, problem) = await RequestJson.ReadAsync<CreateRequest>(http.Request);
+            if (problem is not null)
+            {
+                return problem;
             }
 
             if (string.IsNullOrWhiteSpace(body?.Name))
@@ -119,7 +131,7 @@ public static class AdminEndpoints
             var (client, secret, membership) = NewClient(projectId, body.Name.Trim(), body.Description, admin: false);
             await store.CreateClientAsync(client, membership, http.RequestAborted);
             return Results.Json(new { client = Shown(client, secret), membership }, statusCode: StatusCodes.Status201Created);
-        });
+        }).AddEndpointFilter(TenancyConflicts.Filter);
     }
 
     private static (ClientCredentials Client, string Secret, ProjectMembership Membership) NewClient(string projectId, string name, string? description, bool admin)
