@@ -9,7 +9,7 @@ namespace Enclave.Functions.Auth;
 /// was to create already there) with 409 and an OperationOutcome instead of letting it become a 500. The
 /// exception's text names store ids and stays out of the answer.
 /// </summary>
-internal static class TenancyConflicts
+public static class TenancyConflicts
 {
     /// <summary>The endpoint filter.</summary>
     public static async ValueTask<object?> Filter(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
