@@ -26,11 +26,11 @@ public sealed class ThrottleOptions
 
     /// <summary>Weighted attempts from one address (any email or client) before the address gets 429.</summary>
     [Range(1, 1_000_000)]
-    public int AttemptsPerAddress { get; set; } = 1000;
+    public int AttemptsPerAddress { get; set; } = 3000;
 
     /// <summary>Successful sign-ins or tokens of one email or client id before it gets 429 (only its owner can cause these).</summary>
     [Range(1, 1_000_000)]
-    public int SuccessesPerIdentity { get; set; } = 300;
+    public int SuccessesPerIdentity { get; set; } = 600;
 
     /// <summary>Failed credentials for one email or client id, from anywhere, before its attempts are slowed (never refused).</summary>
     [Range(1, 1_000_000)]
