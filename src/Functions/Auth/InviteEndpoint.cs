@@ -50,9 +50,27 @@ public static class InviteEndpoint
                     return Invalid("A valid email is required.");
                 }
 
+                // The membership is checked before any user is created, so a refused invitation writes nothing; its
+                // user is known only after the lookup.
+                var membership = new ProjectMembership
+                {
+                    Id = Guid.NewGuid().ToString("N"),
+                    Project = Reference.To(nameof(Project), projectId),
+                    User = Reference.To(nameof(User), "pending"),
+                    FirstName = body!.FirstName,
+                    LastName = body.LastName,
+                    Profile = body.Profile,
+                    Admin = body.Admin,
+                    Access = body.Access ?? [],
+                };
+                if (membership.Problem() is { } invalid)
+                {
+                    return Invalid(invalid);
+                }
+
                 // Checked on the request alone, never on what is stored: a rule that applied to new users only would
                 // tell the inviting project whether the email already has an account.
-                if (body!.Password is not { Length: >= Passwords.MinimumLength and <= MaxPasswordLength })
+                if (body.Password is not { Length: >= Passwords.MinimumLength and <= MaxPasswordLength })
                 {
                     return Invalid($"An invitation needs a password of {Passwords.MinimumLength} to {MaxPasswordLength} characters "
                         + "(a person who already has an account keeps their own).");
@@ -73,17 +91,7 @@ public static class InviteEndpoint
                     return FhirJson.Outcome(OperationOutcome.IssueType.Duplicate, "This email is already a member of this project.", StatusCodes.Status409Conflict);
                 }
 
-                var membership = new ProjectMembership
-                {
-                    Id = Guid.NewGuid().ToString("N"),
-                    Project = Reference.To(nameof(Project), projectId),
-                    User = userReference,
-                    FirstName = body.FirstName,
-                    LastName = body.LastName,
-                    Profile = body.Profile,
-                    Admin = body.Admin,
-                    Access = body.Access ?? [],
-                };
+                membership = membership.Normalized() with { User = userReference };
                 await tenancy.CreateMembershipAsync(membership, http.RequestAborted);
                 await identity.AddMembershipAsync(user.Id, projectId, membership.Id, http.RequestAborted);
                 return Results.Json(new { user = ProjectUser.Of(user, membership), membership }, statusCode: StatusCodes.Status201Created);

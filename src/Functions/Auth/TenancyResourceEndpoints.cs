@@ -104,9 +104,14 @@ public static class TenancyResourceEndpoints
                 return Invalid("The body must be this membership; its id, project and user cannot change.");
             }
 
+            if (body.Problem() is { } invalid)
+            {
+                return Invalid(invalid);
+            }
+
             var updated = stored with
             {
-                Access = body.Access,
+                Access = body.Normalized().Access,
                 Admin = body.Admin,
                 Profile = body.Profile,
                 AccessPolicy = body.AccessPolicy,

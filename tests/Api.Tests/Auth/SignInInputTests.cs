@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -153,5 +154,33 @@ public sealed class SignInInputTests(EnclaveApiFixture app) : IClassFixture<Encl
             Assert.Equal(status, (int)response.StatusCode);
             Assert.Equal("OperationOutcome", JsonDocument.Parse(body).RootElement.GetProperty("resourceType").GetString());
         }
+    }
+
+    [Theory]
+    [InlineData("""[null]""", null)]
+    [InlineData("""[{"policy":null,"parameter":[]}]""", null)]
+    [InlineData("""[{"policy":{"reference":"Patient/1"}}]""", null)]
+    [InlineData("""[{"policy":{"reference":"AccessPolicy/a"},"parameter":[null]}]""", null)]
+    [InlineData("""[]""", """{"reference":null}""")]
+    [InlineData("""[]""", """{"reference":"no-slash"}""")]
+    public async Task Memberships_with_nulls_or_malformed_references_are_refused_when_written(string access, string? profile)
+    {
+        using var http = app.CreateClient();
+        var (projectId, admin) = await AuthClient.NewProjectTokenAsync(http, app, "Malformed memberships");
+        var profileJson = profile is null ? string.Empty : $",\"profile\":{profile}";
+        using var invite = await AuthClient.SendAsync(http, HttpMethod.Post, $"/api/admin/projects/{projectId}/invite", admin, AuthClient.Body(
+            $$"""{"email":"{{Guid.NewGuid():N}}@example.org","password":"a long enough password","access":{{access}}{{profileJson}}}""", "application/json"));
+        using var members = await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4/ProjectMembership", admin);
+        var stored = JsonDocument.Parse(await members.Content.ReadAsStringAsync()).RootElement;
+        var own = stored.GetProperty("entry")[0].GetProperty("resource");
+        using var put = await AuthClient.SendAsync(http, HttpMethod.Put, $"/api/fhir/R4/ProjectMembership/{own.GetProperty("id").GetString()}", admin, AuthClient.Body(
+            $$"""{"resourceType":"ProjectMembership","id":"{{own.GetProperty("id").GetString()}}","project":{{own.GetProperty("project").GetRawText()}},"user":{{own.GetProperty("user").GetRawText()}},"admin":true,"access":{{access}}{{profileJson}}}""",
+            "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, invite.StatusCode);
+        Assert.Contains("OperationOutcome", await invite.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, stored.GetProperty("total").GetInt32());
+        Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
+        Assert.Contains("OperationOutcome", await put.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }
