@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Enclave.Functions.Auth;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -198,5 +199,19 @@ public sealed class SignInThrottleTests(ThrottledApiFixture app) : IClassFixture
         Assert.InRange(throttle.Count, 1, 1000);
         // Eviction makes room without losing what is being counted now.
         Assert.NotNull(throttle.Check("email:after-the-flood@example.org", IPAddress.Loopback).RetryAfter);
+    }
+
+    [Theory]
+    [InlineData("Auth:Throttle:AttemptsPerAddress", "5")]
+    [InlineData("Auth:Throttle:SlowDownDelay", "00:01:00")]
+    [InlineData("Auth:Throttle:Window", "00:00:00")]
+    public void Invalid_throttle_settings_stop_the_app_at_start(string key, string value)
+    {
+        using var misconfigured = app.WithWebHostBuilder(builder => builder.ConfigureAppConfiguration((_, configuration) =>
+            configuration.AddInMemoryCollection(new Dictionary<string, string?> { [key] = value })));
+
+        var failure = Assert.ThrowsAny<Exception>(() => misconfigured.CreateClient());
+
+        Assert.Contains(key.Split(':')[^1], failure.ToString(), StringComparison.Ordinal);
     }
 }
