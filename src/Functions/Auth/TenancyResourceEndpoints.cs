@@ -26,7 +26,13 @@ public static class TenancyResourceEndpoints
             context.HttpContext.Caller().Membership.Admin
                 ? await next(context)
                 : FhirJson.Outcome(OperationOutcome.IssueType.Forbidden, "Only project admins read and manage tenancy resources.", StatusCodes.Status403Forbidden))
-            .AddEndpointFilter(TenancyConflicts.Filter);
+            .AddEndpointFilter(TenancyConflicts.Filter)
+            .AddEndpointFilter(async (context, next) =>
+                // An id no FHIR resource can have (a backslash, invalid UTF-8, 2,000 characters) is simply not there;
+                // passed on, Cosmos DB would refuse it as a document id and the answer would be a 500.
+                context.HttpContext.Request.RouteValues["id"] is string id && !IsFhirId(id)
+                    ? FhirJson.Outcome(OperationOutcome.IssueType.NotFound, "No resource has this id (FHIR ids are [A-Za-z0-9-.]{1,64}).", StatusCodes.Status404NotFound)
+                    : await next(context));
 
         admin.MapGet("/Project/{id}", async (string id, HttpContext http, ITenancyStore store) =>
             id == http.Caller().ProjectId && await store.GetProjectAsync(id, http.RequestAborted) is { } project
@@ -195,6 +201,9 @@ public static class TenancyResourceEndpoints
             ? Results.Json(policy, contentType: FhirJson.ContentType, statusCode: StatusCodes.Status201Created)
             : Json(policy);
     }
+
+    /// <summary>FHIR's id rule: <c>[A-Za-z0-9\-\.]{1,64}</c>.</summary>
+    private static bool IsFhirId(string id) => id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.');
 
     private static IResult Json(object value) => Results.Json(value, contentType: FhirJson.ContentType);
 

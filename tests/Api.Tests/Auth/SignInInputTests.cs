@@ -183,4 +183,26 @@ public sealed class SignInInputTests(EnclaveApiFixture app) : IClassFixture<Encl
         Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
         Assert.Contains("OperationOutcome", await put.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("GET", "User/a%5Cb")]
+    [InlineData("GET", "ProjectMembership/a%5Cb")]
+    [InlineData("DELETE", "ProjectMembership/%FF")]
+    [InlineData("GET", "ClientApplication/a%5Cb")]
+    [InlineData("GET", "AccessPolicy/a%23b")]
+    [InlineData("PUT", "AccessPolicy/a%5Cb")]
+    [InlineData("GET", "Project/x%5Cy")]
+    public async Task Tenancy_ids_no_resource_can_have_are_404_with_an_operation_outcome(string method, string path)
+    {
+        using var http = app.CreateClient();
+        var (_, admin) = await AuthClient.NewProjectTokenAsync(http, app, "Odd ids");
+
+        using var response = await AuthClient.SendAsync(http, new HttpMethod(method), $"/api/fhir/R4/{path}", admin,
+            method == "PUT" ? AuthClient.Body("""{"resourceType":"AccessPolicy","resource":[]}""") : null);
+        using var longId = await AuthClient.SendAsync(http, HttpMethod.Get, $"/api/fhir/R4/ProjectMembership/{new string('a', 2000)}", admin);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("OperationOutcome", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, longId.StatusCode);
+    }
 }
