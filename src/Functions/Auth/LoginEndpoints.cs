@@ -39,7 +39,8 @@ public static class LoginEndpoints
                 return problem;
             }
 
-            if (string.IsNullOrEmpty(body?.CodeChallenge) || body.CodeChallengeMethod != "S256")
+            // An S256 challenge is 43 characters; RFC 7636 allows verifiers up to 128.
+            if (body?.CodeChallenge is not { Length: > 0 and <= 128 } || body.CodeChallengeMethod != "S256")
             {
                 return Invalid("A PKCE codeChallenge with codeChallengeMethod S256 is required.");
             }

@@ -98,6 +98,7 @@ public sealed class SignInInputTests(EnclaveApiFixture app) : IClassFixture<Encl
         { "/api/auth/login", "text/plain", "email=a@b.c", 415 },
         { "/api/auth/login", "application/json", $$"""{"email":"{{new string('a', 64 * 1024)}}@example.org","password":"x","codeChallenge":"c","codeChallengeMethod":"S256"}""", 413 },
         { "/api/auth/login", "application/json", $$"""{"email":"{{new string('a', 8 * 1024)}}@example.org","password":"x","codeChallenge":"c","codeChallengeMethod":"S256"}""", 400 },
+        { "/api/auth/login", "application/json", $$"""{"email":"a@b.c","password":"x","codeChallenge":"{{new string('c', 4096)}}","codeChallengeMethod":"S256"}""", 400 },
         { "/api/auth/profile", "application/json", "{\"login\":", 400 },
         { "/api/auth/profile", "application/json", """{"login":{"id":1},"profile":2}""", 400 },
         { "/api/auth/profile", "application/json", $$"""{"login":"{{new string('a', 4000)}}","profile":"p"}""", 400 },
