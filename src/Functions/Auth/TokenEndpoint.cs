@@ -10,7 +10,9 @@ namespace Enclave.Functions.Auth;
 /// <summary>
 /// <c>POST /api/oauth2/token</c> (RFC 6749): form-encoded, errors as <c>{error, error_description}</c>.
 /// Grants: <c>client_credentials</c> with <c>client_secret_basic</c> or <c>client_secret_post</c>;
-/// <c>authorization_code</c> with PKCE after a user login; <c>refresh_token</c> with rotation.
+/// <c>authorization_code</c> with PKCE after a user login; <c>refresh_token</c> with rotation. The form is read within
+/// fixed bounds (<see cref="MaxFormBytes"/>, field count and length), and credential checks pass
+/// <see cref="SignInThrottle"/> (429 with <c>Retry-After</c>; ADR 0003).
 /// </summary>
 public static class TokenEndpoint
 {
