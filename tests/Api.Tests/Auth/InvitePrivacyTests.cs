@@ -189,6 +189,31 @@ public sealed class InvitePrivacyTests(EnclaveApiFixture app) : IClassFixture<En
         }
     }
 
+    [Fact]
+    public async Task Two_projects_inviting_the_same_new_email_at_once_both_get_201_and_one_user()
+    {
+        var (http, a, b) = await TwoProjectsAsync();
+        using (http)
+        {
+            var email = NewEmail();
+
+            var answers = await Task.WhenAll(
+                AuthClient.PostAsync(http, $"/api/admin/projects/{a.Id}/invite", a.Token, Invitation(email, "a password A chose")),
+                AuthClient.PostAsync(http, $"/api/admin/projects/{b.Id}/invite", b.Token, Invitation(email, "a password B chose")));
+            var users = new List<string>();
+            foreach (var answer in answers)
+            {
+                using (answer)
+                {
+                    Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
+                    users.Add(JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["user"]!["id"]!.GetValue<string>());
+                }
+            }
+
+            Assert.Equal(users[0], users[1]);
+        }
+    }
+
     private static async Task<HttpResponseMessage> LoginAsync(HttpClient http, string email, string password)
     {
         var verifier = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
