@@ -97,7 +97,7 @@ public static class InviteEndpoint
                 return Results.Json(new { user = ProjectUser.Of(user, membership), membership }, statusCode: StatusCodes.Status201Created);
             }).AddEndpointFilter(TenancyConflicts.Filter);
 
-    /// <summary>The user with the email, created with <paramref name="passwordHash"/> when there is none; null while a concurrent invitation is creating it.</summary>
+    /// <summary>The user with the email, created with <paramref name="passwordHash"/> when there is none; null only if a concurrent creator's user cannot be read back.</summary>
     private static async Task<User?> FindOrCreateUserAsync(IIdentityStore identity, string email, string passwordHash, CancellationToken cancellationToken)
     {
         if (await identity.FindUserByEmailAsync(email, cancellationToken) is { } found)
