@@ -94,21 +94,21 @@ public sealed class SignInThrottle(IOptions<ThrottleOptions> options, TimeProvid
 
     private void Add(string key, int capacity, double units, DateTimeOffset now)
     {
-        if (!_buckets.TryGetValue(key, out var bucket))
+        // A loop, not GetOrAdd, so that the count stays exact when two requests add the same key (or one removes it) at once.
+        Bucket? bucket;
+        while (!_buckets.TryGetValue(key, out bucket))
         {
             if (Volatile.Read(ref _count) >= _options.MaxEntries)
             {
                 Evict(now);
             }
 
-            bucket = new Bucket(capacity / _options.Window.TotalSeconds);
-            if (_buckets.TryAdd(key, bucket))
+            var fresh = new Bucket(capacity / _options.Window.TotalSeconds);
+            if (_buckets.TryAdd(key, fresh))
             {
                 Interlocked.Increment(ref _count);
-            }
-            else
-            {
-                bucket = _buckets[key];
+                bucket = fresh;
+                break;
             }
         }
 

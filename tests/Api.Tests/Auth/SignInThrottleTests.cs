@@ -201,6 +201,23 @@ public sealed class SignInThrottleTests(ThrottledApiFixture app) : IClassFixture
         Assert.NotNull(throttle.Check("email:after-the-flood@example.org", IPAddress.Loopback).RetryAfter);
     }
 
+    [Fact]
+    public void Concurrent_attempts_on_the_same_keys_keep_an_exact_count()
+    {
+        var throttle = Throttle(new FakeTimeProvider(), o => o.FailuresPerIdentityAndAddress = 10_000);
+        var addresses = new[] { IPAddress.Parse("198.51.100.1"), IPAddress.Parse("198.51.100.2") };
+
+        Parallel.For(0, 20_000, i =>
+        {
+            var identity = $"email:{i % 3}@example.org";
+            _ = throttle.Check(identity, addresses[i % 2]);
+            throttle.Record(identity, addresses[i % 2], succeeded: i % 5 == 0);
+        });
+
+        // 2 addresses, 6 pairs, 3 success and 3 failure counters at most; pairs come and go as successes clear them.
+        Assert.InRange(throttle.Count, 8, 14);
+    }
+
     [Theory]
     [InlineData("Auth:Throttle:AttemptsPerAddress", "5")]
     [InlineData("Auth:Throttle:SlowDownDelay", "00:01:00")]
