@@ -66,7 +66,11 @@ public sealed class InvitePrivacyTests(EnclaveApiFixture app) : IClassFixture<En
             var known = NewEmail();
             using (var inA = await AuthClient.PostAsync(http, $"/api/admin/projects/{a.Id}/invite", a.Token, new
             {
-                email = known, firstName = "Augusta", lastName = "Lovelace", password = PasswordInA, profile = new { reference = "Practitioner/ada-in-a" },
+                email = known,
+                firstName = "Augusta",
+                lastName = "Lovelace",
+                password = PasswordInA,
+                profile = new { reference = "Practitioner/ada-in-a" },
             }))
             {
                 Assert.Equal(HttpStatusCode.Created, inA.StatusCode);
@@ -99,7 +103,11 @@ public sealed class InvitePrivacyTests(EnclaveApiFixture app) : IClassFixture<En
             var email = NewEmail();
             using var inA = await AuthClient.PostAsync(http, $"/api/admin/projects/{a.Id}/invite", a.Token, new
             {
-                email, firstName = "Augusta", lastName = "Lovelace", password = PasswordInA, profile = new { reference = "Practitioner/ada-in-a" },
+                email,
+                firstName = "Augusta",
+                lastName = "Lovelace",
+                password = PasswordInA,
+                profile = new { reference = "Practitioner/ada-in-a" },
             });
             using var inB = await AuthClient.PostAsync(http, $"/api/admin/projects/{b.Id}/invite", b.Token, Invitation(email, "a password B chose"));
             var invited = JsonNode.Parse(await inB.Content.ReadAsStringAsync())!;
