@@ -77,6 +77,8 @@ public static class AccessPolicyShape
         ["user"] = new(Children: s_reference),
         ["profile"] = new(Children: s_reference),
         ["admin"] = new(Kind.Boolean),
+        ["firstName"] = s_string,
+        ["lastName"] = s_string,
         ["access"] = new(Children: new Dictionary<string, Element>(StringComparer.Ordinal)
         {
             ["policy"] = new(Children: s_reference),

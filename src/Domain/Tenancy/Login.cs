@@ -50,10 +50,16 @@ public sealed record Login
         return ($"{Id}.{random}", ClientSecrets.Hash(random));
     }
 
-    /// <summary>Splits a credential into its login id and secret part.</summary>
+    /// <summary>The longest login id accepted (Enclave's are 32 hex digits); longer ones are refused before any lookup.</summary>
+    public const int MaxIdLength = 64;
+
+    /// <summary>Whether <paramref name="loginId"/> could be a login id (present, not too long for a lookup).</summary>
+    public static bool IsPlausibleId([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? loginId) => loginId is { Length: > 0 and <= MaxIdLength };
+
+    /// <summary>Splits a credential into its login id and secret part; null when it is malformed.</summary>
     public static (string LoginId, string Secret)? ParseCredential(string? credential)
     {
         var dot = credential?.IndexOf('.', StringComparison.Ordinal) ?? -1;
-        return dot > 0 ? (credential![..dot], credential[(dot + 1)..]) : null;
+        return dot is > 0 and <= MaxIdLength ? (credential![..dot], credential[(dot + 1)..]) : null;
     }
 }

@@ -27,11 +27,17 @@ public static partial class AdminEndpoints
     public static void MapAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var admin = endpoints.MapGroup("/api/admin/projects");
-        admin.MapPost("/", async (CreateRequest? body, HttpContext http, ITenancyStore store) =>
+        admin.MapPost("/", async (HttpContext http, ITenancyStore store) =>
         {
             if (!http.Caller().SuperAdmin)
             {
                 return Forbidden("Only super admins create projects.");
+            }
+
+            var (body, problem) = await RequestJson.ReadAsync<CreateRequest>(http.Request);
+            if (problem is not null)
+            {
+                return problem;
             }
 
             if (string.IsNullOrWhiteSpace(body?.Name))
@@ -44,7 +50,7 @@ public static partial class AdminEndpoints
             var project = new Project { Id = projectId, Name = body.Name.Trim(), Owner = http.Caller().Membership.User };
             await store.CreateProjectAsync(project, client, membership, http.RequestAborted);
             return Results.Json(new { project, client = Shown(client, secret), membership }, statusCode: StatusCodes.Status201Created);
-        });
+        }).AddEndpointFilter(TenancyConflicts.Filter);
         admin.MapPut("/{projectId}/links", async (string projectId, HttpContext http, ITenancyStore store, CallerResolver callers) =>
         {
             if (!http.Caller().SuperAdmin)
@@ -119,11 +125,17 @@ public static partial class AdminEndpoints
             callers.ForgetLinksTo(projectId);
             return Results.Json(exporting);
         });
-        admin.MapPost("/{projectId}/client", async (string projectId, CreateRequest? body, HttpContext http, ITenancyStore store) =>
+        admin.MapPost("/{projectId}/client", async (string projectId, HttpContext http, ITenancyStore store) =>
         {
             if (!http.Caller().AdministersProject(projectId))
             {
                 return Forbidden("Only this project's admins add client applications to it.");
+            }
+
+            var (body, problem) = await RequestJson.ReadAsync<CreateRequest>(http.Request);
+            if (problem is not null)
+            {
+                return problem;
             }
 
             if (string.IsNullOrWhiteSpace(body?.Name))
@@ -134,7 +146,7 @@ public static partial class AdminEndpoints
             var (client, secret, membership) = NewClient(projectId, body.Name.Trim(), body.Description, admin: false);
             await store.CreateClientAsync(client, membership, http.RequestAborted);
             return Results.Json(new { client = Shown(client, secret), membership }, statusCode: StatusCodes.Status201Created);
-        });
+        }).AddEndpointFilter(TenancyConflicts.Filter);
     }
 
     /// <summary>
@@ -143,36 +155,29 @@ public static partial class AdminEndpoints
     /// </summary>
     private static async Task<(IReadOnlyList<string> Values, IResult? Refusal)> StringsAsync(HttpContext http, string name, string what)
     {
-        JsonDocument document;
-        try
+        var (body, problem) = await RequestJson.ReadAsync<JsonElement>(http.Request);
+        if (problem is not null)
         {
-            document = await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted);
-        }
-        catch (JsonException)
-        {
-            return ([], Invalid($"The body must be JSON: {{\"{name}\": [...]}}."));
+            return ([], problem);
         }
 
-        using (document)
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty(name, out var list) || list.ValueKind != JsonValueKind.Array)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty(name, out var list) || list.ValueKind != JsonValueKind.Array)
+            return ([], Invalid($"{name} is required: an array of {what}."));
+        }
+
+        var values = new List<string>();
+        foreach (var item in list.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String)
             {
-                return ([], Invalid($"{name} is required: an array of {what}."));
+                return ([], Invalid($"{name}[{values.Count}] must be a string, one of {what}."));
             }
 
-            var values = new List<string>();
-            foreach (var item in list.EnumerateArray())
-            {
-                if (item.ValueKind != JsonValueKind.String)
-                {
-                    return ([], Invalid($"{name}[{values.Count}] must be a string, one of {what}."));
-                }
-
-                values.Add(item.GetString()!);
-            }
-
-            return (values, null);
+            values.Add(item.GetString()!);
         }
+
+        return (values, null);
     }
 
     private static (ClientCredentials Client, string Secret, ProjectMembership Membership) NewClient(string projectId, string name, string? description, bool admin)

@@ -20,6 +20,13 @@ public static class AuthServiceCollectionExtensions
             .Validate(o => string.IsNullOrEmpty(o.BootstrapClientId) == string.IsNullOrEmpty(o.BootstrapClientSecret),
                 "Set both Auth:BootstrapClientId and Auth:BootstrapClientSecret, or neither.")
             .ValidateOnStart();
+        services.AddOptions<ThrottleOptions>()
+            .Bind(configuration.GetSection(ThrottleOptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(o => o.AttemptsPerAddress >= o.FailureWeight,
+                "Auth:Throttle:AttemptsPerAddress must be at least Auth:Throttle:FailureWeight, or one failed attempt would lock an address out.")
+            .ValidateOnStart();
+        services.AddSingleton<SignInThrottle>();
         services.AddSingleton<ITenancyStore>(sp => new CosmosTenancyStore(sp.GetRequiredService<Container>()));
         services.AddSingleton<IIdentityStore>(sp => new CosmosIdentityStore(sp.GetRequiredService<Container>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TokenIssuer>();

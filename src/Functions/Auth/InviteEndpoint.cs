@@ -6,15 +6,23 @@ namespace Enclave.Functions.Auth;
 
 /// <summary>
 /// <c>POST /api/admin/projects/{projectId}/invite</c> (that project's admins): creates or reuses the user with the
-/// email and gives them a membership of the project with the given profile, access and admin flag.
+/// email and gives them a membership of the project with the given names, profile, access and admin flag.
+/// The answer is the same whether or not the email already has an account (ADR 0003): 201 with the project's view
+/// of the user (id, email and the names this invitation gave) and the new membership, nothing else.
 /// </summary>
 public static class InviteEndpoint
 {
+    /// <summary>The longest password accepted: PBKDF2 over a megabyte of password would be a cheap way to burn CPU.</summary>
+    public const int MaxPasswordLength = 1024;
+
     /// <summary>The invitation (Medplum's shape).</summary>
     /// <param name="Email">The user's email.</param>
-    /// <param name="FirstName">Given name.</param>
-    /// <param name="LastName">Family name.</param>
-    /// <param name="Password">The password of a new user (at least 12 characters); ignored for an existing one.</param>
+    /// <param name="FirstName">Given name, kept on this project's membership only.</param>
+    /// <param name="LastName">Family name, kept on this project's membership only.</param>
+    /// <param name="Password">
+    /// Always required (12 to 1,024 characters), so that the answer cannot depend on whether the email is known; it
+    /// becomes the password of a new user and is ignored for an existing one, who keeps their own (ADR 0003).
+    /// </param>
     /// <param name="Profile">Who the member is in the project's data, e.g. <c>Practitioner/123</c>.</param>
     /// <param name="Admin">Whether the member administers the project.</param>
     /// <param name="Access">Access policies with their parameters.</param>
@@ -24,55 +32,94 @@ public static class InviteEndpoint
     /// <summary>Maps the invite route.</summary>
     public static void MapInviteEndpoint(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapPost("/api/admin/projects/{projectId}/invite",
-            async (string projectId, Invitation? body, HttpContext http, ITenancyStore tenancy, IIdentityStore identity) =>
+            async (string projectId, HttpContext http, ITenancyStore tenancy, IIdentityStore identity) =>
             {
                 if (!http.Caller().AdministersProject(projectId))
                 {
                     return FhirJson.Outcome(OperationOutcome.IssueType.Forbidden, "Only this project's admins invite members.", StatusCodes.Status403Forbidden);
                 }
 
-                if (string.IsNullOrWhiteSpace(body?.Email) || !body.Email.Contains('@', StringComparison.Ordinal))
+                var (body, problem) = await RequestJson.ReadAsync<Invitation>(http.Request);
+                if (problem is not null)
                 {
-                    return FhirJson.Outcome(OperationOutcome.IssueType.Invalid, "A valid email is required.", StatusCodes.Status400BadRequest);
+                    return problem;
                 }
 
-                if (Domain.Access.AccessPolicyValidator.AccessProblem(body.Access ?? [], null) is { } problem)
+                if (!User.IsPlausibleEmail(body?.Email))
                 {
-                    return FhirJson.Outcome(OperationOutcome.IssueType.Invalid, problem, StatusCodes.Status400BadRequest);
+                    return Invalid("A valid email is required.");
                 }
 
-                var existing = await identity.FindUserByEmailAsync(body.Email, http.RequestAborted);
-                User user;
-                if (existing is { } found)
-                {
-                    user = found.User;
-                }
-                else
-                {
-                    if (body.Password is null || body.Password.Length < Passwords.MinimumLength)
-                    {
-                        return FhirJson.Outcome(OperationOutcome.IssueType.Invalid,
-                            $"A new user needs a password of at least {Passwords.MinimumLength} characters.", StatusCodes.Status400BadRequest);
-                    }
-
-                    user = new User { Id = Guid.NewGuid().ToString("N"), Email = User.NormalizeEmail(body.Email), FirstName = body.FirstName, LastName = body.LastName };
-                    if (!await identity.CreateUserAsync(user, Passwords.Hash(body.Password), http.RequestAborted))
-                    {
-                        return FhirJson.Outcome(OperationOutcome.IssueType.Conflict, "Another invitation created this user at the same time; retry.", StatusCodes.Status409Conflict);
-                    }
-                }
-
+                // The membership is checked before any user is created, so a refused invitation writes nothing; its
+                // user is known only after the lookup.
                 var membership = new ProjectMembership
                 {
                     Id = Guid.NewGuid().ToString("N"),
                     Project = Reference.To(nameof(Project), projectId),
-                    User = Reference.To(nameof(User), user.Id),
+                    User = Reference.To(nameof(User), "pending"),
+                    FirstName = body!.FirstName,
+                    LastName = body.LastName,
                     Profile = body.Profile,
                     Admin = body.Admin,
                     Access = body.Access ?? [],
                 };
+                if (membership.Problem() is { } invalid)
+                {
+                    return Invalid(invalid);
+                }
+
+                if (Domain.Access.AccessPolicyValidator.AccessProblem(membership.Access, null) is { } unenforceable)
+                {
+                    return Invalid(unenforceable);
+                }
+
+                // Checked on the request alone, never on what is stored: a rule that applied to new users only would
+                // tell the inviting project whether the email already has an account.
+                if (body.Password is not { Length: >= Passwords.MinimumLength and <= MaxPasswordLength })
+                {
+                    return Invalid($"An invitation needs a password of {Passwords.MinimumLength} to {MaxPasswordLength} characters "
+                        + "(a person who already has an account keeps their own).");
+                }
+
+                // Hashed whether or not it is used, so that a known email takes as long as an unknown one.
+                var passwordHash = Passwords.Hash(body.Password);
+                var user = await FindOrCreateUserAsync(identity, User.NormalizeEmail(body.Email!), passwordHash, http.RequestAborted);
+                if (user is null)
+                {
+                    return FhirJson.Outcome(OperationOutcome.IssueType.Transient, "Another invitation of this email is under way; retry.", StatusCodes.Status409Conflict);
+                }
+
+                var userReference = Reference.To(nameof(User), user.Id);
+                if ((await tenancy.SearchMembershipsAsync(projectId, userReference.Value, null, http.RequestAborted)).Count > 0)
+                {
+                    // Only this project's own data is involved: it already has this member.
+                    return FhirJson.Outcome(OperationOutcome.IssueType.Duplicate, "This email is already a member of this project.", StatusCodes.Status409Conflict);
+                }
+
+                membership = membership.Normalized() with { User = userReference };
                 await tenancy.CreateMembershipAsync(membership, http.RequestAborted);
                 await identity.AddMembershipAsync(user.Id, projectId, membership.Id, http.RequestAborted);
-                return Results.Json(new { user, membership }, statusCode: StatusCodes.Status201Created);
-            });
+                return Results.Json(new { user = ProjectUser.Of(user, membership), membership }, statusCode: StatusCodes.Status201Created);
+            }).AddEndpointFilter(TenancyConflicts.Filter);
+
+    /// <summary>The user with the email, created with <paramref name="passwordHash"/> when there is none; null only if a concurrent creator's user cannot be read back.</summary>
+    private static async Task<User?> FindOrCreateUserAsync(IIdentityStore identity, string email, string passwordHash, CancellationToken cancellationToken)
+    {
+        if (await identity.FindUserByEmailAsync(email, cancellationToken) is { } found)
+        {
+            return found.User;
+        }
+
+        var user = new User { Id = Guid.NewGuid().ToString("N"), Email = email };
+        if (await identity.CreateUserAsync(user, passwordHash, cancellationToken))
+        {
+            return user;
+        }
+
+        // Another invitation reserved the email first: use its user, exactly as if it had existed before.
+        return (await identity.FindUserByEmailAsync(email, cancellationToken))?.User;
+    }
+
+    private static IResult Invalid(string message) =>
+        FhirJson.Outcome(OperationOutcome.IssueType.Invalid, message, StatusCodes.Status400BadRequest);
 }

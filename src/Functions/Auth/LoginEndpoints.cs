@@ -1,4 +1,5 @@
 using Enclave.Domain.Tenancy;
+using Enclave.Functions.Access;
 using Enclave.Functions.Fhir;
 using Hl7.Fhir.Model;
 
@@ -18,6 +19,9 @@ public static class LoginEndpoints
     /// <summary>How long a login (and its refresh tokens) lasts.</summary>
     public static readonly TimeSpan LoginLifetime = TimeSpan.FromDays(14);
 
+    // Checked when the email is unknown, so that it costs as much as a wrong password for a known one.
+    private static readonly Lazy<string> s_unknownUserHash = new(() => Passwords.Hash(Guid.NewGuid().ToString("N")));
+
     /// <summary>The password step.</summary>
     public sealed record LoginRequest(string? Email, string? Password, string? CodeChallenge, string? CodeChallengeMethod, string? ProjectId);
 
@@ -27,19 +31,45 @@ public static class LoginEndpoints
     /// <summary>Maps the login routes (anonymous: they authenticate the user).</summary>
     public static void MapLoginEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/api/auth/login", async (LoginRequest? body, HttpContext http, IIdentityStore identity, ITenancyStore tenancy, TimeProvider time) =>
+        endpoints.MapPost("/api/auth/login", async (HttpContext http, IIdentityStore identity, ITenancyStore tenancy, TimeProvider time, SignInThrottle throttle) =>
         {
-            if (string.IsNullOrEmpty(body?.CodeChallenge) || body.CodeChallengeMethod != "S256")
+            var (body, problem) = await RequestJson.ReadAsync<LoginRequest>(http.Request, RequestJson.SignInMaxBytes);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            // An S256 challenge is 43 characters; RFC 7636 allows verifiers up to 128.
+            if (body?.CodeChallenge is not { Length: > 0 and <= 128 } || body.CodeChallengeMethod != "S256")
             {
                 return Invalid("A PKCE codeChallenge with codeChallengeMethod S256 is required.");
             }
 
-            var found = string.IsNullOrWhiteSpace(body.Email) ? null : await identity.FindUserByEmailAsync(body.Email, http.RequestAborted);
-            // The same answer for an unknown email and a wrong password: no account enumeration.
-            if (found is not { } account || body.Password is null || !Passwords.Verify(body.Password, account.PasswordHash))
+            var address = AddressRules.ClientAddress(http);
+            var who = User.IsPlausibleEmail(body.Email) ? $"email:{User.NormalizeEmail(body.Email!)}" : null;
+            var decision = throttle.Check(who, address);
+            if (decision.RetryAfter is { } wait)
+            {
+                var seconds = TokenEndpoint.RetryAfter(http, wait);
+                return FhirJson.Outcome(OperationOutcome.IssueType.Throttled, $"Too many sign-in attempts; retry after {seconds} seconds.", StatusCodes.Status429TooManyRequests);
+            }
+
+            if (decision.Delay > TimeSpan.Zero)
+            {
+                await System.Threading.Tasks.Task.Delay(decision.Delay, time, http.RequestAborted);
+            }
+
+            var found = who is null ? null : await identity.FindUserByEmailAsync(body.Email!, http.RequestAborted);
+            // The same answer, after the same work, for an unknown email and a wrong password: no account enumeration.
+            var password = body.Password is { Length: <= InviteEndpoint.MaxPasswordLength } p ? p : string.Empty;
+            var verified = Passwords.Verify(password, found?.PasswordHash ?? s_unknownUserHash.Value) && found is not null && password.Length > 0;
+            throttle.Record(who, address, verified);
+            if (!verified)
             {
                 return Invalid("Email or password is invalid.");
             }
+
+            var account = found!.Value;
 
             var memberships = new List<ProjectMembership>();
             foreach (var (projectId, membershipId) in await identity.ListMembershipsAsync(account.User.Id, http.RequestAborted))
@@ -72,9 +102,15 @@ public static class LoginEndpoints
             return Results.Json(new { login = login.Id, code });
         }).AllowAnonymous();
 
-        endpoints.MapPost("/api/auth/profile", async (ProfileRequest? body, HttpContext http, IIdentityStore identity, ITenancyStore tenancy, TimeProvider time) =>
+        endpoints.MapPost("/api/auth/profile", async (HttpContext http, IIdentityStore identity, ITenancyStore tenancy, TimeProvider time) =>
         {
-            var stored = string.IsNullOrEmpty(body?.Login) ? null : await identity.GetLoginAsync(body.Login, http.RequestAborted);
+            var (body, problem) = await RequestJson.ReadAsync<ProfileRequest>(http.Request, RequestJson.SignInMaxBytes);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            var stored = Login.IsPlausibleId(body?.Login) ? await identity.GetLoginAsync(body.Login, http.RequestAborted) : null;
             if (stored is not { } current || current.Login.Revoked || current.Login.MembershipId is not null || current.Login.ExpiresAt <= time.GetUtcNow())
             {
                 return Invalid("The login is unknown, expired or already has a profile.");

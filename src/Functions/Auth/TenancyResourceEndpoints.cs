@@ -25,17 +25,30 @@ public static class TenancyResourceEndpoints
         var admin = endpoints.MapGroup(Base).AddEndpointFilter(async (context, next) =>
             context.HttpContext.Caller().Membership.Admin
                 ? await next(context)
-                : FhirJson.Outcome(OperationOutcome.IssueType.Forbidden, "Only project admins read and manage tenancy resources.", StatusCodes.Status403Forbidden));
+                : FhirJson.Outcome(OperationOutcome.IssueType.Forbidden, "Only project admins read and manage tenancy resources.", StatusCodes.Status403Forbidden))
+            .AddEndpointFilter(TenancyConflicts.Filter)
+            .AddEndpointFilter(async (context, next) =>
+                // An id no FHIR resource can have (a backslash, invalid UTF-8, 2,000 characters) is simply not there;
+                // passed on, Cosmos DB would refuse it as a document id and the answer would be a 500.
+                context.HttpContext.Request.RouteValues["id"] is string id && !IsFhirId(id)
+                    ? FhirJson.Outcome(OperationOutcome.IssueType.NotFound, "No resource has this id (FHIR ids are [A-Za-z0-9-.]{1,64}).", StatusCodes.Status404NotFound)
+                    : await next(context));
 
         admin.MapGet("/Project/{id}", async (string id, HttpContext http, ITenancyStore store) =>
             id == http.Caller().ProjectId && await store.GetProjectAsync(id, http.RequestAborted) is { } project
                 ? Json(project) : NotFound(nameof(Project), id));
 
-        admin.MapPut("/Project/{id}", async (string id, Project? body, HttpContext http, ITenancyStore store, CallerResolver callers) =>
+        admin.MapPut("/Project/{id}", async (string id, HttpContext http, ITenancyStore store, CallerResolver callers) =>
         {
             if (id != http.Caller().ProjectId || await store.GetProjectAsync(id, http.RequestAborted) is not { } project)
             {
                 return NotFound(nameof(Project), id);
+            }
+
+            var (body, problem) = await RequestJson.ReadAsync<Project>(http.Request);
+            if (problem is not null)
+            {
+                return problem;
             }
 
             if (body is null || body.Id != id || string.IsNullOrWhiteSpace(body.Name))
@@ -55,9 +68,11 @@ public static class TenancyResourceEndpoints
 
         admin.MapGet("/User/{id}", async (string id, HttpContext http, ITenancyStore store, IIdentityStore identity) =>
         {
-            // Only users who are members of the caller's project are visible to it.
+            // Only members of the caller's project are visible to it, and only as it sees them: the names its own
+            // membership holds, never what another project entered (ADR 0003).
             var member = await store.SearchMembershipsAsync(http.Caller().ProjectId, Reference.To(nameof(User), id).Value, null, http.RequestAborted);
-            return member.Count > 0 && await identity.GetUserAsync(id, http.RequestAborted) is { } user ? Json(user) : NotFound(nameof(User), id);
+            return member.Count > 0 && await identity.GetUserAsync(id, http.RequestAborted) is { } user
+                ? Json(ProjectUser.Of(user, member[0])) : NotFound(nameof(User), id);
         });
 
         admin.MapGet("/ProjectMembership", async (string? user, string? profile, HttpContext http, ITenancyStore store) =>
@@ -76,12 +91,18 @@ public static class TenancyResourceEndpoints
             await store.GetMembershipAsync(http.Caller().ProjectId, id, http.RequestAborted) is { } membership
                 ? Json(membership) : NotFound(nameof(ProjectMembership), id));
 
-        admin.MapPut("/ProjectMembership/{id}", async (string id, JsonElement json, HttpContext http, ITenancyStore store, CallerResolver callers) =>
+        admin.MapPut("/ProjectMembership/{id}", async (string id, HttpContext http, ITenancyStore store, CallerResolver callers) =>
         {
             var stored = await store.GetMembershipAsync(http.Caller().ProjectId, id, http.RequestAborted);
             if (stored is null)
             {
                 return NotFound(nameof(ProjectMembership), id);
+            }
+
+            var (json, problem) = await RequestJson.ReadAsync<JsonElement>(http.Request);
+            if (problem is not null)
+            {
+                return problem;
             }
 
             // An element that would be dropped (a misspelled access, Medplum's active) could leave the member unrestricted.
@@ -105,12 +126,25 @@ public static class TenancyResourceEndpoints
                 return Invalid("The body must be this membership; its id, project and user cannot change.");
             }
 
-            if (AccessPolicyValidator.AccessProblem(body.Access, body.AccessPolicy) is { } problem)
+            if (body.Problem() is { } invalid)
             {
-                return Invalid(problem);
+                return Invalid(invalid);
             }
 
-            var updated = stored with { Access = body.Access, Admin = body.Admin, Profile = body.Profile, AccessPolicy = body.AccessPolicy };
+            if (AccessPolicyValidator.AccessProblem(body.Access, body.AccessPolicy) is { } unenforceable)
+            {
+                return Invalid(unenforceable);
+            }
+
+            var updated = stored with
+            {
+                Access = body.Normalized().Access,
+                Admin = body.Admin,
+                Profile = body.Profile,
+                AccessPolicy = body.AccessPolicy,
+                FirstName = body.FirstName,
+                LastName = body.LastName,
+            };
             var replaced = await store.ReplaceMembershipAsync(updated, http.RequestAborted);
             callers.Forget(http.Caller().ProjectId);
             return replaced ? Json(updated) : NotFound(nameof(ProjectMembership), id);
@@ -127,11 +161,11 @@ public static class TenancyResourceEndpoints
             await store.GetAccessPolicyAsync(http.Caller().ProjectId, id, http.RequestAborted) is { } policy
                 ? Json(policy) : NotFound("AccessPolicy", id));
 
-        admin.MapPost("/AccessPolicy", (JsonElement body, HttpContext http, ITenancyStore store, CallerResolver callers) =>
-            PutPolicyAsync(Guid.NewGuid().ToString("N"), body, http, store, callers, isCreate: true));
+        admin.MapPost("/AccessPolicy", (HttpContext http, ITenancyStore store, CallerResolver callers) =>
+            PutPolicyAsync(Guid.NewGuid().ToString("N"), http, store, callers, isCreate: true));
 
-        admin.MapPut("/AccessPolicy/{id}", (string id, JsonElement body, HttpContext http, ITenancyStore store, CallerResolver callers) =>
-            PutPolicyAsync(id, body, http, store, callers, isCreate: false));
+        admin.MapPut("/AccessPolicy/{id}", (string id, HttpContext http, ITenancyStore store, CallerResolver callers) =>
+            PutPolicyAsync(id, http, store, callers, isCreate: false));
 
         admin.MapPost("/ClientApplication/{id}/$rotate-secret",
             async (string id, HttpContext http, ITenancyStore store, TimeProvider time, IOptions<AuthOptions> options) =>
@@ -158,8 +192,14 @@ public static class TenancyResourceEndpoints
     /// Stores an AccessPolicy once <see cref="AccessPolicyValidator"/> has found every rule enforceable (fail closed:
     /// a rule that cannot be enforced is refused with a 400 naming it, never stored). The id comes from the address.
     /// </summary>
-    private static async Task<IResult> PutPolicyAsync(string id, JsonElement body, HttpContext http, ITenancyStore store, CallerResolver callers, bool isCreate)
+    private static async Task<IResult> PutPolicyAsync(string id, HttpContext http, ITenancyStore store, CallerResolver callers, bool isCreate)
     {
+        var (body, problem) = await RequestJson.ReadAsync<JsonElement>(http.Request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
         // The validator checks every element and its JSON kind first, so nothing below reads a value of the wrong kind.
         if (AccessPolicyValidator.Validate(body).Refusal is { } refusal)
         {
@@ -180,6 +220,9 @@ public static class TenancyResourceEndpoints
             ? Results.Json(policy, contentType: FhirJson.ContentType, statusCode: StatusCodes.Status201Created)
             : Json(policy);
     }
+
+    /// <summary>FHIR's id rule: <c>[A-Za-z0-9\-\.]{1,64}</c>.</summary>
+    private static bool IsFhirId(string id) => id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.');
 
     private static IResult Json(object value) => Results.Json(value, contentType: FhirJson.ContentType);
 

@@ -24,23 +24,32 @@ public sealed class CosmosIdentityStore(Container container, TimeProvider time) 
         (await ReadAsync<TenancyDocument>(TenancyDocument.IdOf(nameof(User), userId), UserMembershipDocument.PartitionOf(userId), cancellationToken))?.ResourceAs<User>();
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The user is written before the email is reserved, so an email index never points at a user that is not there
+    /// yet: a concurrent creator that loses the reservation finds the winner's user at once. The loser's orphan is
+    /// removed; one left behind by a crash is unreachable and harmless.
+    /// </remarks>
     public async Task<bool> CreateUserAsync(User user, string? passwordHash, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var index = IndexDocument.Email(user.Email, user.Id);
-        using (var reserved = await container.CreateItemStreamAsync(Serialize(index), new PartitionKey(index.ProjectId), cancellationToken: cancellationToken))
+        var document = TenancyDocument.For(UserMembershipDocument.PartitionOf(user.Id), nameof(User), user.Id, user) with { PasswordHash = passwordHash };
+        using (var created = await container.CreateItemStreamAsync(Serialize(document), new PartitionKey(document.ProjectId), cancellationToken: cancellationToken))
         {
-            if (reserved.StatusCode == HttpStatusCode.Conflict)
-            {
-                return false;
-            }
-
-            Ensure(reserved.StatusCode, "reserve the email");
+            Ensure(created.StatusCode, "create the user");
         }
 
-        var document = TenancyDocument.For(UserMembershipDocument.PartitionOf(user.Id), nameof(User), user.Id, user) with { PasswordHash = passwordHash };
-        using var created = await container.CreateItemStreamAsync(Serialize(document), new PartitionKey(document.ProjectId), cancellationToken: cancellationToken);
-        Ensure(created.StatusCode, "create the user");
+        var index = IndexDocument.Email(user.Email, user.Id);
+        using var reserved = await container.CreateItemStreamAsync(Serialize(index), new PartitionKey(index.ProjectId), cancellationToken: cancellationToken);
+        if (reserved.StatusCode == HttpStatusCode.Conflict)
+        {
+            using (await container.DeleteItemStreamAsync(document.Id, new PartitionKey(document.ProjectId), cancellationToken: cancellationToken))
+            {
+            }
+
+            return false;
+        }
+
+        Ensure(reserved.StatusCode, "reserve the email");
         return true;
     }
 

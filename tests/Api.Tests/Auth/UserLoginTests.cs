@@ -35,7 +35,9 @@ public sealed class UserLoginTests(EnclaveApiFixture app) : IClassFixture<Enclav
         var email = $"{Guid.NewGuid():N}@example.org";
         using var first = await AuthClient.PostAsync(http, $"/api/admin/projects/{a.ProjectId}/invite", adminA,
             new { email, firstName = "Ada", lastName = "Lovelace", password = Password, admin = true, profile = new { reference = "Practitioner/ada" } });
-        using var second = await AuthClient.PostAsync(http, $"/api/admin/projects/{b.ProjectId}/invite", adminB, new { email = email.ToUpperInvariant() });
+        // Every invitation carries a password (ADR 0003); the existing user keeps theirs, so this one is ignored.
+        using var second = await AuthClient.PostAsync(http, $"/api/admin/projects/{b.ProjectId}/invite", adminB,
+            new { email = email.ToUpperInvariant(), password = "B's ignored password" });
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         Assert.Equal(HttpStatusCode.Created, second.StatusCode);
         Assert.Equal((await JsonOf(first)).GetProperty("user").GetProperty("id").GetString(), (await JsonOf(second)).GetProperty("user").GetProperty("id").GetString());
