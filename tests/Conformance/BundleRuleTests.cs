@@ -54,7 +54,7 @@ public sealed class BundleRuleTests(ConformanceFixture suite) : ConformanceTest(
         Assert.Equal(Bundle.BundleType.TransactionResponse, answer!.Type);
         Assert.Equal(3, answer.Entry.Count);
         Assert.StartsWith("201", answer.Entry[0].Response!.Status, StringComparison.Ordinal);
-        Assert.Contains("/Patient/", answer.Entry[0].Response!.Location, StringComparison.Ordinal);
+        Assert.Contains("Patient/", answer.Entry[0].Response!.Location, StringComparison.Ordinal);
         Assert.StartsWith("2", answer.Entry[2].Response!.Status, StringComparison.Ordinal);
     });
 

@@ -201,6 +201,11 @@ public static partial class AccessPolicyValidator
             return $"'{field}' is not a field path (element names separated by dots, such as name.family or value[x]).";
         }
 
+        if (rule.ResourceType != "*" && rule.HiddenFields.Concat(rule.ReadonlyFields).FirstOrDefault(f => !FieldMask.Exists(rule.ResourceType, f)) is { } missing)
+        {
+            return $"'{missing}' is not an element of {rule.ResourceType}.";
+        }
+
         foreach (var constraint in rule.WriteConstraint)
         {
             if (constraint.Language is not (null or "text/fhirpath") || string.IsNullOrWhiteSpace(constraint.Expression))

@@ -51,6 +51,51 @@ public static class FieldMask
         !string.IsNullOrEmpty(path) && path.Split('.').All(s => s.Length > 0 && char.IsAsciiLetterLower(s[0])
             && s.TrimEnd(']').TrimEnd('[', 'x').All(char.IsAsciiLetterOrDigit) && (!s.Contains('[', StringComparison.Ordinal) || s.EndsWith("[x]", StringComparison.Ordinal)));
 
+    /// <summary>
+    /// Whether <paramref name="path"/> names elements that <paramref name="resourceType"/> has, per the R4 element
+    /// definitions: each step an element of the one before, a choice as <c>value[x]</c> or a typed form such as
+    /// <c>valueQuantity</c>. A misspelled field would otherwise hide nothing while looking enforced.
+    /// </summary>
+    public static bool Exists(string resourceType, string path)
+    {
+        var mapping = Hl7.Fhir.Model.ModelInfo.ModelInspector.FindClassMapping(resourceType);
+        foreach (var step in path.Split('.'))
+        {
+            if (mapping is null)
+            {
+                // After an untyped choice (value[x].x) the type is not known: what follows cannot be checked further.
+                return true;
+            }
+
+            var name = step.EndsWith("[x]", StringComparison.Ordinal) ? step[..^3] : step;
+            var property = mapping.FindMappedElementByName(name);
+            if (property is not null && property.Name == name && (property.Choice == Hl7.Fhir.Introspection.ChoiceType.None) == (name == step))
+            {
+                mapping = property.Choice == Hl7.Fhir.Introspection.ChoiceType.None
+                    ? Hl7.Fhir.Model.ModelInfo.ModelInspector.FindOrImportClassMapping(property.ImplementingType)
+                    : null;
+                continue;
+            }
+
+            property = mapping.FindMappedElementByChoiceName(step);
+            if (property is null || property.Choice == Hl7.Fhir.Introspection.ChoiceType.None || !step.StartsWith(property.Name, StringComparison.Ordinal)
+                || step.Length == property.Name.Length)
+            {
+                return false;
+            }
+
+            var type = step[property.Name.Length..];
+            mapping = Hl7.Fhir.Model.ModelInfo.ModelInspector.FindClassMapping(type)
+                ?? Hl7.Fhir.Model.ModelInfo.ModelInspector.FindClassMapping(char.ToLowerInvariant(type[0]) + type[1..]);
+            if (mapping is null)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The extension that marks an element withheld for security.</summary>
     public const string DataAbsentReason = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
 

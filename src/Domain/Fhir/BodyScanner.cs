@@ -85,6 +85,12 @@ internal static class BodyScanner
                             return Problem($"A string is longer than {limits.MaxStringLength} characters.", Path(frames));
                         }
 
+                        // Unescaped control characters are not JSON at all; escaped ones are not FHIR (datatypes.html#string).
+                        if (reader.ValueIsEscaped && reader.GetString()!.Any(c => c < ' ' && c is not ('\t' or '\n' or '\r')))
+                        {
+                            return Problem("A string holds a control character; FHIR strings allow only tab, carriage return and line feed.", Path(frames));
+                        }
+
                         if (frames.Count > 0 && frames[^1].Property == "resourceType" && reader.GetString() is { } type && !ResourceTypes.IsKnown(type))
                         {
                             return Problem($"'{type}' is not a FHIR R4 resource type (type names are case-sensitive).", Path(frames));
@@ -100,6 +106,11 @@ internal static class BodyScanner
             return Problem(frames.Count >= limits.MaxDepth
                 ? $"The body nests deeper than {limits.MaxDepth} levels{where}."
                 : $"The body is not valid JSON{where}.");
+        }
+        catch (InvalidOperationException)
+        {
+            // An escape that is no UTF-16 text (a lone surrogate, \ud800) cannot be read as a string.
+            return Problem("A string holds an escape that is not valid UTF-16 text (a lone surrogate).", Path(frames));
         }
 
         return null;

@@ -293,6 +293,8 @@ public sealed class BundleProcessor(FhirRepository repository)
                     return Refused(400, $"'{text}' is not the fullUrl of any entry of the transaction.", i);
                 }
             }
+
+            RewriteLinks(resource, fullUrls);
         }
 
         // 3. Read what each write replaces, check references, and build the commit.
@@ -462,4 +464,44 @@ public sealed class BundleProcessor(FhirRepository repository)
 
     private static Answer Refuse(int status, string message, string? expression = null, OperationOutcome.IssueType code = OperationOutcome.IssueType.Invalid) =>
         new(status, null, FhirErrors.Outcome(code, message, expression));
+
+    /// <summary>
+    /// Replaces <c>urn:uuid</c>/<c>urn:oid</c> fullUrls outside <c>Reference.reference</c> too: in <c>uri</c> and <c>url</c>
+    /// elements (an attachment's url, an extension's valueUri) and in narrative <c>href</c>/<c>src</c> attributes, as
+    /// http.html's transaction rules say. Iterative: the parser has already bounded the depth.
+    /// </summary>
+    private static void RewriteLinks(Resource resource, Dictionary<string, string> fullUrls)
+    {
+        static bool IsLocal(string url) => url.StartsWith("urn:uuid:", StringComparison.Ordinal) || url.StartsWith("urn:oid:", StringComparison.Ordinal);
+        var local = fullUrls.Where(u => IsLocal(u.Key)).ToList();
+        if (local.Count == 0)
+        {
+            return;
+        }
+
+        var pending = new Stack<Base>([resource]);
+        while (pending.TryPop(out var element))
+        {
+            switch (element)
+            {
+                case FhirUri { Value: { } uri } link when IsLocal(uri) && fullUrls.TryGetValue(uri, out var resolved):
+                    link.Value = resolved;
+                    break;
+                case FhirUrl { Value: { } url } link when IsLocal(url) && fullUrls.TryGetValue(url, out var resolved):
+                    link.Value = resolved;
+                    break;
+                case Narrative { Div: { } div } narrative:
+                    narrative.Div = local.Aggregate(div, (text, u) => text.Replace($"\"{u.Key}\"", $"\"{u.Value}\"", StringComparison.Ordinal));
+                    break;
+            }
+
+            foreach (var (_, value) in element.EnumerateElements())
+            {
+                foreach (var child in value is Base one ? [one] : (value as IEnumerable<Base>) ?? [])
+                {
+                    pending.Push(child);
+                }
+            }
+        }
+    }
 }

@@ -129,9 +129,24 @@ public static class SearchParser
                 continue;
             }
 
+            if (name == "_total" && value is not ("none" or "estimate" or "accurate"))
+            {
+                return Refuse(name, "_total takes none, estimate or accurate.");
+            }
+
             if (s_resultParameters.Contains(name))
             {
                 continue;
+            }
+
+            if (name is "_id" or "_id:not" && value.Split(',').FirstOrDefault(id => !Fhir.FhirId.IsValid(id)) is { } badId)
+            {
+                return Refuse(name, $"'{badId}' is not a FHIR id ([A-Za-z0-9-.]{{1,64}}).");
+            }
+
+            if (name == "_compartment" && value.Split(',').FirstOrDefault(r => r.Split('/') is not [var t, var i] || !Fhir.ResourceTypes.IsKnown(t) || !Fhir.FhirId.IsValid(i)) is { } badCompartment)
+            {
+                return Refuse(name, $"_compartment takes Type/id, not '{badCompartment}'.");
             }
 
             if (name.StartsWith("_has:", StringComparison.Ordinal) || name.Contains('.', StringComparison.Ordinal))

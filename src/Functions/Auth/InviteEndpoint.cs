@@ -63,14 +63,14 @@ public static class InviteEndpoint
                     Admin = body.Admin,
                     Access = body.Access ?? [],
                 };
-                if (membership.Problem() is { } invalid)
-                {
-                    return Invalid(invalid);
-                }
-
                 if (Domain.Access.AccessPolicyValidator.AccessProblem(membership.Access, null) is { } unenforceable)
                 {
                     return Invalid(unenforceable);
+                }
+
+                if (membership.Problem() is { } invalid)
+                {
+                    return Invalid(invalid);
                 }
 
                 // Checked on the request alone, never on what is stored: a rule that applied to new users only would

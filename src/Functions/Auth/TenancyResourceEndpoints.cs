@@ -126,14 +126,14 @@ public static class TenancyResourceEndpoints
                 return Invalid("The body must be this membership; its id, project and user cannot change.");
             }
 
-            if (body.Problem() is { } invalid)
-            {
-                return Invalid(invalid);
-            }
-
             if (AccessPolicyValidator.AccessProblem(body.Access, body.AccessPolicy) is { } unenforceable)
             {
                 return Invalid(unenforceable);
+            }
+
+            if (body.Problem() is { } invalid)
+            {
+                return Invalid(invalid);
             }
 
             var updated = stored with

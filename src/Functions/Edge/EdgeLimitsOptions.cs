@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Enclave.Domain.Fhir;
 
 namespace Enclave.Functions.Edge;
 
@@ -11,8 +12,8 @@ public sealed class EdgeLimitsOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "Limits";
 
-    /// <summary>The largest request body (413 beyond it): a Cosmos DB document holds at most 2 MB.</summary>
-    [Range(1024, 64 * 1024 * 1024)]
+    /// <summary>The largest request body (413 beyond it): a Cosmos DB document holds at most 2 MB, so it cannot be raised past that.</summary>
+    [Range(1024, 2 * 1024 * 1024)]
     public long MaxBodyBytes { get; set; } = 2 * 1024 * 1024;
 
     /// <summary>The longest path and query string, in characters (414 beyond it).</summary>
@@ -38,4 +39,19 @@ public sealed class EdgeLimitsOptions
     /// <summary>The longest name of one form field, in bytes; 400 beyond it.</summary>
     [Range(16, 64 * 1024)]
     public int MaxFormKeyBytes { get; set; } = 1024;
+
+    /// <summary>The deepest nesting of a JSON or XML body (400 beyond it); Firely's JSON reader stops at 64, so it cannot be raised past that.</summary>
+    [Range(4, ParserLimits.DefaultMaxDepth)]
+    public int MaxDepth { get; set; } = ParserLimits.DefaultMaxDepth;
+
+    /// <summary>The most items in one JSON array or child elements of one XML element (400 beyond it).</summary>
+    [Range(1, 1_000_000)]
+    public int MaxArrayLength { get; set; } = ParserLimits.DefaultMaxArrayLength;
+
+    /// <summary>The longest JSON string or XML value, in characters (400 beyond it).</summary>
+    [Range(1, 2 * 1024 * 1024)]
+    public int MaxStringLength { get; set; } = ParserLimits.DefaultMaxStringLength;
+
+    /// <summary>The parser limits these options set.</summary>
+    public ParserLimits Parser => new(MaxDepth, MaxArrayLength, MaxStringLength);
 }

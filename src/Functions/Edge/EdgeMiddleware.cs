@@ -19,6 +19,9 @@ public static partial class EdgeMiddleware
     /// <summary>The response header that carries the id under which the request is logged.</summary>
     public const string CorrelationHeader = "X-Correlation-Id";
 
+    /// <summary>The OAuth2 token endpoint, whose clients read RFC 6749 errors (<c>{"error": …}</c>) rather than OperationOutcomes.</summary>
+    private const string TokenPath = "/api/oauth2/token";
+
     /// <summary>Adds the edge; first in the pipeline, before authentication.</summary>
     public static IApplicationBuilder UseEnclaveEdge(this IApplicationBuilder app)
     {
@@ -139,7 +142,9 @@ public static partial class EdgeMiddleware
     {
         // The exception handler clears the headers of the failed answer; the id must survive that.
         http.Response.Headers[CorrelationHeader] = http.TraceIdentifier;
-        return FhirJson.Outcome(code, message, status).ExecuteAsync(http);
+        return http.Request.Path.StartsWithSegments(TokenPath, StringComparison.Ordinal) && HttpMethods.IsPost(http.Request.Method)
+            ? Results.Json(new { error = "invalid_request", error_description = message }, statusCode: status).ExecuteAsync(http)
+            : FhirJson.Outcome(code, message, status).ExecuteAsync(http);
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unexpected error answering {Method} {Path}; correlation id {CorrelationId}")]

@@ -18,6 +18,7 @@ public static class EdgeServiceCollectionExtensions
             .Bind(configuration.GetSection(EdgeLimitsOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<EdgeLimitsOptions>>().Value.Parser);
         services.AddOptions<FormOptions>().Configure<IOptions<EdgeLimitsOptions>>((form, limits) =>
         {
             form.ValueCountLimit = limits.Value.MaxFormFields;

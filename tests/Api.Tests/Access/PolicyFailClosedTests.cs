@@ -142,7 +142,7 @@ public sealed class PolicyFailClosedTests(EnclaveApiFixture app) : IClassFixture
     [InlineData("exports", """{"resourceTypes":"Patient"}""", "resourceTypes is required")]
     [InlineData("exports", """{"resourceTypes":["patient"]}""", "'patient' is not a FHIR R4 resource type")]
     [InlineData("exports", """[]""", "resourceTypes is required")]
-    [InlineData("exports", """{"resourceTypes":[""", "must be JSON")]
+    [InlineData("exports", """{"resourceTypes":[""", "not valid JSON")]
     [InlineData("links", """{"projects":[null]}""", "projects[0] must be a string")]
     [InlineData("links", """{"projects":[{"id":"x"}]}""", "projects[0] must be a string")]
     [InlineData("links", """{"projects":null}""", "projects is required")]
