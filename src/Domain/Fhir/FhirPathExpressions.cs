@@ -46,6 +46,11 @@ public static class FhirPathExpressions
         {
             error = $"'{Clip(expression!)}' cannot be compiled: {ex.Message}";
         }
+        catch (OverflowException)
+        {
+            // Firely's lexer reads integer literals as Int32.
+            error = $"'{Clip(expression!)}' holds a number beyond the integers FHIRPath evaluates here.";
+        }
 
         return false;
     }

@@ -18,6 +18,7 @@ public sealed class FhirPathExpressionsTests
     [InlineData("", "empty")]
     [InlineData("Patient.(", "not a FHIRPath expression")]
     [InlineData("Patient.name.nosuchfunction()", "cannot be compiled")]
+    [InlineData("Patient.name[2147483648]", "beyond the integers")]
     public void What_is_not_FHIRPath_is_refused_with_a_reason(string expression, string why)
     {
         Assert.False(FhirPathExpressions.TryCompile(expression, out var compiled, out var error));
