@@ -188,7 +188,7 @@ public static class HostileCorpus
             "Patient?name:nope=x", "Patient?name:missing=maybe", "Patient?identifier:of-type=a", "Observation?subject:Medication=1",
             "Observation?subject:Patient.organization.partof.partof.partof.partof.partof.name=x", "Observation?patient._has:Observation:subject:_has:Observation:subject:code=x",
             "Patient?_has:Observation", "Patient?_has:Observation:subject", "?_type=patient", "?_type=Nope", "Patient?_page=garbage",
-            "Patient?_page=eyJ0b2tlbiI6Imdhcm", "Patient?_compartment=x",
+            "Patient?_page=eyJ0b2tlbiI6Imdhcm", "Patient?_compartment=x", "Patient?_id=a%20b",
             "Patient?name=" + Uri.EscapeDataString(new string('x', 5000)) + "&family=" + Uri.EscapeDataString(new string('y', 4000)),
             "Patient?" + string.Join('&', Enumerable.Range(0, 250).Select(i => $"name=x{i}")),
             "Patient?name=" + string.Join(',', Enumerable.Range(0, 1500).Select(i => "v" + i)),
@@ -205,7 +205,7 @@ public static class HostileCorpus
             "Patient?name=%27%20OR%201%3D1%20--", "Patient?name=%22)%20OR%20(1%3D1", "Patient?_id={pB}", "Patient?_id={pA},{pB}", "Observation?subject=Patient/{pB}",
             "Observation?subject:Patient.name={marker}", "Organization?name={marker}", "Patient?organization=Organization/{orgB}", "Patient?_has:Observation:subject:code={marker}",
             "Patient?_revinclude=Observation:subject&_id={pB}", "?_type=Patient,Organization&_id={pB},{orgB}", "Patient?identifier=%7C", "Patient?name:contains=%25",
-            "Patient?name=%5C", "Patient?_id=a%20b", "Patient?organization=Organization/a%20b", "Patient?_elements=(", "Observation?_include=Observation:subject&code={marker}", "Patient?_compartment=Organization/{orgB}",
+            "Patient?name=%5C", "Patient?organization=Organization/a%20b", "Patient?_elements=(", "Observation?_include=Observation:subject&code={marker}", "Patient?_compartment=Organization/{orgB}",
         ];
         foreach (var search in quietSearches)
         {

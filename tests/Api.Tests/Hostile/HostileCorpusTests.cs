@@ -94,9 +94,16 @@ public sealed class HostileCorpusTests(HostileFixture app) : IClassFixture<Hosti
         {
             using var document = JsonDocument.Parse(text);
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || root.TryGetProperty("resourceType", out var type) && type.GetString() == "OperationOutcome")
+            // Errors (an OperationOutcome, an RFC 6749 error) may echo what was asked; anything else is checked whole.
+            if (root.ValueKind != JsonValueKind.Object || root.TryGetProperty("error", out _)
+                || root.TryGetProperty("resourceType", out var type) && type.GetString() == "OperationOutcome")
             {
                 return string.Empty;
+            }
+
+            if (!root.TryGetProperty("resourceType", out _))
+            {
+                return text;
             }
 
             return root.TryGetProperty("entry", out var entries)
