@@ -1,4 +1,3 @@
-using Enclave.Domain.Fhir;
 using Enclave.Domain.Tenancy;
 using Enclave.Functions.Fhir;
 using Hl7.Fhir.Model;
@@ -33,7 +32,7 @@ public static class InviteEndpoint
     /// <summary>Maps the invite route.</summary>
     public static void MapInviteEndpoint(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapPost("/api/admin/projects/{projectId}/invite",
-            async (string projectId, HttpContext http, ITenancyStore tenancy, IIdentityStore identity, IResourceStore resources) =>
+            async (string projectId, HttpContext http, ITenancyStore tenancy, IIdentityStore identity) =>
             {
                 if (!http.Caller().AdministersProject(projectId))
                 {
@@ -72,11 +71,6 @@ public static class InviteEndpoint
                 if (membership.Problem() is { } invalid)
                 {
                     return Invalid(invalid);
-                }
-
-                if (await ProfileProblemAsync(resources, projectId, membership.Profile, http.RequestAborted) is { } noProfile)
-                {
-                    return Invalid(noProfile);
                 }
 
                 // Checked on the request alone, never on what is stored: a rule that applied to new users only would
@@ -128,15 +122,4 @@ public static class InviteEndpoint
 
     private static IResult Invalid(string message) =>
         FhirJson.Outcome(OperationOutcome.IssueType.Invalid, message, StatusCodes.Status400BadRequest);
-
-    /// <summary>
-    /// A membership's profile is a resource of its own project (no resource of one project refers to another's): why not,
-    /// or null when it is or when there is none.
-    /// </summary>
-    internal static async Task<string?> ProfileProblemAsync(IResourceStore resources, string projectId, Reference? profile, CancellationToken cancellationToken) =>
-        profile?.Value is not { } reference ? null
-            : reference.Split('/') is [var type, var id] && Domain.Fhir.ResourceTypes.IsKnown(type) && Domain.Fhir.FhirId.IsValid(id)
-                && await resources.ReadAsync(projectId, type, id, cancellationToken) is { Deleted: false }
-                ? null
-                : $"The profile {reference} is not a resource of this project.";
 }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Enclave.Domain.Access;
-using Enclave.Domain.Fhir;
 using Enclave.Domain.Tenancy;
 using Enclave.Functions.Fhir;
 using Hl7.Fhir.Model;
@@ -92,7 +91,7 @@ public static class TenancyResourceEndpoints
             await store.GetMembershipAsync(http.Caller().ProjectId, id, http.RequestAborted) is { } membership
                 ? Json(membership) : NotFound(nameof(ProjectMembership), id));
 
-        admin.MapPut("/ProjectMembership/{id}", async (string id, HttpContext http, ITenancyStore store, IResourceStore resources, CallerResolver callers) =>
+        admin.MapPut("/ProjectMembership/{id}", async (string id, HttpContext http, ITenancyStore store, CallerResolver callers) =>
         {
             var stored = await store.GetMembershipAsync(http.Caller().ProjectId, id, http.RequestAborted);
             if (stored is null)
@@ -135,11 +134,6 @@ public static class TenancyResourceEndpoints
             if (body.Problem() is { } invalid)
             {
                 return Invalid(invalid);
-            }
-
-            if (body.Profile != stored.Profile && await InviteEndpoint.ProfileProblemAsync(resources, stored.Project.Id, body.Profile, http.RequestAborted) is { } noProfile)
-            {
-                return Invalid(noProfile);
             }
 
             var updated = stored with

@@ -222,7 +222,9 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
         if (response.StatusCode == HttpStatusCode.BadRequest)
         {
             // A continuation Cosmos DB cannot read, or a query it refuses (e.g. a multi-key sort without a composite index).
-            throw new ArgumentException(page is not null ? "The page token is not valid." : $"Cosmos DB cannot run this search: {response.ErrorMessage}", nameof(page));
+            // Cosmos DB's own text stays out of the answer: it describes the database, not the request.
+            throw new ArgumentException(page is not null ? "The page token is not valid."
+                : "Cosmos DB cannot run this search; a sort on two or more parameters needs a composite index (docs/fhir-api.md).", nameof(page));
         }
 
         EnsureSuccess(response, "querying resources");

@@ -393,7 +393,6 @@ public static class HostileCorpus
         {
             ("no body", ""), ("not JSON", "{"), ("email 5", "{\"email\":5}"), ("bad email", "{\"email\":\"not-an-email\",\"password\":\"correct horse battery\"}"),
             ("short password", "{\"email\":\"x@example.org\",\"password\":\"short\"}"), ("admin as a string", "{\"email\":\"x@example.org\",\"password\":\"correct horse battery\",\"admin\":\"yes\"}"),
-            ("profile in B", "{\"email\":\"x@example.org\",\"password\":\"correct horse battery\",\"profile\":{\"reference\":\"Patient/{pB}\"}}"),
             ("70 KB email", "{\"email\":\"" + new string('a', 70_000) + "@x.org\",\"password\":\"correct horse battery\"}"),
         })
         {
