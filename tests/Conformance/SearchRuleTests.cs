@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Enclave.Api.Tests.Auth;
+using Enclave.Api.Tests.Fhir;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
 
@@ -276,5 +278,36 @@ public sealed class SearchRuleTests(ConformanceFixture suite) : ConformanceTest(
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("OperationOutcome", JsonDocument.Parse(text).RootElement.GetProperty("resourceType").GetString());
+    });
+
+    [Fact]
+    [SpecRule("search.html#search", Level.Should, "a search reaches the resources the caller can read: its project's, and the exported types of projects it links to")]
+    public System.Threading.Tasks.Task Linked_projects() => RuleAsync(async p =>
+    {
+        var superAdmin = await AuthClient.TokenAsync(p.Http, App.SuperAdmin.Id, App.SuperAdmin.Secret);
+        var (sharedId, sharedToken) = await AuthClient.NewProjectTokenAsync(p.Http, App, "Shared directory");
+        var shared = new Project(p.Http, sharedId, sharedToken, FhirClients.Create(App, sharedToken));
+        var o2 = await shared.CreateAsync("""{"resourceType":"Organization","name":"Shared clinic"}""");
+        await shared.CreateAsync("""{"resourceType":"Practitioner","name":[{"family":"Not exported"}]}""");
+        using (var exports = await AuthClient.SendAsync(p.Http, HttpMethod.Put, $"/api/admin/projects/{sharedId}/exports", superAdmin,
+            AuthClient.Body("""{"resourceTypes":["Organization"]}""", "application/json")))
+        using (var links = await AuthClient.SendAsync(p.Http, HttpMethod.Put, $"/api/admin/projects/{p.Id}/links", superAdmin,
+            AuthClient.Body($$"""{"projects":["{{sharedId}}"]}""", "application/json")))
+        {
+            Assert.True(exports.IsSuccessStatusCode && links.IsSuccessStatusCode);
+        }
+
+        var o1 = await p.CreateAsync("""{"resourceType":"Organization","name":"Own clinic"}""");
+
+        var byId = await p.JsonAsync(HttpMethod.Get, $"Organization?_id={o1},{o2}&_total=accurate");
+        var all = await p.JsonAsync(HttpMethod.Get, "?_type=Organization,Practitioner");
+        var practitioners = await p.JsonAsync(HttpMethod.Get, "Practitioner?_total=accurate");
+        var (write, _) = await p.SendAsync(HttpMethod.Put, $"Organization/{o2}", $$"""{"resourceType":"Organization","id":"{{o2}}","name":"Taken over"}""");
+
+        Assert.Equal(Sorted(o1, o2), Ids(byId));
+        Assert.Equal(2, byId.GetProperty("total").GetInt32());
+        Assert.Equal(Sorted(o1, o2), Ids(all));
+        Assert.Equal(0, practitioners.GetProperty("total").GetInt32());
+        Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
     });
 }

@@ -132,7 +132,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
 
     /// <summary>At most two current resources matching the (restricted, resolved) criteria of a conditional interaction.</summary>
     internal async Task<IReadOnlyList<StoredResource>> MatchAsync(SearchRequest request, CancellationToken cancellationToken) =>
-        (await store.SearchAsync(access.Scope.ProjectId, request with { Count = 2 }, null, cancellationToken)).Resources;
+        (await store.SearchAsync(access.Scope.OwnOnly, request with { Count = 2 }, null, cancellationToken)).Resources;
 
     private static (SearchRequest? Request, Result? Refusal) ParseCriteria(string type, string criteria)
     {
@@ -440,9 +440,10 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
 
     /// <summary>
     /// search: a page of the project's current resources that match (chains resolved first), and what its
-    /// includes add; or the outcome of a chain that cannot be resolved.
+    /// includes add; or the outcome of a chain that cannot be resolved. With <paramref name="includeLinked"/> (the
+    /// search interaction) the matches also come from the linked projects' exported types, which are read-only.
     /// </summary>
-    public async Task<(SearchPage? Page, OperationOutcome? Refusal)> SearchAsync(SearchRequest request, string? page, CancellationToken cancellationToken)
+    public async Task<(SearchPage? Page, OperationOutcome? Refusal)> SearchAsync(SearchRequest request, string? page, CancellationToken cancellationToken, bool includeLinked = false)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (SearchRefusal(request) is { } forbidden)
@@ -456,13 +457,13 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return (null, refusal);
         }
 
-        var (matches, next) = await store.SearchAsync(access.Scope.ProjectId, resolved!, page, cancellationToken);
+        var (matches, next) = await store.SearchAsync(includeLinked ? access.Scope : access.Scope.OwnOnly, resolved!, page, cancellationToken);
         var included = await IncludeAsync(request, matches, cancellationToken);
         return (new SearchPage([.. matches.Select(Shown)], [.. included.Select(Shown)], next), null);
     }
 
     /// <summary>search: how many of the project's current resources match (and the caller may see).</summary>
-    public async Task<(int Count, OperationOutcome? Refusal)> CountAsync(SearchRequest request, CancellationToken cancellationToken)
+    public async Task<(int Count, OperationOutcome? Refusal)> CountAsync(SearchRequest request, CancellationToken cancellationToken, bool includeLinked = false)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (SearchRefusal(request) is { } forbidden)
@@ -471,7 +472,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
         }
 
         var (resolved, refusal) = await ResolveChainsAsync(access.Policy.Restrict(request, "search"));
-        return refusal is not null ? (0, refusal) : (await store.CountAsync(access.Scope.ProjectId, resolved!, cancellationToken), null);
+        return refusal is not null ? (0, refusal) : (await store.CountAsync(includeLinked ? access.Scope : access.Scope.OwnOnly, resolved!, cancellationToken), null);
     }
 
     /// <summary>Why the caller may not run <paramref name="request"/> (a Forbidden outcome), or null.</summary>
@@ -519,7 +520,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             {
                 var pointingAt = access.Policy.Restrict(new SearchRequest(revInclude.SourceType,
                     [new SearchCriterion(revInclude.Code, SearchParamType.Reference, null, [.. frontier.Select(r => r.Reference)])], MaxIncluded, []), "search");
-                var (referring, _) = await store.SearchAsync(access.Scope.ProjectId, pointingAt, null, cancellationToken);
+                var (referring, _) = await store.SearchAsync(access.Scope.OwnOnly, pointingAt, null, cancellationToken);
                 added.AddRange(referring.Where(r => seen.Add(r.Reference)));
             }
 

@@ -23,11 +23,14 @@ public interface IResourceStore
     Task<(IReadOnlyList<StoredResource> Versions, string? Next)> HistoryAsync(string projectId, string? resourceType, string? id,
         DateTimeOffset? since, DateRange? at, int count, string? page, CancellationToken cancellationToken);
 
-    /// <summary>The current, not deleted resources that match <paramref name="request"/>: a page and the next page's token.</summary>
-    Task<(IReadOnlyList<StoredResource> Resources, string? Next)> SearchAsync(string projectId, SearchRequest request, string? page, CancellationToken cancellationToken);
+    /// <summary>
+    /// The current, not deleted resources that match <paramref name="request"/>: a page and the next page's token. The
+    /// search reaches the scope's project and, of each linked project, the types it exports.
+    /// </summary>
+    Task<(IReadOnlyList<StoredResource> Resources, string? Next)> SearchAsync(ProjectScope scope, SearchRequest request, string? page, CancellationToken cancellationToken);
 
-    /// <summary>How many current, not deleted resources match <paramref name="request"/>.</summary>
-    Task<int> CountAsync(string projectId, SearchRequest request, CancellationToken cancellationToken);
+    /// <summary>How many current, not deleted resources match <paramref name="request"/> in what <paramref name="scope"/> reaches.</summary>
+    Task<int> CountAsync(ProjectScope scope, SearchRequest request, CancellationToken cancellationToken);
 
     /// <summary>
     /// At most <paramref name="limit"/> references (<c>Type/id</c>, distinct): of the matches of <paramref name="request"/>,

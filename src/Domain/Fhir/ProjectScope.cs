@@ -11,6 +11,9 @@ public sealed record ProjectScope(string ProjectId, IReadOnlyList<LinkedProject>
     /// <summary>A scope of one project with no links.</summary>
     public static ProjectScope Of(string projectId) => new(projectId, []);
 
+    /// <summary>The caller's own project alone: what writes, conditional matches and chains reach.</summary>
+    public ProjectScope OwnOnly => Links.Count == 0 ? this : Of(ProjectId);
+
     /// <summary>The linked projects whose resources of <paramref name="resourceType"/> the caller may read.</summary>
     public IEnumerable<string> LinkedProjectsExporting(string resourceType) =>
         Links.Where(l => l.ExportedResourceTypes.Count == 0 || l.ExportedResourceTypes.Contains(resourceType)).Select(l => l.ProjectId);

@@ -75,7 +75,7 @@ public static class SearchEndpoints
         {
             if (countOnly || pairs.Any(p => p.Key == "_total" && p.Value is "accurate" or "estimate"))
             {
-                var (total, unresolvable) = await repository.CountAsync(request!, http.RequestAborted);
+                var (total, unresolvable) = await repository.CountAsync(request!, http.RequestAborted, includeLinked: true);
                 if (unresolvable is not null)
                 {
                     return FhirJson.Write(unresolvable, format, Status(unresolvable));
@@ -86,7 +86,7 @@ public static class SearchEndpoints
 
             if (!countOnly)
             {
-                var (found, unresolvable) = await repository.SearchAsync(request!, page, http.RequestAborted);
+                var (found, unresolvable) = await repository.SearchAsync(request!, page, http.RequestAborted, includeLinked: true);
                 if (unresolvable is not null)
                 {
                     return FhirJson.Write(unresolvable, format, Status(unresolvable));

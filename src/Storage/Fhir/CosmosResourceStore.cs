@@ -52,18 +52,22 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
     }
 
     /// <inheritdoc />
-    public Task<(IReadOnlyList<StoredResource> Resources, string? Next)> SearchAsync(string projectId, SearchRequest request, string? page, CancellationToken cancellationToken)
+    public Task<(IReadOnlyList<StoredResource> Resources, string? Next)> SearchAsync(ProjectScope scope, SearchRequest request, string? page, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(request);
-        return QueryPageAsync(projectId, CosmosSearchQuery.Build(projectId, request), request.Count, page, cancellationToken);
+        var links = CosmosSearchQuery.Reached(scope, request);
+        return QueryPageAsync(scope.ProjectId, CosmosSearchQuery.Build(scope.ProjectId, request, links: links), request.Count, page, cancellationToken, crossPartition: links.Count > 0);
     }
 
     /// <inheritdoc />
-    public async Task<int> CountAsync(string projectId, SearchRequest request, CancellationToken cancellationToken)
+    public async Task<int> CountAsync(ProjectScope scope, SearchRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(request);
-        using var iterator = container.GetItemQueryIterator<int>(CosmosSearchQuery.Build(projectId, request, CosmosSearchQuery.Selection.Count),
-            requestOptions: InPartition(projectId));
+        var links = CosmosSearchQuery.Reached(scope, request);
+        using var iterator = container.GetItemQueryIterator<int>(CosmosSearchQuery.Build(scope.ProjectId, request, CosmosSearchQuery.Selection.Count, links: links),
+            requestOptions: links.Count > 0 ? AcrossPartitions() : InPartition(scope.ProjectId));
         var total = 0;
         while (iterator.HasMoreResults)
         {
@@ -214,10 +218,10 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
     }
 
     private async Task<(IReadOnlyList<StoredResource>, string?)> QueryPageAsync(string projectId, QueryDefinition query, int count, string? page,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool crossPartition = false)
     {
         using var iterator = container.GetItemQueryStreamIterator(query, page,
-            InPartition(projectId, Math.Max(count, 1)));
+            crossPartition ? AcrossPartitions(Math.Max(count, 1)) : InPartition(projectId, Math.Max(count, 1)));
         using var response = await iterator.ReadNextAsync(cancellationToken);
         if (response.StatusCode == HttpStatusCode.BadRequest)
         {
@@ -253,6 +257,12 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
     /// </summary>
     private static QueryRequestOptions InPartition(string projectId, int? pageSize = null) =>
         new() { PartitionKey = new PartitionKey(projectId), MaxItemCount = pageSize, EnableOptimisticDirectExecution = true };
+
+    /// <summary>
+    /// A search that reaches linked projects: their partitions and the caller's, named one by one in the query's project
+    /// predicate (<see cref="CosmosSearchQuery.Build"/>), never the whole container.
+    /// </summary>
+    private static QueryRequestOptions AcrossPartitions(int? pageSize = null) => new() { MaxItemCount = pageSize };
 
     private static ResponseMessage EnsureSuccess(ResponseMessage response, string what) =>
         response.IsSuccessStatusCode ? response : throw new InvalidOperationException($"{what} failed: Cosmos DB answered {(int)response.StatusCode}.");

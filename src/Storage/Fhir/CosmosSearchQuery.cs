@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
 using Hl7.Fhir.Model;
 using Microsoft.Azure.Cosmos;
@@ -30,7 +31,21 @@ internal sealed partial class CosmosSearchQuery
 
     private IReadOnlyDictionary<string, Domain.Search.SearchParameter> _searchParameters = new Dictionary<string, Domain.Search.SearchParameter>();
 
-    public static QueryDefinition Build(string projectId, SearchRequest request, Selection selection = Selection.Documents, string? referenceCode = null, int limit = 0)
+    /// <summary>
+    /// The linked projects a search of <paramref name="request"/> reaches, each with the types of the request it exports
+    /// (null: every type the request names).
+    /// </summary>
+    public static IReadOnlyList<(string ProjectId, IReadOnlyList<string>? Types)> Reached(ProjectScope scope, SearchRequest request) =>
+        [.. scope.Links.Select(link => (link.ProjectId, Types: Exported(link, request))).Where(l => l.Types is not { Count: 0 })];
+
+    private static IReadOnlyList<string>? Exported(LinkedProject link, SearchRequest request) =>
+        link.ExportedResourceTypes.Count == 0 ? null
+            : !request.IsSystemSearch ? link.ExportedResourceTypes.Contains(request.ResourceType) ? null : []
+            : request.Types.Count == 0 ? [.. link.ExportedResourceTypes.Order(StringComparer.Ordinal)]
+            : [.. request.Types.Where(link.ExportedResourceTypes.Contains)];
+
+    public static QueryDefinition Build(string projectId, SearchRequest request, Selection selection = Selection.Documents, string? referenceCode = null, int limit = 0,
+        IReadOnlyList<(string ProjectId, IReadOnlyList<string>? Types)>? links = null)
     {
         var query = new CosmosSearchQuery { _searchParameters = SearchParameters.For(request.ResourceType) };
         var countOnly = selection != Selection.Documents;
@@ -41,7 +56,7 @@ internal sealed partial class CosmosSearchQuery
                 $"SELECT DISTINCT TOP {limit.ToString(CultureInfo.InvariantCulture)} VALUE CONCAT(t.t, \"/\", t.i) FROM c JOIN t IN c.idx[\"{Code(referenceCode)}\"]",
             Selection.References => $"SELECT TOP {limit.ToString(CultureInfo.InvariantCulture)} VALUE CONCAT(c.resourceType, \"/\", c.resourceId) FROM c",
             _ => "SELECT * FROM c",
-        }).Append(" WHERE c.projectId = ").Append(query.Parameter(projectId))
+        }).Append(" WHERE ").Append(query.Projects(projectId, links ?? []))
             .Append(" AND c.kind = 'resource'")
             .Append(request.IsSystemSearch
                 ? request.Types.Count == 0 ? string.Empty : $" AND ARRAY_CONTAINS({query.Parameter(request.Types.ToArray())}, c.resourceType)"
@@ -103,6 +118,19 @@ internal sealed partial class CosmosSearchQuery
         "_lastUpdated" => "c.lastUpdated",
         _ => $"c.sort[\"{Code(code)}\"]",
     };
+
+    /// <summary>
+    /// The project predicate, the only one: the caller's project, or it and each linked project (limited to the types it
+    /// exports), named one by one.
+    /// </summary>
+    private string Projects(string projectId, IReadOnlyList<(string ProjectId, IReadOnlyList<string>? Types)> links)
+    {
+        var own = $"c.projectId = {Parameter(projectId)}";
+        return links.Count == 0 ? own
+            : "(" + string.Join(" OR ", links.Select(l => l.Types is null
+                ? $"c.projectId = {Parameter(l.ProjectId)}"
+                : $"(c.projectId = {Parameter(l.ProjectId)} AND ARRAY_CONTAINS({Parameter(l.Types.ToArray())}, c.resourceType))").Prepend(own)) + ")";
+    }
 
     private string Parameter(object? value)
     {

@@ -90,8 +90,8 @@ public sealed class CosmosResourceStoreTests(CosmosDatabaseFixture cosmos) : ICl
         var (request, _) = SearchParser.Parse("Patient", [new("gender", "female")], strict: true);
 
         var existing = await _store.ExistingAsync(project, ["Patient/live", "Patient/gone", "Patient/elsewhere"], default);
-        var (found, _) = await _store.SearchAsync(project, request!, null, default);
-        var count = await _store.CountAsync(project, request!, default);
+        var (found, _) = await _store.SearchAsync(ProjectScope.Of(project), request!, null, default);
+        var count = await _store.CountAsync(ProjectScope.Of(project), request!, default);
 
         Assert.Equal(["Patient/live"], existing);
         Assert.Equal([live.Id], found.Select(r => r.Id));

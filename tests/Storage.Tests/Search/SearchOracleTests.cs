@@ -77,7 +77,7 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
             var pages = 0;
             do
             {
-                var (resources, next) = await store.SearchAsync(project, storeResolved!, page, default);
+                var (resources, next) = await store.SearchAsync(ProjectScope.Of(project), storeResolved!, page, default);
                 Assert.True(resources.Count <= PageSize);
                 Assert.True(expected.Skip(pages * PageSize).Take(resources.Count).SequenceEqual(resources.Select(r => r.Id)),
                     $"{type}?{text}, page {pages}: expected [{string.Join(",", expected.Skip(pages * PageSize).Take(PageSize))}], Cosmos [{string.Join(",", resources.Select(r => r.Id))}]");
@@ -88,7 +88,7 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
             while (page is not null);
 
             Assert.True(expected.SequenceEqual(actual), $"{type}?{text}: expected {expected.Count} [{string.Join(",", expected.Take(5))}…], Cosmos {actual.Count} [{string.Join(",", actual.Take(5))}…]");
-            Assert.Equal(expected.Count, await store.CountAsync(project, storeResolved!, default));
+            Assert.Equal(expected.Count, await store.CountAsync(ProjectScope.Of(project), storeResolved!, default));
             nonEmpty += expected.Count > 0 ? 1 : 0;
         }
 
