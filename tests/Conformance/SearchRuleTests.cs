@@ -309,5 +309,10 @@ public sealed class SearchRuleTests(ConformanceFixture suite) : ConformanceTest(
         Assert.Equal(Sorted(o1, o2), Ids(all));
         Assert.Equal(0, practitioners.GetProperty("total").GetInt32());
         Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
+
+        // Chains, references and includes resolve in the caller's project: their ids name no project, so a linked
+        // project's resources are not matched against them.
+        var withReference = await p.JsonAsync(HttpMethod.Get, $"Organization?_id={o1},{o2}&partof:missing=true&_revinclude=Organization:partof");
+        Assert.Equal([o1], Ids(withReference));
     });
 }

@@ -86,8 +86,10 @@ public sealed class EffectivePolicy
             entries.Add((legacy, []));
         }
 
-        // Stored before memberships were checked, an entry may lack parts: it then references nothing, so it denies.
-        entries.AddRange((membership.Access ?? []).Where(a => a is not null).Select(a => (a.Policy, a.Parameter ?? [])));
+        // Stored before memberships were checked, an entry may be null or lack parts: it then references nothing, so it
+        // denies — it is kept (as a reference to no policy), never dropped, or a membership of only such entries would
+        // count as having no policy at all.
+        entries.AddRange((membership.Access ?? []).Select(a => (a?.Policy!, (IReadOnlyList<AccessParameter>?)a?.Parameter ?? [])));
         if (entries.Count == 0)
         {
             return Unrestricted;

@@ -67,13 +67,42 @@ public static class FhirPathExpressions
             return $"is longer than {MaxLength} characters.";
         }
 
+        // Brackets inside 'strings' and `identifiers` are text; a closing bracket before its opening one is no FHIRPath
+        // and must not lower the count for what follows.
         var depth = 0;
-        foreach (var c in expression)
+        char? quote = null;
+        for (var i = 0; i < expression.Length; i++)
         {
+            var c = expression[i];
+            if (quote is not null)
+            {
+                if (c == '\\')
+                {
+                    i++;
+                }
+                else if (c == quote)
+                {
+                    quote = null;
+                }
+
+                continue;
+            }
+
+            if (c is '\'' or '`')
+            {
+                quote = c;
+                continue;
+            }
+
             depth += c is '(' or '[' or '{' ? 1 : c is ')' or ']' or '}' ? -1 : 0;
             if (depth > MaxNesting)
             {
                 return $"nests deeper than {MaxNesting} levels.";
+            }
+
+            if (depth < 0)
+            {
+                return "closes a bracket it never opened.";
             }
         }
 

@@ -457,7 +457,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return (null, refusal);
         }
 
-        var (matches, next) = await store.SearchAsync(includeLinked ? access.Scope : access.Scope.OwnOnly, resolved!, page, cancellationToken);
+        var (matches, next) = await store.SearchAsync(Reach(includeLinked, request, resolved!), resolved!, page, cancellationToken);
         var included = await IncludeAsync(request, matches, cancellationToken);
         return (new SearchPage([.. matches.Select(Shown)], [.. included.Select(Shown)], next), null);
     }
@@ -472,8 +472,20 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
         }
 
         var (resolved, refusal) = await ResolveChainsAsync(access.Policy.Restrict(request, "search"));
-        return refusal is not null ? (0, refusal) : (await store.CountAsync(includeLinked ? access.Scope : access.Scope.OwnOnly, resolved!, cancellationToken), null);
+        return refusal is not null ? (0, refusal) : (await store.CountAsync(Reach(includeLinked, request, resolved!), resolved!, cancellationToken), null);
     }
+
+    /// <summary>
+    /// What a search reaches: the linked projects too only for a plain search by an unrestricted caller. Chains,
+    /// <c>_has</c> and includes resolve in the caller's project, and references and compartments name no project, so
+    /// matching their ids in a linked project would mix two projects' resources; a policy's criteria speak of the
+    /// caller's project alone.
+    /// </summary>
+    private ProjectScope Reach(bool includeLinked, SearchRequest asked, SearchRequest resolved) =>
+        includeLinked && resolved.Filter is null && asked.Includes.Count == 0 && asked.RevIncludes.Count == 0
+            && asked.Criteria.All(c => c.Chain is null && c.Type != Hl7.Fhir.Model.SearchParamType.Reference && c.Code is not ("_has" or "_compartment"))
+            ? access.Scope
+            : access.Scope.OwnOnly;
 
     /// <summary>Why the caller may not run <paramref name="request"/> (a Forbidden outcome), or null.</summary>
     private OperationOutcome? SearchRefusal(SearchRequest request)

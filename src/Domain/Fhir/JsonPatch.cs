@@ -9,6 +9,9 @@ namespace Enclave.Domain.Fhir;
 /// </summary>
 public static class JsonPatch
 {
+    /// <summary>The most JSON values a patched document may hold: far more than a 2 MB resource, far less than memory.</summary>
+    public const int MaxNodes = 200_000;
+
     /// <summary>Applies <paramref name="patch"/> (a JSON array of operations) to a copy of <paramref name="document"/>, within the default limits.</summary>
     public static bool TryApply(JsonNode document, string patch, out JsonNode? result, out string error) =>
         TryApply(document, patch, ParserLimits.Default, out result, out error);
@@ -26,14 +29,21 @@ public static class JsonPatch
         }
 
         var target = document.DeepClone();
+        var nodes = Measure(target).Nodes;
         for (var i = 0; i < operations.Count; i++)
         {
             // A failure may have half-applied to the copy; the copy is then dropped.
-            if (Apply(ref target, operations[i], limits.MaxDepth) is { } problem)
+            if (Apply(ref target, operations[i], limits.MaxDepth, ref nodes) is { } problem)
             {
                 error = $"Operation {i}: {problem}";
                 return false;
             }
+        }
+
+        if (target is not JsonObject)
+        {
+            error = "The patched document must stay a JSON object (a resource).";
+            return false;
         }
 
         result = target;
@@ -105,21 +115,15 @@ public static class JsonPatch
     }
 
     /// <summary>Applies one operation (read by <see cref="TryRead"/>); returns a problem, or null on success.</summary>
-    private static string? Apply(ref JsonNode target, JsonObject op, int maxDepth)
+    private static string? Apply(ref JsonNode target, JsonObject op, int maxDepth, ref int nodes)
     {
         var name = Text(op, "op")!;
         var path = Text(op, "path")!;
 
-        // Values come from the patch (scanned) or the document (kept within the limit by every operation before).
-        string? Add(ref JsonNode target, string path, JsonNode? value) =>
-            Tokens(path).Length + Depth(value) > maxDepth
-                ? $"the result would nest deeper than {maxDepth} levels."
-                : JsonPatch.Add(ref target, path, value);
-
         switch (name)
         {
             case "add":
-                return op.ContainsKey("value") ? Add(ref target, path, op["value"]?.DeepClone()) : "add needs a value.";
+                return op.ContainsKey("value") ? AddBounded(ref target, path, op["value"]?.DeepClone(), maxDepth, ref nodes) : "add needs a value.";
             case "remove":
                 return Remove(ref target, path, out _);
             case "replace":
@@ -128,7 +132,7 @@ public static class JsonPatch
                     return "replace needs a value.";
                 }
 
-                return Remove(ref target, path, out _) ?? Add(ref target, path, op["value"]?.DeepClone());
+                return Remove(ref target, path, out _) ?? AddBounded(ref target, path, op["value"]?.DeepClone(), maxDepth, ref nodes);
             case "move":
             case "copy":
                 var from = Text(op, "from");
@@ -143,7 +147,7 @@ public static class JsonPatch
                 }
 
                 var value = source.Value?.DeepClone();
-                return (name == "move" ? Remove(ref target, from, out _) : null) ?? Add(ref target, path, value);
+                return (name == "move" ? Remove(ref target, from, out _) : null) ?? AddBounded(ref target, path, value, maxDepth, ref nodes);
             case "test":
                 return Get(target, path) is { Found: true } actual && JsonNode.DeepEquals(actual.Value, op["value"])
                     ? null
@@ -153,20 +157,42 @@ public static class JsonPatch
         }
     }
 
+    /// <summary>
+    /// Adds a value from the patch (scanned) or the document (kept within the limits by every operation before), unless
+    /// the result would nest deeper than <paramref name="maxDepth"/> or hold more than <see cref="MaxNodes"/> values in
+    /// all: <c>copy</c> could otherwise double the document at every step.
+    /// </summary>
+    private static string? AddBounded(ref JsonNode target, string path, JsonNode? value, int maxDepth, ref int nodes)
+    {
+        var (depth, added) = Measure(value);
+        if (Tokens(path).Length + depth > maxDepth)
+        {
+            return $"the result would nest deeper than {maxDepth} levels.";
+        }
+
+        nodes += added;
+        return nodes > MaxNodes ? $"the result would hold more than {MaxNodes} JSON values." : Add(ref target, path, value);
+    }
+
     private static string? Text(JsonObject op, string name) =>
         op[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
     private static bool IsPointer(string path) => path.Length == 0 || path[0] == '/';
 
-    /// <summary>How many levels of objects and arrays <paramref name="node"/> holds (0 for a value), counted without recursion.</summary>
-    private static int Depth(JsonNode? node)
+    /// <summary>
+    /// How many levels of objects and arrays <paramref name="node"/> holds (0 for a value) and how many JSON values it is
+    /// made of, counted without recursion.
+    /// </summary>
+    private static (int Depth, int Nodes) Measure(JsonNode? node)
     {
         var deepest = 0;
+        var count = 0;
         var pending = new Stack<(JsonNode? Node, int Depth)>();
         pending.Push((node, 0));
         while (pending.Count > 0)
         {
             var (current, depth) = pending.Pop();
+            count++;
             IEnumerable<JsonNode?> children = current switch
             {
                 JsonObject o => o.Select(p => p.Value),
@@ -183,7 +209,7 @@ public static class JsonPatch
             }
         }
 
-        return deepest;
+        return (deepest, count);
     }
 
     private static string[] Tokens(string path) =>

@@ -39,6 +39,19 @@ public sealed class FhirPathExpressionsTests
         Assert.Matches("nests deeper|longer than", error!);
     }
 
+    /// <summary>Regression (review): brackets in a string literal, or a stray closing one, lowered the count for the nesting after it.</summary>
+    [Theory]
+    [InlineData("'" + ")))))))))))))))))))))))))))))))))))))))))" + "' = ")]
+    [InlineData(")))))))))))))))))))))))))))))))))))))))))) + ")]
+    public void Brackets_in_strings_or_unopened_do_not_buy_deeper_nesting(string prefix)
+    {
+        var expression = prefix + new string('(', 40) + "1" + new string(')', 40);
+
+        Assert.False(FhirPathExpressions.TryCompile(expression, out _, out var error));
+
+        Assert.Matches("nests deeper|never opened", error!);
+    }
+
     [Fact]
     public void Nesting_up_to_the_bound_compiles() =>
         Assert.True(FhirPathExpressions.TryCompile(new string('(', FhirPathExpressions.MaxNesting) + "1" + new string(')', FhirPathExpressions.MaxNesting), out _, out var error), error);

@@ -81,4 +81,27 @@ public sealed class JsonPatchTests
         Assert.False(JsonPatch.TryApply(JsonNode.Parse(Document)!, new string('[', 100_000), out _, out var deep));
         Assert.Contains("deeper than 64", deep, StringComparison.Ordinal);
     }
+
+    /// <summary>Regression (review): each copy of a list into itself doubled the document; 60 of them would need 2^60 values.</summary>
+    [Fact]
+    public void Copies_that_double_the_document_stop_at_the_value_bound()
+    {
+        var patch = "[{\"op\":\"add\",\"path\":\"/a\",\"value\":[1]}," + string.Join(',', Enumerable.Repeat("{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/a/-\"}", 60)) + "]";
+
+        Assert.False(JsonPatch.TryApply(JsonNode.Parse("{}")!, patch, out var result, out var error));
+
+        Assert.Null(result);
+        Assert.Contains($"more than {JsonPatch.MaxNodes} JSON values", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Found by the fuzzer: replacing the whole document with null or a value left no resource.</summary>
+    [Theory]
+    [InlineData("""[{"op":"add","path":"","value":null}]""")]
+    [InlineData("""[{"op":"add","path":"","value":[1]}]""")]
+    public void The_document_stays_an_object(string patch)
+    {
+        Assert.False(JsonPatch.TryApply(JsonNode.Parse(Document)!, patch, out _, out var error));
+
+        Assert.Contains("must stay a JSON object", error, StringComparison.Ordinal);
+    }
 }
