@@ -21,8 +21,6 @@ public static partial class AccessPolicyValidator
     private static partial System.Text.RegularExpressions.Regex ParameterToken();
 
     /// <summary>A FHIR id.</summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9\-\.]{1,64}$")]
-    private static partial System.Text.RegularExpressions.Regex FhirId();
 
     /// <summary>A % that is not a URL escape: a parameter inside other text.</summary>
     [System.Text.RegularExpressions.GeneratedRegex("%(?![0-9A-Fa-f]{2})")]
@@ -123,7 +121,7 @@ public static partial class AccessPolicyValidator
     }
 
     private static bool IsPolicyReference(Enclave.Domain.Tenancy.Reference? reference) =>
-        reference?.Value is { } value && value.StartsWith("AccessPolicy/", StringComparison.Ordinal) && FhirId().IsMatch(value["AccessPolicy/".Length..]);
+        reference?.Value is { } value && value.StartsWith("AccessPolicy/", StringComparison.Ordinal) && FhirId.IsValid(value["AccessPolicy/".Length..]);
 
     /// <summary>
     /// The criteria's query with each whole-value parameter replaced by <paramref name="value"/>'s answer; false when
@@ -171,13 +169,8 @@ public static partial class AccessPolicyValidator
     /// <summary>A compartment is a parameter (<c>%organization</c>) or a reference (<c>Organization/1</c>).</summary>
     private static bool IsCompartment(AccessPolicyReference compartment) =>
         compartment.Reference is { } reference && (ParameterToken().IsMatch(reference)
-            || (reference.Split('/') is [var type, var id] && IsResourceType(type) && FhirId().IsMatch(id)));
+            || (reference.Split('/') is [var type, var id] && ResourceTypes.IsKnown(type) && FhirId.IsValid(id)));
 
-    /// <summary>Whether <paramref name="type"/> is an R4 resource type, spelled exactly (ModelInfo.IsKnownResource ignores case).</summary>
-    public static bool IsResourceType(string type) => s_resourceTypes.Contains(type);
-
-    private static readonly System.Collections.Frozen.FrozenSet<string> s_resourceTypes =
-        System.Collections.Frozen.FrozenSet.ToFrozenSet(ModelInfo.SupportedResources, StringComparer.Ordinal);
 
     private static string? Problem(AccessPolicyRule rule)
     {
@@ -186,7 +179,7 @@ public static partial class AccessPolicyValidator
             return $"compartment '{compartment.Reference}' is neither a parameter (%name) nor a reference (Type/id).";
         }
 
-        if (rule.ResourceType != "*" && !IsResourceType(rule.ResourceType) && !AdminTypes.Contains(rule.ResourceType))
+        if (rule.ResourceType != "*" && !ResourceTypes.IsKnown(rule.ResourceType) && !AdminTypes.Contains(rule.ResourceType))
         {
             return $"'{rule.ResourceType}' is not a resource type.";
         }

@@ -133,9 +133,7 @@ public sealed class BundleProcessor(FhirRepository repository)
             }
             catch (CommitTooLargeException ex)
             {
-                return ex.Limit > 0
-                    ? Refuse(400, $"The transaction is too large to commit atomically: {ex.Message}", code: OperationOutcome.IssueType.TooCostly)
-                    : Refuse(413, $"The transaction is too large to commit atomically: {ex.Message}", code: OperationOutcome.IssueType.TooLong);
+                return Refuse(ex.Answer.Status, $"The transaction is too large to commit atomically: {ex.Message}", code: ex.Answer.Code);
             }
 
             if (committed is null)

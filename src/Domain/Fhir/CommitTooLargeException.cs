@@ -31,4 +31,11 @@ public sealed class CommitTooLargeException : Exception
 
     /// <summary>The operations that fit.</summary>
     public int Limit { get; }
+
+    /// <summary>
+    /// How a client is told: too many operations is a request it can split (400 too-costly); a resource the store
+    /// cannot hold is too large (413 too-long).
+    /// </summary>
+    public (int Status, Hl7.Fhir.Model.OperationOutcome.IssueType Code) Answer =>
+        Limit > 0 ? (400, Hl7.Fhir.Model.OperationOutcome.IssueType.TooCostly) : (413, Hl7.Fhir.Model.OperationOutcome.IssueType.TooLong);
 }

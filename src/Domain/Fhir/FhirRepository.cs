@@ -595,9 +595,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     private static Result TooLarge(CommitTooLargeException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return exception.Limit > 0
-            ? new(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.TooCostly, exception.Message))
-            : new(413, null, FhirErrors.Outcome(OperationOutcome.IssueType.TooLong, exception.Message));
+        return new(exception.Answer.Status, null, FhirErrors.Outcome(exception.Answer.Code, exception.Message));
     }
 
     /// <summary>403 when the resource is not in the project but in a linked one (read-only); null when it is in neither.</summary>

@@ -66,7 +66,7 @@ public static class ExplainEndpoint
 
                 var after = parameters.Parameter.FirstOrDefault(p => p.Name == "resource")?.Resource;
                 var type = after?.TypeName ?? before?.TypeName ?? parameters.GetSingleValue<Code>("resourceType")?.Value;
-                if (type is null || (!AccessPolicyValidator.IsResourceType(type) && !AccessPolicyValidator.AdminTypes.Contains(type)))
+                if (type is null || (!Domain.Fhir.ResourceTypes.IsKnown(type) && !AccessPolicyValidator.AdminTypes.Contains(type)))
                 {
                     return Invalid("Give a reference, a resource, or a resourceType.");
                 }

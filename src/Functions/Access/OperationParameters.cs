@@ -35,5 +35,5 @@ internal static partial class OperationParameters
 
     /// <summary>Whether <paramref name="reference"/> is <c>Type/id</c> with a FHIR resource type and a FHIR id.</summary>
     public static bool IsReference(string? reference) =>
-        reference is not null && Reference().IsMatch(reference) && Domain.Access.AccessPolicyValidator.IsResourceType(reference[..reference.IndexOf('/', StringComparison.Ordinal)]);
+        reference is not null && Reference().IsMatch(reference) && Domain.Fhir.ResourceTypes.IsKnown(reference[..reference.IndexOf('/', StringComparison.Ordinal)]);
 }

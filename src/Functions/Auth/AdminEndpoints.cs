@@ -15,9 +15,6 @@ namespace Enclave.Functions.Auth;
 /// </summary>
 public static partial class AdminEndpoints
 {
-    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9\-\.]{1,64}$")]
-    private static partial System.Text.RegularExpressions.Regex ProjectId();
-
     /// <summary>The body of a create request.</summary>
     /// <param name="Name">The name of the project or client.</param>
     /// <param name="Description">An optional description (clients).</param>
@@ -58,7 +55,7 @@ public static partial class AdminEndpoints
                 return Forbidden("Only super admins link projects.");
             }
 
-            if (!ProjectId().IsMatch(projectId))
+            if (!Domain.Fhir.FhirId.IsValid(projectId))
             {
                 return Results.NotFound();
             }
@@ -69,7 +66,7 @@ public static partial class AdminEndpoints
                 return refusal;
             }
 
-            if (ids.FirstOrDefault(id => !ProjectId().IsMatch(id) || id == projectId) is { } wrong)
+            if (ids.FirstOrDefault(id => !Domain.Fhir.FhirId.IsValid(id) || id == projectId) is { } wrong)
             {
                 return Invalid($"projects must list the ids of other projects; '{wrong}' is not one.");
             }
@@ -99,7 +96,7 @@ public static partial class AdminEndpoints
                 return Forbidden("Only super admins set what a project exports.");
             }
 
-            if (!ProjectId().IsMatch(projectId))
+            if (!Domain.Fhir.FhirId.IsValid(projectId))
             {
                 return Results.NotFound();
             }
@@ -110,7 +107,7 @@ public static partial class AdminEndpoints
                 return refusal;
             }
 
-            if (types.FirstOrDefault(t => !Domain.Access.AccessPolicyValidator.IsResourceType(t)) is { } unknown)
+            if (types.FirstOrDefault(t => !Domain.Fhir.ResourceTypes.IsKnown(t)) is { } unknown)
             {
                 return Invalid($"'{unknown}' is not a FHIR R4 resource type.");
             }

@@ -30,7 +30,7 @@ public static class TenancyResourceEndpoints
             .AddEndpointFilter(async (context, next) =>
                 // An id no FHIR resource can have (a backslash, invalid UTF-8, 2,000 characters) is simply not there;
                 // passed on, Cosmos DB would refuse it as a document id and the answer would be a 500.
-                context.HttpContext.Request.RouteValues["id"] is string id && !IsFhirId(id)
+                context.HttpContext.Request.RouteValues["id"] is string id && !Domain.Fhir.FhirId.IsValid(id)
                     ? FhirJson.Outcome(OperationOutcome.IssueType.NotFound, "No resource has this id (FHIR ids are [A-Za-z0-9-.]{1,64}).", StatusCodes.Status404NotFound)
                     : await next(context));
 
@@ -222,8 +222,6 @@ public static class TenancyResourceEndpoints
     }
 
     /// <summary>FHIR's id rule: <c>[A-Za-z0-9\-\.]{1,64}</c>.</summary>
-    private static bool IsFhirId(string id) => id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.');
-
     private static IResult Json(object value) => Results.Json(value, contentType: FhirJson.ContentType);
 
     private static IResult Invalid(string message) =>
