@@ -96,7 +96,7 @@ public sealed class BundleRuleTests(ConformanceFixture suite) : ConformanceTest(
             {"resourceType":"Bundle","type":"transaction","entry":[
               {"fullUrl":"{{{Uuid1}}}","resource":{"resourceType":"Binary","contentType":"text/plain","data":"aGk="},"request":{"method":"POST","url":"Binary"}},
               {"resource":{"resourceType":"DocumentReference","status":"current",
-                "text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><a href=\"{{{Uuid1}}}\">doc</a></div>"},
+                "text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><a href=\"{{{Uuid1}}}\">doc</a><img src='{{{Uuid1}}}'/></div>"},
                 "extension":[{"url":"http://example.org/source","valueUri":"{{{Uuid1}}}"}],
                 "content":[{"attachment":{"contentType":"text/plain","url":"{{{Uuid1}}}"}}]},"request":{"method":"POST","url":"DocumentReference"}}]}
             """);

@@ -489,7 +489,9 @@ public sealed class BundleProcessor(FhirRepository repository)
                     link.Value = resolved;
                     break;
                 case Narrative { Div: { } div } narrative:
-                    narrative.Div = local.Aggregate(div, (text, u) => text.Replace($"\"{u.Key}\"", $"\"{u.Value}\"", StringComparison.Ordinal));
+                    narrative.Div = local.Aggregate(div, (text, u) => text
+                        .Replace($"\"{u.Key}\"", $"\"{u.Value}\"", StringComparison.Ordinal)
+                        .Replace($"'{u.Key}'", $"'{u.Value}'", StringComparison.Ordinal));
                     break;
             }
 

@@ -44,12 +44,15 @@ public sealed class EdgeLimitsOptions
     [Range(4, ParserLimits.DefaultMaxDepth)]
     public int MaxDepth { get; set; } = ParserLimits.DefaultMaxDepth;
 
-    /// <summary>The most items in one JSON array or child elements of one XML element (400 beyond it).</summary>
-    [Range(1, 1_000_000)]
+    /// <summary>
+    /// The most items in one JSON array or child elements of one XML element (400 beyond it). It can only be lowered:
+    /// stored resources are read back through the default limits.
+    /// </summary>
+    [Range(1, ParserLimits.DefaultMaxArrayLength)]
     public int MaxArrayLength { get; set; } = ParserLimits.DefaultMaxArrayLength;
 
-    /// <summary>The longest JSON string or XML value, in characters (400 beyond it).</summary>
-    [Range(1, 2 * 1024 * 1024)]
+    /// <summary>The longest JSON string or XML value, in characters (400 beyond it); like the others, it can only be lowered.</summary>
+    [Range(1, ParserLimits.DefaultMaxStringLength)]
     public int MaxStringLength { get; set; } = ParserLimits.DefaultMaxStringLength;
 
     /// <summary>The parser limits these options set.</summary>

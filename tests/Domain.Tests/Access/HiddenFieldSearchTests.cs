@@ -65,6 +65,30 @@ public sealed class HiddenFieldSearchTests
         Assert.All(reached, path => Assert.True(Resolves(type, path), $"{type}.{code} reaches '{path}', which is not an element of {type}."));
     }
 
+    /// <summary>
+    /// An oracle independent of the analysis: Firely's own <c>SearchParamDefinition.Path</c> lists, per parameter, the
+    /// element paths it reads (<c>Observation.valueQuantity</c>). Hiding any of them, as a policy author would write
+    /// it, must refuse the search.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Parameters))]
+    public void Hiding_an_element_Firely_lists_for_the_parameter_refuses_it(string type, string code)
+    {
+        var definition = ModelInfo.SearchParameters.First(p => p.Resource == type && p.Name == code);
+        var fields = (definition.Path ?? [])
+            .Where(path => path.StartsWith(type + ".", StringComparison.Ordinal))
+            .Select(path => System.Text.RegularExpressions.Regex.Replace(path[(type.Length + 1)..], @"\[(?!x\])[^\]]*\]", string.Empty))
+            .Where(field => FieldMask.IsPath(field) && FieldMask.Exists(type, field))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
+        Assert.True(fields.Count > 0 || definition.Path is not { Length: > 0 }, $"none of Firely's paths for {type}.{code} is a field: {string.Join(", ", definition.Path ?? [])}");
+        foreach (var field in fields)
+        {
+            Assert.Contains(field, Hiding(type, field).HiddenFieldSearched(Search(type, code)) ?? $"{type}?{code} was not refused with {field} hidden");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Parameters))]
     public void A_search_sort_or_include_through_a_hidden_field_is_refused(string type, string code)

@@ -4,7 +4,7 @@ namespace Enclave.Domain.Tests.Fuzzing;
 
 /// <summary>
 /// How many cases each fuzzer runs: <c>ENCLAVE_FUZZ_CASES</c> (default <see cref="DefaultCases"/>, bounded for CI; a longer run is
-/// documented in docs/limits.md), and <c>ENCLAVE_FUZZ_SEED</c> to replay a failure FsCheck reported.
+/// documented in docs/limits.md). A failure prints its shrunk input and FsCheck's seed.
 /// </summary>
 internal static class FuzzConfig
 {
