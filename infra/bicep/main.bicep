@@ -1,4 +1,4 @@
-// Enclave on Azure: Function App (custom handler), Cosmos DB, Storage, Key Vault, monitoring, and the managed
+// Enclave on Azure: Function App (.NET 10 isolated worker), Cosmos DB, Storage, Key Vault, monitoring, and the managed
 // identity's data-plane roles. Deploy into a resource group:
 //   az deployment group create -g <rg> -f infra/bicep/main.bicep -p infra/bicep/main.<env>.bicepparam
 targetScope = 'resourceGroup'
@@ -145,7 +145,7 @@ module functionApp 'modules/functionapp.bicep' = {
       Storage__QueueServiceUri: dataStorage.outputs.queueEndpoint
       Storage__ExportContainerName: exportContainerName
       Storage__ExportQueueName: exportQueueName
-      // The queue trigger's identity-based connection (function.json "connection": "EnclaveStorage").
+      // The queue trigger's identity-based connection ([QueueTrigger(Connection = "EnclaveStorage")] in ExportJobFunctions).
       EnclaveStorage__queueServiceUri: dataStorage.outputs.queueEndpoint
       SigningKeys__KeyVaultUri: keyVault.outputs.uri
     }

@@ -1,4 +1,4 @@
-// The Linux Function App that runs Enclave as a custom handler: Flex Consumption by default, Elastic Premium
+// The Linux Function App that runs Enclave on the .NET 10 isolated worker: Flex Consumption by default, Elastic Premium
 // for steady latency. System-assigned identity, HTTPS only, identity-based host storage.
 
 @description('Azure region.')
@@ -90,7 +90,7 @@ var elasticPremiumSettings = isFlex
   ? {}
   : {
       FUNCTIONS_EXTENSION_VERSION: '~4'
-      FUNCTIONS_WORKER_RUNTIME: 'custom'
+      FUNCTIONS_WORKER_RUNTIME: 'dotnet-isolated'
       WEBSITE_CONTENTSHARE: toLower('${namePrefix}-content')
       WEBSITE_RUN_FROM_PACKAGE: '1'
     }
@@ -137,8 +137,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
             instanceMemoryMB: instanceMemoryMB
           }
           runtime: {
-            name: 'custom'
-            version: '1.0'
+            name: 'dotnet-isolated'
+            version: '10.0'
           }
         }
       : null

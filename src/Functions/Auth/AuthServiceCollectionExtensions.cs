@@ -1,14 +1,14 @@
 using Enclave.Domain.Tenancy;
+using Enclave.Functions.Invocation;
 using Enclave.Storage.Tenancy;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Enclave.Functions.Auth;
 
-/// <summary>Composition of authentication: every route needs a valid Enclave token unless it allows anonymous callers.</summary>
+/// <summary>Composition of authentication: token issuing, and JWT bearer validation bound to one membership.</summary>
 public static class AuthServiceCollectionExtensions
 {
     /// <summary>Registers the tenancy store, token issuing and JWT bearer validation bound to one membership.</summary>
@@ -34,7 +34,9 @@ public static class AuthServiceCollectionExtensions
         services.AddSingleton<ValidatedTokenCache>();
         services.AddHostedService<BootstrapAdmin>();
 
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // No default scheme and no authorization policy: InvocationPipeline authenticates each function that is not
+        // anonymous, once, in both hosts.
+        services.AddAuthentication().AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<SigningKeys, IOptions<AuthOptions>, TimeProvider>((jwt, keys, auth, time) =>
             {
@@ -57,7 +59,6 @@ public static class AuthServiceCollectionExtensions
                 };
                 jwt.Events = new JwtBearerEvents { OnMessageReceived = UseValidatedTokenAsync, OnTokenValidated = BindCallerAsync };
             });
-        services.AddAuthorization(options => options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         return services;
     }
 
@@ -103,7 +104,7 @@ public static class AuthServiceCollectionExtensions
             : null;
         if (caller is not null)
         {
-            http.Features.Set(caller);
+            http.RequestServices.GetRequiredService<InvocationCaller>().Bind(caller);
         }
 
         return caller is not null;
@@ -114,7 +115,7 @@ public static class AuthServiceCollectionExtensions
             ? header[7..].Trim()
             : null;
 
-    /// <summary>The authenticated caller of this request (set by authentication).</summary>
+    /// <summary>The authenticated caller of this invocation (see <see cref="InvocationCaller"/>).</summary>
     public static Caller Caller(this HttpContext context) =>
-        context?.Features.Get<Caller>() ?? throw new InvalidOperationException("The request is not authenticated.");
+        (context ?? throw new ArgumentNullException(nameof(context))).RequestServices.GetRequiredService<InvocationCaller>().Caller;
 }

@@ -21,7 +21,7 @@ internal static class RequestJson
     private static readonly JsonSerializerOptions s_options = new(JsonSerializerDefaults.Web) { MaxDepth = MaxDepth, AllowDuplicateProperties = false };
 
     /// <summary>The body as <typeparamref name="T"/> (null for an empty body or <c>null</c>), or the refusal to send.</summary>
-    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes = FhirResourceEndpoints.MaxBodyBytes)
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes = FhirHttp.MaxBodyBytes)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.ContentLength > maxBytes)

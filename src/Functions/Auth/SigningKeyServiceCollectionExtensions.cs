@@ -5,12 +5,9 @@ using Microsoft.Extensions.Options;
 
 namespace Enclave.Functions.Auth;
 
-/// <summary>Composition of the token signing keys and the JWKS endpoint.</summary>
+/// <summary>Composition of the token signing keys.</summary>
 public static class SigningKeyServiceCollectionExtensions
 {
-    /// <summary>The route of the public signing keys.</summary>
-    public const string JwksRoute = "/api/.well-known/jwks.json";
-
     /// <summary>
     /// Registers the signing keys from the <c>SigningKeys</c> section: Key Vault when <c>KeyVaultUri</c> is set,
     /// else the development key file; with neither the handler refuses to start.
@@ -39,12 +36,4 @@ public static class SigningKeyServiceCollectionExtensions
         services.AddHostedService<SigningKeyRefresher>();
         return services;
     }
-
-    /// <summary>Maps <c>GET /api/.well-known/jwks.json</c> (anonymous).</summary>
-    public static void MapJwks(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet(JwksRoute, (SigningKeys keys, HttpResponse response) =>
-        {
-            response.Headers.CacheControl = "public, max-age=300";
-            return Results.Text(keys.JwksJson, "application/json");
-        }).AllowAnonymous();
 }

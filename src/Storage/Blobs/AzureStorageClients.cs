@@ -1,6 +1,7 @@
 using Azure.Core;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using Azure.Storage.Queues.Specialized;
 
 namespace Enclave.Storage.Blobs;
 
@@ -18,6 +19,10 @@ public sealed class AzureStorageClients
 
     /// <summary>The export work queue. Messages are Base64-encoded, as the Functions queue trigger expects.</summary>
     public QueueClient ExportQueue { get; }
+
+    /// <summary>The queue <paramref name="name"/> of the export queue's account, with the same options (a poison queue, say).</summary>
+    public QueueClient Queue(string name) =>
+        name == ExportQueue.Name ? ExportQueue : ExportQueue.GetParentQueueServiceClient().GetQueueClient(name);
 
     /// <summary>Creates the clients: the account key of the connection string for the emulator,
     /// <paramref name="credential"/> otherwise.</summary>

@@ -227,8 +227,8 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
         {
             // A continuation Cosmos DB cannot read, or a query it refuses (e.g. a multi-key sort without a composite index).
             // Cosmos DB's own text stays out of the answer: it describes the database, not the request.
-            throw new ArgumentException(page is not null ? "The page token is not valid."
-                : "Cosmos DB cannot run this search; a sort on two or more parameters needs a composite index (docs/fhir-api.md).", nameof(page));
+            throw new InvalidSearchException(page is not null ? "The page token is not valid."
+                : "This search cannot run: a sort on two or more parameters needs a composite index (docs/fhir-api.md).");
         }
 
         EnsureSuccess(response, "querying resources");

@@ -39,7 +39,7 @@ public sealed class EdgeTests(EdgeFixture app) : IClassFixture<EdgeFixture>
     [Theory]
     [InlineData("/api/fhir/R4/Patient")]
     [InlineData("/api/fhir/R4/Patient/1")]
-    [InlineData("/api/admin/projects/x/client")]
+    [InlineData("/api/fhir/R4/ProjectMembership/x")]
     public async Task Unauthenticated_is_401_with_WWW_Authenticate_and_an_outcome(string path)
     {
         using var http = app.CreateClient();

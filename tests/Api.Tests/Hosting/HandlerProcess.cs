@@ -7,9 +7,9 @@ using Enclave.Testing;
 namespace Enclave.Api.Tests.Hosting;
 
 /// <summary>
-/// The handler run as the Functions host runs it: its own process (its own stack, so a crash is the process's, not
-/// the test host's), app settings as environment variables, <c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set, polled on
-/// <c>GET /</c> until it answers.
+/// The app run as <c>dotnet run</c> runs it, i.e. as its own local host: its own process (its own stack, so a crash
+/// is the process's, not the test host's), app settings as environment variables, <c>--urls</c> on a free port,
+/// polled on <c>GET /api/health</c> until it answers.
 /// </summary>
 internal sealed class HandlerProcess : IAsyncDisposable
 {
@@ -37,7 +37,7 @@ internal sealed class HandlerProcess : IAsyncDisposable
         var endpoints = await LocalEmulators.GetAsync();
         var settings = AppSettings.For(TestSettings.CosmosOptions(endpoints), TestSettings.StorageOptions(endpoints));
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(Directory(), "Enclave.Functions.dll")])
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(Directory(), "Enclave.Functions.dll"), "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"])
         {
             WorkingDirectory = Directory(),
             UseShellExecute = false,
@@ -51,7 +51,6 @@ internal sealed class HandlerProcess : IAsyncDisposable
 
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["ASPNETCORE_URLS"] = null;
-        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
 
         var handler = new HandlerProcess(Process.Start(start)!, port, settings);
         _ = handler._process.StandardOutput.ReadToEndAsync();
@@ -68,7 +67,7 @@ internal sealed class HandlerProcess : IAsyncDisposable
             Assert.False(_process.HasExited, $"The handler exited with code {(_process.HasExited ? _process.ExitCode : 0)}.");
             try
             {
-                using var response = await Http.GetAsync(new Uri("/", UriKind.Relative));
+                using var response = await Http.GetAsync(new Uri("/api/health", UriKind.Relative));
                 return;
             }
             catch (HttpRequestException)
@@ -77,7 +76,7 @@ internal sealed class HandlerProcess : IAsyncDisposable
             }
         }
 
-        Assert.Fail("The handler did not answer GET / within 60 s.");
+        Assert.Fail("The app did not answer GET /api/health within 60 s.");
     }
 
     /// <inheritdoc />

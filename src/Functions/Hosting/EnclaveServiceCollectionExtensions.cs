@@ -1,0 +1,33 @@
+using Enclave.Domain.Fhir;
+using Enclave.Functions.Auth;
+using Enclave.Functions.Edge;
+using Enclave.Functions.Fhir;
+using Enclave.Functions.Health;
+using Enclave.Functions.Invocation;
+using Enclave.Storage.Fhir;
+
+namespace Enclave.Functions.Hosting;
+
+/// <summary>The composition root both hosts share: every service the functions and their invocation step use.</summary>
+public static class EnclaveServiceCollectionExtensions
+{
+    /// <summary>Registers Enclave's services from <paramref name="configuration"/>.</summary>
+    public static IServiceCollection AddEnclave(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddEnclaveEdge(configuration);
+        services.AddEnclaveStorage(configuration);
+        services.AddEnclaveSigningKeys(configuration);
+        services.AddEnclaveAuth(configuration);
+        HealthFunctions.AddEnclaveHealthChecks(services);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<PageToken>();
+        services.AddSingleton<IResourceStore>(sp => new CosmosResourceStore(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>()));
+
+        services.AddSingleton<InvocationPipeline>();
+        services.AddScoped<InvocationCaller>();
+        // Built for the invocation's caller, so no function reaches the store except through the caller's access.
+        services.AddScoped(sp => new FhirRepository(
+            sp.GetRequiredService<InvocationCaller>().Caller.Access, sp.GetRequiredService<IResourceStore>(), sp.GetRequiredService<TimeProvider>()));
+        return services;
+    }
+}

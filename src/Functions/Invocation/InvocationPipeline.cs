@@ -1,0 +1,102 @@
+using Enclave.Functions.Access;
+using Enclave.Functions.Auth;
+using Enclave.Functions.Fhir;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+
+namespace Enclave.Functions.Invocation;
+
+/// <summary>
+/// The step every HTTP function passes, in both hosts (the worker middleware in Azure, the local host's dispatcher
+/// here): authentication and the caller, unless the function is <see cref="AnonymousAttribute"/>; the caller's
+/// address rules; the function's <see cref="RequiresAttribute"/> role; FHIR format negotiation; then the function,
+/// with every exception it raises answered by <see cref="ErrorMap"/>. Nothing here is per function: a function
+/// cannot forget a check.
+/// </summary>
+public sealed partial class InvocationPipeline(ILogger<InvocationPipeline> logger)
+{
+    /// <summary>Runs <paramref name="function"/> for <paramref name="http"/> if the caller is admitted; the answer to send.</summary>
+    public async Task<IResult> RunAsync(HttpContext http, FunctionEntry entry, Func<Task<IResult>> function)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(function);
+        try
+        {
+            return await AdmitAsync(http, entry) ?? await function();
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            return Results.Empty; // The client went away; nobody reads an answer.
+        }
+        catch (Exception exception)
+        {
+            var (kind, _, _) = ErrorMap.Classify(exception, http.TraceIdentifier);
+            if (kind == ErrorKind.Unexpected)
+            {
+                LogUnexpected(logger, exception, entry.Name, http.TraceIdentifier);
+            }
+            else
+            {
+                LogExpected(logger, entry.Name, kind, http.TraceIdentifier);
+            }
+
+            return ErrorMap.Answer(exception, http);
+        }
+    }
+
+    /// <summary>Null when the caller may run the function; otherwise the refusal.</summary>
+    private static async Task<IResult?> AdmitAsync(HttpContext http, FunctionEntry entry)
+    {
+        if (!entry.Anonymous)
+        {
+            var authentication = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+            var invocation = http.RequestServices.GetRequiredService<InvocationCaller>();
+            if (!authentication.Succeeded || !invocation.IsAuthenticated)
+            {
+                return Results.Challenge(authenticationSchemes: [JwtBearerDefaults.AuthenticationScheme]);
+            }
+
+            http.User = authentication.Principal;
+            var caller = invocation.Caller;
+            if (!caller.Policy.AllowsAddress(AddressRules.ClientAddress(http)))
+            {
+                return ErrorMap.Answer(ErrorKind.Forbidden, "Your access policy does not allow requests from this address.");
+            }
+
+            if (entry.Requires is { } role && Refusal(role, caller, http) is { } refused)
+            {
+                return ErrorMap.Answer(ErrorKind.Forbidden, refused);
+            }
+        }
+
+        if (entry.NegotiatesFhirFormat)
+        {
+            var (format, refusal) = FhirFormat.Negotiate(http.Request);
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+
+            http.Items[typeof(FhirFormat)] = format;
+        }
+
+        return null;
+    }
+
+    /// <summary>Why <paramref name="caller"/> does not hold <paramref name="role"/>, or null when it does.</summary>
+    private static string? Refusal(CallerRole role, Caller caller, HttpContext http) => role switch
+    {
+        CallerRole.SuperAdmin when !caller.SuperAdmin => "Only super admins do this.",
+        CallerRole.ProjectAdmin when http.Request.RouteValues["projectId"] is string projectId && !caller.AdministersProject(projectId) =>
+            "Only this project's admins do this.",
+        CallerRole.ProjectAdmin when !caller.Membership.Admin => "Only project admins do this.",
+        _ => null,
+    };
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Function {Function} failed; correlation id {CorrelationId}")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string function, string correlationId);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Function {Function} refused the request ({Kind}); correlation id {CorrelationId}")]
+    private static partial void LogExpected(ILogger logger, string function, ErrorKind kind, string correlationId);
+}
