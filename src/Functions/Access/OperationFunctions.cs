@@ -41,7 +41,7 @@ public sealed class OperationFunctions(FhirRepository repository, ITenancyStore 
         var caller = http.Caller();
         if (await tenancy.GetMembershipAsync(caller.ProjectId, id, cancellationToken) is not { } membership)
         {
-            return FhirJson.Outcome(OperationOutcome.IssueType.NotFound, $"ProjectMembership/{id} is not known.", StatusCodes.Status404NotFound);
+            return ErrorMap.Answer(ErrorKind.NotFound, $"ProjectMembership/{id} is not known.");
         }
 
         var (body, refusal) = await FhirHttp.ReadResourceAsync(http, nameof(Parameters));
@@ -110,19 +110,18 @@ public sealed class OperationFunctions(FhirRepository repository, ITenancyStore 
         var parameters = (Parameters)body!;
         if (OperationParameters.Problem(parameters, s_setAccountsOnce, s_setAccountsRepeatable) is { } problem)
         {
-            return FhirJson.Outcome(OperationOutcome.IssueType.Invalid, problem, StatusCodes.Status400BadRequest);
+            return ErrorMap.Answer(ErrorKind.Invalid, problem);
         }
 
         var accounts = parameters.Parameter.Where(p => p.Name == "accounts").Select(p => (p.Value as ResourceReference)?.Reference).ToList();
         if (accounts.FindIndex(a => !OperationParameters.IsReference(a)) is var malformed and >= 0)
         {
-            return FhirJson.Outcome(OperationOutcome.IssueType.Invalid,
-                $"Each accounts parameter is a valueReference of the form Type/id with a FHIR id; accounts[{malformed}] ('{accounts[malformed]}') is not.", StatusCodes.Status400BadRequest);
+            return ErrorMap.Answer(ErrorKind.Invalid, $"Each accounts parameter is a valueReference of the form Type/id with a FHIR id; accounts[{malformed}] ('{accounts[malformed]}') is not.");
         }
 
         if (parameters.Parameter.FirstOrDefault(p => p.Name == "propagate") is { } propagate && propagate.Value is not FhirBoolean { Value: not null })
         {
-            return FhirJson.Outcome(OperationOutcome.IssueType.Invalid, "propagate is a valueBoolean.", StatusCodes.Status400BadRequest);
+            return ErrorMap.Answer(ErrorKind.Invalid, "propagate is a valueBoolean.");
         }
 
         var patient = await repository.ReadAsync(nameof(Patient), id, cancellationToken);

@@ -1,7 +1,5 @@
 using Enclave.Domain.Tenancy;
-using Enclave.Functions.Fhir;
 using Enclave.Functions.Invocation;
-using Hl7.Fhir.Model;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Enclave.Functions.Auth;
@@ -87,14 +85,14 @@ public sealed class InviteFunctions(ITenancyStore tenancy, IIdentityStore identi
         var user = await FindOrCreateUserAsync(identity, User.NormalizeEmail(body.Email!), passwordHash, cancellationToken);
         if (user is null)
         {
-            return FhirJson.Outcome(OperationOutcome.IssueType.Transient, "Another invitation of this email is under way; retry.", StatusCodes.Status409Conflict);
+            return ErrorMap.Answer(ErrorKind.Busy, "Another invitation of this email is under way; retry.");
         }
 
         var userReference = Reference.To(nameof(User), user.Id);
         if ((await tenancy.SearchMembershipsAsync(projectId, userReference.Value, null, cancellationToken)).Count > 0)
         {
             // Only this project's own data is involved: it already has this member.
-            return FhirJson.Outcome(OperationOutcome.IssueType.Duplicate, "This email is already a member of this project.", StatusCodes.Status409Conflict);
+            return ErrorMap.Answer(ErrorKind.Duplicate, "This email is already a member of this project.");
         }
 
         membership = membership.Normalized() with { User = userReference };

@@ -1,6 +1,5 @@
 using Enclave.Domain.Tenancy;
 using Enclave.Functions.Access;
-using Enclave.Functions.Fhir;
 using Enclave.Functions.Invocation;
 using Hl7.Fhir.Model;
 using Microsoft.Azure.Functions.Worker;
@@ -56,7 +55,7 @@ public sealed class LoginFunctions(IIdentityStore identity, ITenancyStore tenanc
         if (decision.RetryAfter is { } wait)
         {
             var seconds = TokenFunctions.RetryAfter(http, wait);
-            return FhirJson.Outcome(OperationOutcome.IssueType.Throttled, $"Too many sign-in attempts; retry after {seconds} seconds.", StatusCodes.Status429TooManyRequests);
+            return ErrorMap.Answer(ErrorKind.RateLimited, $"Too many sign-in attempts; retry after {seconds} seconds.");
         }
 
         if (decision.Delay > TimeSpan.Zero)
@@ -154,5 +153,5 @@ public sealed class LoginFunctions(IIdentityStore identity, ITenancyStore tenanc
     }
 
     private static IResult Invalid(string message) =>
-        FhirJson.Outcome(OperationOutcome.IssueType.Invalid, message, StatusCodes.Status400BadRequest);
+        ErrorMap.Answer(ErrorKind.Invalid, message);
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Enclave.Functions.Invocation;
 using Enclave.Functions.Fhir;
-using Hl7.Fhir.Model;
 
 namespace Enclave.Functions.Auth;
 
@@ -51,20 +51,19 @@ internal static class RequestJson
 
             if (!IsJson(request.ContentType))
             {
-                return (default, FhirJson.Outcome(OperationOutcome.IssueType.NotSupported, "The body must be JSON (application/json).", StatusCodes.Status415UnsupportedMediaType));
+                return (default, ErrorMap.Answer(ErrorKind.UnsupportedMedia, "The body must be JSON (application/json)."));
             }
 
             return (JsonSerializer.Deserialize<T>(body.GetBuffer().AsSpan(0, (int)body.Length), s_options), null);
         }
         catch (JsonException)
         {
-            return (default, FhirJson.Outcome(OperationOutcome.IssueType.Invalid,
-                "The body is not valid JSON of the expected shape (malformed, too deep, a repeated key or a value of the wrong type).", StatusCodes.Status400BadRequest));
+            return (default, ErrorMap.Answer(ErrorKind.Invalid, "The body is not valid JSON of the expected shape (malformed, too deep, a repeated key or a value of the wrong type)."));
         }
         catch (BadHttpRequestException e)
         {
             return (default, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge(maxBytes)
-                : FhirJson.Outcome(OperationOutcome.IssueType.Invalid, "The request body could not be read.", StatusCodes.Status400BadRequest));
+                : ErrorMap.Answer(ErrorKind.Invalid, "The request body could not be read."));
         }
     }
 
@@ -76,5 +75,5 @@ internal static class RequestJson
     }
 
     private static IResult TooLarge(int maxBytes) =>
-        FhirJson.Outcome(OperationOutcome.IssueType.TooLong, $"The body exceeds {maxBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
+        ErrorMap.Answer(ErrorKind.TooLarge, $"The body exceeds {maxBytes} bytes.");
 }

@@ -1,5 +1,4 @@
-using Enclave.Functions.Fhir;
-using Hl7.Fhir.Model;
+using Enclave.Functions.Invocation;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -26,7 +25,11 @@ public static partial class EdgeMiddleware
     public static IApplicationBuilder UseEnclaveEdge(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = AnswerExceptionAsync, StatusCodeSelector = StatusOf });
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = AnswerExceptionAsync,
+            StatusCodeSelector = exception => ErrorMap.Of(ErrorMap.Classify(exception, string.Empty).Kind).Status,
+        });
         app.UseStatusCodePages(new StatusCodePagesOptions { HandleAsync = context => AnswerBodilessAsync(context.HttpContext) });
         return app.Use(LimitAsync);
     }
@@ -38,26 +41,25 @@ public static partial class EdgeMiddleware
         var request = http.Request;
         if (request.Path.Value?.Length + request.QueryString.Value?.Length > limits.MaxUrlLength)
         {
-            await Refuse(http, OperationOutcome.IssueType.TooLong, $"The URL exceeds {limits.MaxUrlLength} characters.", StatusCodes.Status414UriTooLong);
+            await Refuse(http, ErrorKind.UriTooLong, $"The URL exceeds {limits.MaxUrlLength} characters.");
             return;
         }
 
         if (HeaderBytes(request.Headers) > limits.MaxHeaderBytes)
         {
-            await Refuse(http, OperationOutcome.IssueType.TooLong, $"The request headers exceed {limits.MaxHeaderBytes} bytes.",
-                StatusCodes.Status431RequestHeaderFieldsTooLarge);
+            await Refuse(http, ErrorKind.HeadersTooLarge, $"The request headers exceed {limits.MaxHeaderBytes} bytes.");
             return;
         }
 
         if (request.Query.Sum(p => Math.Max(1, p.Value.Count)) > limits.MaxQueryValues)
         {
-            await Refuse(http, OperationOutcome.IssueType.TooCostly, $"The query string holds more than {limits.MaxQueryValues} values.", StatusCodes.Status400BadRequest);
+            await Refuse(http, ErrorKind.TooCostly, $"The query string holds more than {limits.MaxQueryValues} values.");
             return;
         }
 
         if (request.ContentLength > limits.MaxBodyBytes)
         {
-            await Refuse(http, OperationOutcome.IssueType.TooLong, $"The body exceeds {limits.MaxBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
+            await Refuse(http, ErrorKind.TooLarge, $"The body exceeds {limits.MaxBodyBytes} bytes.");
             return;
         }
 
@@ -85,71 +87,66 @@ public static partial class EdgeMiddleware
         return total;
     }
 
-    /// <summary>Kestrel's refusals while reading the body (too large, malformed) keep their 4xx status; anything else is a 500.</summary>
-    private static int StatusOf(Exception exception) => exception switch
-    {
-        BadHttpRequestException bad => bad.StatusCode,
-        _ => StatusCodes.Status500InternalServerError,
-    };
-
+    /// <summary>An exception nothing answered (outside any function, or from the edge itself), answered by <see cref="ErrorMap"/>.</summary>
     private static async Task AnswerExceptionAsync(HttpContext http)
     {
         var exception = http.Features.Get<IExceptionHandlerFeature>()?.Error;
-        var status = exception is null ? StatusCodes.Status500InternalServerError : StatusOf(exception);
         if (exception is OperationCanceledException && http.RequestAborted.IsCancellationRequested)
         {
             return; // The client went away; nobody reads an answer.
         }
 
         var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Enclave.Edge");
-        if (status >= StatusCodes.Status500InternalServerError)
+        var (kind, message, _) = exception is null
+            ? (ErrorKind.Unexpected, ErrorMap.UnexpectedMessage(http.TraceIdentifier), null)
+            : ErrorMap.Classify(exception, http.TraceIdentifier);
+        if (kind == ErrorKind.Unexpected)
         {
             LogUnexpected(logger, exception, http.TraceIdentifier, http.Request.Method, http.Request.Path);
-            await Refuse(http, OperationOutcome.IssueType.Exception,
-                $"The server could not answer this request. Quote correlation id {http.TraceIdentifier} when reporting it.", status);
-            return;
+        }
+        else
+        {
+            LogRefused(logger, kind, http.TraceIdentifier);
         }
 
-        LogRefused(logger, status, http.TraceIdentifier);
-        await Refuse(http, status == StatusCodes.Status413PayloadTooLarge ? OperationOutcome.IssueType.TooLong : OperationOutcome.IssueType.Invalid,
-            status == StatusCodes.Status413PayloadTooLarge ? "The body is too large." : "The request could not be read.", status);
+        await Refuse(http, kind, message);
     }
 
     /// <summary>An OperationOutcome for an error answer that nothing wrote a body for.</summary>
     private static Task AnswerBodilessAsync(HttpContext http)
     {
         var status = http.Response.StatusCode;
-        var (code, message) = status switch
+        var (kind, message) = status switch
         {
-            StatusCodes.Status401Unauthorized => (OperationOutcome.IssueType.Login, "A valid bearer token is required (see WWW-Authenticate)."),
-            StatusCodes.Status403Forbidden => (OperationOutcome.IssueType.Forbidden, "This token may not do that."),
-            StatusCodes.Status404NotFound => (OperationOutcome.IssueType.NotFound, $"Nothing is served at {http.Request.Path}."),
-            StatusCodes.Status405MethodNotAllowed => (OperationOutcome.IssueType.NotSupported,
-                $"{http.Request.Method} is not allowed here; allowed: {http.Response.Headers.Allow}."),
-            StatusCodes.Status406NotAcceptable => (OperationOutcome.IssueType.NotSupported, "This server writes application/fhir+json and application/fhir+xml."),
-            StatusCodes.Status413PayloadTooLarge => (OperationOutcome.IssueType.TooLong, "The body is too large."),
-            StatusCodes.Status414UriTooLong => (OperationOutcome.IssueType.TooLong, "The URL is too long."),
-            StatusCodes.Status415UnsupportedMediaType => (OperationOutcome.IssueType.NotSupported, "The body's media type is not supported here."),
-            StatusCodes.Status429TooManyRequests => (OperationOutcome.IssueType.Throttled, "Too many requests; retry later (see Retry-After)."),
-            StatusCodes.Status431RequestHeaderFieldsTooLarge => (OperationOutcome.IssueType.TooLong, "The request headers are too large."),
-            >= 500 => (OperationOutcome.IssueType.Exception, $"The server could not answer this request. Quote correlation id {http.TraceIdentifier} when reporting it."),
-            _ => (OperationOutcome.IssueType.Invalid, "The request was refused."),
+            StatusCodes.Status401Unauthorized => (ErrorKind.Unauthenticated, "A valid bearer token is required (see WWW-Authenticate)."),
+            StatusCodes.Status403Forbidden => (ErrorKind.Forbidden, "This token may not do that."),
+            StatusCodes.Status404NotFound => (ErrorKind.NotFound, $"Nothing is served at {http.Request.Path}."),
+            StatusCodes.Status405MethodNotAllowed => (ErrorKind.MethodNotAllowed, $"{http.Request.Method} is not allowed here; allowed: {http.Response.Headers.Allow}."),
+            StatusCodes.Status406NotAcceptable => (ErrorKind.NotAcceptable, "This server writes application/fhir+json and application/fhir+xml."),
+            StatusCodes.Status413PayloadTooLarge => (ErrorKind.TooLarge, "The body is too large."),
+            StatusCodes.Status414UriTooLong => (ErrorKind.UriTooLong, "The URL is too long."),
+            StatusCodes.Status415UnsupportedMediaType => (ErrorKind.UnsupportedMedia, "The body's media type is not supported here."),
+            StatusCodes.Status429TooManyRequests => (ErrorKind.RateLimited, "Too many requests; retry later (see Retry-After)."),
+            StatusCodes.Status431RequestHeaderFieldsTooLarge => (ErrorKind.HeadersTooLarge, "The request headers are too large."),
+            StatusCodes.Status503ServiceUnavailable => (ErrorKind.Unavailable, "A service Enclave depends on is unavailable; retry later."),
+            >= 500 => (ErrorKind.Unexpected, ErrorMap.UnexpectedMessage(http.TraceIdentifier)),
+            _ => (ErrorKind.Invalid, "The request was refused."),
         };
-        return Refuse(http, code, message, status);
+        return Refuse(http, kind, message, status);
     }
 
-    private static Task Refuse(HttpContext http, OperationOutcome.IssueType code, string message, int status)
+    private static Task Refuse(HttpContext http, ErrorKind kind, string message, int? status = null)
     {
         // The exception handler clears the headers of the failed answer; the id must survive that.
         http.Response.Headers[CorrelationHeader] = http.TraceIdentifier;
         return http.Request.Path.StartsWithSegments(TokenPath, StringComparison.Ordinal) && HttpMethods.IsPost(http.Request.Method)
-            ? Results.Json(new { error = "invalid_request", error_description = message }, statusCode: status).ExecuteAsync(http)
-            : FhirJson.Outcome(code, message, status).ExecuteAsync(http);
+            ? Results.Json(new { error = "invalid_request", error_description = message }, statusCode: status ?? ErrorMap.Of(kind).Status).ExecuteAsync(http)
+            : ErrorMap.Answer(kind, message, status).ExecuteAsync(http);
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unexpected error answering {Method} {Path}; correlation id {CorrelationId}")]
     private static partial void LogUnexpected(ILogger logger, Exception? exception, string correlationId, string method, PathString path);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Request refused while reading it ({Status}); correlation id {CorrelationId}")]
-    private static partial void LogRefused(ILogger logger, int status, string correlationId);
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Request refused while reading it ({Kind}); correlation id {CorrelationId}")]
+    private static partial void LogRefused(ILogger logger, ErrorKind kind, string correlationId);
 }

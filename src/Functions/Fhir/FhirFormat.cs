@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Enclave.Functions.Invocation;
 using Hl7.Fhir.Rest;
 using Microsoft.Net.Http.Headers;
 
@@ -83,7 +84,7 @@ internal sealed record FhirFormat(bool Xml, bool Pretty, SummaryType Summary, st
             };
             if ((int)summary < 0)
             {
-                return (null, FhirJson.Outcome(OperationOutcome.IssueType.Invalid, "_summary takes true, text, data, count or false.", StatusCodes.Status400BadRequest));
+                return (null, ErrorMap.Answer(ErrorKind.Invalid, "_summary takes true, text, data, count or false."));
             }
         }
 
@@ -99,5 +100,5 @@ internal sealed record FhirFormat(bool Xml, bool Pretty, SummaryType Summary, st
     private static bool IsJson(MediaTypeHeaderValue value) => s_json.Contains(value.MediaType.Value, StringComparer.OrdinalIgnoreCase);
 
     private static IResult NotAcceptable(string diagnostics) =>
-        FhirJson.Outcome(OperationOutcome.IssueType.NotSupported, diagnostics, StatusCodes.Status406NotAcceptable);
+        ErrorMap.Answer(ErrorKind.NotAcceptable, diagnostics);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Enclave.Functions.Invocation;
 using System.Text;
 using Enclave.Domain.Fhir;
 using Hl7.Fhir.Model;
@@ -25,15 +26,15 @@ internal static class FhirHttp
     internal static IResult? UnknownType(string type) =>
         ResourceTypes.IsKnown(type)
             ? null
-            : Outcome(OperationOutcome.IssueType.NotSupported, $"{type} is not a FHIR R4 resource type.", StatusCodes.Status404NotFound);
+            : ErrorMap.Answer(ErrorKind.UnknownType, $"{type} is not a FHIR R4 resource type.");
 
     /// <summary>For reads: 404 when <paramref name="id"/> is not a FHIR id (no resource can have it).</summary>
     internal static IResult? UnknownId(string type, string id) =>
-        FhirId.IsValid(id) ? null : Outcome(OperationOutcome.IssueType.NotFound, $"{type}/{id} is not known: '{id}' is not a FHIR id.", StatusCodes.Status404NotFound);
+        FhirId.IsValid(id) ? null : ErrorMap.Answer(ErrorKind.NotFound, $"{type}/{id} is not known: '{id}' is not a FHIR id.");
 
     /// <summary>For writes: 400 when <paramref name="id"/> is not a FHIR id.</summary>
     internal static IResult? InvalidId(string id) =>
-        FhirId.IsValid(id) ? null : Outcome(OperationOutcome.IssueType.Invalid, $"'{id}' is not a FHIR id (1 to {FhirId.MaxLength} letters, digits, '-' and '.').", StatusCodes.Status400BadRequest);
+        FhirId.IsValid(id) ? null : ErrorMap.Answer(ErrorKind.Invalid, $"'{id}' is not a FHIR id (1 to {FhirId.MaxLength} letters, digits, '-' and '.').");
 
     /// <summary>Reads and strictly parses a resource body of <paramref name="type"/>: 415, 413 and 400 answers for what cannot be one.</summary>
     internal static async Task<(Resource? Resource, IResult? Refusal)> ReadResourceAsync(HttpContext http, string? type)
@@ -47,7 +48,7 @@ internal static class FhirHttp
         var xml = mediaType is "application/fhir+xml" or "application/xml" or "text/xml";
         if (!xml && mediaType is not ("application/fhir+json" or "application/json"))
         {
-            return (null, Outcome(OperationOutcome.IssueType.NotSupported, "Send application/fhir+json or application/fhir+xml.", StatusCodes.Status415UnsupportedMediaType));
+            return (null, ErrorMap.Answer(ErrorKind.UnsupportedMedia, "Send application/fhir+json or application/fhir+xml."));
         }
 
         var (text, tooLarge) = await ReadTextAsync(http);
@@ -67,7 +68,7 @@ internal static class FhirHttp
 
         return type is null || resource!.TypeName == type
             ? (resource, null)
-            : (null, Outcome(OperationOutcome.IssueType.Invalid, $"The body is a {resource.TypeName}, the address says {type}.", StatusCodes.Status400BadRequest));
+            : (null, ErrorMap.Answer(ErrorKind.Invalid, $"The body is a {resource.TypeName}, the address says {type}."));
     }
 
     /// <summary>The parser limits for client bodies: a <see cref="ParserLimits"/> registered as a service (bound to configuration), else the defaults.</summary>
@@ -182,7 +183,7 @@ internal static class FhirHttp
         version = Domain.Fhir.VersionETag.Parse(http.Request.Headers.IfMatch.ToString());
         if (version is null)
         {
-            refusal = Outcome(OperationOutcome.IssueType.Invalid, "If-Match must be a version ETag such as W/\"3\".", StatusCodes.Status400BadRequest);
+            refusal = ErrorMap.Answer(ErrorKind.Invalid, "If-Match must be a version ETag such as W/\"3\".");
             return false;
         }
 
@@ -190,7 +191,5 @@ internal static class FhirHttp
     }
 
     private static IResult TooLarge() =>
-        Outcome(OperationOutcome.IssueType.TooLong, $"The body exceeds {MaxBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
-
-    internal static IResult Outcome(OperationOutcome.IssueType code, string message, int status) => FhirJson.Outcome(code, message, status);
+        ErrorMap.Answer(ErrorKind.TooLarge, $"The body exceeds {MaxBodyBytes} bytes.");
 }

@@ -3,7 +3,6 @@ using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Invocation;
-using Hl7.Fhir.Model;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Enclave.Functions.Fhir;
@@ -102,18 +101,7 @@ public sealed class HistoryFunctions(FhirRepository repository, PageToken pages)
             return Invalid("The _page token is not valid.");
         }
 
-        IReadOnlyList<StoredResource> versions;
-        string? next;
-        OperationOutcome? refusal;
-        try
-        {
-            (versions, next, refusal) = await repository.HistoryAsync(type, id, since, at, count, page, cancellationToken);
-        }
-        catch (ArgumentException)
-        {
-            return Invalid("The _page token is not valid.");
-        }
-
+        var (versions, next, refusal) = await repository.HistoryAsync(type, id, since, at, count, page, cancellationToken);
         if (refusal is not null)
         {
             return FhirJson.Write(refusal, FhirHttp.Format(http), StatusCodes.Status403Forbidden);
@@ -121,7 +109,7 @@ public sealed class HistoryFunctions(FhirRepository repository, PageToken pages)
 
         if (id is not null && versions.Count == 0 && page is null && since is null && at is null)
         {
-            return FhirJson.Outcome(OperationOutcome.IssueType.NotFound, $"{type}/{id} is not known.", StatusCodes.Status404NotFound);
+            return ErrorMap.Answer(ErrorKind.NotFound, $"{type}/{id} is not known.");
         }
 
         var self = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{http.Request.Path}";
@@ -153,5 +141,5 @@ public sealed class HistoryFunctions(FhirRepository repository, PageToken pages)
     }
 
     private static IResult Invalid(string message) =>
-        FhirJson.Outcome(OperationOutcome.IssueType.Invalid, message, StatusCodes.Status400BadRequest);
+        ErrorMap.Answer(ErrorKind.Invalid, message);
 }

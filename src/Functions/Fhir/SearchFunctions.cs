@@ -80,7 +80,7 @@ public sealed class SearchFunctions(FhirRepository repository, PageToken pages)
         var page = pageToken is { Length: > 0 } ? pages.Decode(pageToken, binding) : null;
         if (pageToken is { Length: > 0 } && page is null)
         {
-            return FhirHttp.Outcome(OperationOutcome.IssueType.Invalid, "The _page token is not valid.", StatusCodes.Status400BadRequest);
+            return ErrorMap.Answer(ErrorKind.Invalid, "The _page token is not valid.");
         }
 
         var format = FhirHttp.Format(http);
@@ -89,44 +89,37 @@ public sealed class SearchFunctions(FhirRepository repository, PageToken pages)
         // The self link holds the parameters the search used: the ignored ones are reported in the outcome entry instead.
         var selfQuery = string.Join('&', pairs.Where(p => !request!.Ignored.Contains(p.Key)).Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
         var bundle = new BundleJson("searchset").Link("self", selfQuery.Length > 0 ? $"{self}?{selfQuery}" : self);
-        try
+        if (countOnly || pairs.Any(p => p.Key == "_total" && p.Value is "accurate" or "estimate"))
         {
-            if (countOnly || pairs.Any(p => p.Key == "_total" && p.Value is "accurate" or "estimate"))
+            var (total, unresolvable) = await repository.CountAsync(request!, cancellationToken, includeLinked: true);
+            if (unresolvable is not null)
             {
-                var (total, unresolvable) = await repository.CountAsync(request!, cancellationToken, includeLinked: true);
-                if (unresolvable is not null)
-                {
-                    return FhirJson.Write(unresolvable, format, Status(unresolvable));
-                }
-
-                bundle.Total = total;
+                return FhirJson.Write(unresolvable, format, Status(unresolvable));
             }
 
-            if (!countOnly)
-            {
-                var (found, unresolvable) = await repository.SearchAsync(request!, page, cancellationToken, includeLinked: true);
-                if (unresolvable is not null)
-                {
-                    return FhirJson.Write(unresolvable, format, Status(unresolvable));
-                }
-
-                foreach (var (resource, mode) in found!.Matches.Select(r => (r, "match")).Concat(found.Included.Select(r => (r, "include"))))
-                {
-                    bundle.Entry($"{FhirHttp.BaseUrl(http)}/{resource.Reference}", resource.Json, SearchMode(mode));
-                }
-
-                var next = found.Next;
-                if (next is not null)
-                {
-                    var nextQuery = string.Join('&', pairs.Where(p => p.Key != "_page").Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}")
-                        .Append($"_page={pages.Encode(next, binding)}"));
-                    bundle.Link("next", $"{self}?{nextQuery}");
-                }
-            }
+            bundle.Total = total;
         }
-        catch (ArgumentException ex)
+
+        if (!countOnly)
         {
-            return FhirHttp.Outcome(OperationOutcome.IssueType.Invalid, ex.Message.Split(" (Parameter", 2)[0], StatusCodes.Status400BadRequest);
+            var (found, unresolvable) = await repository.SearchAsync(request!, page, cancellationToken, includeLinked: true);
+            if (unresolvable is not null)
+            {
+                return FhirJson.Write(unresolvable, format, Status(unresolvable));
+            }
+
+            foreach (var (resource, mode) in found!.Matches.Select(r => (r, "match")).Concat(found.Included.Select(r => (r, "include"))))
+            {
+                bundle.Entry($"{FhirHttp.BaseUrl(http)}/{resource.Reference}", resource.Json, SearchMode(mode));
+            }
+
+            var next = found.Next;
+            if (next is not null)
+            {
+                var nextQuery = string.Join('&', pairs.Where(p => p.Key != "_page").Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}")
+                    .Append($"_page={pages.Encode(next, binding)}"));
+                bundle.Link("next", $"{self}?{nextQuery}");
+            }
         }
 
         if (request!.Ignored.Count > 0)

@@ -18,6 +18,9 @@ public enum ErrorKind
     /// <summary>404 <c>not-found</c>: nothing is there (or it belongs to another project).</summary>
     NotFound,
 
+    /// <summary>404 <c>not-supported</c>: the address names a resource type that FHIR R4 does not have.</summary>
+    UnknownType,
+
     /// <summary>405 <c>not-supported</c>: the method is not served here.</summary>
     MethodNotAllowed,
 
@@ -26,6 +29,12 @@ public enum ErrorKind
 
     /// <summary>409 <c>conflict</c>: it already exists, or changed meanwhile.</summary>
     Conflict,
+
+    /// <summary>409 <c>duplicate</c>: the same thing exists already (a second membership of one user, say).</summary>
+    Duplicate,
+
+    /// <summary>409 <c>transient</c>: a concurrent request holds what this one needs; retry.</summary>
+    Busy,
 
     /// <summary>410 <c>deleted</c>: it was deleted.</summary>
     Gone,

@@ -23,9 +23,12 @@ public static class ErrorMap
         ErrorKind.Unauthenticated => (StatusCodes.Status401Unauthorized, OperationOutcome.IssueType.Login),
         ErrorKind.Forbidden => (StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden),
         ErrorKind.NotFound => (StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound),
+        ErrorKind.UnknownType => (StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotSupported),
         ErrorKind.MethodNotAllowed => (StatusCodes.Status405MethodNotAllowed, OperationOutcome.IssueType.NotSupported),
         ErrorKind.NotAcceptable => (StatusCodes.Status406NotAcceptable, OperationOutcome.IssueType.NotSupported),
         ErrorKind.Conflict => (StatusCodes.Status409Conflict, OperationOutcome.IssueType.Conflict),
+        ErrorKind.Duplicate => (StatusCodes.Status409Conflict, OperationOutcome.IssueType.Duplicate),
+        ErrorKind.Busy => (StatusCodes.Status409Conflict, OperationOutcome.IssueType.Transient),
         ErrorKind.Gone => (StatusCodes.Status410Gone, OperationOutcome.IssueType.Deleted),
         ErrorKind.PreconditionFailed => (StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.Conflict),
         ErrorKind.TooLarge => (StatusCodes.Status413PayloadTooLarge, OperationOutcome.IssueType.TooLong),
@@ -37,11 +40,14 @@ public static class ErrorMap
         _ => (StatusCodes.Status500InternalServerError, OperationOutcome.IssueType.Exception),
     };
 
-    /// <summary>The answer for <paramref name="kind"/>: an OperationOutcome with <paramref name="message"/>.</summary>
-    public static IResult Answer(ErrorKind kind, string message)
+    /// <summary>
+    /// The answer for <paramref name="kind"/>: an OperationOutcome with <paramref name="message"/>, with the kind's
+    /// status unless <paramref name="status"/> keeps one already set (an empty 5xx from the server, say).
+    /// </summary>
+    public static IResult Answer(ErrorKind kind, string message, int? status = null)
     {
-        var (status, code) = Of(kind);
-        return FhirJson.Outcome(code, message, status);
+        var (kindStatus, code) = Of(kind);
+        return FhirJson.Outcome(code, message, status ?? kindStatus);
     }
 
     /// <summary>The kind of <paramref name="exception"/> and what the client may be told of it.</summary>
@@ -58,8 +64,12 @@ public static class ErrorMap
             (ErrorKind.TooLarge, "The write is too large to store: a resource, with its search index, must stay well under 2 MB.", null),
         CosmosException { StatusCode: HttpStatusCode.ServiceUnavailable } =>
             (ErrorKind.Unavailable, "The database is unavailable; retry later (see Retry-After).", TimeSpan.FromSeconds(5)),
-        _ => (ErrorKind.Unexpected, $"The server could not answer this request. Quote correlation id {correlationId} when reporting it.", null),
+        _ => (ErrorKind.Unexpected, UnexpectedMessage(correlationId), null),
     };
+
+    /// <summary>All a client is told of a fault: that it happened, and the id it is logged under.</summary>
+    public static string UnexpectedMessage(string correlationId) =>
+        $"The server could not answer this request. Quote correlation id {correlationId} when reporting it.";
 
     /// <summary>The answer for <paramref name="exception"/> (see <see cref="Classify"/>), with <c>Retry-After</c> where it applies.</summary>
     public static IResult Answer(Exception exception, HttpContext http)
