@@ -6,5 +6,6 @@ var results = new List<BenchResult>();
 results.AddRange(AccessPolicyBenchmarks.Run());
 results.AddRange(await EmulatorBenchmarks.RunAsync());
 results.AddRange(await FhirApiBenchmarks.RunAsync());
+results.AddRange(await ColdStartBenchmarks.RunAsync());
 var path = ResultsFile.Write(results);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {results.Count} results to {path}"));

@@ -42,4 +42,28 @@ public sealed class AppSettingsConsistencyTests
 
         Assert.DoesNotContain(settings, s => s.Key.EndsWith("__Key", StringComparison.Ordinal) || s.Key.EndsWith("ConnectionString", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task The_queue_trigger_resolves_its_queue_and_connection_from_deployed_settings()
+    {
+        var deployment = Assert.Single(
+            CompiledTemplate.Resources(await CompiledTemplate.MainAsync(), "Microsoft.Resources/deployments"),
+            d => (string?)d["name"] == "function-app");
+        var settings = deployment["properties"]!["parameters"]!["enclaveSettings"]!["value"]!.AsObject();
+
+        // [QueueTrigger("%Storage:ExportQueueName%", Connection = "EnclaveStorage")]: the host reads both from app settings.
+        Assert.Equal("%Storage:ExportQueueName%", Enclave.Functions.Export.ExportJobFunctions.Queue);
+        Assert.True(settings.ContainsKey("Storage__ExportQueueName"));
+        Assert.True(settings.ContainsKey($"{Enclave.Functions.Export.ExportJobFunctions.Connection}__queueServiceUri"));
+    }
+
+    [Fact]
+    public async Task The_function_app_runs_the_dotnet_isolated_10_runtime()
+    {
+        var template = (await CompiledTemplate.MainAsync()).ToJsonString();
+
+        Assert.Contains("'dotnet-isolated'", template, StringComparison.Ordinal);
+        Assert.Contains("'10.0'", template, StringComparison.Ordinal);
+        Assert.DoesNotContain("'custom'", template, StringComparison.Ordinal);
+    }
 }

@@ -2,11 +2,6 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.Json;
 using Enclave.Testing;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Enclave.Infra.Tests;
 
@@ -44,25 +39,48 @@ public sealed class PackageLayoutTests(PackageFixture package) : IClassFixture<P
     private JsonElement Json(string relativePath) =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(package.Root, relativePath))).RootElement;
 
-    private IEnumerable<string> FunctionFolders() =>
-        Directory.EnumerateDirectories(package.Root).Where(d => File.Exists(Path.Combine(d, "function.json")));
-
     [Fact]
-    public void Host_json_points_at_an_executable_self_contained_handler()
+    public void Host_json_is_the_standard_isolated_one_with_the_api_route_prefix()
     {
-        var executable = Json("host.json").GetProperty("customHandler").GetProperty("description")
-            .GetProperty("defaultExecutablePath").GetString()!;
-        var path = Path.Combine(package.Root, executable);
+        var host = Json("host.json");
 
-        Assert.True(File.Exists(path), $"host.json names {executable}, which the package lacks.");
-        Assert.True(File.GetUnixFileMode(path).HasFlag(UnixFileMode.UserExecute));
-        // Self-contained: the custom runtime promises no .NET on the instance.
-        Assert.True(File.Exists(Path.Combine(package.Root, "libcoreclr.so")));
-        Assert.True(File.Exists(Path.Combine(package.Root, "Microsoft.AspNetCore.dll")));
+        Assert.Equal("2.0", host.GetProperty("version").GetString());
+        Assert.False(host.TryGetProperty("customHandler", out _));
+        Assert.False(host.TryGetProperty("extensionBundle", out _)); // the worker ships its extensions in .azurefunctions/
+        Assert.Equal("api", host.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+        Assert.Equal("base64", host.GetProperty("extensions").GetProperty("queues").GetProperty("messageEncoding").GetString());
+        Assert.Empty(Directory.EnumerateFiles(package.Root, "function.json", SearchOption.AllDirectories));
     }
 
     [Fact]
-    public void Handler_is_ready_to_run()
+    public void Worker_config_points_at_the_app_assembly_as_a_dotnet_isolated_worker()
+    {
+        var description = Json("worker.config.json").GetProperty("description");
+        var worker = description.GetProperty("defaultWorkerPath").GetString()!;
+
+        Assert.Equal("dotnet-isolated", description.GetProperty("language").GetString());
+        Assert.Equal("Enclave.Functions.dll", worker);
+        Assert.True(File.Exists(Path.Combine(package.Root, worker)), $"worker.config.json names {worker}, which the package lacks.");
+        Assert.Equal("true", description.GetProperty("workerIndexing").GetString());
+    }
+
+    [Fact]
+    public void Functions_metadata_lists_every_function_of_the_app_and_the_host_extensions_are_there()
+    {
+        var metadata = Json("functions.metadata").EnumerateArray().ToList();
+        var names = metadata.Select(f => f.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToList();
+        var functions = Enclave.Functions.Invocation.FunctionCatalog.App.Entries.Select(e => e.Name).Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(functions, names);
+        Assert.All(metadata, f => Assert.Equal("Enclave.Functions.dll", f.GetProperty("scriptFile").GetString()));
+        Assert.Contains(metadata, f => f.GetProperty("bindings").EnumerateArray().Any(b => b.GetProperty("type").GetString() == "queueTrigger"));
+        var extensions = Path.Combine(package.Root, ".azurefunctions");
+        Assert.True(Directory.Exists(extensions), "The package has no .azurefunctions folder.");
+        Assert.Contains(Directory.EnumerateFiles(extensions), f => Path.GetFileName(f).StartsWith("Microsoft.Azure.WebJobs.Extensions.Storage", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void App_is_ready_to_run()
     {
         using var stream = File.OpenRead(Path.Combine(package.Root, "Enclave.Functions.dll"));
         using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
@@ -73,7 +91,7 @@ public sealed class PackageLayoutTests(PackageFixture package) : IClassFixture<P
     }
 
     [Fact]
-    public void Zip_holds_the_same_files_and_keeps_the_executable_bit()
+    public void Zip_holds_the_same_files_hidden_ones_included()
     {
         using var zip = ZipFile.OpenRead(package.Zip);
         var entries = zip.Entries.Where(e => e.Name.Length > 0).Select(e => e.FullName).ToHashSet();
@@ -81,50 +99,7 @@ public sealed class PackageLayoutTests(PackageFixture package) : IClassFixture<P
             .Select(f => Path.GetRelativePath(package.Root, f)).ToHashSet();
 
         Assert.Equal(files, entries);
-        var handler = zip.GetEntry("Enclave.Functions")!;
-        Assert.NotEqual(0, (handler.ExternalAttributes >> 16) & 0b001_000_000);
-    }
-
-    [Fact]
-    public void Every_function_route_maps_to_an_endpoint_of_the_handler()
-    {
-        var routes = HandlerRoutes();
-        var folders = FunctionFolders().ToList();
-
-        Assert.Equal(["Api", "ExportJob"], folders.Select(Path.GetFileName).Order(StringComparer.Ordinal));
-        foreach (var folder in folders)
-        {
-            var name = Path.GetFileName(folder);
-            var trigger = Json(Path.Combine(name, "function.json")).GetProperty("bindings").EnumerateArray()
-                .Single(b => b.GetProperty("direction").GetString() == "in");
-            if (trigger.GetProperty("type").GetString() == "httpTrigger")
-            {
-                // A catch-all route: the handler must serve routes below its prefix, and none outside it but
-                // the host's own calls ("/" and the non-HTTP functions).
-                var prefix = trigger.GetProperty("route").GetString()!.Replace("{*path}", string.Empty, StringComparison.Ordinal);
-                Assert.Contains(routes, r => r.StartsWith(prefix, StringComparison.Ordinal));
-            }
-            else
-            {
-                Assert.Contains(name, routes);
-            }
-        }
-
-        var nonHttp = folders.Select(Path.GetFileName).Where(n => n != "Api").ToHashSet();
-        Assert.All(routes, r => Assert.True(r.StartsWith("api/", StringComparison.Ordinal) || r.Length == 0 || nonHttp.Contains(r), $"Route /{r} is outside /api."));
-    }
-
-    /// <summary>The handler's route patterns (without the leading slash), read from the real app's endpoint table.</summary>
-    private static List<string> HandlerRoutes()
-    {
-        using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-        {
-            builder.UseEnvironment("Production");
-            builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(TestSettings.UnusedAzureSettings()));
-        });
-        return app.Services.GetRequiredService<EndpointDataSource>().Endpoints
-            .OfType<RouteEndpoint>()
-            .Select(e => (e.RoutePattern.RawText ?? string.Empty).TrimStart('/'))
-            .ToList();
+        Assert.Contains(entries, e => e.StartsWith(".azurefunctions/", StringComparison.Ordinal));
+        Assert.Contains("functions.metadata", entries);
     }
 }
