@@ -3,6 +3,21 @@
 // Output: one JSON line of what each step returned; a failing step exits 1 with its error.
 import { MedplumClient } from '@medplum/core';
 
+// Medplum's PKCE step is written for browsers: it keeps the verifier in sessionStorage and reaches btoa, atob and
+// TextDecoder through window. Node has all of those but sessionStorage as globals, so window is the global object.
+globalThis.window ??= globalThis;
+if (!globalThis.sessionStorage) {
+  const items = new Map();
+  globalThis.sessionStorage = {
+    getItem: (key) => (items.has(key) ? items.get(key) : null),
+    setItem: (key, value) => items.set(key, String(value)),
+    removeItem: (key) => items.delete(key),
+    clear: () => items.clear(),
+    key: (index) => [...items.keys()][index] ?? null,
+    get length() { return items.size; },
+  };
+}
+
 const env = process.env;
 const result = {};
 try {
@@ -35,7 +50,8 @@ try {
   // A user signs in with a password (PKCE code flow), then reads what the client created.
   const user = new MedplumClient({ baseUrl: env.ENCLAVE_BASE_URL });
   const login = await user.startLogin({ email: env.ENCLAVE_EMAIL, password: env.ENCLAVE_PASSWORD });
-  await user.processCode(login.code);
+  // processCode would take the browser's origin as redirect_uri; outside a browser the caller names it.
+  await user.processCode(login.code, { redirectUri: env.ENCLAVE_BASE_URL });
   result.userSignedIn = user.getAccessToken() !== undefined;
   result.userRead = (await user.readResource('Patient', created.id)).id;
 

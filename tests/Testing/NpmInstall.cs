@@ -2,9 +2,10 @@ using System.Diagnostics;
 
 namespace Enclave.Testing;
 
-/// <summary>Installs the emulators' pinned npm packages when they are missing, once across parallel test processes.</summary>
-internal static class NpmInstall
+/// <summary>Installs a folder's pinned npm packages (npm ci) when they are missing, once across parallel test processes.</summary>
+public static class NpmInstall
 {
+    /// <summary>Runs <c>npm ci</c> in <paramref name="directory"/> unless its packages are installed.</summary>
     public static async Task EnsureAsync(string directory)
     {
         var marker = Path.Combine(directory, "node_modules", ".package-lock.json");
