@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Enclave.Testing;
@@ -33,7 +30,7 @@ internal static class ColdStartBenchmarks
 
             // A first start creates the database and the super admin; then a project, a patient and a token for it.
             string patient, token;
-            await using (var first = await AppProcess.StartAsync(readyToRun, settings))
+            await using (var first = await AppProcess.StartAsync(readyToRun, settings, quiet: true))
             {
                 (patient, token) = await SeedAsync(first.Http, settings);
             }
@@ -92,7 +89,7 @@ internal static class ColdStartBenchmarks
     private static async Task<double> TimeToFirstReadAsync(string app, Dictionary<string, string?> settings, string patient, string token)
     {
         var clock = Stopwatch.StartNew();
-        await using var process = await AppProcess.StartAsync(app, settings, $"/api/fhir/R4/Patient/{patient}", token);
+        await using var process = await AppProcess.StartAsync(app, settings, $"/api/fhir/R4/Patient/{patient}", token, quiet: true);
         return clock.Elapsed.TotalMilliseconds;
     }
 
@@ -121,88 +118,5 @@ internal static class ColdStartBenchmarks
         using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative)) { Content = new StringContent(json, Encoding.UTF8, mediaType) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return await http.SendAsync(request);
-    }
-
-    /// <summary>The published app started as its own local host, polled until a request answers 200.</summary>
-    private sealed class AppProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-
-        private AppProcess(Process process, HttpClient http)
-        {
-            _process = process;
-            Http = http;
-        }
-
-        public HttpClient Http { get; }
-
-        public static async Task<AppProcess> StartAsync(string folder, Dictionary<string, string?> settings, string probe = "/api/health", string? token = null)
-        {
-            var port = FreePort();
-            var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, "Enclave.Functions.dll"), "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"])
-            {
-                WorkingDirectory = folder,
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            foreach (var (key, value) in AppSettings.AsEnvironment(settings))
-            {
-                start.Environment[key] = value;
-            }
-
-            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-            start.Environment["Logging__LogLevel__Default"] = "Warning";
-            var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}") };
-            var app = new AppProcess(Process.Start(start)!, http);
-            _ = app._process.StandardOutput.ReadToEndAsync();
-            _ = app._process.StandardError.ReadToEndAsync();
-            var waited = Stopwatch.StartNew();
-            while (waited.Elapsed < TimeSpan.FromSeconds(60) && !app._process.HasExited)
-            {
-                try
-                {
-                    using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(probe, UriKind.Relative));
-                    if (token is not null)
-                    {
-                        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                    }
-
-                    using var response = await http.SendAsync(request);
-                    if (response.StatusCode == HttpStatusCode.OK)
-                    {
-                        return app;
-                    }
-
-                    throw new InvalidOperationException($"{probe} answered {(int)response.StatusCode} at start.");
-                }
-                catch (HttpRequestException)
-                {
-                    await Task.Delay(5);
-                }
-            }
-
-            await app.DisposeAsync();
-            throw new InvalidOperationException($"The app did not answer {probe} within 60 s.");
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            Http.Dispose();
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            await _process.WaitForExitAsync();
-            _process.Dispose();
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
     }
 }

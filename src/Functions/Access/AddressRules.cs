@@ -3,10 +3,10 @@ using System.Net;
 namespace Enclave.Functions.Access;
 
 /// <summary>
-/// The client's address, which the <c>ipAccessRule</c>s of the caller's access policies are judged by on every
-/// authenticated request (not only at sign-in; see <c>InvocationPipeline</c>). Behind the Functions host the handler's peer is the host on loopback, so
-/// the client's address is the last <c>X-Forwarded-For</c> entry — the one Azure's front end appended; a request
-/// from any other peer is judged by the peer's own address.
+/// The client's address, by which the <c>ipAccessRule</c>s of the caller's access policies judge every
+/// authenticated request (not only sign-in; see <c>InvocationPipeline</c>) and the sign-in throttle counts. Behind the
+/// Functions host the app's peer is the host on loopback, so the client's address is the last <c>X-Forwarded-For</c>
+/// entry — the one Azure's front end appended; a request from any other peer is judged by the peer's own address.
 /// </summary>
 public static class AddressRules
 {

@@ -8,8 +8,9 @@ namespace Enclave.Functions.Edge;
 
 /// <summary>
 /// The first thing every request passes: a correlation id on every answer, the size limits of
-/// <see cref="EdgeLimitsOptions"/> (414, 431, 413, 400 as OperationOutcomes), and the one place where an unexpected
-/// exception becomes an answer — a 500 OperationOutcome that carries the correlation id and no exception text,
+/// <see cref="EdgeLimitsOptions"/> (414, 431, 413, 400 as OperationOutcomes), and the answer to an exception raised
+/// outside any function (a function's own are answered by <see cref="InvocationPipeline"/>), both through
+/// <see cref="ErrorMap"/>: a fault is a 500 OperationOutcome that carries the correlation id and no exception text,
 /// while the exception is logged under that id. Answers that would otherwise have no body (401 challenges, 403,
 /// unknown routes, 405) get an OperationOutcome too.
 /// </summary>
