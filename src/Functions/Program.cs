@@ -17,7 +17,7 @@ builder.Services.AddEnclaveAuth(builder.Configuration);
 builder.Services.AddEnclaveHealthChecks();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<PageToken>();
-builder.Services.AddSingleton<IResourceStore>(sp => new CosmosResourceStore(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>()));
+builder.Services.AddSingleton<IResourceStore>(sp => new CosmosResourceStore(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>(), sp.GetRequiredService<TimeProvider>()));
 
 var app = builder.Build();
 app.UseEnclaveEdge();

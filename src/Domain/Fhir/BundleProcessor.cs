@@ -206,7 +206,7 @@ public sealed class BundleProcessor(FhirRepository repository)
             }
             else if (request.Criteria is { } criteria && request.Method is Bundle.HTTPVerb.PUT or Bundle.HTTPVerb.DELETE or Bundle.HTTPVerb.PATCH)
             {
-                var (matchRequest, refusal) = await repository.CriteriaAsync(request.Type, criteria);
+                var (matchRequest, refusal) = await repository.CriteriaAsync(request.Type, criteria, cancellationToken);
                 if (refusal is not null)
                 {
                     return Refused(refusal.Status, Message(refusal), i);
@@ -272,7 +272,7 @@ public sealed class BundleProcessor(FhirRepository repository)
                 else if (text.Contains('?', StringComparison.Ordinal) && !Uri.IsWellFormedUriString(text, UriKind.Absolute))
                 {
                     var type = text[..text.IndexOf('?', StringComparison.Ordinal)];
-                    var (matchRequest, refusal) = await repository.CriteriaAsync(type, text[(type.Length + 1)..]);
+                    var (matchRequest, refusal) = await repository.CriteriaAsync(type, text[(type.Length + 1)..], cancellationToken);
                     if (refusal is not null)
                     {
                         return Refused(400, $"The conditional reference '{text}': {Message(refusal)}", i);

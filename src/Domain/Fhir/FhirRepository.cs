@@ -92,7 +92,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     /// </summary>
     internal async Task<(StoredResource? Existing, CommitGuard? Guard, Result? Refusal)> MatchForCreateAsync(string type, string criteria, CancellationToken cancellationToken)
     {
-        var (request, refusal) = await CriteriaAsync(type, criteria);
+        var (request, refusal) = await CriteriaAsync(type, criteria, cancellationToken);
         if (refusal is not null)
         {
             return (null, null, refusal);
@@ -113,7 +113,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     /// The criteria of a conditional interaction, parsed strictly (an unsupported parameter is an error, not ignored),
     /// limited to what the caller may search, chains resolved.
     /// </summary>
-    internal async Task<(SearchRequest? Request, Result? Refusal)> CriteriaAsync(string type, string criteria)
+    internal async Task<(SearchRequest? Request, Result? Refusal)> CriteriaAsync(string type, string criteria, CancellationToken cancellationToken)
     {
         var (parsed, refusal) = ParseCriteria(type, criteria);
         if (refusal is not null)
@@ -126,7 +126,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return (null, new Result(403, null, forbidden));
         }
 
-        var (resolved, unresolvable) = await ResolveChainsAsync(access.Policy.Restrict(parsed!, "search"));
+        var (resolved, unresolvable) = await ResolveChainsAsync(access.Policy.Restrict(parsed!, "search"), cancellationToken);
         return unresolvable is not null ? (null, new Result(400, null, unresolvable)) : (resolved, null);
     }
 
@@ -253,7 +253,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     public async Task<Result> ConditionalUpdateAsync(Resource resource, string criteria, int? ifMatchVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        var (request, refusal) = await CriteriaAsync(resource.TypeName, criteria);
+        var (request, refusal) = await CriteriaAsync(resource.TypeName, criteria, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
@@ -346,7 +346,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     public async Task<Result> ConditionalPatchAsync(string resourceType, string criteria, Func<string, (Resource? Patched, OperationOutcome? Refusal)> apply,
         int? ifMatchVersion, CancellationToken cancellationToken)
     {
-        var (request, refusal) = await CriteriaAsync(resourceType, criteria);
+        var (request, refusal) = await CriteriaAsync(resourceType, criteria, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
@@ -401,7 +401,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     /// <summary>Conditional delete (<c>DELETE Type?criteria</c>): no match is 204, one match is deleted, several are 412.</summary>
     public async Task<Result> ConditionalDeleteAsync(string resourceType, string criteria, CancellationToken cancellationToken)
     {
-        var (request, refusal) = await CriteriaAsync(resourceType, criteria);
+        var (request, refusal) = await CriteriaAsync(resourceType, criteria, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
@@ -451,7 +451,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return (null, forbidden);
         }
 
-        var (resolved, refusal) = await ResolveChainsAsync(access.Policy.Restrict(request, "search"));
+        var (resolved, refusal) = await ResolveChainsAsync(access.Policy.Restrict(request, "search"), cancellationToken);
         if (refusal is not null)
         {
             return (null, refusal);
@@ -471,7 +471,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return (0, forbidden);
         }
 
-        var (resolved, refusal) = await ResolveChainsAsync(access.Policy.Restrict(request, "search"));
+        var (resolved, refusal) = await ResolveChainsAsync(access.Policy.Restrict(request, "search"), cancellationToken);
         return refusal is not null ? (0, refusal) : (await store.CountAsync(Reach(includeLinked, request, resolved!), resolved!, cancellationToken), null);
     }
 
@@ -498,8 +498,8 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
         return access.Policy.HiddenFieldSearched(request) is { } hidden ? FhirErrors.Outcome(OperationOutcome.IssueType.Forbidden, hidden) : null;
     }
 
-    private Task<(SearchRequest?, OperationOutcome?)> ResolveChainsAsync(SearchRequest request) =>
-        ChainResolver.ResolveAsync(request, (inner, code, limit) => store.SelectReferencesAsync(access.Scope.ProjectId, inner, code, limit, CancellationToken.None));
+    private Task<(SearchRequest?, OperationOutcome?)> ResolveChainsAsync(SearchRequest request, CancellationToken cancellationToken) =>
+        ChainResolver.ResolveAsync(request, (inner, code, limit) => store.SelectReferencesAsync(access.Scope.ProjectId, inner, code, limit, cancellationToken));
 
     /// <summary>
     /// The resources <c>_include</c> and <c>_revinclude</c> add to <paramref name="matches"/>: one query per include
@@ -710,7 +710,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
 
     /// <summary>The parsed <paramref name="version"/> when the caller's policy lets <paramref name="interaction"/> touch it; otherwise null.</summary>
     private Resource? Allowed(StoredResource version, string interaction) =>
-        ResourceParser.TryParse(version.Json, out var resource, out _) && access.Policy.Decide(interaction, resource!, version.LastUpdated) is not null
+        ResourceParser.TryParse(version.Json, out var resource, out _) && access.Policy.Decide(interaction, resource!, version.LastUpdated, time.GetUtcNow()) is not null
             ? resource
             : null;
 
@@ -751,7 +751,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
         }
 
         var json = JsonNode.Parse(version.Json)!.AsObject();
-        return access.Policy.Hide(resource, version.LastUpdated, json) ? version with { Json = json.ToJsonString(s_relaxed) } : version;
+        return access.Policy.Hide(resource, version.LastUpdated, time.GetUtcNow(), json) ? version with { Json = json.ToJsonString(s_relaxed) } : version;
     }
 
     private static readonly JsonSerializerOptions s_relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

@@ -11,8 +11,11 @@ namespace Enclave.Domain.Search;
 /// </summary>
 public static class InMemorySearch
 {
-    /// <summary>Whether <paramref name="resource"/> (last written at <paramref name="lastUpdated"/>) matches every criterion.</summary>
-    public static bool Matches(SearchRequest request, Resource resource, DateTimeOffset lastUpdated, ResourceIndex? index = null)
+    /// <summary>
+    /// Whether <paramref name="resource"/> (last written at <paramref name="lastUpdated"/>) matches every criterion;
+    /// <paramref name="now"/> is what <c>ap</c> dates are near.
+    /// </summary>
+    public static bool Matches(SearchRequest request, Resource resource, DateTimeOffset lastUpdated, DateTimeOffset now, ResourceIndex? index = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(resource);
@@ -23,16 +26,16 @@ public static class InMemorySearch
 
         index ??= ResourceIndexer.Index(resource);
         var parameters = SearchParameters.For(request.IsSystemSearch ? resource.TypeName : request.ResourceType);
-        return request.Criteria.All(c => Matches(c, resource, lastUpdated, index, parameters))
-            && (request.Filter is null || request.Filter.Any(group => group.All(c => Matches(c, resource, lastUpdated, index, parameters))));
+        return request.Criteria.All(c => Matches(c, resource, lastUpdated, now, index, parameters))
+            && (request.Filter is null || request.Filter.Any(group => group.All(c => Matches(c, resource, lastUpdated, now, index, parameters))));
     }
 
     /// <summary>Resolves the chains of <paramref name="request"/> against <paramref name="universe"/> (see <see cref="ChainResolver"/>).</summary>
     public static System.Threading.Tasks.Task<(SearchRequest? Request, OperationOutcome? Refusal)> ResolveAsync(SearchRequest request,
-        IReadOnlyList<(Resource Resource, DateTimeOffset LastUpdated, ResourceIndex Index)> universe) =>
+        IReadOnlyList<(Resource Resource, DateTimeOffset LastUpdated, ResourceIndex Index)> universe, DateTimeOffset now) =>
         ChainResolver.ResolveAsync(request, (inner, code, limit) =>
         {
-            var matches = universe.Where(d => Matches(inner, d.Resource, d.LastUpdated, d.Index));
+            var matches = universe.Where(d => Matches(inner, d.Resource, d.LastUpdated, now, d.Index));
             IReadOnlyList<string> found = code is null
                 ? [.. matches.Select(d => $"{d.Resource.TypeName}/{d.Resource.Id}").Take(limit)]
                 : [.. matches.SelectMany(d => d.Index.Entries[code]?.AsArray().OfType<JsonObject>() ?? [])
@@ -69,7 +72,8 @@ public static class InMemorySearch
         return request.Sort[0].Descending ? ordered!.ThenByDescending(i => of(i).LastUpdated) : ordered!.ThenBy(i => of(i).LastUpdated);
     }
 
-    private static bool Matches(SearchCriterion criterion, Resource resource, DateTimeOffset lastUpdated, ResourceIndex index, IReadOnlyDictionary<string, SearchParameter> parameters)
+    private static bool Matches(SearchCriterion criterion, Resource resource, DateTimeOffset lastUpdated, DateTimeOffset now, ResourceIndex index,
+        IReadOnlyDictionary<string, SearchParameter> parameters)
     {
         var entries = index.Entries[criterion.Code]?.AsArray().OfType<JsonObject>().ToList() ?? [];
         if (criterion.Modifier == "missing")
@@ -88,17 +92,17 @@ public static class InMemorySearch
         {
             "_id" => criterion.Values.Contains(resource.Id),
             "_type" => criterion.Values.Contains(resource.TypeName),
-            "_lastUpdated" => criterion.Values.Any(v => DateMatches(v, DateRange.Text(lastUpdated), DateRange.Text(lastUpdated))),
+            "_lastUpdated" => criterion.Values.Any(v => DateMatches(v, DateRange.Text(lastUpdated), DateRange.Text(lastUpdated), now)),
             "_compartment" => criterion.Values.Any(index.Compartments.Contains),
             _ when criterion.Type == SearchParamType.Composite => criterion.Values.Any(v => entries.Any(e => v.Split('$').Select((part, i) =>
                 e[i.ToString(System.Globalization.CultureInfo.InvariantCulture)] is JsonObject component
-                && EntryMatches(new SearchCriterion(criterion.Code, parameters[criterion.Code].Components[i].Type, null, [part]), part, component)).All(m => m))),
-            _ => criterion.Values.Any(v => entries.Any(e => EntryMatches(criterion, v, e))),
+                && EntryMatches(new SearchCriterion(criterion.Code, parameters[criterion.Code].Components[i].Type, null, [part]), part, component, now)).All(m => m))),
+            _ => criterion.Values.Any(v => entries.Any(e => EntryMatches(criterion, v, e, now))),
         };
         return criterion.Modifier == "not" ? !any : any;
     }
 
-    private static bool EntryMatches(SearchCriterion criterion, string value, JsonObject e) => criterion.Type switch
+    private static bool EntryMatches(SearchCriterion criterion, string value, JsonObject e, DateTimeOffset now) => criterion.Type switch
     {
         SearchParamType.String => criterion.Modifier switch
         {
@@ -108,7 +112,7 @@ public static class InMemorySearch
         },
         SearchParamType.Token => TokenMatches(criterion.Modifier, value, e),
         SearchParamType.Reference => ReferenceMatches(criterion.Modifier, value, e),
-        SearchParamType.Date => Text(e, "lo") is { } lo && Text(e, "hi") is { } hi && DateMatches(value, lo, hi),
+        SearchParamType.Date => Text(e, "lo") is { } lo && Text(e, "hi") is { } hi && DateMatches(value, lo, hi, now),
         SearchParamType.Number => Number(e) is { } n && NumberMatches(value, n),
         SearchParamType.Quantity => QuantityMatches(value, e),
         SearchParamType.Uri => Text(e, "u") is { } u && criterion.Modifier switch
@@ -164,7 +168,7 @@ public static class InMemorySearch
         return Text(e, "i") == value && (modifier is null || Text(e, "t") == modifier);
     }
 
-    private static bool DateMatches(string value, string lo, string hi)
+    private static bool DateMatches(string value, string lo, string hi, DateTimeOffset now)
     {
         var (prefix, text) = SearchValues.SplitPrefix(value);
         if (!DateRange.TryParse(text, out var range))
@@ -174,7 +178,7 @@ public static class InMemorySearch
 
         if (prefix == SearchPrefix.Ap)
         {
-            range = SearchValues.Approximately(range);
+            range = SearchValues.Approximately(range, now);
         }
 
         var (l, h) = (range.LowText, range.HighText);

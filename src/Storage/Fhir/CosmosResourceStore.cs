@@ -12,9 +12,10 @@ namespace Enclave.Storage.Fhir;
 /// FHIR resources in Enclave's container. A commit is one TransactionalBatch in the project's partition: per
 /// resource, create or replace (guarded by the current document's ETag) the current document, create the version
 /// document and stamp the replaced version's <c>supersededAt</c>; plus any guard documents. Reads and vreads are
-/// point reads; searches and history are single-partition queries.
+/// point reads; searches and history are single-partition queries. <paramref name="time"/> is what <c>ap</c> search
+/// dates are near.
 /// </summary>
-public sealed class CosmosResourceStore(Container container) : IResourceStore
+public sealed class CosmosResourceStore(Container container, TimeProvider time) : IResourceStore
 {
     /// <summary>The most operations one TransactionalBatch may hold.</summary>
     public const int MaxBatchOperations = 100;
@@ -57,7 +58,7 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
         ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(request);
         var links = CosmosSearchQuery.Reached(scope, request);
-        return QueryPageAsync(scope.ProjectId, CosmosSearchQuery.Build(scope.ProjectId, request, links: links), request.Count, page, cancellationToken, crossPartition: links.Count > 0);
+        return QueryPageAsync(scope.ProjectId, CosmosSearchQuery.Build(scope.ProjectId, request, time.GetUtcNow(), links: links), request.Count, page, cancellationToken, crossPartition: links.Count > 0);
     }
 
     /// <inheritdoc />
@@ -66,7 +67,7 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
         ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(request);
         var links = CosmosSearchQuery.Reached(scope, request);
-        using var iterator = container.GetItemQueryIterator<int>(CosmosSearchQuery.Build(scope.ProjectId, request, CosmosSearchQuery.Selection.Count, links: links),
+        using var iterator = container.GetItemQueryIterator<int>(CosmosSearchQuery.Build(scope.ProjectId, request, time.GetUtcNow(), CosmosSearchQuery.Selection.Count, links: links),
             requestOptions: links.Count > 0 ? AcrossPartitions() : InPartition(scope.ProjectId));
         var total = 0;
         while (iterator.HasMoreResults)
@@ -84,7 +85,7 @@ public sealed class CosmosResourceStore(Container container) : IResourceStore
         ArgumentNullException.ThrowIfNull(request);
         var found = new List<string>();
         using var iterator = container.GetItemQueryIterator<string>(
-            CosmosSearchQuery.Build(projectId, request, CosmosSearchQuery.Selection.References, referenceCode, limit), requestOptions: InPartition(projectId));
+            CosmosSearchQuery.Build(projectId, request, time.GetUtcNow(), CosmosSearchQuery.Selection.References, referenceCode, limit), requestOptions: InPartition(projectId));
         while (iterator.HasMoreResults && found.Count < limit)
         {
             found.AddRange(await iterator.ReadNextAsync(cancellationToken));

@@ -29,6 +29,9 @@ internal sealed partial class CosmosSearchQuery
         References,
     }
 
+    /// <summary>What <c>ap</c> dates are near: the store's clock, read once per query.</summary>
+    private DateTimeOffset _now;
+
     private IReadOnlyDictionary<string, Domain.Search.SearchParameter> _searchParameters = new Dictionary<string, Domain.Search.SearchParameter>();
 
     /// <summary>
@@ -44,10 +47,10 @@ internal sealed partial class CosmosSearchQuery
             : request.Types.Count == 0 ? [.. link.ExportedResourceTypes.Order(StringComparer.Ordinal)]
             : [.. request.Types.Where(link.ExportedResourceTypes.Contains)];
 
-    public static QueryDefinition Build(string projectId, SearchRequest request, Selection selection = Selection.Documents, string? referenceCode = null, int limit = 0,
-        IReadOnlyList<(string ProjectId, IReadOnlyList<string>? Types)>? links = null)
+    public static QueryDefinition Build(string projectId, SearchRequest request, DateTimeOffset now, Selection selection = Selection.Documents, string? referenceCode = null,
+        int limit = 0, IReadOnlyList<(string ProjectId, IReadOnlyList<string>? Types)>? links = null)
     {
-        var query = new CosmosSearchQuery { _searchParameters = SearchParameters.For(request.ResourceType) };
+        var query = new CosmosSearchQuery { _searchParameters = SearchParameters.For(request.ResourceType), _now = now };
         var countOnly = selection != Selection.Documents;
         query._sql.Append(selection switch
         {
@@ -285,7 +288,7 @@ internal sealed partial class CosmosSearchQuery
 
         if (prefix == SearchPrefix.Ap)
         {
-            range = SearchValues.Approximately(range);
+            range = SearchValues.Approximately(range, _now);
         }
 
         var (low, high) = (range.LowText, range.HighText);

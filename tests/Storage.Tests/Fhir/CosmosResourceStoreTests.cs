@@ -13,7 +13,7 @@ namespace Enclave.Storage.Tests.Fhir;
 /// <summary>The resource store's commits against the emulator: document layout, atomicity, guards and limits.</summary>
 public sealed class CosmosResourceStoreTests(CosmosDatabaseFixture cosmos) : IClassFixture<CosmosDatabaseFixture>
 {
-    private readonly CosmosResourceStore _store = new(cosmos.Container);
+    private readonly CosmosResourceStore _store = new(cosmos.Container, TimeProvider.System);
 
     private static StoredResource Version(Resource resource, int version, DateTimeOffset at)
     {

@@ -32,7 +32,9 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
     public async Task Cosmos_search_returns_exactly_what_the_in_memory_evaluator_returns()
     {
         var project = Guid.NewGuid().ToString("N");
-        var store = new CosmosResourceStore(cosmos.Container);
+        // One clock for both evaluators: ap dates are near the same "now" on each side.
+        var clock = new FixedClock(new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero));
+        var store = new CosmosResourceStore(cosmos.Container, clock);
         var generated = ClinicalDataSet.Generate(patients: 300, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var data = generated.Select(d => (d.Resource, d.LastUpdated, Index: ResourceIndexer.Index(d.Resource))).ToList();
         foreach (var chunk in data.Chunk(40))
@@ -66,11 +68,11 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
                 text += $" [filter: {groups.Count} groups]";
             }
 
-            var (resolved, unresolvable) = await InMemorySearch.ResolveAsync(request, data);
+            var (resolved, unresolvable) = await InMemorySearch.ResolveAsync(request, data, clock.GetUtcNow());
             Assert.True(unresolvable is null, $"{type}?{text}: {unresolvable?.Issue[0].Diagnostics}");
             var (storeResolved, _) = await ChainResolver.ResolveAsync(request, (inner, code, limit) => store.SelectReferencesAsync(project, inner, code, limit, default));
 
-            var expected = InMemorySearch.Order(request, data.Where(d => InMemorySearch.Matches(resolved!, d.Resource, d.LastUpdated, d.Index)), d => d)
+            var expected = InMemorySearch.Order(request, data.Where(d => InMemorySearch.Matches(resolved!, d.Resource, d.LastUpdated, clock.GetUtcNow(), d.Index)), d => d)
                 .Select(d => d.Resource.Id!).ToList();
             var actual = new List<string>();
             string? page = null;
@@ -95,5 +97,11 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
         output.WriteLine($"{run} queries over {data.Count} resources, {nonEmpty} with results; covered: {string.Join(" ", generator.Covered.Order())}");
         Assert.True(nonEmpty > run / 2, $"only {nonEmpty} of {run} queries matched anything");
         Assert.Empty(s_mustCover.Except(generator.Covered));
+    }
+
+    /// <summary>A clock that always reads one instant.</summary>
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 }
