@@ -518,9 +518,8 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
                 var parameter = SearchParameters.For(include.SourceType)[include.Code];
                 var references = frontier.Where(r => r.ResourceType == include.SourceType && !r.Deleted)
                     .SelectMany(r => ResourceParser.TryParse(r.Json, out var resource, out _) ? ResourceIndexer.Entries(resource!, parameter) : [])
-                    .OfType<JsonObject>()
-                    .Where(e => e["t"] is not null && (include.TargetType is null || (string?)e["t"] == include.TargetType))
-                    .Select(e => $"{e["t"]}/{e["i"]}")
+                    .Where(e => e.Reference is not null && (include.TargetType is null || e.Type == include.TargetType))
+                    .Select(e => e.Reference!)
                     .Where(r => !seen.Contains(r))
                     .Take(MaxIncluded)
                     .ToHashSet(StringComparer.Ordinal);
