@@ -129,7 +129,7 @@ public sealed class BundleProcessor(FhirRepository repository)
             IReadOnlyList<StoredResource>? committed;
             try
             {
-                committed = plan.Writes.Count == 0 ? [] : await repository.Store.CommitAsync(repository.Scope.ProjectId, plan.Writes, plan.Guards, cancellationToken);
+                committed = plan.Writes.Count == 0 ? [] : await repository.Store.CommitAsync(plan.Writes, plan.Guards, cancellationToken);
             }
             catch (CommitTooLargeException ex)
             {
@@ -309,7 +309,7 @@ public sealed class BundleProcessor(FhirRepository repository)
             }
 
             var id = targets[i]![(request.Type.Length + 1)..];
-            var current = request.Method == Bundle.HTTPVerb.POST ? null : await repository.Store.ReadAsync(repository.Scope.ProjectId, request.Type, id, cancellationToken);
+            var current = request.Method == Bundle.HTTPVerb.POST ? null : await repository.Store.ReadAsync(request.Type, id, cancellationToken);
             if (current is null && request.Method != Bundle.HTTPVerb.POST && await repository.LinkedReadOnlyAsync(request.Type, id, cancellationToken) is { } readOnly)
             {
                 return Refused(403, Message(readOnly), i, OperationOutcome.IssueType.Forbidden);

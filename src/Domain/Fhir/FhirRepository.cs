@@ -30,7 +30,11 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
 
     internal ProjectScope Scope => access.Scope;
 
-    internal IResourceStore Store => store;
+    /// <summary>The caller's own project: every read and write of it, chains, includes and conditional matches.</summary>
+    internal IProjectResources Store { get; } = store.For(access.Scope.OwnOnly);
+
+    /// <summary>A project the caller's links reach (read only: nothing here writes through it).</summary>
+    private IProjectResources Linked(string projectId) => store.For(ProjectScope.Of(projectId));
 
     internal EffectivePolicy Policy => access.Policy;
 
@@ -99,7 +103,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
         }
 
         var key = GuardKey(request!);
-        var etag = await store.ReadGuardAsync(access.Scope.ProjectId, key, cancellationToken);
+        var etag = await Store.ReadGuardAsync(key, cancellationToken);
         var matches = await MatchAsync(request!, cancellationToken);
         return matches.Count switch
         {
@@ -132,7 +136,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
 
     /// <summary>At most two current resources matching the (restricted, resolved) criteria of a conditional interaction.</summary>
     internal async Task<IReadOnlyList<StoredResource>> MatchAsync(SearchRequest request, CancellationToken cancellationToken) =>
-        (await store.SearchAsync(access.Scope.OwnOnly, request with { Count = 2 }, null, cancellationToken)).Resources;
+        (await Store.SearchAsync(request with { Count = 2 }, null, cancellationToken)).Resources;
 
     private static (SearchRequest? Request, Result? Refusal) ParseCriteria(string type, string criteria)
     {
@@ -176,7 +180,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     /// <summary>The current version in the project, else in the first linked project that has it.</summary>
     private async Task<StoredResource?> ReadReachableAsync(string resourceType, string id, CancellationToken cancellationToken)
     {
-        var current = await store.ReadAsync(access.Scope.ProjectId, resourceType, id, cancellationToken);
+        var current = await Store.ReadAsync(resourceType, id, cancellationToken);
         foreach (var linked in access.Scope.LinkedProjectsExporting(resourceType))
         {
             if (current is not null)
@@ -184,7 +188,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
                 break;
             }
 
-            current = await store.ReadAsync(linked, resourceType, id, cancellationToken);
+            current = await Linked(linked).ReadAsync(resourceType, id, cancellationToken);
         }
 
         return current;
@@ -198,10 +202,10 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return refused;
         }
 
-        var version = await store.ReadVersionAsync(access.Scope.ProjectId, resourceType, id, versionId, cancellationToken);
+        var version = await Store.ReadVersionAsync(resourceType, id, versionId, cancellationToken);
         foreach (var linked in access.Scope.LinkedProjectsExporting(resourceType))
         {
-            version ??= await store.ReadVersionAsync(linked, resourceType, id, versionId, cancellationToken);
+            version ??= await Linked(linked).ReadVersionAsync(resourceType, id, versionId, cancellationToken);
         }
 
         version = version is null ? null : Visible(version, "vread");
@@ -221,7 +225,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
         var referencesChecked = false;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var current = await store.ReadAsync(access.Scope.ProjectId, resource.TypeName, resource.Id, cancellationToken);
+            var current = await Store.ReadAsync(resource.TypeName, resource.Id, cancellationToken);
             if (current is null && await LinkedReadOnlyAsync(resource.TypeName, resource.Id, cancellationToken) is { } readOnly)
             {
                 return readOnly;
@@ -288,7 +292,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
         ArgumentNullException.ThrowIfNull(apply);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var current = await store.ReadAsync(access.Scope.ProjectId, resourceType, id, cancellationToken);
+            var current = await Store.ReadAsync(resourceType, id, cancellationToken);
             if (current is null)
             {
                 return await LinkedReadOnlyAsync(resourceType, id, cancellationToken) ?? NotFound(resourceType, id);
@@ -366,7 +370,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     {
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var current = await store.ReadAsync(access.Scope.ProjectId, resourceType, id, cancellationToken);
+            var current = await Store.ReadAsync(resourceType, id, cancellationToken);
             if (current is null)
             {
                 return await LinkedReadOnlyAsync(resourceType, id, cancellationToken) ?? new Result(204);
@@ -428,7 +432,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return ([], null, refused.Outcome);
         }
 
-        var (versions, next) = await store.HistoryAsync(access.Scope.ProjectId, resourceType, id, since, at, Math.Clamp(count, 1, MaxPageSize), page, cancellationToken);
+        var (versions, next) = await Store.HistoryAsync(resourceType, id, since, at, Math.Clamp(count, 1, MaxPageSize), page, cancellationToken);
         return ([.. versions.Select(v => Visible(v, "history")).OfType<StoredResource>()], next, null);
     }
 
@@ -457,7 +461,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return (null, refusal);
         }
 
-        var (matches, next) = await store.SearchAsync(Reach(includeLinked, request, resolved!), resolved!, page, cancellationToken);
+        var (matches, next) = await store.For(Reach(includeLinked, request, resolved!)).SearchAsync(resolved!, page, cancellationToken);
         var included = await IncludeAsync(request, matches, cancellationToken);
         return (new SearchPage([.. matches.Select(Shown)], [.. included.Select(Shown)], next), null);
     }
@@ -472,7 +476,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
         }
 
         var (resolved, refusal) = await ResolveChainsAsync(access.Policy.Restrict(request, "search"), cancellationToken);
-        return refusal is not null ? (0, refusal) : (await store.CountAsync(Reach(includeLinked, request, resolved!), resolved!, cancellationToken), null);
+        return refusal is not null ? (0, refusal) : (await store.For(Reach(includeLinked, request, resolved!)).CountAsync(resolved!, cancellationToken), null);
     }
 
     /// <summary>
@@ -499,7 +503,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     }
 
     private Task<(SearchRequest?, OperationOutcome?)> ResolveChainsAsync(SearchRequest request, CancellationToken cancellationToken) =>
-        ChainResolver.ResolveAsync(request, (inner, code, limit) => store.SelectReferencesAsync(access.Scope.ProjectId, inner, code, limit, cancellationToken));
+        ChainResolver.ResolveAsync(request, (inner, code, limit) => Store.SelectReferencesAsync(inner, code, limit, cancellationToken));
 
     /// <summary>
     /// The resources <c>_include</c> and <c>_revinclude</c> add to <paramref name="matches"/>: one query per include
@@ -523,7 +527,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
                     .Where(r => !seen.Contains(r))
                     .Take(MaxIncluded)
                     .ToHashSet(StringComparer.Ordinal);
-                added.AddRange((await store.ReadManyAsync(access.Scope.ProjectId, references, cancellationToken))
+                added.AddRange((await Store.ReadManyAsync(references, cancellationToken))
                     .Where(r => !r.Deleted && Visible(r, "search") is not null && seen.Add(r.Reference)));
             }
 
@@ -531,7 +535,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             {
                 var pointingAt = access.Policy.Restrict(new SearchRequest(revInclude.SourceType,
                     [new SearchCriterion(revInclude.Code, SearchParamType.Reference, null, [.. frontier.Select(r => r.Reference)])], MaxIncluded, []), "search");
-                var (referring, _) = await store.SearchAsync(access.Scope.OwnOnly, pointingAt, null, cancellationToken);
+                var (referring, _) = await Store.SearchAsync(pointingAt, null, cancellationToken);
                 added.AddRange(referring.Where(r => seen.Add(r.Reference)));
             }
 
@@ -582,7 +586,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     {
         try
         {
-            return (await store.CommitAsync(access.Scope.ProjectId, writes, guards, cancellationToken), null);
+            return (await Store.CommitAsync(writes, guards, cancellationToken), null);
         }
         catch (CommitTooLargeException ex)
         {
@@ -602,7 +606,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     {
         foreach (var linked in access.Scope.LinkedProjectsExporting(resourceType))
         {
-            if (await store.ReadAsync(linked, resourceType, id, cancellationToken) is not null)
+            if (await Linked(linked).ReadAsync(resourceType, id, cancellationToken) is not null)
             {
                 return new Result(403, null, FhirErrors.Outcome(OperationOutcome.IssueType.Forbidden,
                     $"{resourceType}/{id} belongs to a linked project: it can be read, not written."));
@@ -635,7 +639,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             var toRead = about.Where(p => pending?.ContainsKey(p) != true).ToList();
             if (toRead.Count > 0)
             {
-                patients.AddRange(await store.ReadManyAsync(access.Scope.ProjectId, toRead, cancellationToken));
+                patients.AddRange(await Store.ReadManyAsync(toRead, cancellationToken));
                 accounts.AddRange(patients.SelectMany(p => ResourceParser.TryParse(p.Json, out var patient, out _) ? Accounts.Of(patient!) : []));
             }
         }
@@ -676,7 +680,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
         wanted.ExceptWith(known.Where(Readable).Select(k => k.Reference));
         if (wanted.Count > 0)
         {
-            wanted.ExceptWith(await ReachableAsync(access.Scope.ProjectId, wanted, cancellationToken));
+            wanted.ExceptWith(await ReachableAsync(Store, wanted, cancellationToken));
         }
 
         foreach (var linked in access.Scope.Links)
@@ -684,7 +688,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             var exported = wanted.Where(w => linked.ExportedResourceTypes.Count == 0 || linked.ExportedResourceTypes.Contains(w[..w.IndexOf('/', StringComparison.Ordinal)])).ToList();
             if (exported.Count > 0)
             {
-                wanted.ExceptWith(await ReachableAsync(linked.ProjectId, exported, cancellationToken));
+                wanted.ExceptWith(await ReachableAsync(Linked(linked.ProjectId), exported, cancellationToken));
             }
         }
 
@@ -696,13 +700,13 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     }
 
     /// <summary>
-    /// Which of <paramref name="references"/> exist in <paramref name="projectId"/> and the caller may read: a reference
+    /// Which of <paramref name="references"/> exist in <paramref name="project"/> and the caller may read: a reference
     /// to a resource the caller cannot see is refused like one to a missing resource, so writes cannot probe.
     /// </summary>
-    private async Task<IEnumerable<string>> ReachableAsync(string projectId, IReadOnlyCollection<string> references, CancellationToken cancellationToken) =>
+    private async Task<IEnumerable<string>> ReachableAsync(IProjectResources project, IReadOnlyCollection<string> references, CancellationToken cancellationToken) =>
         access.Policy.IsUnrestricted
-            ? await store.ExistingAsync(projectId, references, cancellationToken)
-            : (await store.ReadManyAsync(projectId, references, cancellationToken)).Where(Readable).Select(r => r.Reference);
+            ? await project.ExistingAsync(references, cancellationToken)
+            : (await project.ReadManyAsync(references, cancellationToken)).Where(Readable).Select(r => r.Reference);
 
     /// <summary>Whether the caller may read the current (not deleted) <paramref name="version"/>: no view is built.</summary>
     private bool Readable(StoredResource version) => !version.Deleted && (access.Policy.IsUnrestricted || Allowed(version, "read") is not null);

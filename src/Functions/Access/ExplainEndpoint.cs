@@ -57,7 +57,7 @@ public static class ExplainEndpoint
                 if ((parameters.GetSingleValue<FhirString>("reference")?.Value ?? parameters.GetSingleValue<ResourceReference>("reference")?.Reference) is { } reference)
                 {
                     var parts = reference.Split('/');
-                    stored = OperationParameters.IsReference(reference) ? await store.ReadAsync(caller.ProjectId, parts[0], parts[1], http.RequestAborted) : null;
+                    stored = OperationParameters.IsReference(reference) ? await store.For(ProjectScope.Of(caller.ProjectId)).ReadAsync(parts[0], parts[1], http.RequestAborted) : null;
                     if (stored is not { Deleted: false } || !ResourceParser.TryParse(stored.Json, out before, out _))
                     {
                         return Invalid($"reference '{reference}' is not a current resource of this project.");

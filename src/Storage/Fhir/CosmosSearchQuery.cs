@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
+using Enclave.Storage.Cosmos;
 using Hl7.Fhir.Model;
 using Microsoft.Azure.Cosmos;
 using E = Enclave.Storage.Fhir.IndexEntryJson;
@@ -129,11 +130,11 @@ internal sealed partial class CosmosSearchQuery
     /// </summary>
     private string Projects(string projectId, IReadOnlyList<(string ProjectId, IReadOnlyList<string>? Types)> links)
     {
-        var own = $"c.projectId = {Parameter(projectId)}";
+        var own = ProjectPartition.Predicate(Parameter(projectId));
         return links.Count == 0 ? own
             : "(" + string.Join(" OR ", links.Select(l => l.Types is null
-                ? $"c.projectId = {Parameter(l.ProjectId)}"
-                : $"(c.projectId = {Parameter(l.ProjectId)} AND ARRAY_CONTAINS({Parameter(l.Types.ToArray())}, c.resourceType))").Prepend(own)) + ")";
+                ? ProjectPartition.Predicate(Parameter(l.ProjectId))
+                : $"({ProjectPartition.Predicate(Parameter(l.ProjectId))} AND ARRAY_CONTAINS({Parameter(l.Types.ToArray())}, c.resourceType))").Prepend(own)) + ")";
     }
 
     private string Parameter(object? value)

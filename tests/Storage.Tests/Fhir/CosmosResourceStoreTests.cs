@@ -30,9 +30,9 @@ public sealed class CosmosResourceStoreTests(CosmosDatabaseFixture cosmos) : ICl
         var project = Guid.NewGuid().ToString("N");
         var t0 = DateTimeOffset.UtcNow;
         var observation = new Observation { Id = "o1", Status = ObservationStatus.Final, Code = new CodeableConcept("http://loinc.org", "8867-4"), Subject = new ResourceReference("Patient/p1") };
-        var v1 = (await _store.CommitAsync(project, [new ResourceWrite(Version(observation, 1, t0), null)], [], default))!.Single();
+        var v1 = (await _store.For(ProjectScope.Of(project)).CommitAsync([new ResourceWrite(Version(observation, 1, t0), null)], [], default))!.Single();
         observation.Status = ObservationStatus.Amended;
-        var v2 = (await _store.CommitAsync(project, [new ResourceWrite(Version(observation, 2, t0.AddSeconds(5)), v1)], [], default))!.Single();
+        var v2 = (await _store.For(ProjectScope.Of(project)).CommitAsync([new ResourceWrite(Version(observation, 2, t0.AddSeconds(5)), v1)], [], default))!.Single();
 
         var current = (await cosmos.Container.ReadItemAsync<JObject>("Observation:o1", new PartitionKey(project))).Resource;
         var first = (await cosmos.Container.ReadItemAsync<JObject>("Observation:o1:1", new PartitionKey(project))).Resource;
@@ -45,7 +45,7 @@ public sealed class CosmosResourceStoreTests(CosmosDatabaseFixture cosmos) : ICl
         Assert.Equal(t0.AddSeconds(5), first["supersededAt"]!.ToObject<DateTimeOffset>());
         Assert.Null(second["supersededAt"]);
         Assert.Equal(2, v2.VersionId);
-        Assert.Equal("final", JsonDocument.Parse((await _store.ReadVersionAsync(project, "Observation", "o1", 1, default))!.Json).RootElement.GetProperty("status").GetString());
+        Assert.Equal("final", JsonDocument.Parse((await _store.For(ProjectScope.Of(project)).ReadVersionAsync("Observation", "o1", 1, default))!.Json).RootElement.GetProperty("status").GetString());
     }
 
     [Fact]
@@ -53,28 +53,26 @@ public sealed class CosmosResourceStoreTests(CosmosDatabaseFixture cosmos) : ICl
     {
         var project = Guid.NewGuid().ToString("N");
         var now = DateTimeOffset.UtcNow;
-        var existing = (await _store.CommitAsync(project, [new ResourceWrite(Version(new Patient { Id = "p1", Active = true }, 1, now), null)], [], default))!.Single();
-        var guard = await _store.ReadGuardAsync(project, "create:Patient?identifier=x", default);
+        var existing = (await _store.For(ProjectScope.Of(project)).CommitAsync([new ResourceWrite(Version(new Patient { Id = "p1", Active = true }, 1, now), null)], [], default))!.Single();
+        var guard = await _store.For(ProjectScope.Of(project)).ReadGuardAsync("create:Patient?identifier=x", default);
 
-        var stale = await _store.CommitAsync(project,
-            [new ResourceWrite(Version(new Patient { Id = "p2", Active = true }, 1, now), null),
+        var stale = await _store.For(ProjectScope.Of(project)).CommitAsync([new ResourceWrite(Version(new Patient { Id = "p2", Active = true }, 1, now), null),
              new ResourceWrite(Version(new Patient { Id = "p1", Active = false }, 2, now), existing with { ETag = "\"stale\"" })], [], default);
-        var guarded = await _store.CommitAsync(project, [new ResourceWrite(Version(new Patient { Id = "p3", Active = true }, 1, now), null)],
+        var guarded = await _store.For(ProjectScope.Of(project)).CommitAsync([new ResourceWrite(Version(new Patient { Id = "p3", Active = true }, 1, now), null)],
             [new CommitGuard("create:Patient?identifier=x", guard)], default);
-        var raced = await _store.CommitAsync(project, [new ResourceWrite(Version(new Patient { Id = "p4", Active = true }, 1, now), null)],
+        var raced = await _store.For(ProjectScope.Of(project)).CommitAsync([new ResourceWrite(Version(new Patient { Id = "p4", Active = true }, 1, now), null)],
             [new CommitGuard("create:Patient?identifier=x", guard)], default);
-        var tooLarge = await Assert.ThrowsAsync<CommitTooLargeException>(() => _store.CommitAsync(project,
-            [.. Enumerable.Range(0, 51).Select(i => new ResourceWrite(Version(new Patient { Id = $"big{i}", Active = true }, 1, now), null))], [], default));
+        var tooLarge = await Assert.ThrowsAsync<CommitTooLargeException>(() => _store.For(ProjectScope.Of(project)).CommitAsync([.. Enumerable.Range(0, 51).Select(i => new ResourceWrite(Version(new Patient { Id = $"big{i}", Active = true }, 1, now), null))], [], default));
 
         Assert.Null(guard);
         Assert.Null(stale);
-        Assert.Null(await _store.ReadAsync(project, "Patient", "p2", default));
-        Assert.Equal(1, (await _store.ReadAsync(project, "Patient", "p1", default))!.VersionId);
+        Assert.Null(await _store.For(ProjectScope.Of(project)).ReadAsync("Patient", "p2", default));
+        Assert.Equal(1, (await _store.For(ProjectScope.Of(project)).ReadAsync("Patient", "p1", default))!.VersionId);
         Assert.NotNull(guarded);
         Assert.Null(raced);
-        Assert.Null(await _store.ReadAsync(project, "Patient", "p4", default));
+        Assert.Null(await _store.For(ProjectScope.Of(project)).ReadAsync("Patient", "p4", default));
         Assert.Equal(102, tooLarge.Operations);
-        Assert.Null(await _store.ReadAsync(project, "Patient", "big0", default));
+        Assert.Null(await _store.For(ProjectScope.Of(project)).ReadAsync("Patient", "big0", default));
     }
 
     [Fact]
@@ -83,15 +81,15 @@ public sealed class CosmosResourceStoreTests(CosmosDatabaseFixture cosmos) : ICl
         var project = Guid.NewGuid().ToString("N");
         var other = Guid.NewGuid().ToString("N");
         var now = DateTimeOffset.UtcNow;
-        var live = (await _store.CommitAsync(project, [new ResourceWrite(Version(new Patient { Id = "live", Gender = AdministrativeGender.Female }, 1, now), null)], [], default))!.Single();
-        var gone = (await _store.CommitAsync(project, [new ResourceWrite(Version(new Patient { Id = "gone", Gender = AdministrativeGender.Female }, 1, now), null)], [], default))!.Single();
-        await _store.CommitAsync(project, [new ResourceWrite(new StoredResource("Patient", "gone", 2, now, true, string.Empty, string.Empty), gone)], [], default);
-        await _store.CommitAsync(other, [new ResourceWrite(Version(new Patient { Id = "elsewhere", Gender = AdministrativeGender.Female }, 1, now), null)], [], default);
+        var live = (await _store.For(ProjectScope.Of(project)).CommitAsync([new ResourceWrite(Version(new Patient { Id = "live", Gender = AdministrativeGender.Female }, 1, now), null)], [], default))!.Single();
+        var gone = (await _store.For(ProjectScope.Of(project)).CommitAsync([new ResourceWrite(Version(new Patient { Id = "gone", Gender = AdministrativeGender.Female }, 1, now), null)], [], default))!.Single();
+        await _store.For(ProjectScope.Of(project)).CommitAsync([new ResourceWrite(new StoredResource("Patient", "gone", 2, now, true, string.Empty, string.Empty), gone)], [], default);
+        await _store.For(ProjectScope.Of(other)).CommitAsync([new ResourceWrite(Version(new Patient { Id = "elsewhere", Gender = AdministrativeGender.Female }, 1, now), null)], [], default);
         var (request, _) = SearchParser.Parse("Patient", [new("gender", "female")], strict: true);
 
-        var existing = await _store.ExistingAsync(project, ["Patient/live", "Patient/gone", "Patient/elsewhere"], default);
-        var (found, _) = await _store.SearchAsync(ProjectScope.Of(project), request!, null, default);
-        var count = await _store.CountAsync(ProjectScope.Of(project), request!, default);
+        var existing = await _store.For(ProjectScope.Of(project)).ExistingAsync(["Patient/live", "Patient/gone", "Patient/elsewhere"], default);
+        var (found, _) = await _store.For(ProjectScope.Of(project)).SearchAsync(request!, null, default);
+        var count = await _store.For(ProjectScope.Of(project)).CountAsync(request!, default);
 
         Assert.Equal(["Patient/live"], existing);
         Assert.Equal([live.Id], found.Select(r => r.Id));

@@ -42,7 +42,7 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
             var writes = chunk.Select(d => new ResourceWrite(new StoredResource(d.Resource.TypeName, d.Resource.Id!, 1, d.LastUpdated, false,
                 JsonSerializer.Serialize(d.Resource, ResourceParser.Options), string.Empty)
             { Index = d.Index }, null)).ToList();
-            Assert.NotNull(await store.CommitAsync(project, writes, [], default));
+            Assert.NotNull(await store.For(ProjectScope.Of(project)).CommitAsync(writes, [], default));
         }
 
         var generator = new QueryGenerator(data, seed: 7);
@@ -70,7 +70,7 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
 
             var (resolved, unresolvable) = await InMemorySearch.ResolveAsync(request, data, clock.GetUtcNow());
             Assert.True(unresolvable is null, $"{type}?{text}: {unresolvable?.Issue[0].Diagnostics}");
-            var (storeResolved, _) = await ChainResolver.ResolveAsync(request, (inner, code, limit) => store.SelectReferencesAsync(project, inner, code, limit, default));
+            var (storeResolved, _) = await ChainResolver.ResolveAsync(request, (inner, code, limit) => store.For(ProjectScope.Of(project)).SelectReferencesAsync(inner, code, limit, default));
 
             var expected = InMemorySearch.Order(request, data.Where(d => InMemorySearch.Matches(resolved!, d.Resource, d.LastUpdated, clock.GetUtcNow(), d.Index)), d => d)
                 .Select(d => d.Resource.Id!).ToList();
@@ -79,7 +79,7 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
             var pages = 0;
             do
             {
-                var (resources, next) = await store.SearchAsync(ProjectScope.Of(project), storeResolved!, page, default);
+                var (resources, next) = await store.For(ProjectScope.Of(project)).SearchAsync(storeResolved!, page, default);
                 Assert.True(resources.Count <= PageSize);
                 Assert.True(expected.Skip(pages * PageSize).Take(resources.Count).SequenceEqual(resources.Select(r => r.Id)),
                     $"{type}?{text}, page {pages}: expected [{string.Join(",", expected.Skip(pages * PageSize).Take(PageSize))}], Cosmos [{string.Join(",", resources.Select(r => r.Id))}]");
@@ -90,7 +90,7 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
             while (page is not null);
 
             Assert.True(expected.SequenceEqual(actual), $"{type}?{text}: expected {expected.Count} [{string.Join(",", expected.Take(5))}…], Cosmos {actual.Count} [{string.Join(",", actual.Take(5))}…]");
-            Assert.Equal(expected.Count, await store.CountAsync(ProjectScope.Of(project), storeResolved!, default));
+            Assert.Equal(expected.Count, await store.For(ProjectScope.Of(project)).CountAsync(storeResolved!, default));
             nonEmpty += expected.Count > 0 ? 1 : 0;
         }
 
