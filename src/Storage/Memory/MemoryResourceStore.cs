@@ -28,9 +28,49 @@ public sealed class MemoryResourceStore(TimeProvider time) : IResourceStore
         return new View(this, scope);
     }
 
+    /// <summary>
+    /// A store that starts with what this one holds now; later writes to either stay its own. Tests seed one world
+    /// (indexing is the costly part of a write) and run each case on a copy.
+    /// </summary>
+    public MemoryResourceStore Copy()
+    {
+        var copy = new MemoryResourceStore(time);
+        lock (_lock)
+        {
+            foreach (var (projectId, data) in _projects)
+            {
+                copy._projects[projectId] = data.Copy();
+            }
+        }
+
+        return copy;
+    }
+
     /// <summary>One project's documents: current versions (with what searches need), versions, guards.</summary>
     private sealed class ProjectData
     {
+        /// <summary>The entries are immutable records (and their parsed resources are never changed), so a shallow copy is a copy.</summary>
+        public ProjectData Copy()
+        {
+            var copy = new ProjectData();
+            foreach (var (key, value) in Currents)
+            {
+                copy.Currents[key] = value;
+            }
+
+            foreach (var (key, value) in Versions)
+            {
+                copy.Versions[key] = value;
+            }
+
+            foreach (var (key, value) in Guards)
+            {
+                copy.Guards[key] = value;
+            }
+
+            return copy;
+        }
+
         public Dictionary<string, Current> Currents { get; } = new(StringComparer.Ordinal);
 
         public Dictionary<string, VersionEntry> Versions { get; } = new(StringComparer.Ordinal);
