@@ -175,10 +175,12 @@ public sealed class AccessTableTests(ITestOutputHelper output)
         ["compartment"] = Rules(
             new AccessPolicyRule { ResourceType = "Observation", Compartment = new AccessPolicyReference("Patient/pa") },
             new AccessPolicyRule { ResourceType = "Patient", Readonly = true }),
-        ["accounts"] = Rules(new AccessPolicyRule { ResourceType = "Patient", Compartment = new AccessPolicyReference("Organization/org1") })
-            with { Compartment = new AccessPolicyReference("Organization/org1") },
+        ["accounts"] = InAccounts(Rules(new AccessPolicyRule { ResourceType = "Patient", Compartment = new AccessPolicyReference("Organization/org1") })),
         ["linked"] = null,
     };
+
+    /// <summary><paramref name="policy"/> putting what its members create in the account <c>Organization/org1</c>.</summary>
+    private static AccessPolicy InAccounts(AccessPolicy policy) => policy with { Compartment = new AccessPolicyReference("Organization/org1") };
 
     private static AccessPolicy Rules(params AccessPolicyRule[] rules) =>
         new() { Resource = [.. rules, new AccessPolicyRule { ResourceType = "Organization", Readonly = true }] };
