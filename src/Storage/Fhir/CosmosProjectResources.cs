@@ -58,7 +58,7 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
     public Task<(IReadOnlyList<StoredResource> Resources, string? Next)> SearchAsync(SearchRequest request, string? page, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var links = CosmosSearchQuery.Reached(scope, request);
+        var links = scope.LinksReached(request);
         return QueryPageAsync(CosmosSearchQuery.Build(scope.ProjectId, request, time.GetUtcNow(), links: links), request.Count, page, cancellationToken,
             crossPartition: links.Count > 0);
     }
@@ -67,7 +67,7 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
     public async Task<int> CountAsync(SearchRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var links = CosmosSearchQuery.Reached(scope, request);
+        var links = scope.LinksReached(request);
         using var iterator = container.GetItemQueryIterator<int>(
             CosmosSearchQuery.Build(scope.ProjectId, request, time.GetUtcNow(), CosmosSearchQuery.Selection.Count, links: links),
             requestOptions: links.Count > 0 ? AcrossPartitions() : _partition.Options());

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
 using Enclave.Storage.Cosmos;
 using Hl7.Fhir.Model;
@@ -35,19 +34,6 @@ internal sealed partial class CosmosSearchQuery
     private DateTimeOffset _now;
 
     private IReadOnlyDictionary<string, Domain.Search.SearchParameter> _searchParameters = new Dictionary<string, Domain.Search.SearchParameter>();
-
-    /// <summary>
-    /// The linked projects a search of <paramref name="request"/> reaches, each with the types of the request it exports
-    /// (null: every type the request names).
-    /// </summary>
-    public static IReadOnlyList<(string ProjectId, IReadOnlyList<string>? Types)> Reached(ProjectScope scope, SearchRequest request) =>
-        [.. scope.Links.Select(link => (link.ProjectId, Types: Exported(link, request))).Where(l => l.Types is not { Count: 0 })];
-
-    private static IReadOnlyList<string>? Exported(LinkedProject link, SearchRequest request) =>
-        link.ExportedResourceTypes.Count == 0 ? null
-            : !request.IsSystemSearch ? link.ExportedResourceTypes.Contains(request.ResourceType) ? null : []
-            : request.Types.Count == 0 ? [.. link.ExportedResourceTypes.Order(StringComparer.Ordinal)]
-            : [.. request.Types.Where(link.ExportedResourceTypes.Contains)];
 
     public static QueryDefinition Build(string projectId, SearchRequest request, DateTimeOffset now, Selection selection = Selection.Documents, string? referenceCode = null,
         int limit = 0, IReadOnlyList<(string ProjectId, IReadOnlyList<string>? Types)>? links = null)

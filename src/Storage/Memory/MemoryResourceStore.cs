@@ -248,7 +248,7 @@ public sealed class MemoryResourceStore(TimeProvider time) : IResourceStore
 
         /// <summary>What a search reaches: the project and, of each linked project, the types of the request it exports.</summary>
         private IEnumerable<Current> Reached(SearchRequest request) =>
-            Live(scope.ProjectId).Concat(CosmosSearchQuery.Reached(scope, request)
+            Live(scope.ProjectId).Concat(scope.LinksReached(request)
                 .SelectMany(link => Live(link.ProjectId).Where(c => link.Types is null || link.Types.Contains(c.Stored.ResourceType))));
 
         /// <summary>A page of <paramref name="items"/>: the page token is the offset of its first item.</summary>
