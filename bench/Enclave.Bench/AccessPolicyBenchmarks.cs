@@ -52,9 +52,9 @@ internal static class AccessPolicyBenchmarks
         var predicates = PerSecond(i =>
         {
             var k = i % patients.Count;
-            allowed += rules.Any(r => r.Matches(patients[k], now, indexes[k])) ? 1 : 0;
+            allowed += rules.Any(r => r.Matches(patients[k], now, now, indexes[k])) ? 1 : 0;
         });
-        var decisions = PerSecond(i => allowed += effective.Decide("read", patients[i % patients.Count], now) is null ? 0 : 1);
+        var decisions = PerSecond(i => allowed += effective.Decide("read", patients[i % patients.Count], now, now) is null ? 0 : 1);
         if (allowed == 0)
         {
             throw new InvalidOperationException("The benchmark policy allowed nothing: it measures the wrong thing.");

@@ -27,6 +27,6 @@ public static class AppSettings
     };
 
     /// <summary>The same settings as environment variables (<c>Section__Key</c>), as the Functions host passes app settings.</summary>
-    public static Dictionary<string, string?> AsEnvironment(Dictionary<string, string?> settings) =>
+    public static Dictionary<string, string?> AsEnvironment(IReadOnlyDictionary<string, string?> settings) =>
         settings.ToDictionary(pair => pair.Key.Replace(":", "__", StringComparison.Ordinal), pair => pair.Value);
 }

@@ -29,8 +29,8 @@ public sealed record AccessExplanation(bool Allowed, string Reason, string? Deci
     {
         ArgumentNullException.ThrowIfNull(policy);
         var subject = after ?? before;
-        var rules = (policy.Rules ?? []).Select(r => (r.Source, Verdict(r, interaction, type, subject, subject == after ? now : beforeUpdated))).ToList();
-        var fieldsRule = subject is null ? null : policy.FieldsRule(subject, subject == after ? now : beforeUpdated);
+        var rules = (policy.Rules ?? []).Select(r => (r.Source, Verdict(r, interaction, type, subject, subject == after ? now : beforeUpdated, now))).ToList();
+        var fieldsRule = subject is null ? null : policy.FieldsRule(subject, subject == after ? now : beforeUpdated, now);
         var filter = interaction == "search" && subject is null
             ? policy.SearchFilter(type, "search") is { } groups
                 ? [.. groups.Select(g => g.Count == 0 ? "every resource" : Describe(type, g))]
@@ -60,7 +60,7 @@ public sealed record AccessExplanation(bool Allowed, string Reason, string? Deci
         }
         else if (subject is not null)
         {
-            var rule = policy.Decide(interaction, subject, subject == after ? now : beforeUpdated);
+            var rule = policy.Decide(interaction, subject, subject == after ? now : beforeUpdated, now);
             allowed = rule is not null;
             decidedBy = rule?.Source;
             reason = rule is null
@@ -77,7 +77,7 @@ public sealed record AccessExplanation(bool Allowed, string Reason, string? Deci
         return new AccessExplanation(allowed, reason, decidedBy, fieldsRule?.HiddenFields ?? [], fieldsRule?.ReadonlyFields ?? [], rules, policy.Dropped, filter);
     }
 
-    private static string Verdict(AccessRule rule, string interaction, string type, Resource? subject, DateTimeOffset lastUpdated)
+    private static string Verdict(AccessRule rule, string interaction, string type, Resource? subject, DateTimeOffset lastUpdated, DateTimeOffset now)
     {
         var criteria = rule.Criteria is null ? "no criteria" : $"criteria {Describe(rule.ResourceType, rule.Criteria.Criteria)}";
         if (!rule.Covers(type))
@@ -95,7 +95,7 @@ public sealed record AccessExplanation(bool Allowed, string Reason, string? Deci
             return $"allows {interaction} on {type} with {criteria}";
         }
 
-        return rule.Matches(subject, lastUpdated, ResourceIndexer.Index(subject, rule.Codes))
+        return rule.Matches(subject, lastUpdated, now, ResourceIndexer.Index(subject, rule.Codes))
             ? $"allows {interaction}; {criteria} match"
             : $"allows {interaction}; {criteria} do not match";
     }

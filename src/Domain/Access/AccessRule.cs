@@ -28,7 +28,10 @@ public sealed record AccessRule(string Source, string ResourceType, SearchReques
     /// <summary>Whether the rule speaks about resources of <paramref name="type"/>.</summary>
     public bool Covers(string type) => ResourceType == type || (ResourceType == "*" && !AccessPolicyValidator.AdminTypes.Contains(type));
 
-    /// <summary>Whether a resource of a covered type (with the index of at least <see cref="Codes"/>) meets the criteria.</summary>
-    public bool Matches(Resource resource, DateTimeOffset lastUpdated, ResourceIndex index) =>
-        Criteria is null || InMemorySearch.Matches(Criteria, resource, lastUpdated, index);
+    /// <summary>
+    /// Whether a resource of a covered type (with the index of at least <see cref="Codes"/>) meets the criteria at
+    /// <paramref name="now"/> (what <c>ap</c> dates are near).
+    /// </summary>
+    public bool Matches(Resource resource, DateTimeOffset lastUpdated, DateTimeOffset now, ResourceIndex index) =>
+        Criteria is null || InMemorySearch.Matches(Criteria, resource, lastUpdated, now, index);
 }

@@ -148,22 +148,23 @@ public sealed class EffectivePolicy
 
     /// <summary>
     /// The first rule that lets <paramref name="interaction"/> touch <paramref name="resource"/>, or null (denied).
-    /// Only the parameters the rules' criteria name are extracted from the resource.
+    /// Only the parameters the rules' criteria name are extracted from the resource; <paramref name="now"/> is the
+    /// decision's time (what <c>ap</c> dates in criteria are near).
     /// </summary>
-    public AccessRule? Decide(string interaction, Resource resource, DateTimeOffset lastUpdated) =>
-        First(resource, lastUpdated, r => r.Interactions.Contains(interaction));
+    public AccessRule? Decide(string interaction, Resource resource, DateTimeOffset lastUpdated, DateTimeOffset now) =>
+        First(resource, lastUpdated, now, r => r.Interactions.Contains(interaction));
 
     /// <summary>
     /// The rule that decides <paramref name="resource"/>'s hidden and read-only fields: the first whose type and
     /// criteria match, whatever its interactions; null when none does (or the caller is unrestricted).
     /// </summary>
-    public AccessRule? FieldsRule(Resource resource, DateTimeOffset lastUpdated) =>
-        Rules is null ? null : First(resource, lastUpdated, _ => true);
+    public AccessRule? FieldsRule(Resource resource, DateTimeOffset lastUpdated, DateTimeOffset now) =>
+        Rules is null ? null : First(resource, lastUpdated, now, _ => true);
 
     /// <summary>Whether some rule for <paramref name="type"/> hides a field (so answers must be looked at one by one).</summary>
     public bool HidesFields(string type) => Rules?.Any(r => r.Covers(type) && r.HiddenFields.Count > 0) == true;
 
-    private AccessRule? First(Resource resource, DateTimeOffset lastUpdated, Func<AccessRule, bool> allows)
+    private AccessRule? First(Resource resource, DateTimeOffset lastUpdated, DateTimeOffset now, Func<AccessRule, bool> allows)
     {
         ArgumentNullException.ThrowIfNull(resource);
         if (AccessPolicyValidator.AdminTypes.Contains(resource.TypeName))
@@ -180,7 +181,7 @@ public sealed class EffectivePolicy
         foreach (var rule in Rules)
         {
             if (rule.Covers(resource.TypeName) && allows(rule)
-                && (rule.Criteria is null || rule.Matches(resource, lastUpdated, index ??= ResourceIndexer.Index(resource, CodesFor(resource.TypeName)))))
+                && (rule.Criteria is null || rule.Matches(resource, lastUpdated, now, index ??= ResourceIndexer.Index(resource, CodesFor(resource.TypeName)))))
             {
                 return rule;
             }
@@ -301,10 +302,10 @@ public sealed class EffectivePolicy
             return new(after, s_unrestrictedRule, null);
         }
 
-        var storedRule = before is null ? null : Decide(interaction, before, beforeUpdated);
+        var storedRule = before is null ? null : Decide(interaction, before, beforeUpdated, now);
         if (before is not null && storedRule is null)
         {
-            return Decide("read", before, beforeUpdated) is null
+            return Decide("read", before, beforeUpdated, now) is null
                 ? new(null, null, null, Invisible: true)
                 : new(null, null, $"Your access policy does not allow {interaction} on this {type}.");
         }
@@ -314,7 +315,7 @@ public sealed class EffectivePolicy
             return new(null, storedRule, null);
         }
 
-        var fields = (before is null ? null : FieldsRule(before, beforeUpdated)) ?? FieldsRule(after, now);
+        var fields = (before is null ? null : FieldsRule(before, beforeUpdated, now)) ?? FieldsRule(after, now, now);
         if (fields is { } protecting && (protecting.HiddenFields.Count > 0 || protecting.ReadonlyFields.Count > 0))
         {
             var candidate = System.Text.Json.JsonSerializer.SerializeToNode(after, Fhir.ResourceParser.Options)!.AsObject();
@@ -330,7 +331,7 @@ public sealed class EffectivePolicy
             }
         }
 
-        if (Decide(interaction, after!, now) is not { } rule)
+        if (Decide(interaction, after!, now, now) is not { } rule)
         {
             return new(null, null, $"Your access policy does not allow {interaction} of a {type} like this one: no rule's criteria match it.");
         }
@@ -364,10 +365,10 @@ public sealed class EffectivePolicy
     }
 
     /// <summary>Removes the hidden fields of the rule that decides <paramref name="resource"/>'s fields from <paramref name="json"/>.</summary>
-    public bool Hide(Resource resource, DateTimeOffset lastUpdated, JsonObject json)
+    public bool Hide(Resource resource, DateTimeOffset lastUpdated, DateTimeOffset now, JsonObject json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        if (FieldsRule(resource, lastUpdated) is not { HiddenFields.Count: > 0 } rule)
+        if (FieldsRule(resource, lastUpdated, now) is not { HiddenFields.Count: > 0 } rule)
         {
             return false;
         }

@@ -129,7 +129,7 @@ public sealed class BundleProcessor(FhirRepository repository)
             IReadOnlyList<StoredResource>? committed;
             try
             {
-                committed = plan.Writes.Count == 0 ? [] : await repository.Store.CommitAsync(repository.Scope.ProjectId, plan.Writes, plan.Guards, cancellationToken);
+                committed = plan.Writes.Count == 0 ? [] : await repository.Store.CommitAsync(plan.Writes, plan.Guards, cancellationToken);
             }
             catch (CommitTooLargeException ex)
             {
@@ -206,7 +206,7 @@ public sealed class BundleProcessor(FhirRepository repository)
             }
             else if (request.Criteria is { } criteria && request.Method is Bundle.HTTPVerb.PUT or Bundle.HTTPVerb.DELETE or Bundle.HTTPVerb.PATCH)
             {
-                var (matchRequest, refusal) = await repository.CriteriaAsync(request.Type, criteria);
+                var (matchRequest, refusal) = await repository.CriteriaAsync(request.Type, criteria, cancellationToken);
                 if (refusal is not null)
                 {
                     return Refused(refusal.Status, Message(refusal), i);
@@ -272,7 +272,7 @@ public sealed class BundleProcessor(FhirRepository repository)
                 else if (text.Contains('?', StringComparison.Ordinal) && !Uri.IsWellFormedUriString(text, UriKind.Absolute))
                 {
                     var type = text[..text.IndexOf('?', StringComparison.Ordinal)];
-                    var (matchRequest, refusal) = await repository.CriteriaAsync(type, text[(type.Length + 1)..]);
+                    var (matchRequest, refusal) = await repository.CriteriaAsync(type, text[(type.Length + 1)..], cancellationToken);
                     if (refusal is not null)
                     {
                         return Refused(400, $"The conditional reference '{text}': {Message(refusal)}", i);
@@ -309,7 +309,7 @@ public sealed class BundleProcessor(FhirRepository repository)
             }
 
             var id = targets[i]![(request.Type.Length + 1)..];
-            var current = request.Method == Bundle.HTTPVerb.POST ? null : await repository.Store.ReadAsync(repository.Scope.ProjectId, request.Type, id, cancellationToken);
+            var current = request.Method == Bundle.HTTPVerb.POST ? null : await repository.Store.ReadAsync(request.Type, id, cancellationToken);
             if (current is null && request.Method != Bundle.HTTPVerb.POST && await repository.LinkedReadOnlyAsync(request.Type, id, cancellationToken) is { } readOnly)
             {
                 return Refused(403, Message(readOnly), i, OperationOutcome.IssueType.Forbidden);

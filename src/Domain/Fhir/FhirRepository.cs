@@ -30,7 +30,11 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
 
     internal ProjectScope Scope => access.Scope;
 
-    internal IResourceStore Store => store;
+    /// <summary>The caller's own project: every read and write of it, chains, includes and conditional matches.</summary>
+    internal IProjectResources Store { get; } = store.For(access.Scope.OwnOnly);
+
+    /// <summary>A project the caller's links reach (read only: nothing here writes through it).</summary>
+    private IProjectResources Linked(string projectId) => store.For(ProjectScope.Of(projectId));
 
     internal EffectivePolicy Policy => access.Policy;
 
@@ -92,14 +96,14 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     /// </summary>
     internal async Task<(StoredResource? Existing, CommitGuard? Guard, Result? Refusal)> MatchForCreateAsync(string type, string criteria, CancellationToken cancellationToken)
     {
-        var (request, refusal) = await CriteriaAsync(type, criteria);
+        var (request, refusal) = await CriteriaAsync(type, criteria, cancellationToken);
         if (refusal is not null)
         {
             return (null, null, refusal);
         }
 
         var key = GuardKey(request!);
-        var etag = await store.ReadGuardAsync(access.Scope.ProjectId, key, cancellationToken);
+        var etag = await Store.ReadGuardAsync(key, cancellationToken);
         var matches = await MatchAsync(request!, cancellationToken);
         return matches.Count switch
         {
@@ -113,7 +117,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     /// The criteria of a conditional interaction, parsed strictly (an unsupported parameter is an error, not ignored),
     /// limited to what the caller may search, chains resolved.
     /// </summary>
-    internal async Task<(SearchRequest? Request, Result? Refusal)> CriteriaAsync(string type, string criteria)
+    internal async Task<(SearchRequest? Request, Result? Refusal)> CriteriaAsync(string type, string criteria, CancellationToken cancellationToken)
     {
         var (parsed, refusal) = ParseCriteria(type, criteria);
         if (refusal is not null)
@@ -126,13 +130,13 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return (null, new Result(403, null, forbidden));
         }
 
-        var (resolved, unresolvable) = await ResolveChainsAsync(access.Policy.Restrict(parsed!, "search"));
+        var (resolved, unresolvable) = await ResolveChainsAsync(access.Policy.Restrict(parsed!, "search"), cancellationToken);
         return unresolvable is not null ? (null, new Result(400, null, unresolvable)) : (resolved, null);
     }
 
     /// <summary>At most two current resources matching the (restricted, resolved) criteria of a conditional interaction.</summary>
     internal async Task<IReadOnlyList<StoredResource>> MatchAsync(SearchRequest request, CancellationToken cancellationToken) =>
-        (await store.SearchAsync(access.Scope.OwnOnly, request with { Count = 2 }, null, cancellationToken)).Resources;
+        (await Store.SearchAsync(request with { Count = 2 }, null, cancellationToken)).Resources;
 
     private static (SearchRequest? Request, Result? Refusal) ParseCriteria(string type, string criteria)
     {
@@ -176,7 +180,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     /// <summary>The current version in the project, else in the first linked project that has it.</summary>
     private async Task<StoredResource?> ReadReachableAsync(string resourceType, string id, CancellationToken cancellationToken)
     {
-        var current = await store.ReadAsync(access.Scope.ProjectId, resourceType, id, cancellationToken);
+        var current = await Store.ReadAsync(resourceType, id, cancellationToken);
         foreach (var linked in access.Scope.LinkedProjectsExporting(resourceType))
         {
             if (current is not null)
@@ -184,7 +188,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
                 break;
             }
 
-            current = await store.ReadAsync(linked, resourceType, id, cancellationToken);
+            current = await Linked(linked).ReadAsync(resourceType, id, cancellationToken);
         }
 
         return current;
@@ -198,10 +202,10 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return refused;
         }
 
-        var version = await store.ReadVersionAsync(access.Scope.ProjectId, resourceType, id, versionId, cancellationToken);
+        var version = await Store.ReadVersionAsync(resourceType, id, versionId, cancellationToken);
         foreach (var linked in access.Scope.LinkedProjectsExporting(resourceType))
         {
-            version ??= await store.ReadVersionAsync(linked, resourceType, id, versionId, cancellationToken);
+            version ??= await Linked(linked).ReadVersionAsync(resourceType, id, versionId, cancellationToken);
         }
 
         version = version is null ? null : Visible(version, "vread");
@@ -221,7 +225,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
         var referencesChecked = false;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var current = await store.ReadAsync(access.Scope.ProjectId, resource.TypeName, resource.Id, cancellationToken);
+            var current = await Store.ReadAsync(resource.TypeName, resource.Id, cancellationToken);
             if (current is null && await LinkedReadOnlyAsync(resource.TypeName, resource.Id, cancellationToken) is { } readOnly)
             {
                 return readOnly;
@@ -253,7 +257,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     public async Task<Result> ConditionalUpdateAsync(Resource resource, string criteria, int? ifMatchVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        var (request, refusal) = await CriteriaAsync(resource.TypeName, criteria);
+        var (request, refusal) = await CriteriaAsync(resource.TypeName, criteria, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
@@ -288,7 +292,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
         ArgumentNullException.ThrowIfNull(apply);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var current = await store.ReadAsync(access.Scope.ProjectId, resourceType, id, cancellationToken);
+            var current = await Store.ReadAsync(resourceType, id, cancellationToken);
             if (current is null)
             {
                 return await LinkedReadOnlyAsync(resourceType, id, cancellationToken) ?? NotFound(resourceType, id);
@@ -346,7 +350,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     public async Task<Result> ConditionalPatchAsync(string resourceType, string criteria, Func<string, (Resource? Patched, OperationOutcome? Refusal)> apply,
         int? ifMatchVersion, CancellationToken cancellationToken)
     {
-        var (request, refusal) = await CriteriaAsync(resourceType, criteria);
+        var (request, refusal) = await CriteriaAsync(resourceType, criteria, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
@@ -366,7 +370,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     {
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var current = await store.ReadAsync(access.Scope.ProjectId, resourceType, id, cancellationToken);
+            var current = await Store.ReadAsync(resourceType, id, cancellationToken);
             if (current is null)
             {
                 return await LinkedReadOnlyAsync(resourceType, id, cancellationToken) ?? new Result(204);
@@ -401,7 +405,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     /// <summary>Conditional delete (<c>DELETE Type?criteria</c>): no match is 204, one match is deleted, several are 412.</summary>
     public async Task<Result> ConditionalDeleteAsync(string resourceType, string criteria, CancellationToken cancellationToken)
     {
-        var (request, refusal) = await CriteriaAsync(resourceType, criteria);
+        var (request, refusal) = await CriteriaAsync(resourceType, criteria, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
@@ -428,7 +432,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return ([], null, refused.Outcome);
         }
 
-        var (versions, next) = await store.HistoryAsync(access.Scope.ProjectId, resourceType, id, since, at, Math.Clamp(count, 1, MaxPageSize), page, cancellationToken);
+        var (versions, next) = await Store.HistoryAsync(resourceType, id, since, at, Math.Clamp(count, 1, MaxPageSize), page, cancellationToken);
         return ([.. versions.Select(v => Visible(v, "history")).OfType<StoredResource>()], next, null);
     }
 
@@ -451,13 +455,13 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return (null, forbidden);
         }
 
-        var (resolved, refusal) = await ResolveChainsAsync(access.Policy.Restrict(request, "search"));
+        var (resolved, refusal) = await ResolveChainsAsync(access.Policy.Restrict(request, "search"), cancellationToken);
         if (refusal is not null)
         {
             return (null, refusal);
         }
 
-        var (matches, next) = await store.SearchAsync(Reach(includeLinked, request, resolved!), resolved!, page, cancellationToken);
+        var (matches, next) = await store.For(Reach(includeLinked, request, resolved!)).SearchAsync(resolved!, page, cancellationToken);
         var included = await IncludeAsync(request, matches, cancellationToken);
         return (new SearchPage([.. matches.Select(Shown)], [.. included.Select(Shown)], next), null);
     }
@@ -471,8 +475,8 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             return (0, forbidden);
         }
 
-        var (resolved, refusal) = await ResolveChainsAsync(access.Policy.Restrict(request, "search"));
-        return refusal is not null ? (0, refusal) : (await store.CountAsync(Reach(includeLinked, request, resolved!), resolved!, cancellationToken), null);
+        var (resolved, refusal) = await ResolveChainsAsync(access.Policy.Restrict(request, "search"), cancellationToken);
+        return refusal is not null ? (0, refusal) : (await store.For(Reach(includeLinked, request, resolved!)).CountAsync(resolved!, cancellationToken), null);
     }
 
     /// <summary>
@@ -498,8 +502,8 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
         return access.Policy.HiddenFieldSearched(request) is { } hidden ? FhirErrors.Outcome(OperationOutcome.IssueType.Forbidden, hidden) : null;
     }
 
-    private Task<(SearchRequest?, OperationOutcome?)> ResolveChainsAsync(SearchRequest request) =>
-        ChainResolver.ResolveAsync(request, (inner, code, limit) => store.SelectReferencesAsync(access.Scope.ProjectId, inner, code, limit, CancellationToken.None));
+    private Task<(SearchRequest?, OperationOutcome?)> ResolveChainsAsync(SearchRequest request, CancellationToken cancellationToken) =>
+        ChainResolver.ResolveAsync(request, (inner, code, limit) => Store.SelectReferencesAsync(inner, code, limit, cancellationToken));
 
     /// <summary>
     /// The resources <c>_include</c> and <c>_revinclude</c> add to <paramref name="matches"/>: one query per include
@@ -518,13 +522,12 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
                 var parameter = SearchParameters.For(include.SourceType)[include.Code];
                 var references = frontier.Where(r => r.ResourceType == include.SourceType && !r.Deleted)
                     .SelectMany(r => ResourceParser.TryParse(r.Json, out var resource, out _) ? ResourceIndexer.Entries(resource!, parameter) : [])
-                    .OfType<JsonObject>()
-                    .Where(e => e["t"] is not null && (include.TargetType is null || (string?)e["t"] == include.TargetType))
-                    .Select(e => $"{e["t"]}/{e["i"]}")
+                    .Where(e => e.Reference is not null && (include.TargetType is null || e.Type == include.TargetType))
+                    .Select(e => e.Reference!)
                     .Where(r => !seen.Contains(r))
                     .Take(MaxIncluded)
                     .ToHashSet(StringComparer.Ordinal);
-                added.AddRange((await store.ReadManyAsync(access.Scope.ProjectId, references, cancellationToken))
+                added.AddRange((await Store.ReadManyAsync(references, cancellationToken))
                     .Where(r => !r.Deleted && Visible(r, "search") is not null && seen.Add(r.Reference)));
             }
 
@@ -532,7 +535,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             {
                 var pointingAt = access.Policy.Restrict(new SearchRequest(revInclude.SourceType,
                     [new SearchCriterion(revInclude.Code, SearchParamType.Reference, null, [.. frontier.Select(r => r.Reference)])], MaxIncluded, []), "search");
-                var (referring, _) = await store.SearchAsync(access.Scope.OwnOnly, pointingAt, null, cancellationToken);
+                var (referring, _) = await Store.SearchAsync(pointingAt, null, cancellationToken);
                 added.AddRange(referring.Where(r => seen.Add(r.Reference)));
             }
 
@@ -583,7 +586,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     {
         try
         {
-            return (await store.CommitAsync(access.Scope.ProjectId, writes, guards, cancellationToken), null);
+            return (await Store.CommitAsync(writes, guards, cancellationToken), null);
         }
         catch (CommitTooLargeException ex)
         {
@@ -603,7 +606,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     {
         foreach (var linked in access.Scope.LinkedProjectsExporting(resourceType))
         {
-            if (await store.ReadAsync(linked, resourceType, id, cancellationToken) is not null)
+            if (await Linked(linked).ReadAsync(resourceType, id, cancellationToken) is not null)
             {
                 return new Result(403, null, FhirErrors.Outcome(OperationOutcome.IssueType.Forbidden,
                     $"{resourceType}/{id} belongs to a linked project: it can be read, not written."));
@@ -636,7 +639,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             var toRead = about.Where(p => pending?.ContainsKey(p) != true).ToList();
             if (toRead.Count > 0)
             {
-                patients.AddRange(await store.ReadManyAsync(access.Scope.ProjectId, toRead, cancellationToken));
+                patients.AddRange(await Store.ReadManyAsync(toRead, cancellationToken));
                 accounts.AddRange(patients.SelectMany(p => ResourceParser.TryParse(p.Json, out var patient, out _) ? Accounts.Of(patient!) : []));
             }
         }
@@ -677,7 +680,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
         wanted.ExceptWith(known.Where(Readable).Select(k => k.Reference));
         if (wanted.Count > 0)
         {
-            wanted.ExceptWith(await ReachableAsync(access.Scope.ProjectId, wanted, cancellationToken));
+            wanted.ExceptWith(await ReachableAsync(Store, wanted, cancellationToken));
         }
 
         foreach (var linked in access.Scope.Links)
@@ -685,7 +688,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
             var exported = wanted.Where(w => linked.ExportedResourceTypes.Count == 0 || linked.ExportedResourceTypes.Contains(w[..w.IndexOf('/', StringComparison.Ordinal)])).ToList();
             if (exported.Count > 0)
             {
-                wanted.ExceptWith(await ReachableAsync(linked.ProjectId, exported, cancellationToken));
+                wanted.ExceptWith(await ReachableAsync(Linked(linked.ProjectId), exported, cancellationToken));
             }
         }
 
@@ -697,20 +700,20 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
     }
 
     /// <summary>
-    /// Which of <paramref name="references"/> exist in <paramref name="projectId"/> and the caller may read: a reference
+    /// Which of <paramref name="references"/> exist in <paramref name="project"/> and the caller may read: a reference
     /// to a resource the caller cannot see is refused like one to a missing resource, so writes cannot probe.
     /// </summary>
-    private async Task<IEnumerable<string>> ReachableAsync(string projectId, IReadOnlyCollection<string> references, CancellationToken cancellationToken) =>
+    private async Task<IEnumerable<string>> ReachableAsync(IProjectResources project, IReadOnlyCollection<string> references, CancellationToken cancellationToken) =>
         access.Policy.IsUnrestricted
-            ? await store.ExistingAsync(projectId, references, cancellationToken)
-            : (await store.ReadManyAsync(projectId, references, cancellationToken)).Where(Readable).Select(r => r.Reference);
+            ? await project.ExistingAsync(references, cancellationToken)
+            : (await project.ReadManyAsync(references, cancellationToken)).Where(Readable).Select(r => r.Reference);
 
     /// <summary>Whether the caller may read the current (not deleted) <paramref name="version"/>: no view is built.</summary>
     private bool Readable(StoredResource version) => !version.Deleted && (access.Policy.IsUnrestricted || Allowed(version, "read") is not null);
 
     /// <summary>The parsed <paramref name="version"/> when the caller's policy lets <paramref name="interaction"/> touch it; otherwise null.</summary>
     private Resource? Allowed(StoredResource version, string interaction) =>
-        ResourceParser.TryParse(version.Json, out var resource, out _) && access.Policy.Decide(interaction, resource!, version.LastUpdated) is not null
+        ResourceParser.TryParse(version.Json, out var resource, out _) && access.Policy.Decide(interaction, resource!, version.LastUpdated, time.GetUtcNow()) is not null
             ? resource
             : null;
 
@@ -751,7 +754,7 @@ public sealed class FhirRepository(AccessContext access, IResourceStore store, T
         }
 
         var json = JsonNode.Parse(version.Json)!.AsObject();
-        return access.Policy.Hide(resource, version.LastUpdated, json) ? version with { Json = json.ToJsonString(s_relaxed) } : version;
+        return access.Policy.Hide(resource, version.LastUpdated, time.GetUtcNow(), json) ? version with { Json = json.ToJsonString(s_relaxed) } : version;
     }
 
     private static readonly JsonSerializerOptions s_relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

@@ -1,3 +1,5 @@
+using Enclave.Domain.Search;
+
 namespace Enclave.Domain.Fhir;
 
 /// <summary>
@@ -17,6 +19,22 @@ public sealed record ProjectScope(string ProjectId, IReadOnlyList<LinkedProject>
     /// <summary>The linked projects whose resources of <paramref name="resourceType"/> the caller may read.</summary>
     public IEnumerable<string> LinkedProjectsExporting(string resourceType) =>
         Links.Where(l => l.ExportedResourceTypes.Count == 0 || l.ExportedResourceTypes.Contains(resourceType)).Select(l => l.ProjectId);
+
+    /// <summary>
+    /// The linked projects a search of <paramref name="request"/> reaches, each with the types of the request it exports
+    /// (null: every type the request names). Every store answers a search over exactly these and the own project.
+    /// </summary>
+    public IReadOnlyList<(string ProjectId, IReadOnlyList<string>? Types)> LinksReached(SearchRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return [.. Links.Select(link => (link.ProjectId, Types: Exported(link, request))).Where(l => l.Types is not { Count: 0 })];
+    }
+
+    private static IReadOnlyList<string>? Exported(LinkedProject link, SearchRequest request) =>
+        link.ExportedResourceTypes.Count == 0 ? null
+            : !request.IsSystemSearch ? link.ExportedResourceTypes.Contains(request.ResourceType) ? null : []
+            : request.Types.Count == 0 ? [.. link.ExportedResourceTypes.Order(StringComparer.Ordinal)]
+            : [.. request.Types.Where(link.ExportedResourceTypes.Contains)];
 }
 
 /// <summary>A project linked to the caller's: its id and the resource types it exports (all when empty).</summary>

@@ -11,8 +11,11 @@ namespace Enclave.Domain.Search;
 /// </summary>
 public static class InMemorySearch
 {
-    /// <summary>Whether <paramref name="resource"/> (last written at <paramref name="lastUpdated"/>) matches every criterion.</summary>
-    public static bool Matches(SearchRequest request, Resource resource, DateTimeOffset lastUpdated, ResourceIndex? index = null)
+    /// <summary>
+    /// Whether <paramref name="resource"/> (last written at <paramref name="lastUpdated"/>) matches every criterion;
+    /// <paramref name="now"/> is what <c>ap</c> dates are near.
+    /// </summary>
+    public static bool Matches(SearchRequest request, Resource resource, DateTimeOffset lastUpdated, DateTimeOffset now, ResourceIndex? index = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(resource);
@@ -23,20 +26,19 @@ public static class InMemorySearch
 
         index ??= ResourceIndexer.Index(resource);
         var parameters = SearchParameters.For(request.IsSystemSearch ? resource.TypeName : request.ResourceType);
-        return request.Criteria.All(c => Matches(c, resource, lastUpdated, index, parameters))
-            && (request.Filter is null || request.Filter.Any(group => group.All(c => Matches(c, resource, lastUpdated, index, parameters))));
+        return request.Criteria.All(c => Matches(c, resource, lastUpdated, now, index, parameters))
+            && (request.Filter is null || request.Filter.Any(group => group.All(c => Matches(c, resource, lastUpdated, now, index, parameters))));
     }
 
     /// <summary>Resolves the chains of <paramref name="request"/> against <paramref name="universe"/> (see <see cref="ChainResolver"/>).</summary>
     public static System.Threading.Tasks.Task<(SearchRequest? Request, OperationOutcome? Refusal)> ResolveAsync(SearchRequest request,
-        IReadOnlyList<(Resource Resource, DateTimeOffset LastUpdated, ResourceIndex Index)> universe) =>
+        IReadOnlyList<(Resource Resource, DateTimeOffset LastUpdated, ResourceIndex Index)> universe, DateTimeOffset now) =>
         ChainResolver.ResolveAsync(request, (inner, code, limit) =>
         {
-            var matches = universe.Where(d => Matches(inner, d.Resource, d.LastUpdated, d.Index));
+            var matches = universe.Where(d => Matches(inner, d.Resource, d.LastUpdated, now, d.Index));
             IReadOnlyList<string> found = code is null
                 ? [.. matches.Select(d => $"{d.Resource.TypeName}/{d.Resource.Id}").Take(limit)]
-                : [.. matches.SelectMany(d => d.Index.Entries[code]?.AsArray().OfType<JsonObject>() ?? [])
-                    .Where(e => e["i"] is not null).Select(e => $"{e["t"]}/{e["i"]}").Distinct(StringComparer.Ordinal).Take(limit)];
+                : [.. matches.SelectMany(d => d.Index.Of(code)).Select(e => e.Reference).OfType<string>().Distinct(StringComparer.Ordinal).Take(limit)];
             return System.Threading.Tasks.Task.FromResult(found);
         });
 
@@ -69,9 +71,10 @@ public static class InMemorySearch
         return request.Sort[0].Descending ? ordered!.ThenByDescending(i => of(i).LastUpdated) : ordered!.ThenBy(i => of(i).LastUpdated);
     }
 
-    private static bool Matches(SearchCriterion criterion, Resource resource, DateTimeOffset lastUpdated, ResourceIndex index, IReadOnlyDictionary<string, SearchParameter> parameters)
+    private static bool Matches(SearchCriterion criterion, Resource resource, DateTimeOffset lastUpdated, DateTimeOffset now, ResourceIndex index,
+        IReadOnlyDictionary<string, SearchParameter> parameters)
     {
-        var entries = index.Entries[criterion.Code]?.AsArray().OfType<JsonObject>().ToList() ?? [];
+        var entries = index.Of(criterion.Code);
         if (criterion.Modifier == "missing")
         {
             var missing = criterion.Values.Any(v => v == "true");
@@ -88,30 +91,30 @@ public static class InMemorySearch
         {
             "_id" => criterion.Values.Contains(resource.Id),
             "_type" => criterion.Values.Contains(resource.TypeName),
-            "_lastUpdated" => criterion.Values.Any(v => DateMatches(v, DateRange.Text(lastUpdated), DateRange.Text(lastUpdated))),
+            "_lastUpdated" => criterion.Values.Any(v => DateMatches(v, DateRange.Text(lastUpdated), DateRange.Text(lastUpdated), now)),
             "_compartment" => criterion.Values.Any(index.Compartments.Contains),
             _ when criterion.Type == SearchParamType.Composite => criterion.Values.Any(v => entries.Any(e => v.Split('$').Select((part, i) =>
-                e[i.ToString(System.Globalization.CultureInfo.InvariantCulture)] is JsonObject component
-                && EntryMatches(new SearchCriterion(criterion.Code, parameters[criterion.Code].Components[i].Type, null, [part]), part, component)).All(m => m))),
-            _ => criterion.Values.Any(v => entries.Any(e => EntryMatches(criterion, v, e))),
+                e.Components is { } components && i < components.Count && components[i] is var component
+                && EntryMatches(new SearchCriterion(criterion.Code, parameters[criterion.Code].Components[i].Type, null, [part]), part, component, now)).All(m => m))),
+            _ => criterion.Values.Any(v => entries.Any(e => EntryMatches(criterion, v, e, now))),
         };
         return criterion.Modifier == "not" ? !any : any;
     }
 
-    private static bool EntryMatches(SearchCriterion criterion, string value, JsonObject e) => criterion.Type switch
+    private static bool EntryMatches(SearchCriterion criterion, string value, IndexEntry e, DateTimeOffset now) => criterion.Type switch
     {
         SearchParamType.String => criterion.Modifier switch
         {
-            "exact" => Text(e, "x") == value,
-            "contains" => Text(e, "n")?.Contains(SearchText.Normalize(value), StringComparison.Ordinal) == true,
-            _ => Text(e, "n")?.StartsWith(SearchText.Normalize(value), StringComparison.Ordinal) == true,
+            "exact" => e.Exact == value,
+            "contains" => e.Normalized?.Contains(SearchText.Normalize(value), StringComparison.Ordinal) == true,
+            _ => e.Normalized?.StartsWith(SearchText.Normalize(value), StringComparison.Ordinal) == true,
         },
         SearchParamType.Token => TokenMatches(criterion.Modifier, value, e),
         SearchParamType.Reference => ReferenceMatches(criterion.Modifier, value, e),
-        SearchParamType.Date => Text(e, "lo") is { } lo && Text(e, "hi") is { } hi && DateMatches(value, lo, hi),
-        SearchParamType.Number => Number(e) is { } n && NumberMatches(value, n),
+        SearchParamType.Date => e is { Low: { } lo, High: { } hi } && DateMatches(value, lo, hi, now),
+        SearchParamType.Number => e.Value is { } n && NumberMatches(value, n),
         SearchParamType.Quantity => QuantityMatches(value, e),
-        SearchParamType.Uri => Text(e, "u") is { } u && criterion.Modifier switch
+        SearchParamType.Uri => e.Uri is { } u && criterion.Modifier switch
         {
             "below" => u.StartsWith(value, StringComparison.Ordinal),
             "above" => value.StartsWith(u, StringComparison.Ordinal),
@@ -120,17 +123,17 @@ public static class InMemorySearch
         _ => false,
     };
 
-    private static bool TokenMatches(string? modifier, string value, JsonObject e)
+    private static bool TokenMatches(string? modifier, string value, IndexEntry e)
     {
         if (modifier == "text")
         {
-            return Text(e, "d")?.StartsWith(SearchText.Normalize(value), StringComparison.Ordinal) == true;
+            return e.Display?.StartsWith(SearchText.Normalize(value), StringComparison.Ordinal) == true;
         }
 
         if (modifier == "of-type")
         {
             var parts = value.Split('|');
-            return Text(e, "ts") == parts[0] && Text(e, "tc") == parts[1] && Text(e, "c") == parts[2];
+            return e.TypeSystem == parts[0] && e.TypeCode == parts[1] && e.Code == parts[2];
         }
 
         var (system, code, noSystem) = SearchValues.SplitToken(value);
@@ -139,32 +142,32 @@ public static class InMemorySearch
             return false;
         }
 
-        return (code is null || Text(e, "c") == code)
-            && (system is not null ? Text(e, "s") == system : !noSystem || !e.ContainsKey("s"));
+        return (code is null || e.Code == code)
+            && (system is not null ? e.System == system : !noSystem || e.System is null);
     }
 
-    private static bool ReferenceMatches(string? modifier, string value, JsonObject e)
+    private static bool ReferenceMatches(string? modifier, string value, IndexEntry e)
     {
         if (modifier == "identifier")
         {
             var (system, code, _) = SearchValues.SplitToken(value);
-            return Text(e, "iv") == code && (system is null || Text(e, "is") == system);
+            return e.IdentifierValue == code && (system is null || e.IdentifierSystem == system);
         }
 
         if (LocalReference.TryParse(value, out var type, out var id))
         {
-            return Text(e, "t") == type && Text(e, "i") == id;
+            return e.Type == type && e.Id == id;
         }
 
         if (Uri.TryCreate(value, UriKind.Absolute, out _))
         {
-            return Text(e, "u") == value;
+            return e.Uri == value;
         }
 
-        return Text(e, "i") == value && (modifier is null || Text(e, "t") == modifier);
+        return e.Id == value && (modifier is null || e.Type == modifier);
     }
 
-    private static bool DateMatches(string value, string lo, string hi)
+    private static bool DateMatches(string value, string lo, string hi, DateTimeOffset now)
     {
         var (prefix, text) = SearchValues.SplitPrefix(value);
         if (!DateRange.TryParse(text, out var range))
@@ -174,7 +177,7 @@ public static class InMemorySearch
 
         if (prefix == SearchPrefix.Ap)
         {
-            range = SearchValues.Approximately(range);
+            range = SearchValues.Approximately(range, now);
         }
 
         var (l, h) = (range.LowText, range.HighText);
@@ -214,15 +217,11 @@ public static class InMemorySearch
         };
     }
 
-    private static bool QuantityMatches(string value, JsonObject e)
+    private static bool QuantityMatches(string value, IndexEntry e)
     {
         var parts = value.Split('|');
-        return Number(e) is { } n && NumberMatches(parts[0], n)
-            && (parts.Length < 3 || parts[2].Length == 0 || Text(e, "c") == parts[2] || Text(e, "u") == parts[2])
-            && (parts.Length < 2 || parts[1].Length == 0 || Text(e, "s") == parts[1]);
+        return e.Value is { } n && NumberMatches(parts[0], n)
+            && (parts.Length < 3 || parts[2].Length == 0 || e.Code == parts[2] || e.Uri == parts[2])
+            && (parts.Length < 2 || parts[1].Length == 0 || e.System == parts[1]);
     }
-
-    private static string? Text(JsonObject e, string key) => e[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-
-    private static decimal? Number(JsonObject e) => e["v"] is JsonValue v && v.TryGetValue<decimal>(out var d) ? d : null;
 }

@@ -7,24 +7,32 @@ namespace Enclave.Domain.Search;
 /// the parameter's FHIRPath expression (the document's <c>idx</c>); <see cref="Compartments"/> the compartments the
 /// resource is in, such as <c>Patient/123</c>.
 /// </summary>
-/// <param name="Entries">Parameter code → array of index entries (see <see cref="ResourceIndexer"/> for their shapes).</param>
+/// <param name="Entries">Parameter code → its index entries (only parameters with at least one).</param>
 /// <param name="Compartments">The compartments, each as <c>Type/id</c>.</param>
-public sealed record ResourceIndex(JsonObject Entries, IReadOnlyList<string> Compartments)
+public sealed record ResourceIndex(IReadOnlyDictionary<string, IReadOnlyList<IndexEntry>> Entries, IReadOnlyList<string> Compartments)
 {
+    /// <summary>The entries of parameter <paramref name="code"/>; empty when it has none.</summary>
+    public IReadOnlyList<IndexEntry> Of(string code) => Entries.TryGetValue(code, out var entries) ? entries : [];
+
     /// <summary>
     /// One scalar per parameter with values, for <c>_sort</c> (Cosmos DB cannot order by a value inside an array):
-    /// the smallest normalized string, date lower bound, number, code, uri or reference.
+    /// the smallest <see cref="IndexEntry.SortValue"/> in Cosmos DB's value order.
     /// </summary>
     public JsonObject SortKeys => _sortKeys ??= BuildSortKeys(Entries);
 
     private JsonObject? _sortKeys;
 
-    private static JsonObject BuildSortKeys(JsonObject entries)
+    private static JsonObject BuildSortKeys(IReadOnlyDictionary<string, IReadOnlyList<IndexEntry>> entries)
     {
         var keys = new JsonObject();
         foreach (var (code, values) in entries)
         {
-            var candidates = values!.AsArray().OfType<JsonObject>().Select(SortValue).Where(v => v is not null).ToList();
+            var candidates = values.Select(e => e.SortValue switch
+            {
+                decimal number => JsonValue.Create(number),
+                string text => JsonValue.Create(text),
+                _ => null,
+            }).Where(v => v is not null).ToList();
             if (candidates.Count > 0)
             {
                 keys[code] = candidates.Min(SortComparer.Instance)!.DeepClone();
@@ -33,8 +41,4 @@ public sealed record ResourceIndex(JsonObject Entries, IReadOnlyList<string> Com
 
         return keys;
     }
-
-    private static JsonNode? SortValue(JsonObject entry) =>
-        entry["n"] ?? entry["lo"] ?? entry["v"] ?? entry["c"] ?? entry["u"]
-        ?? (entry["t"] is { } type && entry["i"] is { } id ? JsonValue.Create($"{type}/{id}") : null);
 }

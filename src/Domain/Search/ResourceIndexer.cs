@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Hl7.Fhir.FhirPath;
 using Hl7.Fhir.Model;
 
@@ -7,17 +6,8 @@ namespace Enclave.Domain.Search;
 
 /// <summary>
 /// Extracts the search index of a resource on write: for every search parameter of its type the FHIRPath
-/// expression of <see cref="ModelInfo.SearchParameters"/> is evaluated and each value becomes entries by type:
-/// <list type="bullet">
-/// <item>string: <c>{n: normalized, x: exact}</c> (names and addresses give one entry per part);</item>
-/// <item>token: <c>{s: system, c: code}</c>, <c>{d: normalized text}</c> for display and text, identifiers add
-/// <c>{ts, tc}</c> for their type;</item>
-/// <item>reference: <c>{t: type, i: id}</c> for a relative reference, <c>{u: url}</c> for an absolute one,
-/// <c>{is, iv}</c> for a logical identifier;</item>
-/// <item>date: <c>{lo, hi}</c> UTC instant text (see <see cref="DateRange"/>);</item>
-/// <item>number: <c>{v}</c>; quantity: <c>{v, s, c, u}</c>; uri: <c>{u}</c>.</item>
-/// </list>
-/// The common parameters <c>_tag</c>, <c>_security</c> (tokens), <c>_profile</c> and <c>_source</c> (uris) come
+/// expression of <see cref="ModelInfo.SearchParameters"/> is evaluated and each value becomes
+/// <see cref="IndexEntry"/>s by type (names and addresses give one string entry per part). The common parameters <c>_tag</c>, <c>_security</c> (tokens), <c>_profile</c> and <c>_source</c> (uris) come
 /// from <c>meta</c>. Composite parameters are not indexed separately.
 /// </summary>
 public static class ResourceIndexer
@@ -32,7 +22,7 @@ public static class ResourceIndexer
     public static ResourceIndex Index(Resource resource, IReadOnlySet<string>? codes)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        var entries = new JsonObject();
+        var entries = new Dictionary<string, IReadOnlyList<IndexEntry>>(StringComparer.Ordinal);
         var compartmentCodes = PatientCompartment.Parameters.TryGetValue(resource.TypeName, out var found) ? found : [];
         foreach (var parameter in SearchParameters.For(resource.TypeName).Values)
         {
@@ -48,12 +38,12 @@ public static class ResourceIndexer
     }
 
     /// <summary>The index entries of one parameter of <paramref name="resource"/>.</summary>
-    public static JsonArray Entries(Resource resource, SearchParameter parameter)
+    public static IReadOnlyList<IndexEntry> Entries(Resource resource, SearchParameter parameter)
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(parameter);
         var context = new FhirEvaluationContext { ElementResolver = ResolveAsStub };
-        var values = new JsonArray();
+        var values = new List<IndexEntry>();
         foreach (var value in resource.Select(parameter.Expression, context).OfType<Base>())
         {
             foreach (var entry in parameter.Type == SearchParamType.Composite ? CompositeEntries(parameter, value, context) : Entries(parameter.Type, value))
@@ -66,27 +56,20 @@ public static class ResourceIndexer
     }
 
     /// <summary>
-    /// A composite's entries: for each element it selects, every combination of its components' entries, as
-    /// <c>{"0": …, "1": …}</c>, so both components must match within one element (the code and the value of one
-    /// observation component, not of two).
+    /// A composite's entries: for each element it selects, every combination of its components' entries (in
+    /// <see cref="IndexEntry.Components"/>), so both components must match within one element (the code and the value
+    /// of one observation component, not of two).
     /// </summary>
-    private static IEnumerable<JsonObject> CompositeEntries(SearchParameter parameter, Base element, FhirEvaluationContext context)
+    private static IEnumerable<IndexEntry> CompositeEntries(SearchParameter parameter, Base element, FhirEvaluationContext context)
     {
-        IEnumerable<JsonObject> combinations = [new JsonObject()];
-        for (var i = 0; i < parameter.Components.Count; i++)
+        IEnumerable<IReadOnlyList<IndexEntry>> combinations = [[]];
+        foreach (var (type, expression) in parameter.Components)
         {
-            var (type, expression) = parameter.Components[i];
             var entries = element.Select(expression, context).OfType<Base>().SelectMany(v => Entries(type, v)).ToList();
-            var position = i.ToString(CultureInfo.InvariantCulture);
-            combinations = [.. combinations.SelectMany(c => entries.Select(e =>
-            {
-                var combined = (JsonObject)c.DeepClone();
-                combined[position] = e.DeepClone();
-                return combined;
-            }))];
+            combinations = [.. combinations.SelectMany(c => entries.Select(e => (IReadOnlyList<IndexEntry>)[.. c, e]))];
         }
 
-        return combinations.Where(c => c.Count == parameter.Components.Count);
+        return combinations.Where(c => c.Count == parameter.Components.Count).Select(c => new IndexEntry { Components = c });
     }
 
     /// <summary>
@@ -105,7 +88,7 @@ public static class ResourceIndexer
         return type is null ? null! : ((Base)Activator.CreateInstance(type)!).ToPocoNode();
     }
 
-    private static void AddMeta(Meta? meta, JsonObject entries)
+    private static void AddMeta(Meta? meta, Dictionary<string, IReadOnlyList<IndexEntry>> entries)
     {
         if (meta is null)
         {
@@ -121,16 +104,16 @@ public static class ResourceIndexer
         }
     }
 
-    private static void AddAll(JsonObject entries, string code, IEnumerable<JsonObject> values)
+    private static void AddAll(Dictionary<string, IReadOnlyList<IndexEntry>> entries, string code, IEnumerable<IndexEntry> values)
     {
-        var array = new JsonArray([.. values]);
+        List<IndexEntry> array = [.. values];
         if (array.Count > 0)
         {
             entries[code] = array;
         }
     }
 
-    private static List<string> Compartments(Resource resource, JsonObject entries)
+    private static List<string> Compartments(Resource resource, Dictionary<string, IReadOnlyList<IndexEntry>> entries)
     {
         var compartments = new List<string>(Access.Accounts.Of(resource));
         if (resource is Patient && resource.Id is { } id)
@@ -142,9 +125,9 @@ public static class ResourceIndexer
         {
             foreach (var code in parameters)
             {
-                foreach (var entry in entries[code]?.AsArray() ?? [])
+                foreach (var entry in entries.GetValueOrDefault(code) ?? [])
                 {
-                    if ((string?)entry?["t"] == "Patient" && (string?)entry["i"] is { } patient)
+                    if (entry is { Type: "Patient", Id: { } patient })
                     {
                         compartments.Add($"Patient/{patient}");
                     }
@@ -156,7 +139,7 @@ public static class ResourceIndexer
     }
 
     /// <summary>The index entries of one value extracted for a parameter of <paramref name="type"/>.</summary>
-    public static IEnumerable<JsonObject> Entries(SearchParamType type, Base value) => type switch
+    public static IEnumerable<IndexEntry> Entries(SearchParamType type, Base value) => type switch
     {
         SearchParamType.String => StringEntries(value),
         SearchParamType.Token => TokenEntries(value),
@@ -164,11 +147,11 @@ public static class ResourceIndexer
         SearchParamType.Date => DateEntries(value),
         SearchParamType.Number => NumberEntries(value),
         SearchParamType.Quantity => QuantityEntries(value),
-        SearchParamType.Uri => value is PrimitiveType { JsonValue: { } uri } ? [new JsonObject { ["u"] = uri.ToString() }] : [],
+        SearchParamType.Uri => value is PrimitiveType { JsonValue: { } uri } ? [new IndexEntry { Uri = uri.ToString() }] : [],
         _ => [],
     };
 
-    private static IEnumerable<JsonObject> StringEntries(Base value)
+    private static IEnumerable<IndexEntry> StringEntries(Base value)
     {
         IEnumerable<string?> texts = value switch
         {
@@ -177,10 +160,10 @@ public static class ResourceIndexer
             PrimitiveType { JsonValue: { } primitive } => [Convert.ToString(primitive, CultureInfo.InvariantCulture)],
             _ => [],
         };
-        return texts.Where(t => !string.IsNullOrEmpty(t)).Select(t => new JsonObject { ["n"] = SearchText.Normalize(t!), ["x"] = t });
+        return texts.Where(t => !string.IsNullOrEmpty(t)).Select(t => new IndexEntry { Normalized = SearchText.Normalize(t!), Exact = t });
     }
 
-    private static IEnumerable<JsonObject> TokenEntries(Base value)
+    private static IEnumerable<IndexEntry> TokenEntries(Base value)
     {
         switch (value)
         {
@@ -188,7 +171,7 @@ public static class ResourceIndexer
                 yield return Token(coding.System, coding.Code);
                 if (!string.IsNullOrEmpty(coding.Display))
                 {
-                    yield return new JsonObject { ["d"] = SearchText.Normalize(coding.Display) };
+                    yield return new IndexEntry { Display = SearchText.Normalize(coding.Display) };
                 }
 
                 break;
@@ -200,22 +183,18 @@ public static class ResourceIndexer
 
                 if (!string.IsNullOrEmpty(concept.Text))
                 {
-                    yield return new JsonObject { ["d"] = SearchText.Normalize(concept.Text) };
+                    yield return new IndexEntry { Display = SearchText.Normalize(concept.Text) };
                 }
 
                 break;
             case Identifier identifier:
                 var token = Token(identifier.System, identifier.Value);
-                if (identifier.Type?.Coding.FirstOrDefault() is { } typeCoding)
-                {
-                    token["ts"] = typeCoding.System;
-                    token["tc"] = typeCoding.Code;
-                }
-
-                yield return token;
+                yield return identifier.Type?.Coding.FirstOrDefault() is { } typeCoding
+                    ? token with { TypeSystem = typeCoding.System, TypeCode = typeCoding.Code }
+                    : token;
                 if (!string.IsNullOrEmpty(identifier.Type?.Text))
                 {
-                    yield return new JsonObject { ["d"] = SearchText.Normalize(identifier.Type.Text) };
+                    yield return new IndexEntry { Display = SearchText.Normalize(identifier.Type.Text) };
                 }
 
                 break;
@@ -231,23 +210,9 @@ public static class ResourceIndexer
         }
     }
 
-    private static JsonObject Token(string? system, string? code)
-    {
-        var token = new JsonObject();
-        if (system is not null)
-        {
-            token["s"] = system;
-        }
+    private static IndexEntry Token(string? system, string? code) => new() { System = system, Code = code };
 
-        if (code is not null)
-        {
-            token["c"] = code;
-        }
-
-        return token;
-    }
-
-    private static IEnumerable<JsonObject> ReferenceEntries(Base value)
+    private static IEnumerable<IndexEntry> ReferenceEntries(Base value)
     {
         switch (value)
         {
@@ -259,13 +224,7 @@ public static class ResourceIndexer
 
                 if (reference.Identifier is { Value: not null } identifier)
                 {
-                    var entry = new JsonObject { ["iv"] = identifier.Value };
-                    if (identifier.System is not null)
-                    {
-                        entry["is"] = identifier.System;
-                    }
-
-                    yield return entry;
+                    yield return new IndexEntry { IdentifierValue = identifier.Value, IdentifierSystem = identifier.System };
                 }
 
                 break;
@@ -275,16 +234,16 @@ public static class ResourceIndexer
         }
     }
 
-    /// <summary>A relative <c>Type/id</c> (a version suffix dropped) becomes <c>{t, i}</c>; anything else <c>{u}</c>.</summary>
-    public static JsonObject ReferenceEntry(string reference)
+    /// <summary>A relative <c>Type/id</c> (a version suffix dropped) gives its type and id; anything else is a <see cref="IndexEntry.Uri"/>.</summary>
+    public static IndexEntry ReferenceEntry(string reference)
     {
         ArgumentNullException.ThrowIfNull(reference);
         return LocalReference.TryParse(reference, out var type, out var id)
-            ? new JsonObject { ["t"] = type, ["i"] = id }
-            : new JsonObject { ["u"] = reference };
+            ? new IndexEntry { Type = type, Id = id }
+            : new IndexEntry { Uri = reference };
     }
 
-    private static IEnumerable<JsonObject> DateEntries(Base value)
+    private static IEnumerable<IndexEntry> DateEntries(Base value)
     {
         (string? Low, string? High) bounds = value switch
         {
@@ -295,7 +254,7 @@ public static class ResourceIndexer
                 Bound(Convert.ToString(primitive, CultureInfo.InvariantCulture), false)),
             _ => (null, null),
         };
-        return bounds is { Low: { } lo, High: { } hi } ? [new JsonObject { ["lo"] = lo, ["hi"] = hi }] : [];
+        return bounds is { Low: { } lo, High: { } hi } ? [new IndexEntry { Low = lo, High = hi }] : [];
     }
 
     private static (string?, string?) TimingBounds(Timing timing)
@@ -312,34 +271,18 @@ public static class ResourceIndexer
     private static string? Bound(string? text, bool low) =>
         DateRange.TryParse(text, out var range) ? (low ? range.LowText : range.HighText) : null;
 
-    private static IEnumerable<JsonObject> NumberEntries(Base value) =>
-        value is PrimitiveType { JsonValue: { } number } && TryDecimal(number, out var d) ? [new JsonObject { ["v"] = d }] : [];
+    private static IEnumerable<IndexEntry> NumberEntries(Base value) =>
+        value is PrimitiveType { JsonValue: { } number } && TryDecimal(number, out var d) ? [new IndexEntry { Value = d }] : [];
 
-    private static IEnumerable<JsonObject> QuantityEntries(Base value)
+    private static IEnumerable<IndexEntry> QuantityEntries(Base value)
     {
         switch (value)
         {
             case Quantity { Value: { } amount } quantity:
-                var entry = new JsonObject { ["v"] = amount };
-                if (quantity.System is not null)
-                {
-                    entry["s"] = quantity.System;
-                }
-
-                if (quantity.Code is not null)
-                {
-                    entry["c"] = quantity.Code;
-                }
-
-                if (quantity.Unit is not null)
-                {
-                    entry["u"] = quantity.Unit;
-                }
-
-                yield return entry;
+                yield return new IndexEntry { Value = amount, System = quantity.System, Code = quantity.Code, Uri = quantity.Unit };
                 break;
             case Money { Value: { } money } m:
-                yield return new JsonObject { ["v"] = money, ["s"] = "urn:iso:std:iso:4217", ["c"] = m.Currency?.ToString() };
+                yield return new IndexEntry { Value = money, System = "urn:iso:std:iso:4217", Code = m.Currency?.ToString() };
                 break;
         }
     }

@@ -89,12 +89,13 @@ public static class SearchValues
     }
 
     /// <summary>
-    /// The range <c>ap</c> matches: widened by 10% of its distance from now. "Now" is today's date (UTC), so a query
-    /// means the same thing on every page of its results all day.
+    /// The range <c>ap</c> matches: widened by 10% of its distance from now. "Now" is the UTC date of
+    /// <paramref name="now"/> (the caller's clock, never read here), so a query means the same thing on every page of
+    /// its results all day.
     /// </summary>
-    public static DateRange Approximately(DateRange range)
+    public static DateRange Approximately(DateRange range, DateTimeOffset now)
     {
-        var today = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero);
+        var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
         var margin = TimeSpan.FromTicks(Math.Abs((today - range.Low).Ticks) / 10);
 
         // Clamped: ap0001-01-01 reaches back before the first instant there is.

@@ -21,7 +21,7 @@ public static class EnclaveServiceCollectionExtensions
         HealthFunctions.AddEnclaveHealthChecks(services);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PageToken>();
-        services.AddSingleton<IResourceStore>(sp => new CosmosResourceStore(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>()));
+        services.AddSingleton<IResourceStore>(sp => new CosmosResourceStore(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>(), sp.GetRequiredService<TimeProvider>()));
 
         services.AddSingleton<InvocationPipeline>();
         services.AddScoped<InvocationCaller>();

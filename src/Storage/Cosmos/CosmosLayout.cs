@@ -11,7 +11,7 @@ namespace Enclave.Storage.Cosmos;
 public static class CosmosLayout
 {
     /// <summary>The partition key path: one logical partition per project.</summary>
-    public const string PartitionKeyPath = "/projectId";
+    public const string PartitionKeyPath = ProjectPartition.Path;
 
     private const string IndexingPolicyResource = "Enclave.Storage.Cosmos.indexing-policy.json";
 

@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
+using Enclave.Storage.Cosmos;
 using Hl7.Fhir.Model;
 using Microsoft.Azure.Cosmos;
+using E = Enclave.Storage.Fhir.IndexEntryJson;
 
 namespace Enclave.Storage.Fhir;
 
@@ -29,31 +30,21 @@ internal sealed partial class CosmosSearchQuery
         References,
     }
 
+    /// <summary>What <c>ap</c> dates are near: the store's clock, read once per query.</summary>
+    private DateTimeOffset _now;
+
     private IReadOnlyDictionary<string, Domain.Search.SearchParameter> _searchParameters = new Dictionary<string, Domain.Search.SearchParameter>();
 
-    /// <summary>
-    /// The linked projects a search of <paramref name="request"/> reaches, each with the types of the request it exports
-    /// (null: every type the request names).
-    /// </summary>
-    public static IReadOnlyList<(string ProjectId, IReadOnlyList<string>? Types)> Reached(ProjectScope scope, SearchRequest request) =>
-        [.. scope.Links.Select(link => (link.ProjectId, Types: Exported(link, request))).Where(l => l.Types is not { Count: 0 })];
-
-    private static IReadOnlyList<string>? Exported(LinkedProject link, SearchRequest request) =>
-        link.ExportedResourceTypes.Count == 0 ? null
-            : !request.IsSystemSearch ? link.ExportedResourceTypes.Contains(request.ResourceType) ? null : []
-            : request.Types.Count == 0 ? [.. link.ExportedResourceTypes.Order(StringComparer.Ordinal)]
-            : [.. request.Types.Where(link.ExportedResourceTypes.Contains)];
-
-    public static QueryDefinition Build(string projectId, SearchRequest request, Selection selection = Selection.Documents, string? referenceCode = null, int limit = 0,
-        IReadOnlyList<(string ProjectId, IReadOnlyList<string>? Types)>? links = null)
+    public static QueryDefinition Build(string projectId, SearchRequest request, DateTimeOffset now, Selection selection = Selection.Documents, string? referenceCode = null,
+        int limit = 0, IReadOnlyList<(string ProjectId, IReadOnlyList<string>? Types)>? links = null)
     {
-        var query = new CosmosSearchQuery { _searchParameters = SearchParameters.For(request.ResourceType) };
+        var query = new CosmosSearchQuery { _searchParameters = SearchParameters.For(request.ResourceType), _now = now };
         var countOnly = selection != Selection.Documents;
         query._sql.Append(selection switch
         {
             Selection.Count => "SELECT VALUE COUNT(1) FROM c",
             Selection.References when referenceCode is not null =>
-                $"SELECT DISTINCT TOP {limit.ToString(CultureInfo.InvariantCulture)} VALUE CONCAT(t.t, \"/\", t.i) FROM c JOIN t IN c.idx[\"{Code(referenceCode)}\"]",
+                $"SELECT DISTINCT TOP {limit.ToString(CultureInfo.InvariantCulture)} VALUE CONCAT({T(E.Type)}, \"/\", {T(E.Id)}) FROM c JOIN t IN c.idx[\"{Code(referenceCode)}\"]",
             Selection.References => $"SELECT TOP {limit.ToString(CultureInfo.InvariantCulture)} VALUE CONCAT(c.resourceType, \"/\", c.resourceId) FROM c",
             _ => "SELECT * FROM c",
         }).Append(" WHERE ").Append(query.Projects(projectId, links ?? []))
@@ -64,7 +55,7 @@ internal sealed partial class CosmosSearchQuery
             .Append(" AND NOT c.deleted");
         if (selection == Selection.References && referenceCode is not null)
         {
-            query._sql.Append(" AND IS_DEFINED(t.i)");
+            query._sql.Append(" AND IS_DEFINED(").Append(T(E.Id)).Append(')');
         }
 
         foreach (var criterion in request.Criteria)
@@ -125,11 +116,11 @@ internal sealed partial class CosmosSearchQuery
     /// </summary>
     private string Projects(string projectId, IReadOnlyList<(string ProjectId, IReadOnlyList<string>? Types)> links)
     {
-        var own = $"c.projectId = {Parameter(projectId)}";
+        var own = ProjectPartition.Predicate(Parameter(projectId));
         return links.Count == 0 ? own
             : "(" + string.Join(" OR ", links.Select(l => l.Types is null
-                ? $"c.projectId = {Parameter(l.ProjectId)}"
-                : $"(c.projectId = {Parameter(l.ProjectId)} AND ARRAY_CONTAINS({Parameter(l.Types.ToArray())}, c.resourceType))").Prepend(own)) + ")";
+                ? ProjectPartition.Predicate(Parameter(l.ProjectId))
+                : $"({ProjectPartition.Predicate(Parameter(l.ProjectId))} AND ARRAY_CONTAINS({Parameter(l.Types.ToArray())}, c.resourceType))").Prepend(own)) + ")";
     }
 
     private string Parameter(object? value)
@@ -138,6 +129,9 @@ internal sealed partial class CosmosSearchQuery
         _parameters.Add((name, value));
         return name;
     }
+
+    /// <summary>The path of an entry's <paramref name="key"/> on the entry alias <c>t</c> (<c>is</c>, a keyword, by bracket).</summary>
+    private static string T(string key) => key == E.IdentifierSystem ? $"t[\"{key}\"]" : $"t.{key}";
 
     private static string Code(string code) =>
         PlainCode().IsMatch(code) ? code : throw new ArgumentException($"'{code}' is not a search parameter code.", nameof(code));
@@ -183,20 +177,20 @@ internal sealed partial class CosmosSearchQuery
     {
         SearchParamType.String => criterion.Modifier switch
         {
-            "exact" => $"t.x = {Parameter(value)}",
-            "contains" => $"CONTAINS(t.n, {Parameter(SearchText.Normalize(value))})",
-            _ => $"STARTSWITH(t.n, {Parameter(SearchText.Normalize(value))})",
+            "exact" => $"{T(E.Exact)} = {Parameter(value)}",
+            "contains" => $"CONTAINS({T(E.Normalized)}, {Parameter(SearchText.Normalize(value))})",
+            _ => $"STARTSWITH({T(E.Normalized)}, {Parameter(SearchText.Normalize(value))})",
         },
         SearchParamType.Token => Token(criterion.Modifier, value),
         SearchParamType.Reference => Reference(criterion.Modifier, value),
-        SearchParamType.Date => DateMatch(value, "t.lo", "t.hi"),
+        SearchParamType.Date => DateMatch(value, T(E.Low), T(E.High)),
         SearchParamType.Number => NumberMatch(value),
         SearchParamType.Quantity => Quantity(value),
         SearchParamType.Uri => criterion.Modifier switch
         {
-            "below" => $"STARTSWITH(t.u, {Parameter(value)})",
-            "above" => $"STARTSWITH({Parameter(value)}, t.u)",
-            _ => $"t.u = {Parameter(value)}",
+            "below" => $"STARTSWITH({T(E.Uri)}, {Parameter(value)})",
+            "above" => $"STARTSWITH({Parameter(value)}, {T(E.Uri)})",
+            _ => $"{T(E.Uri)} = {Parameter(value)}",
         },
         _ => throw new ArgumentException($"{criterion.Type} parameters are not searchable.", nameof(criterion)),
     };
@@ -218,29 +212,29 @@ internal sealed partial class CosmosSearchQuery
     {
         if (modifier == "text")
         {
-            return $"STARTSWITH(t.d, {Parameter(SearchText.Normalize(value))})";
+            return $"STARTSWITH({T(E.Display)}, {Parameter(SearchText.Normalize(value))})";
         }
 
         if (modifier == "of-type")
         {
             var parts = value.Split('|');
-            return $"t.ts = {Parameter(parts[0])} AND t.tc = {Parameter(parts[1])} AND t.c = {Parameter(parts[2])}";
+            return $"{T(E.TypeSystem)} = {Parameter(parts[0])} AND {T(E.TypeCode)} = {Parameter(parts[1])} AND {T(E.Code)} = {Parameter(parts[2])}";
         }
 
         var (system, code, noSystem) = SearchValues.SplitToken(value);
         var conditions = new List<string>();
         if (code is not null)
         {
-            conditions.Add($"t.c = {Parameter(code)}");
+            conditions.Add($"{T(E.Code)} = {Parameter(code)}");
         }
 
         if (system is not null)
         {
-            conditions.Add($"t.s = {Parameter(system)}");
+            conditions.Add($"{T(E.System)} = {Parameter(system)}");
         }
         else if (noSystem)
         {
-            conditions.Add("NOT IS_DEFINED(t.s)");
+            conditions.Add($"NOT IS_DEFINED({T(E.System)})");
         }
 
         return conditions.Count == 0 ? "false" : string.Join(" AND ", conditions);
@@ -251,22 +245,22 @@ internal sealed partial class CosmosSearchQuery
         if (modifier == "identifier")
         {
             var (system, code, _) = SearchValues.SplitToken(value);
-            return system is null ? $"t.iv = {Parameter(code)}" : $"t[\"is\"] = {Parameter(system)} AND t.iv = {Parameter(code)}";
+            return system is null ? $"{T(E.IdentifierValue)} = {Parameter(code)}" : $"{T(E.IdentifierSystem)} = {Parameter(system)} AND {T(E.IdentifierValue)} = {Parameter(code)}";
         }
 
         if (LocalReference.TryParse(value, out var type, out var id))
         {
-            return $"t.t = {Parameter(type)} AND t.i = {Parameter(id)}";
+            return $"{T(E.Type)} = {Parameter(type)} AND {T(E.Id)} = {Parameter(id)}";
         }
 
         if (Uri.TryCreate(value, UriKind.Absolute, out _))
         {
-            return $"t.u = {Parameter(value)}";
+            return $"{T(E.Uri)} = {Parameter(value)}";
         }
 
         return modifier is null
-            ? $"t.i = {Parameter(value)}"
-            : $"t.t = {Parameter(modifier)} AND t.i = {Parameter(value)}";
+            ? $"{T(E.Id)} = {Parameter(value)}"
+            : $"{T(E.Type)} = {Parameter(modifier)} AND {T(E.Id)} = {Parameter(value)}";
     }
 
     private string LastUpdated(string value) => DateMatch(value, "c.lastUpdated", "c.lastUpdated");
@@ -285,7 +279,7 @@ internal sealed partial class CosmosSearchQuery
 
         if (prefix == SearchPrefix.Ap)
         {
-            range = SearchValues.Approximately(range);
+            range = SearchValues.Approximately(range, _now);
         }
 
         var (low, high) = (range.LowText, range.HighText);
@@ -316,13 +310,13 @@ internal sealed partial class CosmosSearchQuery
 
         return prefix switch
         {
-            SearchPrefix.Eq => $"t.v >= {Parameter(low)} AND t.v < {Parameter(high)}",
-            SearchPrefix.Ne => $"NOT (t.v >= {Parameter(low)} AND t.v < {Parameter(high)})",
-            SearchPrefix.Gt or SearchPrefix.Sa => $"t.v > {Parameter(number)}",
-            SearchPrefix.Lt or SearchPrefix.Eb => $"t.v < {Parameter(number)}",
-            SearchPrefix.Ge => $"t.v >= {Parameter(number)}",
-            SearchPrefix.Le => $"t.v <= {Parameter(number)}",
-            _ => $"t.v >= {Parameter(number - (Math.Abs(number) / 10))} AND t.v <= {Parameter(number + (Math.Abs(number) / 10))}",
+            SearchPrefix.Eq => $"{T(E.Value)} >= {Parameter(low)} AND {T(E.Value)} < {Parameter(high)}",
+            SearchPrefix.Ne => $"NOT ({T(E.Value)} >= {Parameter(low)} AND {T(E.Value)} < {Parameter(high)})",
+            SearchPrefix.Gt or SearchPrefix.Sa => $"{T(E.Value)} > {Parameter(number)}",
+            SearchPrefix.Lt or SearchPrefix.Eb => $"{T(E.Value)} < {Parameter(number)}",
+            SearchPrefix.Ge => $"{T(E.Value)} >= {Parameter(number)}",
+            SearchPrefix.Le => $"{T(E.Value)} <= {Parameter(number)}",
+            _ => $"{T(E.Value)} >= {Parameter(number - (Math.Abs(number) / 10))} AND {T(E.Value)} <= {Parameter(number + (Math.Abs(number) / 10))}",
         };
     }
 
@@ -332,12 +326,12 @@ internal sealed partial class CosmosSearchQuery
         var match = NumberMatch(parts[0]);
         if (parts.Length >= 3 && parts[2].Length > 0)
         {
-            match += $" AND (t.c = {Parameter(parts[2])} OR t.u = {Parameter(parts[2])})";
+            match += $" AND ({T(E.Code)} = {Parameter(parts[2])} OR {T(E.Uri)} = {Parameter(parts[2])})";
         }
 
         if (parts.Length >= 2 && parts[1].Length > 0)
         {
-            match += $" AND t.s = {Parameter(parts[1])}";
+            match += $" AND {T(E.System)} = {Parameter(parts[1])}";
         }
 
         return match;

@@ -45,7 +45,7 @@ internal sealed record ResourceDocument
 
     /// <summary>The index entries (written, never read back: a get-only property is skipped on deserialization).</summary>
     [JsonPropertyName("idx"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public JsonObject? Idx => Index?.Entries;
+    public JsonObject? Idx => Index is null ? null : IndexEntryJson.ToIdx(Index.Entries);
 
     /// <summary>One scalar per parameter for <c>_sort</c> (written, never read back).</summary>
     [JsonPropertyName("sort"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

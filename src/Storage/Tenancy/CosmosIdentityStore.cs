@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Enclave.Domain.Tenancy;
+using Enclave.Storage.Cosmos;
 using Microsoft.Azure.Cosmos;
 using User = Enclave.Domain.Tenancy.User;
 
@@ -33,16 +34,16 @@ public sealed class CosmosIdentityStore(Container container, TimeProvider time) 
     {
         ArgumentNullException.ThrowIfNull(user);
         var document = TenancyDocument.For(UserMembershipDocument.PartitionOf(user.Id), nameof(User), user.Id, user) with { PasswordHash = passwordHash };
-        using (var created = await container.CreateItemStreamAsync(Serialize(document), new PartitionKey(document.ProjectId), cancellationToken: cancellationToken))
+        using (var created = await container.CreateItemStreamAsync(Serialize(document), ProjectPartition.Of(document.ProjectId).Key, cancellationToken: cancellationToken))
         {
             Ensure(created.StatusCode, "create the user");
         }
 
         var index = IndexDocument.Email(user.Email, user.Id);
-        using var reserved = await container.CreateItemStreamAsync(Serialize(index), new PartitionKey(index.ProjectId), cancellationToken: cancellationToken);
+        using var reserved = await container.CreateItemStreamAsync(Serialize(index), ProjectPartition.Of(index.ProjectId).Key, cancellationToken: cancellationToken);
         if (reserved.StatusCode == HttpStatusCode.Conflict)
         {
-            using (await container.DeleteItemStreamAsync(document.Id, new PartitionKey(document.ProjectId), cancellationToken: cancellationToken))
+            using (await container.DeleteItemStreamAsync(document.Id, ProjectPartition.Of(document.ProjectId).Key, cancellationToken: cancellationToken))
             {
             }
 
@@ -63,19 +64,17 @@ public sealed class CosmosIdentityStore(Container container, TimeProvider time) 
             MemberOf = projectId,
             MembershipId = membershipId,
         };
-        using var response = await container.UpsertItemStreamAsync(Serialize(document), new PartitionKey(document.ProjectId), cancellationToken: cancellationToken);
+        using var response = await container.UpsertItemStreamAsync(Serialize(document), ProjectPartition.Of(document.ProjectId).Key, cancellationToken: cancellationToken);
         Ensure(response.StatusCode, "record the membership");
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<(string ProjectId, string MembershipId)>> ListMembershipsAsync(string userId, CancellationToken cancellationToken)
     {
-        var partition = UserMembershipDocument.PartitionOf(userId);
-        var query = new QueryDefinition("SELECT * FROM c WHERE c.projectId = @partition AND c.kind = @kind")
-            .WithParameter("@partition", partition)
-            .WithParameter("@kind", UserMembershipDocument.KindName);
+        var partition = ProjectPartition.Of(UserMembershipDocument.PartitionOf(userId));
+        var query = partition.Query("SELECT *", "c.kind = @kind").WithParameter("@kind", UserMembershipDocument.KindName);
         var memberships = new List<(string, string)>();
-        using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(partition) });
+        using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: partition.Options());
         while (iterator.HasMoreResults)
         {
             using var page = await iterator.ReadNextAsync(cancellationToken);
@@ -94,7 +93,7 @@ public sealed class CosmosIdentityStore(Container container, TimeProvider time) 
     /// <inheritdoc />
     public async Task<(Login Login, string Version)?> GetLoginAsync(string loginId, CancellationToken cancellationToken)
     {
-        using var response = await container.ReadItemStreamAsync(LoginDocument.DocumentId, new PartitionKey(LoginDocument.PartitionOf(loginId)), cancellationToken: cancellationToken);
+        using var response = await container.ReadItemStreamAsync(LoginDocument.DocumentId, ProjectPartition.Of(LoginDocument.PartitionOf(loginId)).Key, cancellationToken: cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
@@ -109,7 +108,7 @@ public sealed class CosmosIdentityStore(Container container, TimeProvider time) 
     public async Task CreateLoginAsync(Login login, CancellationToken cancellationToken)
     {
         var document = ToDocument(login);
-        using var response = await container.CreateItemStreamAsync(Serialize(document), new PartitionKey(document.ProjectId), cancellationToken: cancellationToken);
+        using var response = await container.CreateItemStreamAsync(Serialize(document), ProjectPartition.Of(document.ProjectId).Key, cancellationToken: cancellationToken);
         Ensure(response.StatusCode, "create the login");
     }
 
@@ -117,7 +116,7 @@ public sealed class CosmosIdentityStore(Container container, TimeProvider time) 
     public async Task<bool> ReplaceLoginAsync(Login login, string version, CancellationToken cancellationToken)
     {
         var document = ToDocument(login);
-        using var response = await container.ReplaceItemStreamAsync(Serialize(document), document.Id, new PartitionKey(document.ProjectId),
+        using var response = await container.ReplaceItemStreamAsync(Serialize(document), document.Id, ProjectPartition.Of(document.ProjectId).Key,
             new ItemRequestOptions { IfMatchEtag = version }, cancellationToken);
         if (response.StatusCode == HttpStatusCode.PreconditionFailed)
         {
@@ -139,7 +138,7 @@ public sealed class CosmosIdentityStore(Container container, TimeProvider time) 
     private async Task<T?> ReadAsync<T>(string id, string partition, CancellationToken cancellationToken)
         where T : class
     {
-        using var response = await container.ReadItemStreamAsync(id, new PartitionKey(partition), cancellationToken: cancellationToken);
+        using var response = await container.ReadItemStreamAsync(id, ProjectPartition.Of(partition).Key, cancellationToken: cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;

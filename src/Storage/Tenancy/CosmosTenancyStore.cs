@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Enclave.Domain.Tenancy;
+using Enclave.Storage.Cosmos;
 using Microsoft.Azure.Cosmos;
 
 namespace Enclave.Storage.Tenancy;
@@ -40,7 +41,7 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(firstClient);
         await CreateIndexAsync(firstClient, cancellationToken);
-        using var response = await container.CreateTransactionalBatch(new PartitionKey(project.Id))
+        using var response = await container.CreateTransactionalBatch(ProjectPartition.Of(project.Id).Key)
             .CreateItemStream(Serialize(TenancyDocument.For(project.Id, nameof(Project), project.Id, project)))
             .CreateItemStream(Serialize(ClientDocument(firstClient)))
             .CreateItemStream(Serialize(TenancyDocument.ForMembership(membership)))
@@ -53,7 +54,7 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
     {
         ArgumentNullException.ThrowIfNull(project);
         var document = TenancyDocument.For(project.Id, nameof(Project), project.Id, project);
-        using var response = await container.ReplaceItemStreamAsync(Serialize(document), document.Id, new PartitionKey(project.Id), cancellationToken: cancellationToken);
+        using var response = await container.ReplaceItemStreamAsync(Serialize(document), document.Id, ProjectPartition.Of(project.Id).Key, cancellationToken: cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return false;
@@ -69,7 +70,7 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(membership);
         await CreateIndexAsync(client, cancellationToken);
-        using var response = await container.CreateTransactionalBatch(new PartitionKey(client.ProjectId))
+        using var response = await container.CreateTransactionalBatch(ProjectPartition.Of(client.ProjectId).Key)
             .ReadItem(TenancyDocument.IdOf(nameof(Project), client.ProjectId))
             .CreateItemStream(Serialize(ClientDocument(client)))
             .CreateItemStream(Serialize(TenancyDocument.ForMembership(membership)))
@@ -81,12 +82,13 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
     public async Task<IReadOnlyList<ProjectMembership>> SearchMembershipsAsync(string projectId, string? user, string? profile, CancellationToken cancellationToken)
     {
         // Parameterised, single-partition, and on top-level fields the indexing policy covers.
-        var sql = "SELECT * FROM c WHERE c.projectId = @projectId AND c.kind = 'tenancy' AND c.resourceType = 'ProjectMembership'"
+        var partition = ProjectPartition.Of(projectId);
+        var condition = "c.kind = 'tenancy' AND c.resourceType = 'ProjectMembership'"
             + (user is null ? string.Empty : " AND c.user = @user")
             + (profile is null ? string.Empty : " AND c.profile = @profile");
-        var query = new QueryDefinition(sql).WithParameter("@projectId", projectId).WithParameter("@user", user).WithParameter("@profile", profile);
+        var query = partition.Query("SELECT *", condition).WithParameter("@user", user).WithParameter("@profile", profile);
         var found = new List<ProjectMembership>();
-        using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(projectId) });
+        using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: partition.Options());
         while (iterator.HasMoreResults)
         {
             using var page = await iterator.ReadNextAsync(cancellationToken);
@@ -103,7 +105,7 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
     {
         ArgumentNullException.ThrowIfNull(membership);
         var document = TenancyDocument.ForMembership(membership);
-        using var response = await container.ReplaceItemStreamAsync(Serialize(document), document.Id, new PartitionKey(document.ProjectId), cancellationToken: cancellationToken);
+        using var response = await container.ReplaceItemStreamAsync(Serialize(document), document.Id, ProjectPartition.Of(document.ProjectId).Key, cancellationToken: cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return false;
@@ -121,7 +123,7 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
     public async Task<bool> PutAccessPolicyAsync(string projectId, string policyId, JsonElement policy, CancellationToken cancellationToken)
     {
         var document = TenancyDocument.For(projectId, "AccessPolicy", policyId, policy);
-        using var response = await container.UpsertItemStreamAsync(Serialize(document), new PartitionKey(projectId), cancellationToken: cancellationToken);
+        using var response = await container.UpsertItemStreamAsync(Serialize(document), ProjectPartition.Of(projectId).Key, cancellationToken: cancellationToken);
         EnsureSuccess(response.StatusCode, $"store access policy {policyId}");
         return response.StatusCode == HttpStatusCode.Created;
     }
@@ -131,7 +133,7 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
     {
         ArgumentNullException.ThrowIfNull(membership);
         var projectId = membership.Project.Id;
-        using var response = await container.CreateTransactionalBatch(new PartitionKey(projectId))
+        using var response = await container.CreateTransactionalBatch(ProjectPartition.Of(projectId).Key)
             .ReadItem(TenancyDocument.IdOf(nameof(Project), projectId))
             .CreateItemStream(Serialize(TenancyDocument.ForMembership(membership)))
             .ExecuteAsync(cancellationToken);
@@ -142,7 +144,7 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
     public async Task<bool> DeleteMembershipAsync(string projectId, string membershipId, CancellationToken cancellationToken)
     {
         using var response = await container.DeleteItemStreamAsync(
-            TenancyDocument.IdOf(nameof(ProjectMembership), membershipId), new PartitionKey(projectId), cancellationToken: cancellationToken);
+            TenancyDocument.IdOf(nameof(ProjectMembership), membershipId), ProjectPartition.Of(projectId).Key, cancellationToken: cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return false;
@@ -157,7 +159,7 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
     {
         ArgumentNullException.ThrowIfNull(client);
         using var response = await container.ReplaceItemStreamAsync(Serialize(ClientDocument(client)),
-            TenancyDocument.IdOf(nameof(ClientApplication), client.Client.Id), new PartitionKey(client.ProjectId), cancellationToken: cancellationToken);
+            TenancyDocument.IdOf(nameof(ClientApplication), client.Client.Id), ProjectPartition.Of(client.ProjectId).Key, cancellationToken: cancellationToken);
         EnsureSuccess(response.StatusCode, $"update client {client.Client.Id}");
     }
 
@@ -167,14 +169,14 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
     private async Task CreateIndexAsync(ClientCredentials client, CancellationToken cancellationToken)
     {
         var index = IndexDocument.Client(client.Client.Id, client.ProjectId);
-        using var response = await container.CreateItemStreamAsync(Serialize(index), new PartitionKey(index.ProjectId), cancellationToken: cancellationToken);
+        using var response = await container.CreateItemStreamAsync(Serialize(index), ProjectPartition.Of(index.ProjectId).Key, cancellationToken: cancellationToken);
         EnsureSuccess(response.StatusCode, $"reserve client id {client.Client.Id}");
     }
 
     private async Task<T?> ReadAsync<T>(string id, string partition, CancellationToken cancellationToken)
         where T : class
     {
-        using var response = await container.ReadItemStreamAsync(id, new PartitionKey(partition), cancellationToken: cancellationToken);
+        using var response = await container.ReadItemStreamAsync(id, ProjectPartition.Of(partition).Key, cancellationToken: cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;

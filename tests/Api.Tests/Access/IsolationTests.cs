@@ -241,13 +241,13 @@ public sealed class IsolationTests(EnclaveApiFixture app, ITestOutputHelper outp
     private static JsonObject? View(EffectivePolicy policy, JsonObject json, string interaction)
     {
         var resource = Parse(json);
-        if (policy.Decide(interaction, resource, Updated(json)) is null)
+        if (policy.Decide(interaction, resource, Updated(json), DateTimeOffset.UtcNow) is null)
         {
             return null;
         }
 
         var view = json.DeepClone().AsObject();
-        policy.Hide(resource, Updated(json), view);
+        policy.Hide(resource, Updated(json), DateTimeOffset.UtcNow, view);
         return view;
     }
 
@@ -323,7 +323,7 @@ public sealed class IsolationTests(EnclaveApiFixture app, ITestOutputHelper outp
 
         var current = world.Resources.Where(r => r.Key.StartsWith(type + "/", StringComparison.Ordinal) && r.Value[^1].Json is not null)
             .Select(r => r.Value[^1].Json!).ToList();
-        var expected = current.Where(json => InMemorySearch.Matches(request!, Parse(json), Updated(json)) && View(member.Policy, json, "search") is not null)
+        var expected = current.Where(json => InMemorySearch.Matches(request!, Parse(json), Updated(json), DateTimeOffset.UtcNow) && View(member.Policy, json, "search") is not null)
             .Select(json => $"{type}/{json["id"]}").Order(StringComparer.Ordinal).ToList();
         Count("search");
         Check(status == HttpStatusCode.OK, $"{context}: {status}");

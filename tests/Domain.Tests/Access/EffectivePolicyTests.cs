@@ -52,13 +52,13 @@ public sealed class EffectivePolicyTests
         var one = Policy(Member(Access("clinic", "organization", "Organization/o1")));
         Patient At(string org) => new() { Id = org, ManagingOrganization = new ResourceReference($"Organization/{org}") };
 
-        Assert.NotNull(one.Decide("read", At("o1"), s_now));
-        Assert.Null(one.Decide("read", At("o2"), s_now));
-        Assert.NotNull(both.Decide("read", At("o2"), s_now));
-        Assert.Null(both.Decide("read", At("o3"), s_now));
-        Assert.Equal(["telecom"], one.Decide("update", At("o1"), s_now)!.HiddenFields);
-        Assert.NotNull(one.Decide("read", new Organization { Id = "o9", Name = "Any" }, s_now));
-        Assert.Null(one.Decide("update", new Organization { Id = "o9", Name = "Any" }, s_now));
+        Assert.NotNull(one.Decide("read", At("o1"), s_now, s_now));
+        Assert.Null(one.Decide("read", At("o2"), s_now, s_now));
+        Assert.NotNull(both.Decide("read", At("o2"), s_now, s_now));
+        Assert.Null(both.Decide("read", At("o3"), s_now, s_now));
+        Assert.Equal(["telecom"], one.Decide("update", At("o1"), s_now, s_now)!.HiddenFields);
+        Assert.NotNull(one.Decide("read", new Organization { Id = "o9", Name = "Any" }, s_now, s_now));
+        Assert.Null(one.Decide("update", new Organization { Id = "o9", Name = "Any" }, s_now, s_now));
         Assert.False(one.AllowsType("Observation", "read"));
         Assert.True(one.AllowsType("Patient", "search"));
         var filter = both.SearchFilter("Patient", "search")!;
@@ -73,12 +73,12 @@ public sealed class EffectivePolicyTests
         var caregiver = Policy(Member(Access("caregiver", "patient", "Patient/p1"), Access("caregiver", "patient", "Patient/p2")));
         Observation Of(string patient) => new() { Status = ObservationStatus.Final, Code = new CodeableConcept("urn:c", "x"), Subject = new ResourceReference($"Patient/{patient}") };
 
-        Assert.NotNull(caregiver.Decide("read", new Patient { Id = "p2" }, s_now));
-        Assert.Null(caregiver.Decide("read", new Patient { Id = "p3" }, s_now));
-        Assert.Null(caregiver.Decide("update", new Patient { Id = "p1" }, s_now));
-        Assert.NotNull(caregiver.Decide("create", Of("p1"), s_now));
-        Assert.Null(caregiver.Decide("create", Of("p3"), s_now));
-        Assert.Null(caregiver.Decide("delete", Of("p1"), s_now));
+        Assert.NotNull(caregiver.Decide("read", new Patient { Id = "p2" }, s_now, s_now));
+        Assert.Null(caregiver.Decide("read", new Patient { Id = "p3" }, s_now, s_now));
+        Assert.Null(caregiver.Decide("update", new Patient { Id = "p1" }, s_now, s_now));
+        Assert.NotNull(caregiver.Decide("create", Of("p1"), s_now, s_now));
+        Assert.Null(caregiver.Decide("create", Of("p3"), s_now, s_now));
+        Assert.Null(caregiver.Decide("delete", Of("p1"), s_now, s_now));
     }
 
     [Fact]
@@ -89,9 +89,9 @@ public sealed class EffectivePolicyTests
         var wildcard = Policy(Member(Access("everything-but-admin", "x", "Patient/p1")));
         var unrestricted = Policy(Member());
 
-        Assert.Null(unresolved.Decide("read", new Patient { Id = "p", ManagingOrganization = new ResourceReference("Organization/o1") }, s_now));
+        Assert.Null(unresolved.Decide("read", new Patient { Id = "p", ManagingOrganization = new ResourceReference("Organization/o1") }, s_now, s_now));
         Assert.False(missingPolicy.AllowsType("Patient", "read"));
-        Assert.NotNull(wildcard.Decide("delete", new Observation { Status = ObservationStatus.Final, Code = new CodeableConcept("urn:c", "x") }, s_now));
+        Assert.NotNull(wildcard.Decide("delete", new Observation { Status = ObservationStatus.Final, Code = new CodeableConcept("urn:c", "x") }, s_now, s_now));
         Assert.False(wildcard.AllowsType("ProjectMembership", "read"));
         Assert.False(wildcard.AllowsType("AccessPolicy", "search"));
         Assert.True(unrestricted.AllowsType("Patient", "delete"));
@@ -118,12 +118,12 @@ public sealed class EffectivePolicyTests
         var inOrganization = new Patient { Id = "p7" };
         Accounts.Set(inOrganization, ["Organization/o1"]);
 
-        Assert.NotNull(effective.Decide("read", Of("p1", ObservationStatus.Final), s_now));
-        Assert.Null(effective.Decide("read", Of("p2", ObservationStatus.Final), s_now));
-        Assert.Null(effective.Decide("read", Of("p1", ObservationStatus.Preliminary), s_now));
-        Assert.NotNull(effective.Decide("read", inOrganization, s_now));
-        Assert.Null(effective.Decide("update", inOrganization, s_now));
-        Assert.Null(effective.Decide("read", new Patient { Id = "p8" }, s_now));
+        Assert.NotNull(effective.Decide("read", Of("p1", ObservationStatus.Final), s_now, s_now));
+        Assert.Null(effective.Decide("read", Of("p2", ObservationStatus.Final), s_now, s_now));
+        Assert.Null(effective.Decide("read", Of("p1", ObservationStatus.Preliminary), s_now, s_now));
+        Assert.NotNull(effective.Decide("read", inOrganization, s_now, s_now));
+        Assert.Null(effective.Decide("update", inOrganization, s_now, s_now));
+        Assert.Null(effective.Decide("read", new Patient { Id = "p8" }, s_now, s_now));
         var filter = effective.SearchFilter("Observation", "search")!;
         Assert.Contains(filter, g => g.Any(c => c.Code == "_compartment" && c.Values.SequenceEqual(["Patient/p1"])) && g.Any(c => c.Code == "status"));
         Assert.Contains(filter, g => g.Any(c => c.Code == "_compartment" && c.Values.SequenceEqual(["Organization/o1"])));
@@ -133,7 +133,7 @@ public sealed class EffectivePolicyTests
         Assert.False(explained.Allowed);
         Assert.Contains(explained.Rules, r => r.Verdict.Contains("_compartment=Patient/p1", StringComparison.Ordinal));
         var unresolved = EffectivePolicy.For(Member(Access("compartments", "other", "Patient/p1")), _ => policy);
-        Assert.Null(unresolved.Decide("read", Of("p1", ObservationStatus.Final), s_now));
+        Assert.Null(unresolved.Decide("read", Of("p1", ObservationStatus.Final), s_now, s_now));
         Assert.Contains(unresolved.Dropped, d => d.Contains("compartment %patient", StringComparison.Ordinal));
     }
 
@@ -146,7 +146,7 @@ public sealed class EffectivePolicyTests
         var effective = Policy(member);
 
         Assert.False(effective.IsUnrestricted);
-        Assert.Null(effective.Decide("read", new Patient { Id = "p", ManagingOrganization = new ResourceReference("Organization/o1") }, s_now));
+        Assert.Null(effective.Decide("read", new Patient { Id = "p", ManagingOrganization = new ResourceReference("Organization/o1") }, s_now, s_now));
         Assert.Contains(effective.Dropped, d => d.Contains("without a policy", StringComparison.Ordinal));
     }
 }

@@ -44,15 +44,16 @@ public sealed class ResourceIndexerTests
 
         var index = ResourceIndexer.Index(observation);
 
-        Assert.Equal("""[{"t":"Patient","i":"p1"}]""", index.Entries["subject"]!.ToJsonString());
-        Assert.Equal("""[{"t":"Patient","i":"p1"}]""", index.Entries["patient"]!.ToJsonString());
-        Assert.Equal("""[{"t":"Practitioner","i":"d1"},{"u":"https://elsewhere.example/fhir/Patient/9"}]""", index.Entries["performer"]!.ToJsonString());
-        Assert.Equal("""[{"s":"http://loinc.org","c":"8867-4"},{"d":"heart rate"},{"d":"pulse"}]""", index.Entries["code"]!.ToJsonString());
-        Assert.Equal("""[{"c":"final"}]""", index.Entries["status"]!.ToJsonString());
-        Assert.Equal("""[{"lo":"2024-03-01T00:00:00.0000000Z","hi":"2024-03-31T23:59:59.9999999Z"}]""", index.Entries["date"]!.ToJsonString());
-        Assert.Equal("""[{"v":72.5,"s":"http://unitsofmeasure.org","c":"/min","u":"/min"}]""", index.Entries["value-quantity"]!.ToJsonString());
-        Assert.Equal("""[{"s":"urn:t","c":"x"}]""", index.Entries["_tag"]!.ToJsonString());
-        Assert.Equal("""[{"u":"http://example.org/p"}]""", index.Entries["_profile"]!.ToJsonString());
+        IndexEntry[] patient = [new() { Type = "Patient", Id = "p1" }];
+        Assert.Equal(patient, index.Entries["subject"]);
+        Assert.Equal(patient, index.Entries["patient"]);
+        Assert.Equal([new() { Type = "Practitioner", Id = "d1" }, new IndexEntry { Uri = "https://elsewhere.example/fhir/Patient/9" }], index.Entries["performer"]);
+        Assert.Equal([new() { System = "http://loinc.org", Code = "8867-4" }, new IndexEntry { Display = "heart rate" }, new IndexEntry { Display = "pulse" }], index.Entries["code"]);
+        Assert.Equal([new IndexEntry { Code = "final" }], index.Entries["status"]);
+        Assert.Equal([new IndexEntry { Low = "2024-03-01T00:00:00.0000000Z", High = "2024-03-31T23:59:59.9999999Z" }], index.Entries["date"]);
+        Assert.Equal([new IndexEntry { Value = 72.5m, System = "http://unitsofmeasure.org", Code = "/min", Uri = "/min" }], index.Entries["value-quantity"]);
+        Assert.Equal([new IndexEntry { System = "urn:t", Code = "x" }], index.Entries["_tag"]);
+        Assert.Equal([new IndexEntry { Uri = "http://example.org/p" }], index.Entries["_profile"]);
         Assert.Equal(["Patient/p1"], index.Compartments);
         Assert.False(index.Entries.ContainsKey("encounter"));
     }
@@ -71,11 +72,12 @@ public sealed class ResourceIndexerTests
 
         var index = ResourceIndexer.Index(patient);
 
-        Assert.Equal(["muller", "zoe", "ann"], index.Entries["name"]!.AsArray().Select(e => (string)e!["n"]!));
-        Assert.Equal(["Müller", "Zoë", "Ann"], index.Entries["name"]!.AsArray().Select(e => (string)e!["x"]!));
-        Assert.Equal("""[{"lo":"1980-02-29T00:00:00.0000000Z","hi":"1980-02-29T23:59:59.9999999Z"}]""", index.Entries["birthdate"]!.ToJsonString());
-        Assert.Equal("""[{"s":"urn:mrn","c":"123","ts":"http://terminology.hl7.org/CodeSystem/v2-0203","tc":"MR"}]""", index.Entries["identifier"]!.ToJsonString());
-        Assert.Equal("""[{"c":"true"}]""", index.Entries["active"]!.ToJsonString());
+        Assert.Equal(["muller", "zoe", "ann"], index.Entries["name"].Select(e => e.Normalized));
+        Assert.Equal(["Müller", "Zoë", "Ann"], index.Entries["name"].Select(e => e.Exact));
+        Assert.Equal([new IndexEntry { Low = "1980-02-29T00:00:00.0000000Z", High = "1980-02-29T23:59:59.9999999Z" }], index.Entries["birthdate"]);
+        Assert.Equal([new IndexEntry { System = "urn:mrn", Code = "123", TypeSystem = "http://terminology.hl7.org/CodeSystem/v2-0203", TypeCode = "MR" }],
+            index.Entries["identifier"]);
+        Assert.Equal([new IndexEntry { Code = "true" }], index.Entries["active"]);
         Assert.Equal(["Patient/p1"], index.Compartments);
     }
 

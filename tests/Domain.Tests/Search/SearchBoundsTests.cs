@@ -51,10 +51,22 @@ public sealed class SearchBoundsTests
     [Fact]
     public void Approximate_dates_stay_within_the_calendar()
     {
+        var now = new DateTimeOffset(2026, 12, 1, 17, 0, 0, TimeSpan.Zero);
         Assert.True(DateRange.TryParse("0001-01-01", out var earliest));
-        Assert.Equal(DateRange.Min, SearchValues.Approximately(earliest).Low);
+        Assert.Equal(DateRange.Min, SearchValues.Approximately(earliest, now).Low);
         Assert.True(DateRange.TryParse("9999", out var latest));
-        Assert.Equal(DateRange.Max, SearchValues.Approximately(latest).High);
+        Assert.Equal(DateRange.Max, SearchValues.Approximately(latest, now).High);
+    }
+
+    [Fact]
+    public void Approximate_dates_are_near_the_given_now_not_the_wall_clock()
+    {
+        // 2016-01-01 is 10 years (3653 days) before 2026-01-01 and 1 year before 2017-01-01: 10% is 365.3 and 36.5 days.
+        Assert.True(DateRange.TryParse("2016-01-01", out var day));
+        var far = SearchValues.Approximately(day, new DateTimeOffset(2026, 1, 1, 23, 59, 0, TimeSpan.Zero));
+        var near = SearchValues.Approximately(day, new DateTimeOffset(2017, 1, 1, 0, 0, 0, TimeSpan.FromHours(5)));
+        Assert.Equal(new DateTimeOffset(2014, 12, 31, 16, 48, 0, TimeSpan.Zero), far.Low);
+        Assert.Equal(day.Low - TimeSpan.FromDays(36.5), near.Low);
     }
 
     [Fact]

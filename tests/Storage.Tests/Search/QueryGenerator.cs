@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Enclave.Domain.Search;
 using Hl7.Fhir.Model;
 
@@ -104,8 +103,8 @@ internal sealed class QueryGenerator(IReadOnlyList<(Resource Resource, DateTimeO
     private (string Type, List<KeyValuePair<string, string>> Query)? Chained()
     {
         var (source, _, sourceIndex) = Pick(data);
-        var references = sourceIndex.Entries.Where(e => !e.Key.StartsWith('_')).SelectMany(e => e.Value!.AsArray().OfType<JsonObject>()
-            .Where(x => x["i"] is not null && _byReference.ContainsKey($"{x["t"]}/{x["i"]}")).Select(x => (Code: e.Key, Target: $"{x["t"]}/{x["i"]}"))).ToList();
+        var references = sourceIndex.Entries.Where(e => !e.Key.StartsWith('_')).SelectMany(e => e.Value
+            .Where(x => x.Reference is { } r && _byReference.ContainsKey(r)).Select(x => (Code: e.Key, Target: x.Reference!))).ToList();
         if (references.Count == 0)
         {
             return null;
@@ -170,13 +169,13 @@ internal sealed class QueryGenerator(IReadOnlyList<(Resource Resource, DateTimeO
 
         var chosen = Pick(codes);
         var type = parameters.TryGetValue(chosen, out var parameter) ? parameter.Type : SearchParser.CommonParameters[chosen];
-        var entry = (JsonObject)Pick(index.Entries[chosen]!.AsArray().ToList())!;
+        var entry = Pick(index.Entries[chosen].ToList());
         return type switch
         {
             SearchParamType.String => StringValue(chosen, entry),
             SearchParamType.Token => TokenValue(chosen, entry),
             SearchParamType.Reference => ReferenceValue(chosen, entry),
-            SearchParamType.Date => Labelled("date", chosen, Pick(s_prefixes), DateText((string)entry["lo"]!)),
+            SearchParamType.Date => Labelled("date", chosen, Pick(s_prefixes), DateText(entry.Low!)),
             SearchParamType.Number => Labelled("number", chosen, Pick(s_prefixes), Number(entry)),
             SearchParamType.Quantity => QuantityValue(chosen, entry),
             SearchParamType.Uri => UriValue(chosen, entry),
@@ -191,41 +190,40 @@ internal sealed class QueryGenerator(IReadOnlyList<(Resource Resource, DateTimeO
         return new(code, prefix + value);
     }
 
-    private KeyValuePair<string, string> StringValue(string code, JsonObject entry)
+    private KeyValuePair<string, string> StringValue(string code, IndexEntry entry)
     {
         // A comma separates OR values: one inside a name ("Smith, Jones and Co") is sent escaped.
         static string Escaped(string text) => text.Replace(",", "\\,", StringComparison.Ordinal);
-        var normalized = (string)entry["n"]!;
+        var normalized = entry.Normalized!;
         switch (_random.Next(3))
         {
             case 0:
                 Covered.Add("string:exact");
-                return new($"{code}:exact", Escaped((string)entry["x"]!));
+                return new($"{code}:exact", Escaped(entry.Exact!));
             case 1 when normalized.Length > 2:
                 Covered.Add("string:contains");
                 var start = _random.Next(normalized.Length - 2);
                 return new($"{code}:contains", Escaped(normalized.Substring(start, 2)));
             default:
                 Covered.Add("string:");
-                return new(code, Escaped(((string)entry["x"]!)[..Math.Max(1, Math.Min(normalized.Length, _random.Next(1, 5)))]));
+                return new(code, Escaped((entry.Exact!)[..Math.Max(1, Math.Min(normalized.Length, _random.Next(1, 5)))]));
         }
     }
 
-    private KeyValuePair<string, string> TokenValue(string code, JsonObject entry)
+    private KeyValuePair<string, string> TokenValue(string code, IndexEntry entry)
     {
-        var system = (string?)entry["s"];
-        var value = (string?)entry["c"];
-        if (entry["d"] is { } display)
+        var system = entry.System;
+        var value = entry.Code;
+        if (entry.Display is { } text)
         {
             Covered.Add("token:text");
-            var text = (string)display!;
             return new($"{code}:text", text[..Math.Min(text.Length, _random.Next(1, 6))]);
         }
 
-        if (entry["ts"] is not null && _random.NextDouble() < 0.5)
+        if (entry.TypeSystem is not null && _random.NextDouble() < 0.5)
         {
             Covered.Add("token:of-type");
-            return new($"{code}:of-type", $"{entry["ts"]}|{entry["tc"]}|{value}");
+            return new($"{code}:of-type", $"{entry.TypeSystem}|{entry.TypeCode}|{value}");
         }
 
         switch (_random.Next(5))
@@ -248,50 +246,50 @@ internal sealed class QueryGenerator(IReadOnlyList<(Resource Resource, DateTimeO
         }
     }
 
-    private KeyValuePair<string, string> ReferenceValue(string code, JsonObject entry)
+    private KeyValuePair<string, string> ReferenceValue(string code, IndexEntry entry)
     {
-        if (entry["iv"] is { } identifier)
+        if (entry.IdentifierValue is { } identifier)
         {
             Covered.Add("reference:identifier");
-            return new($"{code}:identifier", entry["is"] is { } system ? $"{system}|{identifier}" : (string)identifier!);
+            return new($"{code}:identifier", entry.IdentifierSystem is { } system ? $"{system}|{identifier}" : identifier);
         }
 
-        if (entry["u"] is { } url)
+        if (entry.Uri is { } url)
         {
             Covered.Add("reference:url");
-            return new(code, (string)url!);
+            return new(code, url);
         }
 
         switch (_random.Next(3))
         {
             case 0:
                 Covered.Add("reference:id");
-                return new(code, (string)entry["i"]!);
+                return new(code, entry.Id!);
             case 1:
                 Covered.Add("reference:type");
-                return new($"{code}:{entry["t"]}", (string)entry["i"]!);
+                return new($"{code}:{entry.Type}", entry.Id!);
             default:
                 Covered.Add("reference:Type/id");
-                return new(code, $"{entry["t"]}/{entry["i"]}");
+                return new(code, entry.Reference!);
         }
     }
 
-    private KeyValuePair<string, string> QuantityValue(string code, JsonObject entry)
+    private KeyValuePair<string, string> QuantityValue(string code, IndexEntry entry)
     {
         var prefix = Pick(s_prefixes);
         var number = Number(entry);
-        if (entry["s"] is { } system && _random.NextDouble() < 0.5)
+        if (entry.System is { } system && _random.NextDouble() < 0.5)
         {
             Covered.Add("quantity:system|code");
-            return new(code, $"{prefix}{number}|{system}|{entry["c"]}");
+            return new(code, $"{prefix}{number}|{system}|{entry.Code}");
         }
 
         return Labelled("quantity", code, prefix, number);
     }
 
-    private KeyValuePair<string, string> UriValue(string code, JsonObject entry)
+    private KeyValuePair<string, string> UriValue(string code, IndexEntry entry)
     {
-        var uri = (string)entry["u"]!;
+        var uri = entry.Uri!;
         if (_random.NextDouble() < 0.4 && uri.Length > 8)
         {
             Covered.Add("uri:below");
@@ -308,27 +306,27 @@ internal sealed class QueryGenerator(IReadOnlyList<(Resource Resource, DateTimeO
         return new(code, uri);
     }
 
-    private KeyValuePair<string, string> CompositeValue(string code, Domain.Search.SearchParameter parameter, JsonObject entry)
+    private KeyValuePair<string, string> CompositeValue(string code, Domain.Search.SearchParameter parameter, IndexEntry entry)
     {
         Covered.Add("composite");
         var parts = parameter.Components.Select((component, i) =>
         {
-            var part = (JsonObject)entry[i.ToString(CultureInfo.InvariantCulture)]!;
+            var part = entry.Components![i];
             return component.Type switch
             {
-                SearchParamType.Token => part["c"] is null ? $"{part["d"]}" : part["s"] is { } s ? $"{s}|{part["c"]}" : (string)part["c"]!,
+                SearchParamType.Token => part.Code is null ? $"{part.Display}" : part.System is { } s ? $"{s}|{part.Code}" : part.Code,
                 SearchParamType.Quantity => Pick(s_prefixes) + Number(part),
                 SearchParamType.Number => Pick(s_prefixes) + Number(part),
-                SearchParamType.Date => Pick(s_prefixes) + DateText((string)part["lo"]!),
-                SearchParamType.Reference => part["t"] is { } t ? $"{t}/{part["i"]}" : (string?)part["u"] ?? string.Empty,
-                SearchParamType.Uri => (string)part["u"]!,
-                _ => ((string)part["x"]!)[..1],
+                SearchParamType.Date => Pick(s_prefixes) + DateText(part.Low!),
+                SearchParamType.Reference => part.Reference ?? part.Uri ?? string.Empty,
+                SearchParamType.Uri => part.Uri!,
+                _ => part.Exact![..1],
             };
         });
         return new(code, string.Join('$', parts));
     }
 
-    private static string Number(JsonObject entry) => ((decimal)entry["v"]!).ToString(CultureInfo.InvariantCulture);
+    private static string Number(IndexEntry entry) => entry.Value!.Value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>A date value at a random precision, from a stored bound.</summary>
     private string DateText(string bound) => _random.Next(5) switch

@@ -32,7 +32,9 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
     public async Task Cosmos_search_returns_exactly_what_the_in_memory_evaluator_returns()
     {
         var project = Guid.NewGuid().ToString("N");
-        var store = new CosmosResourceStore(cosmos.Container);
+        // One clock for both evaluators: ap dates are near the same "now" on each side.
+        var clock = new FixedClock(new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero));
+        var store = new CosmosResourceStore(cosmos.Container, clock);
         var generated = ClinicalDataSet.Generate(patients: 300, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var data = generated.Select(d => (d.Resource, d.LastUpdated, Index: ResourceIndexer.Index(d.Resource))).ToList();
         foreach (var chunk in data.Chunk(40))
@@ -40,7 +42,7 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
             var writes = chunk.Select(d => new ResourceWrite(new StoredResource(d.Resource.TypeName, d.Resource.Id!, 1, d.LastUpdated, false,
                 JsonSerializer.Serialize(d.Resource, ResourceParser.Options), string.Empty)
             { Index = d.Index }, null)).ToList();
-            Assert.NotNull(await store.CommitAsync(project, writes, [], default));
+            Assert.NotNull(await store.For(ProjectScope.Of(project)).CommitAsync(writes, [], default));
         }
 
         var generator = new QueryGenerator(data, seed: 7);
@@ -66,18 +68,18 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
                 text += $" [filter: {groups.Count} groups]";
             }
 
-            var (resolved, unresolvable) = await InMemorySearch.ResolveAsync(request, data);
+            var (resolved, unresolvable) = await InMemorySearch.ResolveAsync(request, data, clock.GetUtcNow());
             Assert.True(unresolvable is null, $"{type}?{text}: {unresolvable?.Issue[0].Diagnostics}");
-            var (storeResolved, _) = await ChainResolver.ResolveAsync(request, (inner, code, limit) => store.SelectReferencesAsync(project, inner, code, limit, default));
+            var (storeResolved, _) = await ChainResolver.ResolveAsync(request, (inner, code, limit) => store.For(ProjectScope.Of(project)).SelectReferencesAsync(inner, code, limit, default));
 
-            var expected = InMemorySearch.Order(request, data.Where(d => InMemorySearch.Matches(resolved!, d.Resource, d.LastUpdated, d.Index)), d => d)
+            var expected = InMemorySearch.Order(request, data.Where(d => InMemorySearch.Matches(resolved!, d.Resource, d.LastUpdated, clock.GetUtcNow(), d.Index)), d => d)
                 .Select(d => d.Resource.Id!).ToList();
             var actual = new List<string>();
             string? page = null;
             var pages = 0;
             do
             {
-                var (resources, next) = await store.SearchAsync(ProjectScope.Of(project), storeResolved!, page, default);
+                var (resources, next) = await store.For(ProjectScope.Of(project)).SearchAsync(storeResolved!, page, default);
                 Assert.True(resources.Count <= PageSize);
                 Assert.True(expected.Skip(pages * PageSize).Take(resources.Count).SequenceEqual(resources.Select(r => r.Id)),
                     $"{type}?{text}, page {pages}: expected [{string.Join(",", expected.Skip(pages * PageSize).Take(PageSize))}], Cosmos [{string.Join(",", resources.Select(r => r.Id))}]");
@@ -88,12 +90,18 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
             while (page is not null);
 
             Assert.True(expected.SequenceEqual(actual), $"{type}?{text}: expected {expected.Count} [{string.Join(",", expected.Take(5))}…], Cosmos {actual.Count} [{string.Join(",", actual.Take(5))}…]");
-            Assert.Equal(expected.Count, await store.CountAsync(ProjectScope.Of(project), storeResolved!, default));
+            Assert.Equal(expected.Count, await store.For(ProjectScope.Of(project)).CountAsync(storeResolved!, default));
             nonEmpty += expected.Count > 0 ? 1 : 0;
         }
 
         output.WriteLine($"{run} queries over {data.Count} resources, {nonEmpty} with results; covered: {string.Join(" ", generator.Covered.Order())}");
         Assert.True(nonEmpty > run / 2, $"only {nonEmpty} of {run} queries matched anything");
         Assert.Empty(s_mustCover.Except(generator.Covered));
+    }
+
+    /// <summary>A clock that always reads one instant.</summary>
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 }

@@ -1,0 +1,270 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Enclave.Domain.Fhir;
+using Enclave.Domain.Search;
+using Enclave.Storage.Cosmos;
+using Microsoft.Azure.Cosmos;
+
+namespace Enclave.Storage.Fhir;
+
+/// <summary>
+/// The resources of one scope (<see cref="CosmosResourceStore.For"/>), all in its project's partition
+/// (<see cref="ProjectPartition"/>). A commit is one TransactionalBatch there: per resource, create or replace
+/// (guarded by the current document's ETag) the current document, create the version document and stamp the replaced
+/// version's <c>supersededAt</c>; plus any guard documents. Reads and vreads are point reads; history and searches
+/// are single-partition queries, except searches that reach linked projects (their partitions named one by one).
+/// </summary>
+internal sealed class CosmosProjectResources(Container container, TimeProvider time, ProjectScope scope) : IProjectResources
+{
+    /// <summary>How long a guard document lives: far longer than any commit that could race on it.</summary>
+    private const int GuardTimeToLiveSeconds = 3600;
+
+    private readonly ProjectPartition _partition = ProjectPartition.Of(scope.ProjectId);
+
+    /// <inheritdoc />
+    public ProjectScope Scope => scope;
+
+    /// <inheritdoc />
+    public Task<StoredResource?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken) =>
+        ReadDocumentAsync(ResourceDocument.CurrentId(resourceType, id), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<StoredResource?> ReadVersionAsync(string resourceType, string id, int versionId, CancellationToken cancellationToken) =>
+        ReadDocumentAsync(ResourceDocument.VersionDocumentId(resourceType, id, versionId), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<(IReadOnlyList<StoredResource> Versions, string? Next)> HistoryAsync(string? resourceType, string? id,
+        DateTimeOffset? since, DateRange? at, int count, string? page, CancellationToken cancellationToken)
+    {
+        var condition = "c.kind = @kind"
+            + (resourceType is null ? string.Empty : " AND c.resourceType = @type")
+            + (id is null ? string.Empty : " AND c.resourceId = @id")
+            + (since is null ? string.Empty : " AND c.lastUpdated >= @since")
+            + (at is null ? string.Empty : " AND c.lastUpdated <= @atHigh AND (NOT IS_DEFINED(c.supersededAt) OR c.supersededAt > @atLow)")
+            + " ORDER BY c.lastUpdated DESC";
+        var query = _partition.Query("SELECT *", condition)
+            .WithParameter("@kind", ResourceDocument.VersionKind)
+            .WithParameter("@type", resourceType)
+            .WithParameter("@id", id)
+            .WithParameter("@since", since is { } s ? DateRange.Text(s) : null)
+            .WithParameter("@atLow", at?.LowText)
+            .WithParameter("@atHigh", at?.HighText);
+        return QueryPageAsync(query, count, page, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<(IReadOnlyList<StoredResource> Resources, string? Next)> SearchAsync(SearchRequest request, string? page, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var links = scope.LinksReached(request);
+        return QueryPageAsync(CosmosSearchQuery.Build(scope.ProjectId, request, time.GetUtcNow(), links: links), request.Count, page, cancellationToken,
+            crossPartition: links.Count > 0);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> CountAsync(SearchRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var links = scope.LinksReached(request);
+        using var iterator = container.GetItemQueryIterator<int>(
+            CosmosSearchQuery.Build(scope.ProjectId, request, time.GetUtcNow(), CosmosSearchQuery.Selection.Count, links: links),
+            requestOptions: links.Count > 0 ? AcrossPartitions() : _partition.Options());
+        var total = 0;
+        while (iterator.HasMoreResults)
+        {
+            total += (await iterator.ReadNextAsync(cancellationToken)).Sum();
+        }
+
+        return total;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> SelectReferencesAsync(SearchRequest request, string? referenceCode, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var found = new List<string>();
+        using var iterator = container.GetItemQueryIterator<string>(
+            CosmosSearchQuery.Build(scope.ProjectId, request, time.GetUtcNow(), CosmosSearchQuery.Selection.References, referenceCode, limit),
+            requestOptions: _partition.Options());
+        while (iterator.HasMoreResults && found.Count < limit)
+        {
+            found.AddRange(await iterator.ReadNextAsync(cancellationToken));
+        }
+
+        return found;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredResource>> ReadManyAsync(IReadOnlyCollection<string> references, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(references);
+        if (references.Count == 0)
+        {
+            return [];
+        }
+
+        var query = _partition.Query("SELECT *", "ARRAY_CONTAINS(@ids, c.id) AND c.kind = @kind AND NOT c.deleted")
+            .WithParameter("@ids", DocumentIds(references))
+            .WithParameter("@kind", ResourceDocument.CurrentKind);
+        var found = new List<StoredResource>();
+        string? page = null;
+        do
+        {
+            var (resources, next) = await QueryPageAsync(query, 1000, page, cancellationToken);
+            found.AddRange(resources);
+            page = next;
+        }
+        while (page is not null);
+
+        return found;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlySet<string>> ExistingAsync(IReadOnlyCollection<string> references, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(references);
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        if (references.Count == 0)
+        {
+            return found;
+        }
+
+        var query = _partition.Query("SELECT VALUE c.id", "ARRAY_CONTAINS(@ids, c.id) AND c.kind = @kind AND NOT c.deleted")
+            .WithParameter("@ids", DocumentIds(references))
+            .WithParameter("@kind", ResourceDocument.CurrentKind);
+        using var iterator = container.GetItemQueryIterator<string>(query, requestOptions: _partition.Options());
+        while (iterator.HasMoreResults)
+        {
+            foreach (var id in await iterator.ReadNextAsync(cancellationToken))
+            {
+                found.Add(id.Replace(':', '/'));
+            }
+        }
+
+        return found;
+    }
+
+    /// <inheritdoc />
+    public async Task<string?> ReadGuardAsync(string key, CancellationToken cancellationToken)
+    {
+        using var response = await container.ReadItemStreamAsync(GuardId(key), _partition.Key, cancellationToken: cancellationToken);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : EnsureSuccess(response, "reading a guard").Headers.ETag;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredResource>?> CommitAsync(IReadOnlyList<ResourceWrite> writes, IReadOnlyList<CommitGuard> guards,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        ArgumentNullException.ThrowIfNull(guards);
+        var operations = writes.Sum(w => w.Replacing is null ? 2 : 3) + guards.Count;
+        if (operations > CosmosResourceStore.MaxBatchOperations)
+        {
+            throw new CommitTooLargeException(operations, CosmosResourceStore.MaxBatchOperations);
+        }
+
+        var batch = container.CreateTransactionalBatch(_partition.Key);
+        foreach (var (version, replacing) in writes)
+        {
+            var current = Serialize(ResourceDocument.From(_partition.Value, version, ResourceDocument.CurrentKind));
+            batch = replacing is null
+                ? batch.CreateItemStream(current)
+                : batch.ReplaceItemStream(ResourceDocument.CurrentId(version.ResourceType, version.Id), current,
+                    new TransactionalBatchItemRequestOptions { IfMatchEtag = replacing.ETag });
+            batch.CreateItemStream(Serialize(ResourceDocument.From(_partition.Value, version, ResourceDocument.VersionKind)));
+            if (replacing is not null)
+            {
+                batch.PatchItem(ResourceDocument.VersionDocumentId(replacing.ResourceType, replacing.Id, replacing.VersionId),
+                    [PatchOperation.Set("/supersededAt", DateRange.Text(version.LastUpdated))]);
+            }
+        }
+
+        foreach (var guard in guards)
+        {
+            var document = Serialize(new GuardDocument { Id = GuardId(guard.Key), ProjectId = _partition.Value, TimeToLive = GuardTimeToLiveSeconds });
+            batch = guard.ETag is null
+                ? batch.CreateItemStream(document)
+                : batch.ReplaceItemStream(GuardId(guard.Key), document, new TransactionalBatchItemRequestOptions { IfMatchEtag = guard.ETag });
+        }
+
+        using var response = await batch.ExecuteAsync(cancellationToken);
+        if (response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        if (response.StatusCode == HttpStatusCode.RequestEntityTooLarge)
+        {
+            // A document (the resource's JSON with its index) or the whole atomic write is over Cosmos DB's 2 MB.
+            throw new CommitTooLargeException("The write is too large to store: a resource, with its search index, must stay well under 2 MB, and so must all the writes of one transaction together.");
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"Committing {writes.Count} resource writes failed: Cosmos DB answered {(int)response.StatusCode}.");
+        }
+
+        var stored = new List<StoredResource>(writes.Count);
+        var operation = 0;
+        foreach (var write in writes)
+        {
+            stored.Add(write.Version with { ETag = response[operation].ETag });
+            operation += write.Replacing is null ? 2 : 3;
+        }
+
+        return stored;
+    }
+
+    private async Task<(IReadOnlyList<StoredResource>, string?)> QueryPageAsync(QueryDefinition query, int count, string? page,
+        CancellationToken cancellationToken, bool crossPartition = false)
+    {
+        using var iterator = container.GetItemQueryStreamIterator(query, page,
+            crossPartition ? AcrossPartitions(Math.Max(count, 1)) : _partition.Options(Math.Max(count, 1)));
+        using var response = await iterator.ReadNextAsync(cancellationToken);
+        if (response.StatusCode == HttpStatusCode.BadRequest)
+        {
+            // A continuation Cosmos DB cannot read, or a query it refuses (e.g. a multi-key sort without a composite index).
+            // Cosmos DB's own text stays out of the answer: it describes the database, not the request.
+            throw new InvalidSearchException(page is not null ? "The page token is not valid."
+                : "This search cannot run: a sort on two or more parameters needs a composite index (docs/fhir-api.md).");
+        }
+
+        EnsureSuccess(response, "querying resources");
+        using var body = await JsonDocument.ParseAsync(response.Content, cancellationToken: cancellationToken);
+        var documents = body.RootElement.GetProperty("Documents").EnumerateArray()
+            .Select(d => d.Deserialize<ResourceDocument>()!.ToStored()).ToList();
+        return (documents, response.ContinuationToken);
+    }
+
+    private async Task<StoredResource?> ReadDocumentAsync(string documentId, CancellationToken cancellationToken)
+    {
+        using var response = await container.ReadItemStreamAsync(documentId, _partition.Key, cancellationToken: cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        EnsureSuccess(response, $"reading {documentId}");
+        var document = await JsonSerializer.DeserializeAsync<ResourceDocument>(response.Content, cancellationToken: cancellationToken);
+        return document!.ToStored();
+    }
+
+    /// <summary>
+    /// A search that reaches linked projects: their partitions and the caller's, named one by one in the query's project
+    /// predicate (<see cref="CosmosSearchQuery.Build"/>), never the whole container.
+    /// </summary>
+    private static QueryRequestOptions AcrossPartitions(int? pageSize = null) => new() { MaxItemCount = pageSize };
+
+    private static string[] DocumentIds(IReadOnlyCollection<string> references) =>
+        [.. references.Select(r => r.Replace('/', ':')).Distinct(StringComparer.Ordinal)];
+
+    private static ResponseMessage EnsureSuccess(ResponseMessage response, string what) =>
+        response.IsSuccessStatusCode ? response : throw new InvalidOperationException($"{what} failed: Cosmos DB answered {(int)response.StatusCode}.");
+
+    /// <summary>Guard ids hash the key: keys hold request text, ids must stay short and free of '/'.</summary>
+    private static string GuardId(string key) => "guard:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    private static MemoryStream Serialize<T>(T document) => new(JsonSerializer.SerializeToUtf8Bytes(document));
+}
