@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Enclave.Functions.Invocation;
 using Enclave.Functions.Fhir;
+using Enclave.Functions.Invocation;
 
 namespace Enclave.Functions.Auth;
 

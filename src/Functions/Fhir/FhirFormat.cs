@@ -1,5 +1,5 @@
-using Hl7.Fhir.Model;
 using Enclave.Functions.Invocation;
+using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
 using Microsoft.Net.Http.Headers;
 

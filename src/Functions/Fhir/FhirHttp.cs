@@ -1,7 +1,7 @@
 using System.Globalization;
-using Enclave.Functions.Invocation;
 using System.Text;
 using Enclave.Domain.Fhir;
+using Enclave.Functions.Invocation;
 using Hl7.Fhir.Model;
 using Microsoft.Net.Http.Headers;
 
