@@ -1,11 +1,37 @@
 using System.Globalization;
 using Enclave.Bench;
 
-// Runs the benchmarks and rewrites bench/RESULTS.md. Usage: scripts/bench.sh
+// Runs the benchmarks. Usage: scripts/bench.sh rewrites bench/RESULTS.md with all of them;
+// scripts/bench.sh <group>… (access, emulator, fhir, coldstart) runs only those and prints their figures.
+var groups = new Dictionary<string, Func<Task<List<BenchResult>>>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["access"] = () => Task.FromResult(AccessPolicyBenchmarks.Run()),
+    ["emulator"] = EmulatorBenchmarks.RunAsync,
+    ["fhir"] = FhirApiBenchmarks.RunAsync,
+    ["coldstart"] = ColdStartBenchmarks.RunAsync,
+};
+if (args.FirstOrDefault(a => !groups.ContainsKey(a)) is { } unknown)
+{
+    Console.Error.WriteLine($"Unknown benchmark group '{unknown}'; the groups are {string.Join(", ", groups.Keys)}.");
+    return 2;
+}
+
 var results = new List<BenchResult>();
-results.AddRange(AccessPolicyBenchmarks.Run());
-results.AddRange(await EmulatorBenchmarks.RunAsync());
-results.AddRange(await FhirApiBenchmarks.RunAsync());
-results.AddRange(await ColdStartBenchmarks.RunAsync());
+foreach (var (name, run) in groups.Where(g => args.Length == 0 || args.Contains(g.Key, StringComparer.OrdinalIgnoreCase)))
+{
+    results.AddRange(await run());
+}
+
+if (args.Length > 0)
+{
+    foreach (var r in results)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Group} | {r.Name} | {r.Value:0.##} {r.Unit}"));
+    }
+
+    return 0;
+}
+
 var path = ResultsFile.Write(results);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {results.Count} results to {path}"));
+return 0;

@@ -60,7 +60,11 @@ public sealed class AppSettingsConsistencyTests
     [Fact]
     public async Task The_function_app_runs_the_dotnet_isolated_10_runtime()
     {
-        var template = (await CompiledTemplate.MainAsync()).ToJsonString();
+        // Relaxed escaping keeps the ARM expressions' quotes readable ('dotnet-isolated', not \u0027dotnet-isolated\u0027).
+        var template = (await CompiledTemplate.MainAsync()).ToJsonString(new System.Text.Json.JsonSerializerOptions
+        {
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        });
 
         Assert.Contains("'dotnet-isolated'", template, StringComparison.Ordinal);
         Assert.Contains("'10.0'", template, StringComparison.Ordinal);
