@@ -6,6 +6,7 @@ using Microsoft.Azure.Functions.Worker.Builder;
 if (args.Contains("--functions-uri") || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("Functions__Worker__HostEndpoint")))
 {
     var builder = FunctionsApplication.CreateBuilder(args);
+    LocalSettings.AddHostJson(builder.Configuration, AppContext.BaseDirectory); // the queue settings the host runs with
     builder.ConfigureFunctionsWebApplication();
     builder.UseMiddleware<WorkerInvocationMiddleware>();
     builder.Services.AddEnclave(builder.Configuration);

@@ -4,14 +4,16 @@ using System.Text.Json;
 namespace Enclave.Domain.Export;
 
 /// <summary>
-/// The body of a message on the export work queue. It carries only the job's identity: queue messages are capped
-/// at 64 KiB and may be delivered more than once, so the job's state lives in the store, never in the message.
+/// The body of a message on the export work queue. It carries only the job's identity (its project, which is the
+/// partition it lives in, and its id): queue messages are capped at 64 KiB and may be delivered more than once, so
+/// the job's state lives in the store, never in the message.
 /// </summary>
+/// <param name="ProjectId">The project whose partition holds the job.</param>
 /// <param name="JobId">The export job to advance.</param>
-public sealed record ExportJobMessage(string JobId)
+public sealed record ExportJobMessage(string ProjectId, string JobId)
 {
     /// <summary>Serialises the message to the JSON text placed on the queue.</summary>
-    public string ToJson() => JsonSerializer.Serialize(new Wire { JobId = JobId });
+    public string ToJson() => JsonSerializer.Serialize(new Wire { ProjectId = ProjectId, JobId = JobId });
 
     /// <summary>Reads a message from queue text; false when the text is not an export job message.</summary>
     public static bool TryParse(string? text, [NotNullWhen(true)] out ExportJobMessage? message)
@@ -25,12 +27,12 @@ public sealed record ExportJobMessage(string JobId)
         try
         {
             var wire = JsonSerializer.Deserialize<Wire>(text);
-            if (string.IsNullOrWhiteSpace(wire?.JobId))
+            if (string.IsNullOrWhiteSpace(wire?.JobId) || string.IsNullOrWhiteSpace(wire.ProjectId))
             {
                 return false;
             }
 
-            message = new ExportJobMessage(wire.JobId);
+            message = new ExportJobMessage(wire.ProjectId, wire.JobId);
             return true;
         }
         catch (JsonException)
@@ -41,6 +43,9 @@ public sealed record ExportJobMessage(string JobId)
 
     private sealed class Wire
     {
+        [System.Text.Json.Serialization.JsonPropertyName("projectId")]
+        public string? ProjectId { get; set; }
+
         [System.Text.Json.Serialization.JsonPropertyName("jobId")]
         public string? JobId { get; set; }
     }

@@ -1,15 +1,24 @@
 using Azure.Storage.Queues.Models;
 using Enclave.Domain.Export;
+using Enclave.Domain.Fhir;
+using Enclave.Functions.Auth;
+using Enclave.Functions.Hosting;
+using Enclave.Storage.Blobs;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 
 namespace Enclave.Functions.Export;
 
 /// <summary>
-/// The export work queue's function. This stub reads and acknowledges a job message; the bulk export issue gives it
-/// work to do. A message that is no export job fails the invocation, so the host retries it and, after
-/// <c>maxDequeueCount</c> deliveries (host.json), moves it to the poison queue.
+/// The export work queue's function: each delivery advances one job by one <see cref="ExportStep"/>, as the
+/// membership that started it, and enqueues the next step while work remains. A message that is no export job
+/// fails, so the host retries it and finally moves it to the poison queue; a message of a job that is gone
+/// (cancelled, expired, complete) is done. When the last delivery the host allows fails, the job is marked failed,
+/// so its status never stays at 202.
 /// </summary>
-public sealed partial class ExportJobFunctions(ILogger<ExportJobFunctions> logger)
+public sealed partial class ExportJobFunctions(
+    IExportJobStore jobs, ExportStep step, CallerResolver callers, IResourceStore store, TimeProvider time, AzureStorageClients storage,
+    IOptions<QueueHostOptions> queue, ILogger<ExportJobFunctions> logger)
 {
     /// <summary>The queue's name, resolved from the setting <c>Storage:ExportQueueName</c> by both hosts.</summary>
     public const string Queue = "%Storage:ExportQueueName%";
@@ -19,21 +28,57 @@ public sealed partial class ExportJobFunctions(ILogger<ExportJobFunctions> logge
 
     /// <summary>Handles one delivery of an export queue message.</summary>
     [Function("ExportJob")]
-    public Task RunAsync([QueueTrigger(Queue, Connection = Connection)] QueueMessage message)
+    public async Task RunAsync([QueueTrigger(Queue, Connection = Connection)] QueueMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (!ExportJobMessage.TryParse(message.MessageText, out var job))
+        if (!ExportJobMessage.TryParse(message.MessageText, out var work))
         {
             LogUnreadable(logger, message.MessageId, message.DequeueCount);
             throw new InvalidDataException($"Queue message {message.MessageId} is not an export job message.");
         }
 
-        LogReceived(logger, job.JobId, message.DequeueCount);
-        return Task.CompletedTask;
+        if (await jobs.ReadAsync(work.ProjectId, work.JobId, cancellationToken) is not { Job.Status: ExportStatus.Running } stored)
+        {
+            LogGone(logger, work.JobId, message.DequeueCount);
+            return;
+        }
+
+        try
+        {
+            if (await callers.ResolveAsync(work.ProjectId, stored.Job.MembershipId, cancellationToken) is not { } caller)
+            {
+                await FailAsync(stored.Job, stored.Version, "The membership that started this export no longer exists.", cancellationToken);
+                return;
+            }
+
+            var outcome = await step.RunAsync(stored.Job, stored.Version, new FhirRepository(caller.Access, store, time), cancellationToken);
+            if (outcome == ExportStep.Outcome.More)
+            {
+                await storage.ExportQueue.SendMessageAsync(work.ToJson(), cancellationToken);
+            }
+
+            LogStepped(logger, work.JobId, message.DequeueCount, outcome);
+        }
+        catch (Exception) when (message.DequeueCount >= queue.Value.MaxDequeueCount && !cancellationToken.IsCancellationRequested)
+        {
+            // The host will not deliver this step again: the job must say it failed rather than run forever.
+            if (await jobs.ReadAsync(work.ProjectId, work.JobId, CancellationToken.None) is { Job.Status: ExportStatus.Running } last)
+            {
+                await FailAsync(last.Job, last.Version, "The export could not be completed; start it again.", CancellationToken.None);
+            }
+
+            throw;
+        }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Export job {JobId} received (delivery {DequeueCount}).")]
-    private static partial void LogReceived(ILogger logger, string jobId, long dequeueCount);
+    private Task<bool> FailAsync(ExportJob job, string version, string why, CancellationToken cancellationToken) =>
+        jobs.ReplaceAsync(job with { Status = ExportStatus.Failed, Failure = why }, version, cancellationToken);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Export job {JobId} stepped (delivery {DequeueCount}): {Outcome}.")]
+    private static partial void LogStepped(ILogger logger, string jobId, long dequeueCount, ExportStep.Outcome outcome);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Export job {JobId} is not running (cancelled, expired or done); delivery {DequeueCount} dropped.")]
+    private static partial void LogGone(ILogger logger, string jobId, long dequeueCount);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queue message {MessageId} is not an export job message (delivery {DequeueCount}).")]
     private static partial void LogUnreadable(ILogger logger, string? messageId, long dequeueCount);

@@ -1,9 +1,13 @@
+using Enclave.Domain.Export;
 using Enclave.Domain.Fhir;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Edge;
+using Enclave.Functions.Export;
 using Enclave.Functions.Fhir;
 using Enclave.Functions.Health;
 using Enclave.Functions.Invocation;
+using Enclave.Storage.Blobs;
+using Enclave.Storage.Export;
 using Enclave.Storage.Fhir;
 
 namespace Enclave.Functions.Hosting;
@@ -22,6 +26,13 @@ public static class EnclaveServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PageToken>();
         services.AddSingleton<IResourceStore>(sp => new CosmosResourceStore(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>(), sp.GetRequiredService<TimeProvider>()));
+
+        services.AddOptions<QueueHostOptions>().Bind(configuration.GetSection(QueueHostOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ExportOptions>().Bind(configuration.GetSection(ExportOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IExportJobStore>(sp => new CosmosExportJobStore(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IExportFiles>(sp => new BlobExportFiles(sp.GetRequiredService<AzureStorageClients>().ExportContainer));
+        services.AddSingleton(sp => new ExportStep(sp.GetRequiredService<IExportJobStore>(), sp.GetRequiredService<IExportFiles>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ExportOptions>>().Value.PageSize));
 
         services.AddSingleton<InvocationPipeline>();
         services.AddScoped<InvocationCaller>();

@@ -29,8 +29,6 @@ public static class LocalHost
         }
 
         builder.Services.AddEnclave(builder.Configuration);
-        builder.Services.AddOptions<QueueHostOptions>().Bind(builder.Configuration.GetSection(QueueHostOptions.SectionName))
-            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<LocalQueuePoller>();
 
         var app = builder.Build();

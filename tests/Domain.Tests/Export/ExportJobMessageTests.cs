@@ -7,9 +7,9 @@ public sealed class ExportJobMessageTests
     [Fact]
     public void Message_round_trips_through_its_json()
     {
-        var message = new ExportJobMessage("job-1");
+        var message = new ExportJobMessage("p1", "job-1");
 
-        Assert.Equal("{\"jobId\":\"job-1\"}", message.ToJson());
+        Assert.Equal("{\"projectId\":\"p1\",\"jobId\":\"job-1\"}", message.ToJson());
         Assert.True(ExportJobMessage.TryParse(message.ToJson(), out var parsed));
         Assert.Equal(message, parsed);
     }
@@ -20,6 +20,8 @@ public sealed class ExportJobMessageTests
     [InlineData("not json")]
     [InlineData("{}")]
     [InlineData("{\"jobId\":\"  \"}")]
+    [InlineData("{\"jobId\":\"job-1\"}")]
+    [InlineData("{\"projectId\":\"p1\",\"jobId\":\"\"}")]
     [InlineData("{\"jobId\":42}")]
     [InlineData("[\"job-1\"]")]
     public void Text_that_is_not_a_job_message_is_refused(string? text)

@@ -23,7 +23,7 @@ public sealed class AzureStorageTests(AzureStorageFixture storage) : IClassFixtu
     [Fact]
     public async Task Export_queue_carries_a_base64_job_message_the_domain_can_read()
     {
-        var sent = new ExportJobMessage(Guid.NewGuid().ToString());
+        var sent = new ExportJobMessage("p1", Guid.NewGuid().ToString());
         await storage.Clients.ExportQueue.SendMessageAsync(sent.ToJson());
 
         // A client without message encoding sees the text as the Functions host's queue trigger does.

@@ -1,0 +1,45 @@
+namespace Enclave.Domain.Export;
+
+/// <summary>
+/// A Bulk Data export job as it is stored in its project's partition: who asked, what, the snapshot instant, and
+/// how far each type has been written. Every queue step reads it, writes at most one page, and replaces it
+/// (guarded by its version), so a duplicate or replayed message finds the work already recorded.
+/// </summary>
+public sealed record ExportJob
+{
+    /// <summary>The job id: 32 random hex digits, unguessable.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The project exported.</summary>
+    public required string ProjectId { get; init; }
+
+    /// <summary>The membership that started it: the export runs with its access, and only it (or an admin) may see it.</summary>
+    public required string MembershipId { get; init; }
+
+    /// <summary>The kick-off URL, as the manifest's <c>request</c>.</summary>
+    public required string RequestUrl { get; init; }
+
+    /// <summary>The kick-off's identity (membership and request): the same kick-off while this job runs returns this job.</summary>
+    public required string KickoffKey { get; init; }
+
+    /// <summary>What was asked for.</summary>
+    public required ExportRequest Request { get; init; }
+
+    /// <summary>The snapshot instant T: every query is bounded by <c>_lastUpdated ≤ T</c>.</summary>
+    public required DateTimeOffset TransactionTime { get; init; }
+
+    /// <summary>When the job and its files are purged.</summary>
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>Where the job is.</summary>
+    public ExportStatus Status { get; init; } = ExportStatus.Running;
+
+    /// <summary>Each type's progress, in the order they are written.</summary>
+    public required IReadOnlyList<ExportTypeProgress> Types { get; init; }
+
+    /// <summary>Why the job failed, for the client.</summary>
+    public string? Failure { get; init; }
+
+    /// <summary>The first type still being written, or null when every type is done.</summary>
+    public ExportTypeProgress? Current => Types.FirstOrDefault(t => !t.Done);
+}

@@ -1,0 +1,242 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Enclave.Domain.Export;
+using Enclave.Functions.Auth;
+using Enclave.Functions.Fhir;
+using Enclave.Functions.Invocation;
+using Enclave.Storage.Blobs;
+using Hl7.Fhir.Model;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+
+namespace Enclave.Functions.Export;
+
+/// <summary>
+/// Bulk Data export (Bulk Data Access IG 2.0.0), system level: the kick-off <c>[base]/$export</c> (GET, or POST with
+/// a <c>Parameters</c> body or the query string), the status <c>[base]/$export/{jobId}</c> (202 while running, the
+/// manifest when done, DELETE to cancel) and the files <c>[base]/$export/{jobId}/{file}</c> (NDJSON, with ranges).
+/// Only the kick-off's membership or a project admin sees a job; another project's job is not there.
+/// </summary>
+public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, AzureStorageClients storage, TimeProvider time, IOptions<ExportOptions> options)
+{
+    private const string KickoffRoute = "fhir/R4/$export";
+    private const string NdjsonType = "application/fhir+ndjson";
+
+    /// <summary>What an export without <c>_type</c> covers: every resource type (those the caller may not search are passed over).</summary>
+    private static readonly string[] s_allTypes = [.. ModelInfo.SupportedResources.Order(StringComparer.Ordinal)];
+
+    /// <summary><c>GET|POST fhir/R4/$export</c> with <c>Prefer: respond-async</c>: 202 and the job's status URL.</summary>
+    [Function("ExportKickoff")]
+    [NegotiatesFhirFormat]
+    public async Task<IResult> KickoffAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = KickoffRoute)] HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var http = request.HttpContext;
+        var prefer = request.Headers["Prefer"].ToString();
+        if (!prefer.Contains("respond-async", StringComparison.OrdinalIgnoreCase))
+        {
+            return ErrorMap.Answer(ErrorKind.Invalid, "$export runs asynchronously: send Prefer: respond-async.");
+        }
+
+        var (parameters, unreadable) = await ParametersAsync(request);
+        if (unreadable is not null)
+        {
+            return unreadable;
+        }
+
+        var (export, refusal) = ExportRequest.Parse(parameters!, prefer.Contains("handling=lenient", StringComparison.OrdinalIgnoreCase));
+        if (refusal is not null)
+        {
+            return FhirJson.Write(refusal, FhirHttp.Format(http), StatusCodes.Status400BadRequest);
+        }
+
+        var caller = http.Caller();
+        var key = KickoffKey(caller.Membership.Id, export!);
+        var running = await jobs.RunningAsync(caller.ProjectId, cancellationToken);
+        if (running.FirstOrDefault(j => j.KickoffKey == key) is { } same)
+        {
+            return Accepted(http, same); // a retried kick-off (Medplum's client retries POSTs) gets the job it started
+        }
+
+        if (running.Count >= options.Value.MaxConcurrentJobsPerProject)
+        {
+            http.Response.Headers.RetryAfter = "60";
+            return ErrorMap.Answer(ErrorKind.RateLimited,
+                $"This project already runs {running.Count} exports, the most it may run at once; retry when one is done (see Retry-After).");
+        }
+
+        var now = time.GetUtcNow();
+        var job = new ExportJob
+        {
+            Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            ProjectId = caller.ProjectId,
+            MembershipId = caller.Membership.Id,
+            KickoffKey = key,
+            RequestUrl = $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{request.QueryString}",
+            Request = export!,
+            TransactionTime = now,
+            ExpiresAt = now + options.Value.Retention,
+            Types = [.. (export!.Types.Count > 0 ? export.Types : s_allTypes).Select(t => new ExportTypeProgress(t, null, false, 0, 0))],
+        };
+        await jobs.CreateAsync(job, cancellationToken);
+        await storage.ExportQueue.SendMessageAsync(new ExportJobMessage(job.ProjectId, job.Id).ToJson(), cancellationToken);
+        return Accepted(http, job);
+    }
+
+    /// <summary><c>GET fhir/R4/$export/{jobId}</c>: 202 with <c>X-Progress</c> while running, the manifest when done.</summary>
+    [Function("ExportStatus")]
+    public async Task<IResult> StatusAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = KickoffRoute + "/{jobId}")] HttpRequest request, string jobId,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var http = request.HttpContext;
+        if (await VisibleJobAsync(http, jobId, cancellationToken) is not { } job)
+        {
+            return NotFound(jobId);
+        }
+
+        switch (job.Status)
+        {
+            case ExportStatus.Running:
+                var done = job.Types.Count(t => t.Done);
+                http.Response.Headers["X-Progress"] = job.Current is { } current
+                    ? string.Create(CultureInfo.InvariantCulture, $"{current.Type} {current.Count:N0} written; {done} of {job.Types.Count} types done")
+                    : "finishing";
+                http.Response.Headers.RetryAfter = "2";
+                return Results.StatusCode(StatusCodes.Status202Accepted);
+            case ExportStatus.Failed:
+                return ErrorMap.Answer(ErrorKind.Unexpected, job.Failure ?? "The export failed.");
+            default:
+                http.Response.Headers.CacheControl = "no-store";
+                return Results.Json(Manifest(http, job), contentType: "application/json");
+        }
+    }
+
+    /// <summary><c>DELETE fhir/R4/$export/{jobId}</c>: stops the job and removes its files; 202, then 404.</summary>
+    [Function("ExportCancel")]
+    public async Task<IResult> CancelAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = KickoffRoute + "/{jobId}")] HttpRequest request, string jobId,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (await VisibleJobAsync(request.HttpContext, jobId, cancellationToken) is not { } job)
+        {
+            return NotFound(jobId);
+        }
+
+        await jobs.DeleteAsync(job.ProjectId, job.Id, cancellationToken);
+        await files.DeleteAsync(job.ProjectId, job.Id, cancellationToken);
+        return Results.StatusCode(StatusCodes.Status202Accepted);
+    }
+
+    /// <summary><c>GET fhir/R4/$export/{jobId}/{file}</c>: a completed job's NDJSON file, streamed from Blob Storage (HTTP Range supported).</summary>
+    [Function("ExportFile")]
+    public async Task<IResult> FileAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = KickoffRoute + "/{jobId}/{file}")] HttpRequest request, string jobId, string file,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (await VisibleJobAsync(request.HttpContext, jobId, cancellationToken) is not { Status: ExportStatus.Completed } job
+            || !job.Types.Any(t => t.Count > 0 && ExportStep.FileName(t.Type) == file)
+            || await files.OpenReadAsync(job.ProjectId, job.Id, file, cancellationToken) is not { } content)
+        {
+            return NotFound($"{jobId}/{file}");
+        }
+
+        return Results.Stream(content, NdjsonType, enableRangeProcessing: true);
+    }
+
+    /// <summary>The job, if the caller's project has it and the caller started it or administers the project.</summary>
+    private async Task<ExportJob?> VisibleJobAsync(HttpContext http, string jobId, CancellationToken cancellationToken)
+    {
+        var caller = http.Caller();
+        if (jobId.Length != 32 || !jobId.All(Uri.IsHexDigit))
+        {
+            return null;
+        }
+
+        return await jobs.ReadAsync(caller.ProjectId, jobId, cancellationToken) is { } stored
+            && (stored.Job.MembershipId == caller.Membership.Id || caller.Membership.Admin)
+            && stored.Job.ExpiresAt > time.GetUtcNow()
+            ? stored.Job
+            : null;
+    }
+
+    private static object Manifest(HttpContext http, ExportJob job)
+    {
+        var status = $"{FhirHttp.BaseUrl(http)}/$export/{job.Id}";
+        return new
+        {
+            transactionTime = job.TransactionTime.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+            request = job.RequestUrl,
+            requiresAccessToken = true,
+            output = job.Types.Where(t => t.Count > 0).Select(t => new { type = t.Type, url = $"{status}/{ExportStep.FileName(t.Type)}", count = t.Count }),
+            deleted = Array.Empty<object>(),
+            error = Array.Empty<object>(),
+        };
+    }
+
+    /// <summary>202 with the status URL in Content-Location and, for clients that cannot read that header, in the body.</summary>
+    private static IResult Accepted(HttpContext http, ExportJob job)
+    {
+        var status = $"{FhirHttp.BaseUrl(http)}/$export/{job.Id}";
+        http.Response.Headers.ContentLocation = status;
+        var outcome = new OperationOutcome
+        {
+            Issue =
+            [
+                new OperationOutcome.IssueComponent
+                {
+                    Severity = OperationOutcome.IssueSeverity.Information,
+                    Code = OperationOutcome.IssueType.Informational,
+                    Diagnostics = status,
+                },
+                .. job.Request.Ignored.Select(name => new OperationOutcome.IssueComponent
+                {
+                    Severity = OperationOutcome.IssueSeverity.Warning,
+                    Code = OperationOutcome.IssueType.NotSupported,
+                    Diagnostics = $"{name} is not supported and was ignored (Prefer: handling=lenient).",
+                    Expression = [name],
+                }),
+            ],
+        };
+        return FhirJson.Write(outcome, FhirHttp.Format(http), StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>The kick-off parameters: the query string, and on POST the values of a Parameters body (an empty body means the query alone).</summary>
+    private static async Task<(List<KeyValuePair<string, string>>? Parameters, IResult? Refusal)> ParametersAsync(HttpRequest request)
+    {
+        var parameters = request.Query.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? string.Empty))).ToList();
+        if (!HttpMethods.IsPost(request.Method) || request.ContentLength is 0 || (request.ContentLength is null && string.IsNullOrEmpty(request.ContentType)))
+        {
+            return (parameters, null);
+        }
+
+        var (body, refusal) = await FhirHttp.ReadResourceAsync(request.HttpContext, nameof(Parameters));
+        if (refusal is not null)
+        {
+            return (null, refusal);
+        }
+
+        foreach (var parameter in ((Parameters)body!).Parameter)
+        {
+            if (parameter.Value is not PrimitiveType value || value.ToString() is not { Length: > 0 } text)
+            {
+                return (null, ErrorMap.Answer(ErrorKind.Invalid, $"The $export parameter '{parameter.Name}' must have a primitive value."));
+            }
+
+            parameters.Add(new(parameter.Name ?? string.Empty, text));
+        }
+
+        return (parameters, null);
+    }
+
+    private static string KickoffKey(string membershipId, ExportRequest request) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n',
+            [membershipId, string.Join(',', request.Types), request.Since?.UtcTicks.ToString(CultureInfo.InvariantCulture) ?? string.Empty, .. request.Ignored]))));
+
+    private static IResult NotFound(string what) => ErrorMap.Answer(ErrorKind.NotFound, $"No export {what} is known.");
+}
