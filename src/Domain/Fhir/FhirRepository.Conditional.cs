@@ -7,15 +7,17 @@ namespace Enclave.Domain.Fhir;
 public sealed partial class FhirRepository
 {
     /// <summary>
-    /// The match of a conditional create's criteria, or the guard to commit with when there is none: the guard is
-    /// read before the search, so any create with the same criteria that commits after it makes this commit fail.
+    /// The match of a conditional create's criteria (<c>If-None-Exist</c>), or the guard to commit with when there is
+    /// none: the guard is read before the search, so any create with the same criteria that commits after it makes
+    /// this commit fail. The answer is the existing match (200, as the caller may see it), or a refusal (4xx) of the
+    /// criteria or of several matches (412); null with the guard when nothing matches.
     /// </summary>
-    internal async Task<(StoredResource? Existing, CommitGuard? Guard, Result? Refusal)> MatchForCreateAsync(string type, string criteria, CancellationToken cancellationToken)
+    public async Task<(Result? Answer, CommitGuard? Guard)> MatchForCreateAsync(string type, string criteria, CancellationToken cancellationToken)
     {
         var (request, refusal) = await CriteriaAsync(type, criteria, cancellationToken);
         if (refusal is not null)
         {
-            return (null, null, refusal);
+            return (refusal, null);
         }
 
         var key = GuardKey(request!);
@@ -23,17 +25,34 @@ public sealed partial class FhirRepository
         var matches = await MatchAsync(request!, cancellationToken);
         return matches.Count switch
         {
-            0 => (null, new CommitGuard(key, etag), null),
-            1 => (matches[0], null, null),
-            _ => (null, null, MultipleMatches(type, criteria)),
+            0 => (null, new CommitGuard(key, etag)),
+            1 => (Present(new Result(200, matches[0])), null),
+            _ => (MultipleMatches(type, criteria), null),
         };
+    }
+
+    /// <summary>
+    /// The one current resource of <paramref name="type"/> matching <paramref name="criteria"/> (a conditional update,
+    /// patch or delete, or a conditional reference), or null when none does; a refusal of the criteria (400, 403), or
+    /// 412 when several match.
+    /// </summary>
+    public async Task<(StoredResource? Match, Result? Refusal)> MatchOneAsync(string type, string criteria, CancellationToken cancellationToken)
+    {
+        var (request, refusal) = await CriteriaAsync(type, criteria, cancellationToken);
+        if (refusal is not null)
+        {
+            return (null, refusal);
+        }
+
+        var matches = await MatchAsync(request!, cancellationToken);
+        return matches.Count > 1 ? (null, MultipleMatches(type, criteria)) : (matches.Count == 0 ? null : matches[0], null);
     }
 
     /// <summary>
     /// The criteria of a conditional interaction, parsed strictly (an unsupported parameter is an error, not ignored),
     /// limited to what the caller may search, chains resolved.
     /// </summary>
-    internal async Task<(SearchRequest? Request, Result? Refusal)> CriteriaAsync(string type, string criteria, CancellationToken cancellationToken)
+    private async Task<(SearchRequest? Request, Result? Refusal)> CriteriaAsync(string type, string criteria, CancellationToken cancellationToken)
     {
         var (parsed, refusal) = ParseCriteria(type, criteria);
         if (refusal is not null)
@@ -51,7 +70,7 @@ public sealed partial class FhirRepository
     }
 
     /// <summary>At most two current resources matching the (restricted, resolved) criteria of a conditional interaction.</summary>
-    internal async Task<IReadOnlyList<StoredResource>> MatchAsync(SearchRequest request, CancellationToken cancellationToken) =>
+    private async Task<IReadOnlyList<StoredResource>> MatchAsync(SearchRequest request, CancellationToken cancellationToken) =>
         (await Store.SearchAsync(request with { Count = 2 }, null, cancellationToken)).Resources;
 
     private static (SearchRequest? Request, Result? Refusal) ParseCriteria(string type, string criteria)
@@ -80,67 +99,45 @@ public sealed partial class FhirRepository
     public async Task<Result> ConditionalUpdateAsync(Resource resource, string criteria, int? ifMatchVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        var (request, refusal) = await CriteriaAsync(resource.TypeName, criteria, cancellationToken);
+        var (match, refusal) = await MatchOneAsync(resource.TypeName, criteria, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
         }
 
-        var matches = await MatchAsync(request!, cancellationToken);
-        switch (matches.Count)
+        if (match is null)
         {
-            case 0 when resource.Id is null:
-                return await CreateAsync(resource, criteria, cancellationToken);
-            case 0:
-                return await UpdateAsync(resource, ifMatchVersion, cancellationToken);
-            case 1 when resource.Id is not null && resource.Id != matches[0].Id:
-                return new Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid,
-                    $"The body's id ({resource.Id}) is not the id of the resource the criteria match ({matches[0].Id})."));
-            case 1:
-                resource.Id = matches[0].Id;
-                return await UpdateAsync(resource, ifMatchVersion, cancellationToken);
-            default:
-                return MultipleMatches(resource.TypeName, criteria);
+            return resource.Id is null ? await CreateAsync(resource, criteria, cancellationToken) : await UpdateAsync(resource, ifMatchVersion, cancellationToken);
         }
+
+        if (resource.Id is not null && resource.Id != match.Id)
+        {
+            return new Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid,
+                $"The body's id ({resource.Id}) is not the id of the resource the criteria match ({match.Id})."));
+        }
+
+        resource.Id = match.Id;
+        return await UpdateAsync(resource, ifMatchVersion, cancellationToken);
     }
 
     /// <summary>Conditional patch (<c>PATCH Type?criteria</c>): one match is patched; none is 404, several are 412.</summary>
     public async Task<Result> ConditionalPatchAsync(string resourceType, string criteria, Func<string, (Resource? Patched, OperationOutcome? Refusal)> apply,
         int? ifMatchVersion, CancellationToken cancellationToken)
     {
-        var (request, refusal) = await CriteriaAsync(resourceType, criteria, cancellationToken);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
-
-        var matches = await MatchAsync(request!, cancellationToken);
-        return matches.Count switch
-        {
-            0 => new Result(404, null, FhirErrors.Outcome(OperationOutcome.IssueType.NotFound, $"No {resourceType} matches '{criteria}'.")),
-            1 => await PatchAsync(resourceType, matches[0].Id, apply, ifMatchVersion, cancellationToken),
-            _ => MultipleMatches(resourceType, criteria),
-        };
+        var (match, refusal) = await MatchOneAsync(resourceType, criteria, cancellationToken);
+        return refusal
+            ?? (match is null
+                ? new Result(404, null, FhirErrors.Outcome(OperationOutcome.IssueType.NotFound, $"No {resourceType} matches '{criteria}'."))
+                : await PatchAsync(resourceType, match.Id, apply, ifMatchVersion, cancellationToken));
     }
 
     /// <summary>Conditional delete (<c>DELETE Type?criteria</c>): no match is 204, one match is deleted, several are 412.</summary>
     public async Task<Result> ConditionalDeleteAsync(string resourceType, string criteria, CancellationToken cancellationToken)
     {
-        var (request, refusal) = await CriteriaAsync(resourceType, criteria, cancellationToken);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
-
-        var matches = await MatchAsync(request!, cancellationToken);
-        return matches.Count switch
-        {
-            0 => new Result(204),
-            1 => await DeleteAsync(resourceType, matches[0].Id, cancellationToken),
-            _ => MultipleMatches(resourceType, criteria),
-        };
+        var (match, refusal) = await MatchOneAsync(resourceType, criteria, cancellationToken);
+        return refusal ?? (match is null ? new Result(204) : await DeleteAsync(resourceType, match.Id, cancellationToken));
     }
 
-    internal static Result MultipleMatches(string type, string criteria) =>
+    private static Result MultipleMatches(string type, string criteria) =>
         new(412, null, FhirErrors.Outcome(OperationOutcome.IssueType.MultipleMatches, $"More than one {type} matches '{criteria}'."));
 }

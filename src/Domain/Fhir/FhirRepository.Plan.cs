@@ -7,9 +7,128 @@ using Hl7.Fhir.Model;
 
 namespace Enclave.Domain.Fhir;
 
-// The planning steps of a write: accounts settled, the write authorized, references checked, the next version built.
+// The write plan: read current, settle accounts, authorize, check references, detect a no-op, build the next version.
 public sealed partial class FhirRepository
 {
+    /// <summary>
+    /// The plan of one write, the same for a REST interaction and a transaction entry: reads the current version
+    /// (none for a create) and works out what the write comes to, without writing — a resource in a linked project
+    /// is read-only (403); a patch is applied to what the caller sees of the current version; the accounts are
+    /// settled, the write authorized (<see cref="Authorize"/>), its references checked (against
+    /// <paramref name="pending"/> too, in a transaction), If-Match compared; then the answer of a no-op, or the next
+    /// version to commit.
+    /// </summary>
+    public async Task<WritePlan> PlanAsync(WriteIntent intent, PendingWrites? pending, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        StoredResource? current = null;
+        if (intent.Kind != WriteKind.Create)
+        {
+            current = await Store.ReadAsync(intent.ResourceType, intent.Id, cancellationToken);
+            if (current is null && await LinkedReadOnlyAsync(intent.ResourceType, intent.Id, cancellationToken) is { } readOnly)
+            {
+                return Answer(readOnly);
+            }
+        }
+
+        if (intent.Kind == WriteKind.Delete)
+        {
+            return PlanDeletion(intent, current);
+        }
+
+        var (candidate, refusal) = intent.Kind == WriteKind.Patch ? Patched(intent, current) : (intent.Resource!, null);
+        if (refusal is not null)
+        {
+            return Answer(refusal);
+        }
+
+        if (intent.Kind == WriteKind.Create)
+        {
+            candidate!.Id = intent.Id;
+        }
+
+        var patients = await SettleAccountsAsync(candidate!, current, pending?.Resources, cancellationToken);
+        var (authorized, denied) = Authorize(intent.Kind == WriteKind.Patch ? "patch" : current is { Deleted: false } ? "update" : "create", current, candidate);
+        if (denied is not null)
+        {
+            return Answer(denied);
+        }
+
+        if ((await CheckReferencesAsync(authorized!, pending?.References, patients, cancellationToken) ?? Stale(intent, current)) is { } refused)
+        {
+            return Answer(refused);
+        }
+
+        return Unchanged(current, authorized!)
+            ? Answer(Present(new Result(200, current)))
+            : new WritePlan(new ResourceWrite(NextVersion(authorized!, current), current), null);
+    }
+
+    private static WritePlan Answer(Result answer) => new(null, answer);
+
+    /// <summary>
+    /// The patched resource: the patch sees what the caller sees of the current version, so it cannot test or copy a
+    /// hidden field; 404 for what is not there or not visible, 410 for a deletion, 400 for a patch that fails or
+    /// changes the type or id.
+    /// </summary>
+    private (Resource? Patched, Result? Refusal) Patched(WriteIntent intent, StoredResource? current)
+    {
+        var (type, id) = (intent.ResourceType, intent.Id);
+        if (current is null)
+        {
+            return (null, NotFound(type, id));
+        }
+
+        if (TypeRefusal(type, "patch") is { } forbidden)
+        {
+            return (null, forbidden);
+        }
+
+        if (Visible(current, "read") is not { } view)
+        {
+            return (null, NotFound(type, id));
+        }
+
+        if (current.Deleted)
+        {
+            return (null, new Result(410, current, FhirErrors.Outcome(OperationOutcome.IssueType.Deleted, $"{type}/{id} was deleted.")));
+        }
+
+        var (patched, refusal) = intent.Patch!(view.Json);
+        if (refusal is not null)
+        {
+            return (null, new Result(400, null, refusal));
+        }
+
+        return patched!.TypeName != type || patched.Id != id
+            ? (null, new Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, "A patch cannot change the resource type or id.")))
+            : (patched, null);
+    }
+
+    /// <summary>
+    /// A deletion: a resource that is not there, already deleted, or not visible to the caller is deleted exactly as
+    /// much as a missing one — not at all, 204 — and so is not written again.
+    /// </summary>
+    private WritePlan PlanDeletion(WriteIntent intent, StoredResource? current)
+    {
+        var denied = current is { Deleted: false } ? Authorize("delete", current, null).Refusal : null;
+        if ((denied is { Status: not 404 } ? denied : Stale(intent, current)) is { } refused)
+        {
+            return Answer(refused);
+        }
+
+        return current is null || current.Deleted || denied is not null
+            ? Answer(new Result(204))
+            : new WritePlan(new ResourceWrite(Deletion(current), current), null);
+    }
+
+    /// <summary>412 when the client pinned a version (If-Match) that is not the current one.</summary>
+    private static Result? Stale(WriteIntent intent, StoredResource? current) =>
+        intent.IfMatch is { } expected && current?.VersionId != expected
+            ? new Result(412, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict,
+                $"If-Match asked for version {expected}; the current version is {current?.VersionId.ToString(CultureInfo.InvariantCulture) ?? "none"}."))
+            : null;
+
     /// <summary>
     /// Settles <paramref name="candidate"/>'s accounts before the policy judges it: a project admin's are as given;
     /// anyone else keeps the stored version's (or, creating, gets the policy's <c>compartment</c>s) — only admins set
@@ -17,7 +136,7 @@ public sealed partial class FhirRepository
     /// written in the same transaction come from <paramref name="pending"/>). Returns the patients it read, so the
     /// reference check need not read them again.
     /// </summary>
-    internal async Task<IReadOnlyList<StoredResource>> SettleAccountsAsync(Resource candidate, StoredResource? current,
+    private async Task<IReadOnlyList<StoredResource>> SettleAccountsAsync(Resource candidate, StoredResource? current,
         IReadOnlyDictionary<string, Resource>? pending, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(candidate);
@@ -49,7 +168,7 @@ public sealed partial class FhirRepository
     /// project, nor among <paramref name="pending"/> (resources written in the same transaction). Resources already
     /// read (<paramref name="known"/>) are not read again.
     /// </summary>
-    internal async Task<Result?> CheckReferencesAsync(Resource resource, IReadOnlySet<string>? pending, IReadOnlyList<StoredResource> known,
+    private async Task<Result?> CheckReferencesAsync(Resource resource, IReadOnlySet<string>? pending, IReadOnlyList<StoredResource> known,
         CancellationToken cancellationToken)
     {
         // Accounts are tenant labels the server settles (see SettleAccountsAsync), not references the caller chose.
@@ -107,7 +226,7 @@ public sealed partial class FhirRepository
     /// <see cref="EffectivePolicy.AuthorizeWrite"/>): the candidate to store, with hidden and read-only fields kept
     /// from <paramref name="current"/>; or 403 naming the rule, or 404 when the stored version is not even visible to the caller.
     /// </summary>
-    internal (Resource? Resource, Result? Refusal) Authorize(string interaction, StoredResource? current, Resource? candidate)
+    private (Resource? Resource, Result? Refusal) Authorize(string interaction, StoredResource? current, Resource? candidate)
     {
         // Every write passes here, so this is where the rules of what may be stored are checked (ids, narratives).
         if (candidate is not null && WriteRules.Check(candidate) is { } invalid)
@@ -137,17 +256,18 @@ public sealed partial class FhirRepository
     }
 
     /// <summary>Whether writing <paramref name="resource"/> over <paramref name="current"/> would change nothing.</summary>
-    internal static bool Unchanged(StoredResource? current, Resource resource) =>
+    private static bool Unchanged(StoredResource? current, Resource resource) =>
         current is { Deleted: false } && SameContent(current.Json, resource);
 
     /// <summary>The version after <paramref name="current"/> (or version 1) with its index.</summary>
-    internal StoredResource NextVersion(Resource resource, StoredResource? current) => NewVersion(resource, (current?.VersionId ?? 0) + 1);
+    private StoredResource NextVersion(Resource resource, StoredResource? current) => NewVersion(resource, (current?.VersionId ?? 0) + 1);
 
     /// <summary>The deletion version after <paramref name="current"/>.</summary>
-    internal StoredResource Deletion(StoredResource current) =>
+    private StoredResource Deletion(StoredResource current) =>
         new(current.ResourceType, current.Id, current.VersionId + 1, time.GetUtcNow(), true, string.Empty, string.Empty);
 
-    internal static string NewId() => Guid.NewGuid().ToString();
+    /// <summary>A new server-assigned id.</summary>
+    public static string NewId() => Guid.NewGuid().ToString();
 
     private StoredResource NewVersion(Resource resource, int versionId)
     {

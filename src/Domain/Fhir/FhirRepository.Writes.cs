@@ -1,97 +1,26 @@
-using System.Globalization;
 using Hl7.Fhir.Model;
 
 namespace Enclave.Domain.Fhir;
 
-// The write interactions: create, update, patch and delete, each a loop of read, plan, commit and retry.
+// The write interactions: each is one intent sent through the write pipeline (WriteAsync), as every entry of a transaction is.
 public sealed partial class FhirRepository
 {
+    /// <summary>How often a write re-reads and retries after losing a race.</summary>
+    public const int MaxAttempts = 20;
+
     /// <summary>create: a server-assigned id, version 1. With <paramref name="ifNoneExist"/> (a query string), an existing match is returned instead, atomically.</summary>
-    public async Task<Result> CreateAsync(Resource resource, string? ifNoneExist, CancellationToken cancellationToken)
+    public Task<Result> CreateAsync(Resource resource, string? ifNoneExist, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        var patients = await SettleAccountsAsync(resource, null, null, cancellationToken);
-        var (authorized, denied) = Authorize("create", null, resource);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
-        resource = authorized!;
-        if (await CheckReferencesAsync(resource, null, patients, cancellationToken) is { } refused)
-        {
-            return refused;
-        }
-
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
-        {
-            var guards = new List<CommitGuard>();
-            if (ifNoneExist is not null)
-            {
-                var (existing, guard, refusal) = await MatchForCreateAsync(resource.TypeName, ifNoneExist, cancellationToken);
-                if (refusal is not null)
-                {
-                    return refusal;
-                }
-
-                if (existing is not null)
-                {
-                    return Present(new Result(200, existing));
-                }
-
-                guards.Add(guard!);
-            }
-
-            resource.Id = NewId();
-            var (committed, tooLarge) = await CommitAsync([new ResourceWrite(NewVersion(resource, 1), null)], guards, cancellationToken);
-            if (tooLarge is not null)
-            {
-                return tooLarge;
-            }
-
-            if (committed is [var stored])
-            {
-                return Present(new Result(201, stored));
-            }
-        }
-
-        return TooManyAttempts();
+        return WriteAsync(new WriteIntent(WriteKind.Create, resource.TypeName, NewId()) { Resource = resource }, ifNoneExist, cancellationToken);
     }
 
     /// <summary>update (create-on-update with the client's id allowed); a no-op update keeps the version.</summary>
-    public async Task<Result> UpdateAsync(Resource resource, int? ifMatchVersion, CancellationToken cancellationToken)
+    public Task<Result> UpdateAsync(Resource resource, int? ifMatchVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
-        var referencesChecked = false;
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
-        {
-            var current = await Store.ReadAsync(resource.TypeName, resource.Id, cancellationToken);
-            if (current is null && await LinkedReadOnlyAsync(resource.TypeName, resource.Id, cancellationToken) is { } readOnly)
-            {
-                return readOnly;
-            }
-
-            var patients = await SettleAccountsAsync(resource, current, null, cancellationToken);
-            var (authorized, denied) = Authorize(current is { Deleted: false } ? "update" : "create", current, resource);
-            if (denied is not null)
-            {
-                return denied;
-            }
-
-            if (!referencesChecked && await CheckReferencesAsync(authorized!, null, patients, cancellationToken) is { } refused)
-            {
-                return refused;
-            }
-
-            referencesChecked = true;
-            if (await TryWriteAsync(authorized!, current, ifMatchVersion, cancellationToken) is { } result)
-            {
-                return result;
-            }
-        }
-
-        return TooManyAttempts();
+        return WriteAsync(new WriteIntent(WriteKind.Update, resource.TypeName, resource.Id) { Resource = resource, IfMatch = ifMatchVersion }, null, cancellationToken);
     }
 
     /// <summary>
@@ -99,97 +28,55 @@ public sealed partial class FhirRepository
     /// The write is pinned to the version that was patched, so a concurrent write makes the patch start again from
     /// the new version (or answer 412 when the client pinned a version with If-Match).
     /// </summary>
-    public async Task<Result> PatchAsync(string resourceType, string id, Func<string, (Resource? Patched, OperationOutcome? Refusal)> apply,
+    public Task<Result> PatchAsync(string resourceType, string id, Func<string, (Resource? Patched, OperationOutcome? Refusal)> apply,
         int? ifMatchVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(apply);
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
-        {
-            var current = await Store.ReadAsync(resourceType, id, cancellationToken);
-            if (current is null)
-            {
-                return await LinkedReadOnlyAsync(resourceType, id, cancellationToken) ?? NotFound(resourceType, id);
-            }
-
-            if (TypeRefusal(resourceType, "patch") is { } forbidden)
-            {
-                return forbidden;
-            }
-
-            // The patch sees what the caller sees: it cannot test or copy a hidden field.
-            if (Visible(current, "read") is not { } view)
-            {
-                return NotFound(resourceType, id);
-            }
-
-            if (current.Deleted)
-            {
-                return new Result(410, current, FhirErrors.Outcome(OperationOutcome.IssueType.Deleted, $"{resourceType}/{id} was deleted."));
-            }
-
-            var (patched, refusal) = apply(view.Json);
-            if (refusal is not null)
-            {
-                return new Result(400, null, refusal);
-            }
-
-            if (patched!.TypeName != resourceType || patched.Id != id)
-            {
-                return new Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, "A patch cannot change the resource type or id."));
-            }
-
-            var patients = await SettleAccountsAsync(patched, current, null, cancellationToken);
-            var (authorized, denied) = Authorize("patch", current, patched);
-            if (denied is not null)
-            {
-                return denied;
-            }
-
-            if (await CheckReferencesAsync(authorized!, null, patients, cancellationToken) is { } refused)
-            {
-                return refused;
-            }
-
-            if (await TryWriteAsync(authorized!, current, ifMatchVersion, cancellationToken) is { } result)
-            {
-                return result;
-            }
-        }
-
-        return TooManyAttempts();
+        return WriteAsync(new WriteIntent(WriteKind.Patch, resourceType, id) { Patch = apply, IfMatch = ifMatchVersion }, null, cancellationToken);
     }
 
     /// <summary>delete: a new version that records the deletion; history keeps every version.</summary>
-    public async Task<Result> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken)
+    public Task<Result> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken) =>
+        WriteAsync(new WriteIntent(WriteKind.Delete, resourceType, id), null, cancellationToken);
+
+    /// <summary>
+    /// The write pipeline of one interaction: read the current version and plan against it (<see cref="PlanAsync"/>),
+    /// commit, and when another write came first start again from a new read — unless the client pinned a version
+    /// with If-Match, which then is 412. A conditional create (<paramref name="ifNoneExist"/>) looks for its match once
+    /// the create is planned, and commits with the guard of its criteria.
+    /// </summary>
+    private async Task<Result> WriteAsync(WriteIntent intent, string? ifNoneExist, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var current = await Store.ReadAsync(resourceType, id, cancellationToken);
-            if (current is null)
+            // A create that lost (its id taken, or its criteria's guard moved) starts again with a new id.
+            var plan = await PlanAsync(attempt > 0 && intent.Kind == WriteKind.Create ? intent with { Id = NewId() } : intent, null, cancellationToken);
+            if (plan.Answer is { } answer)
             {
-                return await LinkedReadOnlyAsync(resourceType, id, cancellationToken) ?? new Result(204);
+                return answer;
             }
 
-            if (current.Deleted)
+            CommitGuard[] guards = [];
+            if (ifNoneExist is not null)
             {
-                return new Result(204);
+                var (existing, guard) = await MatchForCreateAsync(intent.ResourceType, ifNoneExist, cancellationToken);
+                if (existing is not null)
+                {
+                    return existing;
+                }
+
+                guards = [guard!];
             }
 
-            // A resource the caller cannot see is deleted exactly as much as a missing one: not at all, 204.
-            if (Authorize("delete", current, null) is { Refusal: { } denied })
+            var (committed, tooLarge) = await CommitAsync([plan], guards, cancellationToken);
+            if ((tooLarge ?? committed?[0]) is { } done)
             {
-                return denied.Status == 404 ? new Result(204) : denied;
+                return done;
             }
 
-            var (committed, tooLarge) = await CommitAsync([new ResourceWrite(Deletion(current), current)], [], cancellationToken);
-            if (tooLarge is not null)
+            if (intent.IfMatch is not null)
             {
-                return tooLarge;
-            }
-
-            if (committed is [var stored])
-            {
-                return new Result(204, stored);
+                return new Result(412, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, "Another update came first."));
             }
         }
 
@@ -197,46 +84,20 @@ public sealed partial class FhirRepository
     }
 
     /// <summary>
-    /// Writes <paramref name="resource"/> as the version after <paramref name="current"/> (the version the caller
-    /// read). Null when another write came first and the caller should read again; 412 when the client pinned a
-    /// version that is not (or no longer) current.
+    /// Commits the writes of <paramref name="plans"/> (each of which writes) and <paramref name="guards"/> to the
+    /// caller's project in one atomic step: the answer of each plan in order (201 for a new resource, 200 for a new
+    /// version, 204 for a deletion), or null answers when another write came first and everything must be planned
+    /// again. A commit the store cannot hold is an answer (413, or 400 for too many writes), not an exception.
     /// </summary>
-    private async Task<Result?> TryWriteAsync(Resource resource, StoredResource? current, int? ifMatchVersion, CancellationToken cancellationToken)
-    {
-        if (ifMatchVersion is { } expected && current?.VersionId != expected)
-        {
-            return new Result(412, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict,
-                $"If-Match asked for version {expected}; the current version is {current?.VersionId.ToString(CultureInfo.InvariantCulture) ?? "none"}."));
-        }
-
-        if (Unchanged(current, resource))
-        {
-            return Present(new Result(200, current));
-        }
-
-        var (committed, tooLarge) = await CommitAsync([new ResourceWrite(NextVersion(resource, current), current)], [], cancellationToken);
-        if (tooLarge is not null)
-        {
-            return tooLarge;
-        }
-
-        if (committed is [var stored])
-        {
-            return Present(new Result(current is null ? 201 : 200, stored));
-        }
-
-        return ifMatchVersion is null
-            ? null
-            : new Result(412, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, "Another update came first."));
-    }
-
-    /// <summary>Commits to the caller's project; a write the store cannot hold is a 413 answer, not an exception.</summary>
-    private async Task<(IReadOnlyList<StoredResource>? Committed, Result? TooLarge)> CommitAsync(IReadOnlyList<ResourceWrite> writes,
+    public async Task<(IReadOnlyList<Result>? Committed, Result? TooLarge)> CommitAsync(IReadOnlyList<WritePlan> plans,
         IReadOnlyList<CommitGuard> guards, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(plans);
+        var writes = plans.Select(p => p.Write ?? throw new ArgumentException("Only a plan that writes can be committed.", nameof(plans))).ToList();
         try
         {
-            return (await Store.CommitAsync(writes, guards, cancellationToken), null);
+            var stored = await Store.CommitAsync(writes, guards, cancellationToken);
+            return (stored?.Select(s => Present(new Result(s.Deleted ? 204 : s.VersionId == 1 ? 201 : 200, s))).ToList(), null);
         }
         catch (CommitTooLargeException ex)
         {
@@ -245,14 +106,11 @@ public sealed partial class FhirRepository
     }
 
     /// <summary>The answer to a write the store cannot hold: 413 for a resource too large, 400 for too many operations.</summary>
-    private static Result TooLarge(CommitTooLargeException exception)
-    {
-        ArgumentNullException.ThrowIfNull(exception);
-        return new(exception.Answer.Status, null, FhirErrors.Outcome(exception.Answer.Code, exception.Message));
-    }
+    private static Result TooLarge(CommitTooLargeException exception) =>
+        new(exception.Answer.Status, null, FhirErrors.Outcome(exception.Answer.Code, exception.Message));
 
     /// <summary>403 when the resource is not in the project but in a linked one (read-only); null when it is in neither.</summary>
-    internal async Task<Result?> LinkedReadOnlyAsync(string resourceType, string id, CancellationToken cancellationToken)
+    private async Task<Result?> LinkedReadOnlyAsync(string resourceType, string id, CancellationToken cancellationToken)
     {
         foreach (var linked in access.Scope.LinkedProjectsExporting(resourceType))
         {
@@ -266,6 +124,6 @@ public sealed partial class FhirRepository
         return null;
     }
 
-    internal static Result TooManyAttempts() =>
+    private static Result TooManyAttempts() =>
         new(409, null, FhirErrors.Outcome(OperationOutcome.IssueType.Conflict, "Too many concurrent updates; retry."));
 }

@@ -16,24 +16,17 @@ namespace Enclave.Domain.Fhir;
 /// </summary>
 public sealed partial class FhirRepository(AccessContext access, IResourceStore store, TimeProvider time)
 {
-    /// <summary>How often a write re-reads and retries after losing a race.</summary>
-    internal const int MaxAttempts = 20;
-
     /// <summary>The largest history page.</summary>
     public const int MaxPageSize = 1000;
 
     /// <summary>An answer: the HTTP status, the resource version involved, or an outcome explaining a refusal.</summary>
     public sealed record Result(int Status, StoredResource? Resource = null, OperationOutcome? Outcome = null);
 
-    internal ProjectScope Scope => access.Scope;
-
     /// <summary>The caller's own project: every read and write of it, chains, includes and conditional matches.</summary>
-    internal IProjectResources Store { get; } = store.For(access.Scope.OwnOnly);
+    private IProjectResources Store { get; } = store.For(access.Scope.OwnOnly);
 
     /// <summary>A project the caller's links reach (read only: nothing here writes through it).</summary>
     private IProjectResources Linked(string projectId) => store.For(ProjectScope.Of(projectId));
-
-    internal EffectivePolicy Policy => access.Policy;
 
     /// <summary>Whether the caller may read the current (not deleted) <paramref name="version"/>: no view is built.</summary>
     private bool Readable(StoredResource version) => !version.Deleted && (access.Policy.IsUnrestricted || Allowed(version, "read") is not null);
@@ -45,7 +38,7 @@ public sealed partial class FhirRepository(AccessContext access, IResourceStore 
             : null;
 
     /// <summary>403 when the caller's policy allows <paramref name="interaction"/> on no resource of <paramref name="type"/>.</summary>
-    private Result? TypeRefusal(string type, string interaction) =>
+    public Result? TypeRefusal(string type, string interaction) =>
         access.Policy.AllowsType(type, interaction) ? null
             : new Result(403, null, FhirErrors.Outcome(OperationOutcome.IssueType.Forbidden, $"Your access policy does not allow {interaction} on {type}."));
 
@@ -54,7 +47,7 @@ public sealed partial class FhirRepository(AccessContext access, IResourceStore 
     /// does not let it (a deletion is visible only where every resource of the type is), else the version without its
     /// hidden fields.
     /// </summary>
-    internal StoredResource? Visible(StoredResource version, string interaction)
+    private StoredResource? Visible(StoredResource version, string interaction)
     {
         if (access.Policy.IsUnrestricted)
         {
@@ -70,7 +63,7 @@ public sealed partial class FhirRepository(AccessContext access, IResourceStore 
     }
 
     /// <summary><paramref name="version"/> without the fields the caller's policy hides.</summary>
-    internal StoredResource Shown(StoredResource version) =>
+    private StoredResource Shown(StoredResource version) =>
         access.Policy.HidesFields(version.ResourceType) && !version.Deleted && ResourceParser.TryParse(version.Json, out var resource, out _) ? Shown(version, resource!) : version;
 
     private StoredResource Shown(StoredResource version, Resource resource)
@@ -87,7 +80,7 @@ public sealed partial class FhirRepository(AccessContext access, IResourceStore 
     private static readonly JsonSerializerOptions s_relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary><paramref name="result"/> with its resource shown as the caller may see it.</summary>
-    internal Result Present(Result result) => result.Resource is { } resource ? result with { Resource = Shown(resource) } : result;
+    private Result Present(Result result) => result.Resource is { } resource ? result with { Resource = Shown(resource) } : result;
 
     private static Result NotFound(string type, string id) =>
         new(404, null, FhirErrors.Outcome(OperationOutcome.IssueType.NotFound, $"{type}/{id} is not known."));
