@@ -286,17 +286,18 @@ public sealed class BundleProcessor(FhirRepository repository)
                 {
                     var type = text[..text.IndexOf('?', StringComparison.Ordinal)];
                     var (match, refusal) = await repository.MatchOneAsync(type, text[(type.Length + 1)..], cancellationToken);
-                    if (refusal is { Status: 412 } || (refusal is null && match is null))
-                    {
-                        return Refuse(refusal?.Status ?? 400, $"The conditional reference '{text}' matches {(match is null && refusal is null ? "no resource" : "more than one resource")}; it must match exactly one.", at);
-                    }
-
-                    if (refusal is not null)
+                    if (refusal is { Status: not 412 })
                     {
                         return Refuse(400, $"The conditional reference '{text}': {Message(refusal)}", at);
                     }
 
-                    reference.Reference = match!.Reference;
+                    if (match is null)
+                    {
+                        // 412 when several match, 400 when none does.
+                        return Refuse(refusal?.Status ?? 400, $"The conditional reference '{text}' matches {(refusal is null ? "no resource" : "more than one resource")}; it must match exactly one.", at);
+                    }
+
+                    reference.Reference = match.Reference;
                 }
                 else if (text.StartsWith("urn:uuid:", StringComparison.Ordinal) || text.StartsWith("urn:oid:", StringComparison.Ordinal))
                 {

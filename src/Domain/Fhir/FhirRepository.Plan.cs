@@ -21,6 +21,11 @@ public sealed partial class FhirRepository
     public async Task<WritePlan> PlanAsync(WriteIntent intent, PendingWrites? pending, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(intent);
+        if (intent.Kind is WriteKind.Create or WriteKind.Update ? intent.Resource is null : intent.Kind == WriteKind.Patch && intent.Patch is null)
+        {
+            throw new ArgumentException($"A {intent.Kind} needs {(intent.Kind == WriteKind.Patch ? "a patch" : "a resource")}.", nameof(intent));
+        }
+
         StoredResource? current = null;
         if (intent.Kind != WriteKind.Create)
         {

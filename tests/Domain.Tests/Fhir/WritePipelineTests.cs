@@ -71,6 +71,40 @@ public sealed class WritePipelineTests
         await Assert.ThrowsAsync<ArgumentException>(() => repository.CommitAsync([noOp], [], default));
     }
 
+    [Theory]
+    [InlineData("A", 200)]
+    [InlineData("NONE", 400)]
+    [InlineData("DUP", 412)]
+    public async Task A_conditional_reference_in_a_transaction_must_match_exactly_one(string value, int status)
+    {
+        var repository = await SeededAsync();
+        foreach (var (id, mrn) in new[] { ("a", "A"), ("d1", "DUP"), ("d2", "DUP") })
+        {
+            Assert.Equal(id == "a" ? 200 : 201, (await repository.UpdateAsync(new Patient { Id = id, Gender = AdministrativeGender.Female, Identifier = [new Identifier("urn:mrn", mrn)] }, null, default)).Status);
+        }
+
+        var observation = Observation();
+        observation.Subject = new ResourceReference($"Patient?identifier=urn:mrn|{value}");
+        var written = new List<FhirRepository.Result>();
+        var answer = await new BundleProcessor(repository).ProcessAsync(
+            new Bundle { Type = Bundle.BundleType.Transaction, Entry = [Entry(Bundle.HTTPVerb.POST, "Observation", observation)] },
+            result =>
+            {
+                written.Add(result);
+                return new Bundle.EntryComponent();
+            }, default);
+
+        Assert.Equal(status, answer.Status);
+        if (status == 200)
+        {
+            Assert.Contains("\"reference\":\"Patient/a\"", Assert.Single(written).Resource!.Json, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains("must match exactly one", answer.Outcome!.Issue[0].Diagnostics, StringComparison.Ordinal);
+        }
+    }
+
     private static async Task<(int, string?)> RestAsync(string write)
     {
         var repository = await SeededAsync();
