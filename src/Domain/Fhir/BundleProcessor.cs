@@ -111,29 +111,32 @@ public sealed class BundleProcessor(FhirRepository repository)
         // A read the caller may not make is refused before anything is written; a read itself cannot fail the transaction.
         for (var i = 0; i < requests.Count; i++)
         {
-            var interaction = requests[i].Version is null ? "read" : "vread";
-            if (requests[i].Method == Bundle.HTTPVerb.GET && !repository.Policy.AllowsType(requests[i].Type, interaction))
+            if (requests[i].Method == Bundle.HTTPVerb.GET && repository.TypeRefusal(requests[i].Type, requests[i].Version is null ? "read" : "vread") is { } refused)
             {
-                return Refuse(403, $"Your access policy does not allow {interaction} on {requests[i].Type}.", $"Bundle.entry[{i}]", OperationOutcome.IssueType.Forbidden);
+                return Refuse(refused, i);
             }
         }
 
         for (var attempt = 0; attempt < FhirRepository.MaxAttempts; attempt++)
         {
-            var plan = await PlanAsync(requests, cancellationToken);
-            if (plan.Refusal is not null)
+            var (plan, refusal) = await PlanAsync(requests, cancellationToken);
+            if (refusal is not null)
             {
-                return plan.Refusal;
+                return refusal;
             }
 
-            IReadOnlyList<StoredResource>? committed;
-            try
+            // The one commit of the write pipeline, for every entry at once; when another write came first, plan again.
+            var writes = plan.Writes.OfType<WritePlan>().ToList();
+            IReadOnlyList<FhirRepository.Result>? committed = [];
+            FhirRepository.Result? tooLarge = null;
+            if (writes.Count > 0)
             {
-                committed = plan.Writes.Count == 0 ? [] : await repository.Store.CommitAsync(plan.Writes, plan.Guards, cancellationToken);
+                (committed, tooLarge) = await repository.CommitAsync(writes, plan.Guards, cancellationToken);
             }
-            catch (CommitTooLargeException ex)
+
+            if (tooLarge is not null)
             {
-                return Refuse(ex.Answer.Status, $"The transaction is too large to commit atomically: {ex.Message}", code: ex.Answer.Code);
+                return Refuse(tooLarge.Status, $"The transaction is too large to commit atomically: {Message(tooLarge)}", code: tooLarge.Outcome!.Issue[0].Code!.Value);
             }
 
             if (committed is null)
@@ -141,18 +144,12 @@ public sealed class BundleProcessor(FhirRepository repository)
                 continue;
             }
 
+            var answers = new Queue<FhirRepository.Result>(committed);
             var response = new Bundle { Type = Bundle.BundleType.TransactionResponse };
-            foreach (var (request, i) in requests.Select((r, i) => (r, i)))
+            for (var i = 0; i < requests.Count; i++)
             {
                 // Reads see the transaction's writes; their answers (404, 410 included) are their own.
-                var result = request.Method == Bundle.HTTPVerb.GET
-                    ? await ExecuteAsync(request, cancellationToken)
-                    : repository.Present(plan.Results[i] ?? committed[plan.WriteIndex[i]!.Value] switch
-                    {
-                        { Deleted: true } deleted => new FhirRepository.Result(204, deleted),
-                        { VersionId: 1 } created => new FhirRepository.Result(201, created),
-                        var updated => new FhirRepository.Result(request.Method == Bundle.HTTPVerb.POST ? 201 : 200, updated),
-                    });
+                var result = requests[i].Method == Bundle.HTTPVerb.GET ? await ExecuteAsync(requests[i], cancellationToken) : plan.Results[i] ?? answers.Dequeue();
                 response.Entry.Add(respond(result));
             }
 
@@ -162,102 +159,118 @@ public sealed class BundleProcessor(FhirRepository repository)
         return Refuse(409, "Too many concurrent writes to the resources of this transaction; retry.", code: OperationOutcome.IssueType.Conflict);
     }
 
-    private sealed record Plan(List<ResourceWrite> Writes, List<CommitGuard> Guards, FhirRepository.Result?[] Results, int?[] WriteIndex, Answer? Refusal);
+    /// <summary>
+    /// One attempt at a transaction, entry by entry: the resource it writes (<c>Type/id</c>), its resource with
+    /// references resolved, and either its answer without a write or its planned write (in entry order).
+    /// </summary>
+    private sealed class Plan(List<Request> requests)
+    {
+        public List<Request> Requests { get; } = requests;
+
+        public string?[] Targets { get; } = new string?[requests.Count];
+
+        public Resource?[] Resources { get; } = [.. requests.Select(r => (Resource?)r.Resource?.DeepCopy())];
+
+        public FhirRepository.Result?[] Results { get; } = new FhirRepository.Result?[requests.Count];
+
+        public WritePlan?[] Writes { get; } = new WritePlan?[requests.Count];
+
+        public List<CommitGuard> Guards { get; } = [];
+
+        public Dictionary<string, string> FullUrls { get; } = new(StringComparer.Ordinal);
+    }
 
     /// <summary>Works out every write of the transaction against the current state, without writing anything.</summary>
-    private async Task<Plan> PlanAsync(List<Request> requests, CancellationToken cancellationToken)
+    private async Task<(Plan Plan, Answer? Refusal)> PlanAsync(List<Request> requests, CancellationToken cancellationToken)
     {
-        var writes = new List<ResourceWrite>();
-        var guards = new List<CommitGuard>();
-        var results = new FhirRepository.Result?[requests.Count];
-        var writeIndex = new int?[requests.Count];
-        var targets = new string?[requests.Count];
-        var resources = requests.Select(r => (Resource?)r.Resource?.DeepCopy()).ToArray();
-        var fullUrls = new Dictionary<string, string>(StringComparer.Ordinal);
-        Plan Refused(int status, string message, int entry, OperationOutcome.IssueType code = OperationOutcome.IssueType.Invalid) =>
-            new(writes, guards, results, writeIndex, Refuse(status, message, $"Bundle.entry[{entry}]", code));
+        var plan = new Plan(requests);
+        var refusal = await DecideTargetsAsync(plan, cancellationToken) ?? await ResolveReferencesAsync(plan, cancellationToken) ?? await PlanWritesAsync(plan, cancellationToken);
+        return (plan, refusal);
+    }
 
-        // 1. Decide the id every entry writes, so references between entries can be resolved.
-        for (var i = 0; i < requests.Count; i++)
+    /// <summary>1. Decides the resource every entry writes, so that references between entries can be resolved.</summary>
+    private async Task<Answer?> DecideTargetsAsync(Plan plan, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < plan.Requests.Count; i++)
         {
-            var request = requests[i];
+            var request = plan.Requests[i];
             string? id = request.Id;
             if (request.Method == Bundle.HTTPVerb.POST)
             {
                 id = FhirRepository.NewId();
                 if (request.Entry.Request!.IfNoneExist is { } ifNoneExist)
                 {
-                    var (existing, guard, refusal) = await repository.MatchForCreateAsync(request.Type, ifNoneExist, cancellationToken);
-                    if (refusal is not null)
+                    var (existing, guard) = await repository.MatchForCreateAsync(request.Type, ifNoneExist, cancellationToken);
+                    if (existing is { Status: >= 400 })
                     {
-                        return Refused(refusal.Status, Message(refusal), i);
+                        return Refuse(existing, i);
                     }
 
                     if (existing is not null)
                     {
-                        results[i] = new FhirRepository.Result(200, existing);
-                        id = existing.Id;
+                        plan.Results[i] = existing;
+                        id = existing.Resource!.Id;
                     }
                     else
                     {
-                        guards.Add(guard!);
+                        plan.Guards.Add(guard!);
                     }
                 }
             }
             else if (request.Criteria is { } criteria && request.Method is Bundle.HTTPVerb.PUT or Bundle.HTTPVerb.DELETE or Bundle.HTTPVerb.PATCH)
             {
-                var (matchRequest, refusal) = await repository.CriteriaAsync(request.Type, criteria, cancellationToken);
+                var (match, refusal) = await repository.MatchOneAsync(request.Type, criteria, cancellationToken);
                 if (refusal is not null)
                 {
-                    return Refused(refusal.Status, Message(refusal), i);
+                    return Refuse(refusal, i);
                 }
 
-                var matches = await repository.MatchAsync(matchRequest!, cancellationToken);
-                if (matches.Count > 1)
-                {
-                    return Refused(412, $"More than one {request.Type} matches '{criteria}'.", i, OperationOutcome.IssueType.MultipleMatches);
-                }
-
-                id = matches.Count == 1 ? matches[0].Id : request.Method == Bundle.HTTPVerb.PUT ? resources[i]!.Id ?? FhirRepository.NewId() : null;
+                id = match?.Id ?? (request.Method == Bundle.HTTPVerb.PUT ? plan.Resources[i]!.Id ?? FhirRepository.NewId() : null);
                 if (id is null && request.Method == Bundle.HTTPVerb.PATCH)
                 {
-                    return Refused(404, $"No {request.Type} matches '{criteria}'.", i, OperationOutcome.IssueType.NotFound);
+                    return Refuse(404, $"No {request.Type} matches '{criteria}'.", $"Bundle.entry[{i}]", OperationOutcome.IssueType.NotFound);
                 }
 
                 if (id is null)
                 {
-                    results[i] = new FhirRepository.Result(204);
+                    plan.Results[i] = new FhirRepository.Result(204);
                 }
             }
 
             if (id is not null && request.Method != Bundle.HTTPVerb.GET)
             {
-                targets[i] = $"{request.Type}/{id}";
-                if (targets.Take(i).Contains(targets[i]))
+                plan.Targets[i] = $"{request.Type}/{id}";
+                if (plan.Targets.Take(i).Contains(plan.Targets[i]))
                 {
-                    return Refused(400, $"{targets[i]} is written by more than one entry of the transaction.", i);
+                    return Refuse(400, $"{plan.Targets[i]} is written by more than one entry of the transaction.", $"Bundle.entry[{i}]");
                 }
 
-                if (resources[i] is { } resource && request.Method != Bundle.HTTPVerb.PATCH)
+                if (plan.Resources[i] is { } resource && request.Method != Bundle.HTTPVerb.PATCH)
                 {
                     resource.Id = id;
                 }
             }
 
-            if (request.Entry.FullUrl is { } fullUrl && targets[i] is { } target)
+            if (request.Entry.FullUrl is { } fullUrl && plan.Targets[i] is { } target)
             {
-                fullUrls[fullUrl] = target;
+                plan.FullUrls[fullUrl] = target;
             }
         }
 
-        // 2. Point references at the ids decided above, and resolve conditional references.
-        for (var i = 0; i < requests.Count; i++)
+        return null;
+    }
+
+    /// <summary>2. Points references at the resources decided above, and resolves conditional references.</summary>
+    private async Task<Answer?> ResolveReferencesAsync(Plan plan, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < plan.Requests.Count; i++)
         {
-            if (resources[i] is not { } resource)
+            if (plan.Resources[i] is not { } resource)
             {
                 continue;
             }
 
+            var at = $"Bundle.entry[{i}]";
             foreach (var reference in ReferenceCheck.All(resource).Select(r => r.Reference))
             {
                 if (reference.Reference is not { } text)
@@ -265,132 +278,81 @@ public sealed class BundleProcessor(FhirRepository repository)
                     continue;
                 }
 
-                if (fullUrls.TryGetValue(text, out var resolved))
+                if (plan.FullUrls.TryGetValue(text, out var resolved))
                 {
                     reference.Reference = resolved;
                 }
                 else if (text.Contains('?', StringComparison.Ordinal) && !Uri.IsWellFormedUriString(text, UriKind.Absolute))
                 {
                     var type = text[..text.IndexOf('?', StringComparison.Ordinal)];
-                    var (matchRequest, refusal) = await repository.CriteriaAsync(type, text[(type.Length + 1)..], cancellationToken);
-                    if (refusal is not null)
+                    var (match, refusal) = await repository.MatchOneAsync(type, text[(type.Length + 1)..], cancellationToken);
+                    if (refusal is { Status: not 412 })
                     {
-                        return Refused(400, $"The conditional reference '{text}': {Message(refusal)}", i);
+                        return Refuse(400, $"The conditional reference '{text}': {Message(refusal)}", at);
                     }
 
-                    var matches = await repository.MatchAsync(matchRequest!, cancellationToken);
-                    if (matches.Count != 1)
+                    if (match is null)
                     {
-                        return Refused(matches.Count == 0 ? 400 : 412, $"The conditional reference '{text}' matches {matches.Count} resources; it must match exactly one.", i);
+                        // 412 when several match, 400 when none does.
+                        return Refuse(refusal?.Status ?? 400, $"The conditional reference '{text}' matches {(refusal is null ? "no resource" : "more than one resource")}; it must match exactly one.", at);
                     }
 
-                    reference.Reference = matches[0].Reference;
+                    reference.Reference = match.Reference;
                 }
                 else if (text.StartsWith("urn:uuid:", StringComparison.Ordinal) || text.StartsWith("urn:oid:", StringComparison.Ordinal))
                 {
-                    return Refused(400, $"'{text}' is not the fullUrl of any entry of the transaction.", i);
+                    return Refuse(400, $"'{text}' is not the fullUrl of any entry of the transaction.", at);
                 }
             }
 
-            RewriteLinks(resource, fullUrls);
+            RewriteLinks(resource, plan.FullUrls);
         }
 
-        // 3. Read what each write replaces, check references, and build the commit.
-        var pending = targets.Where(t => t is not null).Select(t => t!).ToHashSet(StringComparer.Ordinal);
-        var pendingResources = Enumerable.Range(0, requests.Count)
-            .Where(i => targets[i] is not null && resources[i] is { } r && r is not Parameters)
-            .ToDictionary(i => targets[i]!, i => resources[i]!, StringComparer.Ordinal);
+        return null;
+    }
+
+    /// <summary>
+    /// 3. Plans each write through the repository's write plan, as a REST write is planned, knowing what the other
+    /// entries write: the first refusal refuses the transaction.
+    /// </summary>
+    private async Task<Answer?> PlanWritesAsync(Plan plan, CancellationToken cancellationToken)
+    {
+        var requests = plan.Requests;
+        var pending = new PendingWrites(plan.Targets.OfType<string>().ToHashSet(StringComparer.Ordinal), Enumerable.Range(0, requests.Count)
+            .Where(i => plan.Targets[i] is not null && plan.Resources[i] is { } r && r is not Parameters)
+            .ToDictionary(i => plan.Targets[i]!, i => plan.Resources[i]!, StringComparer.Ordinal));
         for (var i = 0; i < requests.Count; i++)
         {
             var request = requests[i];
-            if (results[i] is not null || request.Method == Bundle.HTTPVerb.GET)
+            if (plan.Results[i] is not null || request.Method == Bundle.HTTPVerb.GET)
             {
                 continue;
             }
 
-            var id = targets[i]![(request.Type.Length + 1)..];
-            var current = request.Method == Bundle.HTTPVerb.POST ? null : await repository.Store.ReadAsync(request.Type, id, cancellationToken);
-            if (current is null && request.Method != Bundle.HTTPVerb.POST && await repository.LinkedReadOnlyAsync(request.Type, id, cancellationToken) is { } readOnly)
+            var resource = plan.Resources[i];
+            var intent = new WriteIntent(request.Method switch
             {
-                return Refused(403, Message(readOnly), i, OperationOutcome.IssueType.Forbidden);
+                Bundle.HTTPVerb.POST => WriteKind.Create,
+                Bundle.HTTPVerb.PUT => WriteKind.Update,
+                Bundle.HTTPVerb.PATCH => WriteKind.Patch,
+                _ => WriteKind.Delete,
+            }, request.Type, plan.Targets[i]![(request.Type.Length + 1)..])
+            {
+                Resource = request.Method is Bundle.HTTPVerb.POST or Bundle.HTTPVerb.PUT ? resource : null,
+                Patch = request.Method == Bundle.HTTPVerb.PATCH ? FhirPathPatch.Applier((Parameters)resource!) : null,
+                IfMatch = request.IfMatch,
+            };
+            var planned = await repository.PlanAsync(intent, pending, cancellationToken);
+            if (planned.Refused)
+            {
+                return Refuse(planned.Answer!, i);
             }
 
-            if (request.IfMatch is { } expected && current?.VersionId != expected)
-            {
-                return Refused(412, $"If-Match asked for version {expected} of {targets[i]}.", i, OperationOutcome.IssueType.Conflict);
-            }
-
-            if (request.Method == Bundle.HTTPVerb.DELETE)
-            {
-                var denied = current is { Deleted: false } ? repository.Authorize("delete", current, null).Refusal : null;
-                if (denied is { Status: not 404 })
-                {
-                    return Refused(denied.Status, Message(denied), i, OperationOutcome.IssueType.Forbidden);
-                }
-
-                if (current is null || current.Deleted || denied is not null)
-                {
-                    results[i] = new FhirRepository.Result(204);
-                }
-                else
-                {
-                    writeIndex[i] = writes.Count;
-                    writes.Add(new ResourceWrite(repository.Deletion(current), current));
-                }
-
-                continue;
-            }
-
-            var resource = resources[i]!;
-            if (request.Method == Bundle.HTTPVerb.PATCH)
-            {
-                var view = current is null ? null : repository.Visible(current, "read");
-                if (view is null || view.Deleted)
-                {
-                    return Refused(view is null ? 404 : 410, $"{targets[i]} is not there to patch.", i, OperationOutcome.IssueType.NotFound);
-                }
-
-                var (patched, refusal) = FhirPathPatch.Applier((Parameters)resource)(view.Json);
-                if (refusal is not null)
-                {
-                    return Refused(400, Message(new FhirRepository.Result(400, null, refusal)), i);
-                }
-
-                if (patched!.TypeName != request.Type || patched.Id != id)
-                {
-                    return Refused(400, "A patch cannot change the resource type or id.", i);
-                }
-
-                resource = patched;
-            }
-
-            var interaction = request.Method == Bundle.HTTPVerb.PATCH ? "patch" : current is { Deleted: false } ? "update" : "create";
-            var patients = await repository.SettleAccountsAsync(resource, current, pendingResources, cancellationToken);
-            var (authorized, forbidden) = repository.Authorize(interaction, current, resource);
-            if (forbidden is not null)
-            {
-                return Refused(forbidden.Status, Message(forbidden), i, forbidden.Outcome?.Issue[0].Code ?? OperationOutcome.IssueType.Forbidden);
-            }
-
-            resource = authorized!;
-            if (await repository.CheckReferencesAsync(resource, pending, patients, cancellationToken) is { } refused)
-            {
-                var issue = refused.Outcome!.Issue[0];
-                return new Plan(writes, guards, results, writeIndex, new Answer(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid,
-                    $"Bundle.entry[{i}]: {issue.Diagnostics}", issue.Expression.FirstOrDefault())));
-            }
-
-            if (FhirRepository.Unchanged(current, resource))
-            {
-                results[i] = new FhirRepository.Result(200, current);
-                continue;
-            }
-
-            writeIndex[i] = writes.Count;
-            writes.Add(new ResourceWrite(repository.NextVersion(resource, current), current));
+            plan.Results[i] = planned.Answer;
+            plan.Writes[i] = planned.Answer is null ? planned : null;
         }
 
-        return new Plan(writes, guards, results, writeIndex, null);
+        return null;
     }
 
     private static (Request? Request, string? Problem) Parse(Bundle.EntryComponent entry, int index)
@@ -459,6 +421,19 @@ public sealed class BundleProcessor(FhirRepository repository)
     }
 
     private static string Message(FhirRepository.Result result) => result.Outcome?.Issue[0].Diagnostics ?? $"Refused with {result.Status}.";
+
+    /// <summary>
+    /// The transaction refused for entry <paramref name="entry"/> as the repository refused it (status and code): the
+    /// entry named as the expression, or, when the refusal names a FHIRPath of its own, in the message.
+    /// </summary>
+    private static Answer Refuse(FhirRepository.Result refusal, int entry)
+    {
+        var issue = refusal.Outcome?.Issue[0];
+        var code = issue?.Code ?? OperationOutcome.IssueType.Invalid;
+        return issue?.Expression.FirstOrDefault() is { } expression
+            ? Refuse(refusal.Status, $"Bundle.entry[{entry}]: {issue.Diagnostics}", expression, code)
+            : Refuse(refusal.Status, Message(refusal), $"Bundle.entry[{entry}]", code);
+    }
 
     private static Answer Refuse(int status, string message, string? expression = null, OperationOutcome.IssueType code = OperationOutcome.IssueType.Invalid) =>
         new(status, null, FhirErrors.Outcome(code, message, expression));
