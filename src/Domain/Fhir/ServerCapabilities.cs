@@ -102,6 +102,12 @@ public static class ServerCapabilities
                         new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.SearchSystem },
                     ],
                     SearchParam = [.. SearchParser.CommonParameters.Select(p => new CapabilityStatement.SearchParamComponent { Name = p.Key, Type = p.Value })],
+                    // System-level Bulk Data export only: Patient and Group export are not built yet, so the Bulk Data
+                    // CapabilityStatement (which expects them) is not claimed.
+                    Operation =
+                    [
+                        new CapabilityStatement.OperationComponent { Name = "export", Definition = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export" },
+                    ],
                 },
             ],
         };
