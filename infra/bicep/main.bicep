@@ -54,6 +54,11 @@ param maximumInstanceCount int = 100
 @description('Key Vault purge protection. True in production.')
 param keyVaultPurgeProtection bool = true
 
+@description('Days a Bulk Data export\'s manifest and files stay downloadable (Export__Retention); the files are deleted a day later.')
+@minValue(1)
+@maxValue(30)
+param exportRetentionDays int = 1
+
 @description('Tags on every resource.')
 param tags object = {}
 
@@ -95,6 +100,8 @@ module dataStorage 'modules/storage.bicep' = {
     name: take('${compactPrefix}data${suffix}', 24)
     containerNames: [exportContainerName]
     queueNames: [exportQueueName, '${exportQueueName}-poison']
+    expiringContainerName: exportContainerName
+    deleteAfterDays: exportRetentionDays + 1
     tags: allTags
   }
 }
@@ -145,6 +152,7 @@ module functionApp 'modules/functionapp.bicep' = {
       Storage__QueueServiceUri: dataStorage.outputs.queueEndpoint
       Storage__ExportContainerName: exportContainerName
       Storage__ExportQueueName: exportQueueName
+      Export__Retention: '${exportRetentionDays}.00:00:00'
       // The queue trigger's identity-based connection ([QueueTrigger(Connection = "EnclaveStorage")] in ExportJobFunctions).
       EnclaveStorage__queueServiceUri: dataStorage.outputs.queueEndpoint
       SigningKeys__KeyVaultUri: keyVault.outputs.uri

@@ -12,6 +12,7 @@ public sealed class AppSettingsConsistencyTests
         [CosmosOptions.SectionName] = typeof(CosmosOptions),
         [AzureStorageOptions.SectionName] = typeof(AzureStorageOptions),
         [SigningKeyOptions.SectionName] = typeof(SigningKeyOptions),
+        [Enclave.Functions.Export.ExportOptions.SectionName] = typeof(Enclave.Functions.Export.ExportOptions),
     };
 
     // Read by the Functions host itself: the queue trigger's identity-based connection.

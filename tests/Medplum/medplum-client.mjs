@@ -47,6 +47,15 @@ try {
   result.observationSubject = transaction.entry[1].resource?.subject?.reference;
   result.transactionPatient = transaction.entry[0].resource?.id;
 
+  // Bulk export as Medplum's client runs it: a bodiless POST with _type, then polling the status URL until the manifest.
+  const manifest = await app.bulkExport('', 'Patient,Observation', undefined, { pollStatusOnAccepted: true, pollStatusPeriod: 200 });
+  result.exportOutput = {};
+  for (const file of manifest.output) {
+    const text = await (await app.download(file.url)).text();
+    const ids = text.split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line).id);
+    result.exportOutput[file.type] = { count: file.count, ids };
+  }
+
   // A user signs in with a password (PKCE code flow), then reads what the client created.
   const user = new MedplumClient({ baseUrl: env.ENCLAVE_BASE_URL });
   const login = await user.startLogin({ email: env.ENCLAVE_EMAIL, password: env.ENCLAVE_PASSWORD });

@@ -14,6 +14,13 @@ param containerNames array = []
 @description('Queues to create.')
 param queueNames array = []
 
+@description('Blobs under this container are deleted this many days after their last change (0: never). The export container uses it for the export retention.')
+@minValue(0)
+param deleteAfterDays int = 0
+
+@description('The container that deleteAfterDays applies to.')
+param expiringContainerName string = ''
+
 @description('Allow account-key (shared key) access. Only Elastic Premium content shares need it.')
 param allowSharedKeyAccess bool = false
 
@@ -52,6 +59,36 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
     }
   }
 ]
+
+// Export files outlive their job document by at most a day: the job's expiry hides them, this removes them.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2024-01-01' = if (deleteAfterDays > 0 && !empty(expiringContainerName)) {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'expire-${expiringContainerName}'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: ['blockBlob']
+              prefixMatch: ['${expiringContainerName}/']
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: deleteAfterDays
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+}
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2024-01-01' = {
   parent: account

@@ -9,14 +9,15 @@ namespace Enclave.Api.Tests.Hosting;
 /// <summary>
 /// Medplum's own client (<c>@medplum/core</c>, tests/Medplum) against the app running as its own local host, with
 /// <c>baseUrl = &lt;host&gt;/api/</c>: a project's client signs in and creates, reads, searches and runs a
-/// transaction; an invited user signs in with a password. What the client reports is checked through the API.
+/// transaction, then runs a bulk export (<c>bulkExport</c> with <c>pollStatusOnAccepted</c>) and downloads every
+/// file; an invited user signs in with a password. What the client reports is checked through the API.
 /// </summary>
 public sealed class MedplumClientTests
 {
     private static readonly string s_folder = Path.Combine(LocalEmulators.RepositoryRoot, "tests", "Medplum");
 
     [Fact]
-    public async Task Medplum_client_signs_in_creates_reads_searches_and_runs_a_transaction()
+    public async Task Medplum_client_signs_in_creates_reads_searches_runs_a_transaction_and_a_bulk_export()
     {
         await NpmInstall.EnsureAsync(s_folder);
         await using var app = await HandlerProcess.StartAsync();
@@ -47,6 +48,11 @@ public sealed class MedplumClientTests
         Assert.All(output.GetProperty("transactionStatuses").EnumerateArray(), s => Assert.StartsWith("201", s.GetString(), StringComparison.Ordinal));
         var transactionPatient = output.GetProperty("transactionPatient").GetString()!;
         Assert.Equal($"Patient/{transactionPatient}", output.GetProperty("observationSubject").GetString());
+        var exported = output.GetProperty("exportOutput");
+        var exportedPatients = exported.GetProperty("Patient").GetProperty("ids").EnumerateArray().Select(i => i.GetString()).ToList();
+        Assert.Equal(new[] { created, transactionPatient }.Order(StringComparer.Ordinal), exportedPatients.Order(StringComparer.Ordinal));
+        Assert.Equal(2, exported.GetProperty("Patient").GetProperty("count").GetInt32());
+        Assert.Single(exported.GetProperty("Observation").GetProperty("ids").EnumerateArray());
         Assert.True(output.GetProperty("userSignedIn").GetBoolean());
         Assert.Equal(created, output.GetProperty("userRead").GetString());
 
