@@ -23,6 +23,9 @@ public sealed record ExportRequest(IReadOnlyList<string> Types, DateTimeOffset? 
     /// <summary>The most <c>_type</c>s one kick-off may name.</summary>
     public const int MaxTypes = 200;
 
+    /// <summary>The most parameters lenient handling ignores; past that the kick-off is refused (they are kept with the job).</summary>
+    public const int MaxIgnored = 20;
+
     /// <summary>
     /// Reads kick-off <paramref name="parameters"/> (from the query string, or the values of a <c>Parameters</c> body):
     /// an unknown or unsupported parameter, a malformed
@@ -80,15 +83,14 @@ public sealed record ExportRequest(IReadOnlyList<string> Types, DateTimeOffset? 
                     }
 
                     break;
-                case var unsupported when s_notSupported.Contains(unsupported) && lenient:
-                    ignored.Add(unsupported);
-                    break;
-                case var unsupported when s_notSupported.Contains(unsupported):
+                case var unsupported when s_notSupported.Contains(unsupported) && !lenient:
                     return Refuse($"{unsupported} is not supported by this server's $export (Prefer: handling=lenient ignores it).", name, OperationOutcome.IssueType.NotSupported);
+                case var unknown when !lenient:
+                    return Refuse($"{unknown} is not a parameter of $export.", name);
                 default:
-                    if (!lenient)
+                    if (ignored.Count == MaxIgnored)
                     {
-                        return Refuse($"{name} is not a parameter of $export.", name);
+                        return Refuse($"At most {MaxIgnored} parameters are ignored; this kick-off has more.", name);
                     }
 
                     ignored.Add(name);

@@ -2,19 +2,24 @@ using System.Globalization;
 using System.Text;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
+using Hl7.Fhir.Model;
 
 namespace Enclave.Domain.Export;
 
 /// <summary>
 /// One bounded step of an export: the next page of the current type, searched as the job's membership (its policy's
-/// filter and hidden fields apply, linked projects are not reached) with <c>_lastUpdated ≤ T</c>, written as one block
-/// of the type's NDJSON file, then recorded in the job — guarded by the job's version, so a duplicate delivery of the
-/// same step loses the race and writes nothing the winner did not write identically.
+/// filter and hidden fields apply, linked projects are not reached) with <c>_lastUpdated ≤ T</c>. The page is staged as
+/// a block under an id new to this attempt; the block is recorded in the job under the ETag of the version the step
+/// read; only then is the file committed as the recorded list. A duplicate or stale delivery loses the ETag race, and what
+/// it staged is never part of a file; a step that crashed after recording is completed by the next commit, which
+/// names every recorded block.
 /// </summary>
 /// <param name="jobs">The job store.</param>
 /// <param name="files">The export files.</param>
 /// <param name="pageSize">Resources per page (one block).</param>
-public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pageSize)
+/// <param name="retention">How long a job lives after its last step, and its files after it completes.</param>
+/// <param name="time">The clock.</param>
+public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pageSize, TimeSpan retention, TimeProvider time)
 {
     /// <summary>Empty pages (types the caller has nothing of) one step may pass over before it yields.</summary>
     private const int MaxQueriesPerStep = 50;
@@ -29,55 +34,60 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
         Done,
     }
 
+    /// <summary>The file a type is written to.</summary>
+    public static string FileName(string type) => $"{type}.ndjson";
+
     /// <summary>Advances <paramref name="job"/> (at <paramref name="version"/>) by at most one written page.</summary>
     public async Task<Outcome> RunAsync(ExportJob job, string version, FhirRepository repository, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(repository);
-        for (var query = 0; query < MaxQueriesPerStep && job.Status == ExportStatus.Running; query++)
+        for (var query = 0; query < MaxQueriesPerStep; query++)
         {
+            if (job.Status != ExportStatus.Running)
+            {
+                return Outcome.Done;
+            }
+
             if (job.Current is not { } current)
             {
                 return await FinishAsync(job, version, cancellationToken);
             }
 
-            var (request, refusal) = SearchParser.Parse(current.Type, Snapshot(job), strict: true);
-            var (page, denied) = request is null ? (null, refusal) : await repository.SearchAsync(request, current.Continuation, cancellationToken);
-            if (denied is not null)
+            var (request, invalid) = SearchParser.Parse(current.Type, Snapshot(job), strict: true);
+            var (page, refusal) = request is null ? (null, invalid) : await repository.SearchAsync(request, current.Continuation, cancellationToken);
+            ExportJob next;
+            if (refusal is not null)
             {
-                // A type the membership may not search is not exported (as search would not show it).
-                var skipped = await RecordAsync(With(job, current with { Done = true, Continuation = null }), version, cancellationToken);
-                if (skipped is null)
+                // A type the membership may not search is not exported, as search would not show it; any other refusal stops the job.
+                next = refusal.Issue.All(i => i.Code == OperationOutcome.IssueType.Forbidden)
+                    ? With(job, current with { Done = true, Continuation = null })
+                    : job with { Status = ExportStatus.Failed, Failure = $"{current.Type} could not be exported: {refusal.Issue.FirstOrDefault()?.Diagnostics}" };
+            }
+            else
+            {
+                var lines = Lines(page!.Matches);
+                var blocks = current.BlockIds;
+                if (lines.Length > 0)
                 {
-                    return Outcome.Done;
+                    var blockId = ExportTypeProgress.NewBlockId(blocks.Count);
+                    await files.StageAsync(job.ProjectId, job.Id, FileName(current.Type), blockId, lines, cancellationToken);
+                    blocks = [.. blocks, blockId];
                 }
 
-                (job, version) = skipped.Value;
-                continue;
+                next = With(job, current with { Continuation = page.Next, Done = page.Next is null, Count = current.Count + page.Matches.Count, BlockIds = blocks });
             }
 
-            var lines = Lines(page!.Matches);
-            if (lines.Length > 0)
-            {
-                await files.WriteBlockAsync(job.ProjectId, job.Id, FileName(current.Type), current.Blocks, lines, cancellationToken);
-            }
-
-            var next = current with
-            {
-                Continuation = page.Next,
-                Done = page.Next is null,
-                Count = current.Count + page.Matches.Count,
-                Blocks = current.Blocks + (lines.Length > 0 ? 1 : 0),
-            };
-            var recorded = await RecordAsync(With(job, next), version, cancellationToken);
-            if (recorded is null)
+            if (await RecordAsync(next, version, cancellationToken) is not { } recorded)
             {
                 return Outcome.Done;
             }
 
-            (job, version) = recorded.Value;
-            if (lines.Length > 0)
+            (job, version) = (next, recorded);
+            if (refusal is null && page!.Matches.Count > 0)
             {
+                var written = job.Types.First(t => t.Type == current.Type);
+                await files.CommitAsync(job.ProjectId, job.Id, FileName(written.Type), written.BlockIds, cancellationToken);
                 return job.Current is null ? await FinishAsync(job, version, cancellationToken) : Outcome.More;
             }
         }
@@ -85,30 +95,35 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
         return job.Status == ExportStatus.Running ? Outcome.More : Outcome.Done;
     }
 
-    /// <summary>The file a type is written to.</summary>
-    public static string FileName(string type) => $"{type}.ndjson";
-
+    /// <summary>Commits every file as recorded (repairing a step that crashed before its commit), then marks the job complete.</summary>
     private async Task<Outcome> FinishAsync(ExportJob job, string version, CancellationToken cancellationToken)
     {
+        foreach (var type in job.Types.Where(t => t.BlockIds.Count > 0))
+        {
+            await files.CommitAsync(job.ProjectId, job.Id, FileName(type.Type), type.BlockIds, cancellationToken);
+        }
+
         await RecordAsync(job with { Status = ExportStatus.Completed }, version, cancellationToken);
         return Outcome.Done;
     }
 
-    /// <summary>The job recorded at its new version, or null when another delivery or a cancel got there first (then its files are its own business).</summary>
-    private async Task<(ExportJob, string)?> RecordAsync(ExportJob job, string version, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records the job (its life extended by <c>retention</c> from now): its new version, or null when another delivery
+    /// or a cancel got there first. A cancel that raced the step may leave a staged block; the step removes the job's files.
+    /// </summary>
+    private async Task<string?> RecordAsync(ExportJob job, string version, CancellationToken cancellationToken)
     {
-        if (!await jobs.ReplaceAsync(job, version, cancellationToken))
+        if (await jobs.ReplaceAsync(job with { ExpiresAt = time.GetUtcNow() + retention }, version, cancellationToken) is { } recorded)
         {
-            // Cancelled while this step wrote: remove what the step may have put back.
-            if (await jobs.ReadAsync(job.ProjectId, job.Id, cancellationToken) is null)
-            {
-                await files.DeleteAsync(job.ProjectId, job.Id, cancellationToken);
-            }
-
-            return null;
+            return recorded;
         }
 
-        return await jobs.ReadAsync(job.ProjectId, job.Id, cancellationToken) is { } stored ? (stored.Job, stored.Version) : null;
+        if (await jobs.ReadAsync(job.ProjectId, job.Id, cancellationToken) is null)
+        {
+            await files.DeleteAsync(job.ProjectId, job.Id, cancellationToken);
+        }
+
+        return null;
     }
 
     private static ExportJob With(ExportJob job, ExportTypeProgress progress) =>
@@ -117,14 +132,17 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
     /// <summary>The search that bounds a page to the snapshot: changed at or before T (and after <c>_since</c>).</summary>
     private IEnumerable<KeyValuePair<string, string>> Snapshot(ExportJob job)
     {
-        yield return new("_lastUpdated", "le" + job.TransactionTime.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+        yield return new("_lastUpdated", "le" + Instant(job.TransactionTime));
         if (job.Request.Since is { } since)
         {
-            yield return new("_lastUpdated", "gt" + since.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+            yield return new("_lastUpdated", "gt" + Instant(since));
         }
 
         yield return new("_count", pageSize.ToString(CultureInfo.InvariantCulture));
     }
+
+    /// <summary>An instant as the search parser reads it, to the millisecond (T itself is taken to the millisecond at kick-off).</summary>
+    public static string Instant(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 
     /// <summary>One line per resource: its stored JSON, which is compact, so it holds no line break.</summary>
     private static byte[] Lines(IReadOnlyList<StoredResource> resources)
@@ -132,7 +150,7 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
         var text = new StringBuilder();
         foreach (var resource in resources)
         {
-            text.Append(resource.Json.ReplaceLineEndings(string.Empty)).Append('\n');
+            text.Append(resource.Json).Append('\n');
         }
 
         return Encoding.UTF8.GetBytes(text.ToString());

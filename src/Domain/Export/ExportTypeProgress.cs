@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Enclave.Domain.Export;
 
 /// <summary>How far one resource type of an export has been written.</summary>
@@ -5,10 +9,14 @@ namespace Enclave.Domain.Export;
 /// <param name="Continuation">The store's continuation of the next page; null before the first page.</param>
 /// <param name="Done">Whether every page has been written.</param>
 /// <param name="Count">Resources written so far.</param>
-/// <param name="Blocks">Blocks committed to the type's file so far (their ids follow from their positions).</param>
-public sealed record ExportTypeProgress(string Type, string? Continuation, bool Done, long Count, int Blocks)
+/// <param name="BlockIds">The blocks of the type's file, in order, as recorded with the job: the file is exactly these.</param>
+public sealed record ExportTypeProgress(string Type, string? Continuation, bool Done, long Count, IReadOnlyList<string> BlockIds)
 {
-    /// <summary>The id of the block at <paramref name="index"/>: fixed length, as Blob Storage requires within one blob.</summary>
-    public static string BlockId(int index) =>
-        Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(index.ToString("D8", System.Globalization.CultureInfo.InvariantCulture)));
+    /// <summary>
+    /// A new id for block <paramref name="index"/>: fixed length, as Blob Storage requires within one blob, and unique
+    /// to this attempt, so a duplicate or stale delivery only ever stages a block nobody records, never overwrites one
+    /// that is recorded.
+    /// </summary>
+    public static string NewBlockId(int index) =>
+        Convert.ToBase64String(Encoding.ASCII.GetBytes($"{index.ToString("D8", CultureInfo.InvariantCulture)}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}"));
 }

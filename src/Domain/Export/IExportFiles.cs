@@ -1,14 +1,13 @@
 namespace Enclave.Domain.Export;
 
-/// <summary>The NDJSON files of export jobs.</summary>
+/// <summary>The NDJSON files of export jobs: block blobs written in two moves, stage then commit.</summary>
 public interface IExportFiles
 {
-    /// <summary>
-    /// Makes block <paramref name="index"/> of the job's file <paramref name="file"/> hold <paramref name="lines"/>, and the
-    /// file blocks 0…<paramref name="index"/>. Writing the same block again (a retried step) leaves the file as one write
-    /// would: blocks have fixed ids, never appended twice.
-    /// </summary>
-    Task WriteBlockAsync(string projectId, string jobId, string file, int index, ReadOnlyMemory<byte> lines, CancellationToken cancellationToken);
+    /// <summary>Stages <paramref name="lines"/> as block <paramref name="blockId"/> of the job's file (not yet part of it).</summary>
+    Task StageAsync(string projectId, string jobId, string file, string blockId, ReadOnlyMemory<byte> lines, CancellationToken cancellationToken);
+
+    /// <summary>Makes the file exactly <paramref name="blockIds"/>, in order; committing the same list again changes nothing.</summary>
+    Task CommitAsync(string projectId, string jobId, string file, IReadOnlyList<string> blockIds, CancellationToken cancellationToken);
 
     /// <summary>The file as a seekable stream (for ranges), or null when the job has no such file.</summary>
     Task<Stream?> OpenReadAsync(string projectId, string jobId, string file, CancellationToken cancellationToken);

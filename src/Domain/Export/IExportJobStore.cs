@@ -9,8 +9,11 @@ public interface IExportJobStore
     /// <summary>The job and its version (for <see cref="ReplaceAsync"/>), or null when the project has no such job.</summary>
     Task<(ExportJob Job, string Version)?> ReadAsync(string projectId, string jobId, CancellationToken cancellationToken);
 
-    /// <summary>Replaces the job if it is still at <paramref name="version"/>; false when another step or a cancel got there first.</summary>
-    Task<bool> ReplaceAsync(ExportJob job, string version, CancellationToken cancellationToken);
+    /// <summary>
+    /// Replaces the job if it is still at <paramref name="version"/>: its new version, or null when another step or a
+    /// cancel got there first.
+    /// </summary>
+    Task<string?> ReplaceAsync(ExportJob job, string version, CancellationToken cancellationToken);
 
     /// <summary>Removes the job; false when it was not there.</summary>
     Task<bool> DeleteAsync(string projectId, string jobId, CancellationToken cancellationToken);

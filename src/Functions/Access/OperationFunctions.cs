@@ -30,7 +30,7 @@ public sealed class OperationFunctions(FhirRepository repository, ITenancyStore 
     /// <c>dropped</c> from the policy.
     /// </summary>
     [Function("Explain")]
-    [Requires(CallerRole.ProjectAdmin)]
+    [Requires(CallerRole.ProjectAdmin, "Only project admins ask what a membership may do.")]
     [NegotiatesFhirFormat]
     public async Task<IResult> ExplainAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/R4/ProjectMembership/{id}/$explain")] HttpRequest request, string id,
@@ -93,7 +93,7 @@ public sealed class OperationFunctions(FhirRepository repository, ITenancyStore 
     /// and, unless <c>propagate</c> is false, re-propagates them to every resource in the patient's compartment.
     /// </summary>
     [Function("SetAccounts")]
-    [Requires(CallerRole.ProjectAdmin)]
+    [Requires(CallerRole.ProjectAdmin, "Only project admins set accounts.")]
     [NegotiatesFhirFormat]
     public async Task<IResult> SetAccountsAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/R4/Patient/{id}/$set-accounts")] HttpRequest request, string id,
@@ -173,7 +173,7 @@ public sealed class OperationFunctions(FhirRepository repository, ITenancyStore 
     /// <c>previousSecretRetiresAt</c> (<c>Auth:SecretRetirementGrace</c>).
     /// </summary>
     [Function("RotateSecret")]
-    [Requires(CallerRole.ProjectAdmin)]
+    [Requires(CallerRole.ProjectAdmin, "Only project admins read and manage tenancy resources.")]
     public async Task<IResult> RotateSecretAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/R4/ClientApplication/{id}/$rotate-secret")] HttpRequest request, string id,
         CancellationToken cancellationToken)

@@ -31,7 +31,7 @@ public sealed class InviteFunctions(ITenancyStore tenancy, IIdentityStore identi
 
     /// <summary><c>POST admin/projects/{projectId}/invite</c>.</summary>
     [Function("Invite")]
-    [Requires(CallerRole.ProjectAdmin)]
+    [Requires(CallerRole.ProjectAdmin, "Only this project's admins invite members.")]
     public async Task<IResult> InviteAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "admin/projects/{projectId}/invite")] HttpRequest request, string projectId,
         CancellationToken cancellationToken)

@@ -67,7 +67,10 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
                 $"This project already runs {running.Count} exports, the most it may run at once; retry when one is done (see Retry-After).");
         }
 
+        // T is to the millisecond, as search compares it, and a millisecond before the kick-off's own: a write in the
+        // kick-off's millisecond, even just after it, is then after T (and in the next export with _since=T).
         var now = time.GetUtcNow();
+        var snapshot = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero).AddMilliseconds(-1);
         var job = new ExportJob
         {
             Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
@@ -76,12 +79,22 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
             KickoffKey = key,
             RequestUrl = $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{request.QueryString}",
             Request = export!,
-            TransactionTime = now,
+            TransactionTime = snapshot,
             ExpiresAt = now + options.Value.Retention,
-            Types = [.. (export!.Types.Count > 0 ? export.Types : s_allTypes).Select(t => new ExportTypeProgress(t, null, false, 0, 0))],
+            Types = [.. (export!.Types.Count > 0 ? export.Types : s_allTypes).Select(t => new ExportTypeProgress(t, null, false, 0, []))],
         };
         await jobs.CreateAsync(job, cancellationToken);
-        await storage.ExportQueue.SendMessageAsync(new ExportJobMessage(job.ProjectId, job.Id).ToJson(), cancellationToken);
+        try
+        {
+            await storage.ExportQueue.SendMessageAsync(new ExportJobMessage(job.ProjectId, job.Id).ToJson(), cancellationToken);
+        }
+        catch
+        {
+            // A job nobody will run must not hold a slot, nor be handed to the client's retry as its own.
+            await jobs.DeleteAsync(job.ProjectId, job.Id, CancellationToken.None);
+            throw;
+        }
+
         return Accepted(http, job);
     }
 
@@ -170,7 +183,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
         var status = $"{FhirHttp.BaseUrl(http)}/$export/{job.Id}";
         return new
         {
-            transactionTime = job.TransactionTime.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+            transactionTime = ExportStep.Instant(job.TransactionTime),
             request = job.RequestUrl,
             requiresAccessToken = true,
             output = job.Types.Where(t => t.Count > 0).Select(t => new { type = t.Type, url = $"{status}/{ExportStep.FileName(t.Type)}", count = t.Count }),
@@ -223,12 +236,9 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
 
         foreach (var parameter in ((Parameters)body!).Parameter)
         {
-            if (parameter.Value is not PrimitiveType value || value.ToString() is not { Length: > 0 } text)
-            {
-                return (null, ErrorMap.Answer(ErrorKind.Invalid, $"The $export parameter '{parameter.Name}' must have a primitive value."));
-            }
-
-            parameters.Add(new(parameter.Name ?? string.Empty, text));
+            // A non-primitive value (patient's valueReference) reaches the parser by name, which refuses it or, when
+            // lenient, ignores it, as it does every parameter not run here.
+            parameters.Add(new(parameter.Name ?? string.Empty, (parameter.Value as PrimitiveType)?.ToString() ?? string.Empty));
         }
 
         return (parameters, null);

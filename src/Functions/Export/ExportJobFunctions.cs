@@ -37,14 +37,14 @@ public sealed partial class ExportJobFunctions(
             throw new InvalidDataException($"Queue message {message.MessageId} is not an export job message.");
         }
 
-        if (await jobs.ReadAsync(work.ProjectId, work.JobId, cancellationToken) is not { Job.Status: ExportStatus.Running } stored)
-        {
-            LogGone(logger, work.JobId, message.DequeueCount);
-            return;
-        }
-
         try
         {
+            if (await jobs.ReadAsync(work.ProjectId, work.JobId, cancellationToken) is not { Job.Status: ExportStatus.Running } stored)
+            {
+                LogGone(logger, work.JobId, message.DequeueCount);
+                return;
+            }
+
             if (await callers.ResolveAsync(work.ProjectId, stored.Job.MembershipId, cancellationToken) is not { } caller)
             {
                 await FailAsync(stored.Job, stored.Version, "The membership that started this export no longer exists.", cancellationToken);
@@ -71,7 +71,7 @@ public sealed partial class ExportJobFunctions(
         }
     }
 
-    private Task<bool> FailAsync(ExportJob job, string version, string why, CancellationToken cancellationToken) =>
+    private Task<string?> FailAsync(ExportJob job, string version, string why, CancellationToken cancellationToken) =>
         jobs.ReplaceAsync(job with { Status = ExportStatus.Failed, Failure = why }, version, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Export job {JobId} stepped (delivery {DequeueCount}): {Outcome}.")]

@@ -20,8 +20,8 @@ public sealed record FunctionEntry(string Name, MethodInfo Method, string Trigge
     /// <summary>Whether the function answers without a token.</summary>
     public bool Anonymous { get; } = Method.IsDefined(typeof(AnonymousAttribute));
 
-    /// <summary>The role the function requires, if any.</summary>
-    public CallerRole? Requires { get; } = Method.GetCustomAttribute<RequiresAttribute>()?.Role;
+    /// <summary>The role the function requires, if any, and what a caller without it is told.</summary>
+    public RequiresAttribute? Requires { get; } = Method.GetCustomAttribute<RequiresAttribute>();
 
     /// <summary>Whether the function's answer format is negotiated before it runs.</summary>
     public bool NegotiatesFhirFormat { get; } = Method.IsDefined(typeof(NegotiatesFhirFormatAttribute));

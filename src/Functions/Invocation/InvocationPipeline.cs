@@ -64,9 +64,9 @@ public sealed partial class InvocationPipeline(ILogger<InvocationPipeline> logge
                 return ErrorMap.Answer(ErrorKind.Forbidden, "Your access policy does not allow requests from this address.");
             }
 
-            if (entry.Requires is { } role && Refusal(role, caller, http) is { } refused)
+            if (entry.Requires is { } requires && !Holds(requires.Role, caller, http))
             {
-                return ErrorMap.Answer(ErrorKind.Forbidden, refused);
+                return ErrorMap.Answer(ErrorKind.Forbidden, requires.Refusal);
             }
         }
 
@@ -84,14 +84,12 @@ public sealed partial class InvocationPipeline(ILogger<InvocationPipeline> logge
         return null;
     }
 
-    /// <summary>Why <paramref name="caller"/> does not hold <paramref name="role"/>, or null when it does.</summary>
-    private static string? Refusal(CallerRole role, Caller caller, HttpContext http) => role switch
+    /// <summary>Whether <paramref name="caller"/> holds <paramref name="role"/> (on a <c>{projectId}</c> route, for that project).</summary>
+    private static bool Holds(CallerRole role, Caller caller, HttpContext http) => role switch
     {
-        CallerRole.SuperAdmin when !caller.SuperAdmin => "Only super admins do this.",
-        CallerRole.ProjectAdmin when http.Request.RouteValues["projectId"] is string projectId && !caller.AdministersProject(projectId) =>
-            "Only this project's admins do this.",
-        CallerRole.ProjectAdmin when !caller.Membership.Admin => "Only project admins do this.",
-        _ => null,
+        CallerRole.SuperAdmin => caller.SuperAdmin,
+        CallerRole.ProjectAdmin => http.Request.RouteValues["projectId"] is string projectId ? caller.AdministersProject(projectId) : caller.Membership.Admin,
+        _ => false,
     };
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Function {Function} failed; correlation id {CorrelationId}")]

@@ -6,23 +6,21 @@ using Enclave.Domain.Export;
 namespace Enclave.Storage.Export;
 
 /// <summary>
-/// Export files as block blobs <c>&lt;projectId&gt;/&lt;jobId&gt;/&lt;file&gt;</c> in the export container. A step stages
-/// its block under a fixed id and commits the list of every block so far, so repeating a step rewrites the same
-/// block and the same list: the file never holds a line twice.
+/// Export files as block blobs <c>&lt;projectId&gt;/&lt;jobId&gt;/&lt;file&gt;</c> in the export container. A staged block is
+/// not part of the file until a commit names it; <see cref="ExportStep"/> commits only block lists it has recorded.
 /// </summary>
 public sealed class BlobExportFiles(BlobContainerClient container) : IExportFiles
 {
     /// <inheritdoc />
-    public async Task WriteBlockAsync(string projectId, string jobId, string file, int index, ReadOnlyMemory<byte> lines, CancellationToken cancellationToken)
+    public async Task StageAsync(string projectId, string jobId, string file, string blockId, ReadOnlyMemory<byte> lines, CancellationToken cancellationToken)
     {
-        var blob = container.GetBlockBlobClient(Name(projectId, jobId, file));
-        using (var content = new MemoryStream(lines.ToArray(), writable: false))
-        {
-            await blob.StageBlockAsync(ExportTypeProgress.BlockId(index), content, cancellationToken: cancellationToken);
-        }
-
-        await blob.CommitBlockListAsync(Enumerable.Range(0, index + 1).Select(ExportTypeProgress.BlockId), cancellationToken: cancellationToken);
+        using var content = BinaryData.FromBytes(lines).ToStream();
+        await container.GetBlockBlobClient(Name(projectId, jobId, file)).StageBlockAsync(blockId, content, cancellationToken: cancellationToken);
     }
+
+    /// <inheritdoc />
+    public Task CommitAsync(string projectId, string jobId, string file, IReadOnlyList<string> blockIds, CancellationToken cancellationToken) =>
+        container.GetBlockBlobClient(Name(projectId, jobId, file)).CommitBlockListAsync(blockIds, cancellationToken: cancellationToken);
 
     /// <inheritdoc />
     public async Task<Stream?> OpenReadAsync(string projectId, string jobId, string file, CancellationToken cancellationToken)

@@ -40,18 +40,18 @@ public sealed class CosmosExportJobStore(Container container, TimeProvider time)
     }
 
     /// <inheritdoc />
-    public async Task<bool> ReplaceAsync(ExportJob job, string version, CancellationToken cancellationToken)
+    public async Task<string?> ReplaceAsync(ExportJob job, string version, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         using var response = await container.ReplaceItemStreamAsync(Serialize(job), IdOf(job.Id), ProjectPartition.Of(job.ProjectId).Key,
             new ItemRequestOptions { IfMatchEtag = version }, cancellationToken);
         if (response.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
         {
-            return false;
+            return null;
         }
 
         EnsureSuccess(response, "update an export job");
-        return true;
+        return response.Headers.ETag;
     }
 
     /// <inheritdoc />

@@ -1,0 +1,231 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Enclave.Domain.Access;
+using Enclave.Domain.Export;
+using Enclave.Domain.Fhir;
+using Enclave.Storage.Memory;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.Time.Testing;
+using Task = System.Threading.Tasks.Task;
+
+namespace Enclave.Domain.Tests.Export;
+
+/// <summary>
+/// The export step's promises, over the memory resource store and in-memory stand-ins of the job store (with its
+/// ETag rule) and of block blobs (stage, then commit a list): duplicated and stale deliveries, a crash between
+/// recording a step and committing its block, and the snapshot bound.
+/// </summary>
+public sealed class ExportStepTests
+{
+    private const string Project = "p1";
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
+
+    private async Task<(MemoryResourceStore Store, FhirRepository Repository)> SeedAsync(int patients)
+    {
+        var store = new MemoryResourceStore(_time);
+        var repository = new FhirRepository(AccessContext.AdminOf(Project), store, _time);
+        for (var i = 0; i < patients; i++)
+        {
+            Assert.Equal(201, (await repository.CreateAsync(new Patient { Name = [new HumanName { Family = $"P{i}" }] }, null, default)).Status);
+        }
+
+        return (store, repository);
+    }
+
+    private ExportJob Job() => new()
+    {
+        Id = "0123456789abcdef0123456789abcdef",
+        ProjectId = Project,
+        MembershipId = "m1",
+        KickoffKey = "k",
+        RequestUrl = "http://x/api/fhir/R4/$export",
+        Request = new ExportRequest(["Patient"], null, []),
+        TransactionTime = _time.GetUtcNow(),
+        ExpiresAt = _time.GetUtcNow().AddDays(1),
+        Types = [new ExportTypeProgress("Patient", null, false, 0, [])],
+    };
+
+    private static async Task<int> RunToEndAsync(ExportStep step, Jobs jobs, FhirRepository repository)
+    {
+        for (var steps = 1; steps < 100; steps++)
+        {
+            var (job, version) = (await jobs.ReadAsync(Project, "0123456789abcdef0123456789abcdef", default))!.Value;
+            if (await step.RunAsync(job, version, repository, default) == ExportStep.Outcome.Done)
+            {
+                return steps;
+            }
+        }
+
+        throw new InvalidOperationException("The export never finished.");
+    }
+
+    private static List<string> Ids(Files files) =>
+        [.. files.Read("Patient.ndjson").Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()!)];
+
+    [Fact]
+    public async Task Pages_become_blocks_and_the_file_holds_each_resource_once()
+    {
+        var (_, repository) = await SeedAsync(10);
+        var jobs = new Jobs();
+        var files = new Files();
+        await jobs.CreateAsync(Job(), default);
+
+        var steps = await RunToEndAsync(new ExportStep(jobs, files, 3, TimeSpan.FromDays(1), _time), jobs, repository);
+
+        var job = (await jobs.ReadAsync(Project, Job().Id, default))!.Value.Job;
+        Assert.Equal(ExportStatus.Completed, job.Status);
+        Assert.Equal(10, job.Types[0].Count);
+        Assert.Equal(4, job.Types[0].BlockIds.Count); // 3 + 3 + 3 + 1
+        Assert.Equal(10, Ids(files).Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(10, Ids(files).Count);
+        Assert.Equal(4, steps);
+    }
+
+    [Fact]
+    public async Task A_duplicate_delivery_of_a_step_loses_the_race_and_leaves_the_file_as_one_delivery_would()
+    {
+        var (_, repository) = await SeedAsync(7);
+        var jobs = new Jobs();
+        var files = new Files();
+        await jobs.CreateAsync(Job(), default);
+        var step = new ExportStep(jobs, files, 3, TimeSpan.FromDays(1), _time);
+
+        // Two deliveries read the same version; the first one runs, then the stale one.
+        var (job, version) = (await jobs.ReadAsync(Project, Job().Id, default))!.Value;
+        Assert.Equal(ExportStep.Outcome.More, await step.RunAsync(job, version, repository, default));
+        Assert.Equal(ExportStep.Outcome.Done, await step.RunAsync(job, version, repository, default));
+        await RunToEndAsync(step, jobs, repository);
+
+        Assert.Equal(7, Ids(files).Count);
+        Assert.Equal(7, Ids(files).Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
+    public async Task A_crash_between_recording_a_step_and_committing_its_block_is_repaired_by_the_next_commit()
+    {
+        var (_, repository) = await SeedAsync(5);
+        var jobs = new Jobs();
+        var files = new Files { FailNextCommit = true };
+        await jobs.CreateAsync(Job(), default);
+        var step = new ExportStep(jobs, files, 3, TimeSpan.FromDays(1), _time);
+
+        var (job, version) = (await jobs.ReadAsync(Project, Job().Id, default))!.Value;
+        await Assert.ThrowsAsync<IOException>(() => step.RunAsync(job, version, repository, default));
+        await RunToEndAsync(step, jobs, repository);
+
+        Assert.Equal(5, Ids(files).Count);
+        Assert.Equal(5, Ids(files).Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
+    public async Task A_resource_written_after_the_snapshot_instant_is_not_exported()
+    {
+        var (_, repository) = await SeedAsync(2);
+        var jobs = new Jobs();
+        var files = new Files();
+        await jobs.CreateAsync(Job(), default);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var late = (await repository.CreateAsync(new Patient { Name = [new HumanName { Family = "Late" }] }, null, default)).Resource!.Id;
+
+        await RunToEndAsync(new ExportStep(jobs, files, 10, TimeSpan.FromDays(1), _time), jobs, repository);
+
+        Assert.Equal(2, Ids(files).Count);
+        Assert.DoesNotContain(late, Ids(files));
+    }
+
+    [Fact]
+    public async Task A_cancel_during_a_step_leaves_no_file_behind()
+    {
+        var (_, repository) = await SeedAsync(4);
+        var jobs = new Jobs();
+        var files = new Files();
+        await jobs.CreateAsync(Job(), default);
+        var (job, version) = (await jobs.ReadAsync(Project, Job().Id, default))!.Value;
+        await jobs.DeleteAsync(Project, job.Id, default); // the cancel lands while the step runs
+
+        Assert.Equal(ExportStep.Outcome.Done, await new ExportStep(jobs, files, 3, TimeSpan.FromDays(1), _time).RunAsync(job, version, repository, default));
+        Assert.Empty(files.Names);
+    }
+
+    /// <summary>Jobs with the Cosmos store's rule: a replace succeeds only at the current version.</summary>
+    private sealed class Jobs : IExportJobStore
+    {
+        private readonly ConcurrentDictionary<string, (ExportJob Job, string Version)> _jobs = new();
+        private int _versions;
+
+        public Task CreateAsync(ExportJob job, CancellationToken cancellationToken)
+        {
+            _jobs[job.Id] = (job, Next());
+            return Task.CompletedTask;
+        }
+
+        public Task<(ExportJob Job, string Version)?> ReadAsync(string projectId, string jobId, CancellationToken cancellationToken) =>
+            Task.FromResult(_jobs.TryGetValue(jobId, out var stored) ? stored : ((ExportJob, string)?)null);
+
+        public Task<string?> ReplaceAsync(ExportJob job, string version, CancellationToken cancellationToken)
+        {
+            lock (_jobs)
+            {
+                if (!_jobs.TryGetValue(job.Id, out var stored) || stored.Version != version)
+                {
+                    return Task.FromResult<string?>(null);
+                }
+
+                var next = Next();
+                _jobs[job.Id] = (job, next);
+                return Task.FromResult<string?>(next);
+            }
+        }
+
+        public Task<bool> DeleteAsync(string projectId, string jobId, CancellationToken cancellationToken) => Task.FromResult(_jobs.TryRemove(jobId, out _));
+
+        public Task<IReadOnlyList<ExportJob>> RunningAsync(string projectId, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<ExportJob>>([.. _jobs.Values.Select(v => v.Job).Where(j => j.Status == ExportStatus.Running)]);
+
+        private string Next() => $"\"v{Interlocked.Increment(ref _versions)}\"";
+    }
+
+    /// <summary>Block blobs: staged blocks are not in a file until a commit lists them.</summary>
+    private sealed class Files : IExportFiles
+    {
+        private readonly ConcurrentDictionary<string, byte[]> _staged = new();
+        private readonly ConcurrentDictionary<string, List<string>> _committed = new();
+
+        public bool FailNextCommit { get; set; }
+
+        public IEnumerable<string> Names => _committed.Keys.Concat(_staged.Keys);
+
+        public string Read(string file) =>
+            _committed.TryGetValue(file, out var blocks) ? string.Concat(blocks.Select(b => Encoding.UTF8.GetString(_staged[$"{file}|{b}"]))) : string.Empty;
+
+        public Task StageAsync(string projectId, string jobId, string file, string blockId, ReadOnlyMemory<byte> lines, CancellationToken cancellationToken)
+        {
+            _staged[$"{file}|{blockId}"] = lines.ToArray();
+            return Task.CompletedTask;
+        }
+
+        public Task CommitAsync(string projectId, string jobId, string file, IReadOnlyList<string> blockIds, CancellationToken cancellationToken)
+        {
+            if (FailNextCommit)
+            {
+                FailNextCommit = false;
+                throw new IOException("The worker died before the commit.");
+            }
+
+            Assert.All(blockIds, b => Assert.True(_staged.ContainsKey($"{file}|{b}"), $"Block {b} was never staged."));
+            _committed[file] = [.. blockIds];
+            return Task.CompletedTask;
+        }
+
+        public Task<Stream?> OpenReadAsync(string projectId, string jobId, string file, CancellationToken cancellationToken) =>
+            Task.FromResult<Stream?>(new MemoryStream(Encoding.UTF8.GetBytes(Read(file))));
+
+        public Task DeleteAsync(string projectId, string jobId, CancellationToken cancellationToken)
+        {
+            _staged.Clear();
+            _committed.Clear();
+            return Task.CompletedTask;
+        }
+    }
+}
