@@ -168,11 +168,52 @@ public sealed class BulkExportTests(SmallStepExportFixture app) : IClassFixture<
         using var lenient = await KickoffAsync(http, token, "?_type=Patient&_typeFilter=Patient%3Factive%3Dtrue", "respond-async, handling=lenient");
         Assert.Equal(HttpStatusCode.Accepted, lenient.StatusCode);
         Assert.Contains("_typeFilter", await lenient.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        using var again = await KickoffAsync(http, token, "?_type=Patient&_typeFilter=Patient%3Factive%3Dtrue", "respond-async, handling=lenient");
-        var first = lenient.Content.Headers.ContentLocation ?? new Uri(lenient.Headers.GetValues("Content-Location").Single());
-        var second = again.Content.Headers.ContentLocation ?? new Uri(again.Headers.GetValues("Content-Location").Single());
-        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
-        Assert.True(first == second || (await GetAsync(http, first.ToString(), token)).StatusCode == HttpStatusCode.OK,
-            "A kick-off repeated while the first runs must return the same job.");
+    }
+}
+
+/// <summary>An app whose export function is switched off (<c>AzureWebJobs.ExportJob.Disabled</c>): jobs stay running.</summary>
+public sealed class HeldExportFixture : EnclaveApiFixture
+{
+    protected override void Customize(Dictionary<string, string?> settings) => settings["AzureWebJobs.ExportJob.Disabled"] = "true";
+}
+
+/// <summary>Kick-offs while jobs run: a repeated one gets its job back, one past the project's limit is 429.</summary>
+public sealed class RunningExportTests(HeldExportFixture app) : IClassFixture<HeldExportFixture>
+{
+    private static async Task<HttpResponseMessage> KickoffAsync(HttpClient http, string token, string query)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/fhir/R4/$export{query}", UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.TryAddWithoutValidation("Prefer", "respond-async");
+        return await http.SendAsync(request);
+    }
+
+    private static string? Location(HttpResponseMessage response) =>
+        response.Content.Headers.ContentLocation?.ToString() ?? (response.Headers.TryGetValues("Content-Location", out var v) ? v.Single() : null);
+
+    [Fact]
+    public async Task A_repeated_kickoff_returns_the_running_job_and_one_past_the_limit_is_429()
+    {
+        using var http = app.CreateClient();
+        var (_, token) = await AuthClient.NewProjectTokenAsync(http, app, "Held exports");
+
+        using var first = await KickoffAsync(http, token, "?_type=Patient");
+        using var repeated = await KickoffAsync(http, token, "?_type=Patient");
+        using var other = await KickoffAsync(http, token, "?_type=Observation");
+        using var third = await KickoffAsync(http, token, "?_type=Condition");
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, repeated.StatusCode);
+        Assert.Equal(Location(first), Location(repeated));
+        Assert.Equal(HttpStatusCode.Accepted, other.StatusCode);
+        Assert.NotEqual(Location(first), Location(other));
+        Assert.Equal((HttpStatusCode)429, third.StatusCode); // Export:MaxConcurrentJobsPerProject is 2
+        Assert.NotNull(third.Headers.RetryAfter);
+
+        // While it runs, a poll is 202 with progress and no body a client could mistake for a status URL.
+        using var poll = await AuthClient.SendAsync(http, HttpMethod.Get, Location(first)!, token);
+        Assert.Equal(HttpStatusCode.Accepted, poll.StatusCode);
+        Assert.Contains("0 of 1 types done", poll.Headers.GetValues("X-Progress").Single(), StringComparison.Ordinal);
+        Assert.Empty(await poll.Content.ReadAsStringAsync());
     }
 }
