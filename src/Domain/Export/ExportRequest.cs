@@ -38,10 +38,10 @@ public sealed record ExportRequest(IReadOnlyList<string> Types, DateTimeOffset? 
         var types = new List<string>();
         var ignored = new List<string>();
         DateTimeOffset? since = null;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var once = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, value) in parameters)
         {
-            if (name != "_type" && !seen.Add(name))
+            if (name is "_outputFormat" or "_since" && !once.Add(name))
             {
                 return Refuse($"{name} may be given once.", name);
             }
@@ -87,6 +87,8 @@ public sealed record ExportRequest(IReadOnlyList<string> Types, DateTimeOffset? 
                     return Refuse($"{unsupported} is not supported by this server's $export (Prefer: handling=lenient ignores it).", name, OperationOutcome.IssueType.NotSupported);
                 case var unknown when !lenient:
                     return Refuse($"{unknown} is not a parameter of $export.", name);
+                case var again when ignored.Contains(again, StringComparer.Ordinal):
+                    break; // patient, _typeFilter and includeAssociatedData may repeat
                 default:
                     if (ignored.Count == MaxIgnored)
                     {

@@ -9,10 +9,9 @@ namespace Enclave.Domain.Export;
 /// <summary>
 /// One bounded step of an export: the next page of the current type, searched as the job's membership (its policy's
 /// filter and hidden fields apply, linked projects are not reached) with <c>_lastUpdated ≤ T</c>. The page is staged as
-/// a block under an id new to this attempt; the block is recorded in the job under the ETag of the version the step
-/// read; only then is the file committed as the recorded list. A duplicate or stale delivery loses the ETag race, and what
-/// it staged is never part of a file; a step that crashed after recording is completed by the next commit, which
-/// names every recorded block.
+/// a block under an id new to this attempt and recorded in the job under the ETag of the version the step read. When
+/// every type is done, each file is committed as its recorded list. A duplicate or stale delivery loses the ETag race,
+/// and what it staged is never part of a file.
 /// </summary>
 /// <param name="jobs">The job store.</param>
 /// <param name="files">The export files.</param>
@@ -56,46 +55,48 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
 
             var (request, invalid) = SearchParser.Parse(current.Type, Snapshot(job), strict: true);
             var (page, refusal) = request is null ? (null, invalid) : await repository.SearchAsync(request, current.Continuation, cancellationToken);
-            ExportJob next;
-            if (refusal is not null)
+            if (refusal is not null && !refusal.Issue.All(i => i.Code == OperationOutcome.IssueType.Forbidden))
             {
-                // A type the membership may not search is not exported, as search would not show it; any other refusal stops the job.
-                next = refusal.Issue.All(i => i.Code == OperationOutcome.IssueType.Forbidden)
-                    ? With(job, current with { Done = true, Continuation = null })
-                    : job with { Status = ExportStatus.Failed, Failure = $"{current.Type} could not be exported: {refusal.Issue.FirstOrDefault()?.Diagnostics}" };
-            }
-            else
-            {
-                var lines = Lines(page!.Matches);
-                var blocks = current.BlockIds;
-                if (lines.Length > 0)
-                {
-                    var blockId = ExportTypeProgress.NewBlockId(blocks.Count);
-                    await files.StageAsync(job.ProjectId, job.Id, FileName(current.Type), blockId, lines, cancellationToken);
-                    blocks = [.. blocks, blockId];
-                }
-
-                next = With(job, current with { Continuation = page.Next, Done = page.Next is null, Count = current.Count + page.Matches.Count, BlockIds = blocks });
+                // Only a type the membership may not search is passed over (search would not show it); any other refusal stops the job.
+                var failed = job with { Status = ExportStatus.Failed, Failure = $"{current.Type} could not be exported: {refusal.Issue.FirstOrDefault()?.Diagnostics}" };
+                await RecordAsync(failed, version, cancellationToken);
+                return Outcome.Done;
             }
 
+            var lines = refusal is null ? Lines(page!.Matches) : [];
+            if (lines.Length == 0)
+            {
+                // An empty page or a type passed over writes nothing: it is recorded with the next page written (repeating
+                // it after a crash finds the same nothing, since every query is bounded by T).
+                job = With(job, refusal is null ? current with { Continuation = page!.Next, Done = page.Next is null } : current with { Done = true, Continuation = null });
+                continue;
+            }
+
+            var blockId = ExportTypeProgress.NewBlockId(current.BlockIds.Count);
+            await files.StageAsync(job.ProjectId, job.Id, FileName(current.Type), blockId, lines, cancellationToken);
+            var next = With(job, current with
+            {
+                Continuation = page!.Next,
+                Done = page.Next is null,
+                Count = current.Count + page.Matches.Count,
+                BlockIds = [.. current.BlockIds, blockId],
+            });
             if (await RecordAsync(next, version, cancellationToken) is not { } recorded)
             {
                 return Outcome.Done;
             }
 
-            (job, version) = (next, recorded);
-            if (refusal is null && page!.Matches.Count > 0)
-            {
-                var written = job.Types.First(t => t.Type == current.Type);
-                await files.CommitAsync(job.ProjectId, job.Id, FileName(written.Type), written.BlockIds, cancellationToken);
-                return job.Current is null ? await FinishAsync(job, version, cancellationToken) : Outcome.More;
-            }
+            return next.Current is null ? await FinishAsync(next, recorded, cancellationToken) : Outcome.More;
         }
 
-        return job.Status == ExportStatus.Running ? Outcome.More : Outcome.Done;
+        return await RecordAsync(job, version, cancellationToken) is null ? Outcome.Done : Outcome.More;
     }
 
-    /// <summary>Commits every file as recorded (repairing a step that crashed before its commit), then marks the job complete.</summary>
+    /// <summary>
+    /// Commits every file as recorded, then marks the job complete. Files are committed only here, when every block
+    /// list is final: a commit drops the blocks it does not name, so an earlier commit arriving late could drop a
+    /// block recorded after it; final lists are the same whoever commits them, and in whatever order.
+    /// </summary>
     private async Task<Outcome> FinishAsync(ExportJob job, string version, CancellationToken cancellationToken)
     {
         foreach (var type in job.Types.Where(t => t.BlockIds.Count > 0))

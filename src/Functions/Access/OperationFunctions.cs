@@ -173,7 +173,7 @@ public sealed class OperationFunctions(FhirRepository repository, ITenancyStore 
     /// <c>previousSecretRetiresAt</c> (<c>Auth:SecretRetirementGrace</c>).
     /// </summary>
     [Function("RotateSecret")]
-    [Requires(CallerRole.ProjectAdmin, "Only project admins read and manage tenancy resources.")]
+    [Requires(CallerRole.ProjectAdmin, TenancyResourceFunctions.AdminsOnly)]
     public async Task<IResult> RotateSecretAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/R4/ClientApplication/{id}/$rotate-secret")] HttpRequest request, string id,
         CancellationToken cancellationToken)

@@ -16,9 +16,12 @@ namespace Enclave.Functions.Auth;
 /// </summary>
 public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore identity, CallerResolver callers)
 {
+    /// <summary>What a member who is no project admin is told by the tenancy routes (and <c>$rotate-secret</c>).</summary>
+    internal const string AdminsOnly = "Only project admins read and manage tenancy resources.";
+
     /// <summary><c>GET fhir/R4/Project/{id}</c>: the caller's own project only.</summary>
     [Function("ReadProject")]
-    [Requires(CallerRole.ProjectAdmin, "Only project admins read and manage tenancy resources.")]
+    [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> ReadProjectAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/Project/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
@@ -35,7 +38,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>PUT fhir/R4/Project/{id}</c>: its name and settings.</summary>
     [Function("UpdateProject")]
-    [Requires(CallerRole.ProjectAdmin, "Only project admins read and manage tenancy resources.")]
+    [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> UpdateProjectAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "fhir/R4/Project/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
@@ -70,7 +73,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>GET fhir/R4/ClientApplication/{id}</c>: never its secret.</summary>
     [Function("ReadClientApplication")]
-    [Requires(CallerRole.ProjectAdmin, "Only project admins read and manage tenancy resources.")]
+    [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> ReadClientAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/ClientApplication/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
@@ -87,7 +90,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>GET fhir/R4/User/{id}</c>: a member of the project, as the project sees them.</summary>
     [Function("ReadUser")]
-    [Requires(CallerRole.ProjectAdmin, "Only project admins read and manage tenancy resources.")]
+    [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> ReadUserAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/User/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
@@ -107,7 +110,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>GET fhir/R4/ProjectMembership?user=&amp;profile=</c>.</summary>
     [Function("SearchMemberships")]
-    [Requires(CallerRole.ProjectAdmin, "Only project admins read and manage tenancy resources.")]
+    [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> SearchMembershipsAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/ProjectMembership")] HttpRequest request, CancellationToken cancellationToken)
     {
@@ -126,7 +129,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>GET fhir/R4/ProjectMembership/{id}</c>.</summary>
     [Function("ReadMembership")]
-    [Requires(CallerRole.ProjectAdmin, "Only project admins read and manage tenancy resources.")]
+    [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> ReadMembershipAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/ProjectMembership/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
@@ -143,7 +146,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>PUT fhir/R4/ProjectMembership/{id}</c>: its access, admin flag, profile and names.</summary>
     [Function("UpdateMembership")]
-    [Requires(CallerRole.ProjectAdmin, "Only project admins read and manage tenancy resources.")]
+    [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> UpdateMembershipAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "fhir/R4/ProjectMembership/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
@@ -213,7 +216,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>DELETE fhir/R4/ProjectMembership/{id}</c>: its tokens stop working within the membership cache time.</summary>
     [Function("DeleteMembership")]
-    [Requires(CallerRole.ProjectAdmin, "Only project admins read and manage tenancy resources.")]
+    [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> DeleteMembershipAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "fhir/R4/ProjectMembership/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
@@ -231,7 +234,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>GET fhir/R4/AccessPolicy/{id}</c>.</summary>
     [Function("ReadAccessPolicy")]
-    [Requires(CallerRole.ProjectAdmin, "Only project admins read and manage tenancy resources.")]
+    [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> ReadAccessPolicyAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/AccessPolicy/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
@@ -248,7 +251,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>POST fhir/R4/AccessPolicy</c>.</summary>
     [Function("CreateAccessPolicy")]
-    [Requires(CallerRole.ProjectAdmin, "Only project admins read and manage tenancy resources.")]
+    [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> CreateAccessPolicyAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/R4/AccessPolicy")] HttpRequest request, CancellationToken cancellationToken)
     {
@@ -259,7 +262,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>PUT fhir/R4/AccessPolicy/{id}</c>.</summary>
     [Function("UpdateAccessPolicy")]
-    [Requires(CallerRole.ProjectAdmin, "Only project admins read and manage tenancy resources.")]
+    [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> UpdateAccessPolicyAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "fhir/R4/AccessPolicy/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
     {

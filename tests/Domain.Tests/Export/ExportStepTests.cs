@@ -91,18 +91,19 @@ public sealed class ExportStepTests
         await jobs.CreateAsync(Job(), default);
         var step = new ExportStep(jobs, files, 3, TimeSpan.FromDays(1), _time);
 
-        // Two deliveries read the same version; the first one runs, then the stale one.
+        // Two deliveries read the same version; the first one runs, then the stale one, at once and again after the end.
         var (job, version) = (await jobs.ReadAsync(Project, Job().Id, default))!.Value;
         Assert.Equal(ExportStep.Outcome.More, await step.RunAsync(job, version, repository, default));
         Assert.Equal(ExportStep.Outcome.Done, await step.RunAsync(job, version, repository, default));
         await RunToEndAsync(step, jobs, repository);
+        Assert.Equal(ExportStep.Outcome.Done, await step.RunAsync(job, version, repository, default));
 
         Assert.Equal(7, Ids(files).Count);
         Assert.Equal(7, Ids(files).Distinct(StringComparer.Ordinal).Count());
     }
 
     [Fact]
-    public async Task A_crash_between_recording_a_step_and_committing_its_block_is_repaired_by_the_next_commit()
+    public async Task A_crash_before_the_files_are_committed_is_repaired_by_the_next_delivery()
     {
         var (_, repository) = await SeedAsync(5);
         var jobs = new Jobs();
@@ -111,7 +112,11 @@ public sealed class ExportStepTests
         var step = new ExportStep(jobs, files, 3, TimeSpan.FromDays(1), _time);
 
         var (job, version) = (await jobs.ReadAsync(Project, Job().Id, default))!.Value;
-        await Assert.ThrowsAsync<IOException>(() => step.RunAsync(job, version, repository, default));
+        Assert.Equal(ExportStep.Outcome.More, await step.RunAsync(job, version, repository, default));
+        Assert.Empty(files.Read("Patient.ndjson")); // nothing is committed before the end
+        (job, version) = (await jobs.ReadAsync(Project, Job().Id, default))!.Value;
+        await Assert.ThrowsAsync<IOException>(() => step.RunAsync(job, version, repository, default)); // the last step dies committing
+        Assert.Equal(ExportStatus.Running, (await jobs.ReadAsync(Project, Job().Id, default))!.Value.Job.Status);
         await RunToEndAsync(step, jobs, repository);
 
         Assert.Equal(5, Ids(files).Count);
@@ -186,7 +191,7 @@ public sealed class ExportStepTests
         private string Next() => $"\"v{Interlocked.Increment(ref _versions)}\"";
     }
 
-    /// <summary>Block blobs: staged blocks are not in a file until a commit lists them.</summary>
+    /// <summary>Block blobs: staged blocks are not in a file until a commit lists them, and a commit drops every block it does not list.</summary>
     private sealed class Files : IExportFiles
     {
         private readonly ConcurrentDictionary<string, byte[]> _staged = new();
@@ -213,7 +218,12 @@ public sealed class ExportStepTests
                 throw new IOException("The worker died before the commit.");
             }
 
-            Assert.All(blockIds, b => Assert.True(_staged.ContainsKey($"{file}|{b}"), $"Block {b} was never staged."));
+            Assert.All(blockIds, b => Assert.True(_staged.ContainsKey($"{file}|{b}"), $"Block {b} was never staged, or a commit dropped it."));
+            foreach (var dropped in _staged.Keys.Where(k => k.StartsWith(file + "|", StringComparison.Ordinal) && !blockIds.Contains(k[(file.Length + 1)..])))
+            {
+                _staged.TryRemove(dropped, out _);
+            }
+
             _committed[file] = [.. blockIds];
             return Task.CompletedTask;
         }

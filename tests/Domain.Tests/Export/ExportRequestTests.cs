@@ -1,0 +1,52 @@
+using Enclave.Domain.Export;
+
+namespace Enclave.Domain.Tests.Export;
+
+public sealed class ExportRequestTests
+{
+    private static (ExportRequest? Request, Hl7.Fhir.Model.OperationOutcome? Refusal) Parse(bool lenient, params (string, string)[] parameters) =>
+        ExportRequest.Parse(parameters.Select(p => new KeyValuePair<string, string>(p.Item1, p.Item2)), lenient);
+
+    [Fact]
+    public void Types_are_merged_once_each_and_since_is_an_instant_with_a_zone()
+    {
+        var (request, refusal) = Parse(false, ("_type", "Patient,Observation"), ("_type", "Patient"), ("_since", "2026-01-31T12:00:00+01:00"), ("_outputFormat", "ndjson"));
+
+        Assert.Null(refusal);
+        Assert.Equal(["Patient", "Observation"], request!.Types);
+        Assert.Equal(new DateTimeOffset(2026, 1, 31, 11, 0, 0, TimeSpan.Zero), request.Since);
+    }
+
+    [Theory]
+    [InlineData("_since", "2026-01-31")]
+    [InlineData("_since", "2026-01-31T12:00:00")]
+    [InlineData("_outputFormat", "text/csv")]
+    [InlineData("_type", "Patients")]
+    [InlineData("_typeFilter", "Patient?active=true")]
+    [InlineData("_until", "2026-01-31T12:00:00Z")]
+    [InlineData("_count", "10")]
+    public void A_malformed_unknown_or_unsupported_parameter_is_refused_naming_it(string name, string value)
+    {
+        var (request, refusal) = Parse(false, (name, value));
+
+        Assert.Null(request);
+        Assert.Equal(name, Assert.Single(refusal!.Issue).Expression.Single());
+    }
+
+    [Fact]
+    public void A_parameter_that_is_given_once_cannot_be_given_twice()
+    {
+        Assert.NotNull(Parse(false, ("_since", "2026-01-31T12:00:00Z"), ("_since", "2026-02-01T12:00:00Z")).Refusal);
+        Assert.NotNull(Parse(true, ("_outputFormat", "ndjson"), ("_outputFormat", "ndjson")).Refusal);
+    }
+
+    [Fact]
+    public void Lenient_handling_ignores_repeated_and_unknown_parameters_once_each_up_to_a_bound()
+    {
+        var (request, refusal) = Parse(true, ("patient", string.Empty), ("patient", string.Empty), ("_typeFilter", "Patient?active=true"), ("x", "1"));
+
+        Assert.Null(refusal);
+        Assert.Equal(["patient", "_typeFilter", "x"], request!.Ignored);
+        Assert.NotNull(Parse(true, [.. Enumerable.Range(0, ExportRequest.MaxIgnored + 1).Select(i => ($"p{i}", "1"))]).Refusal);
+    }
+}
