@@ -37,24 +37,41 @@ internal static class Measure
 
     /// <summary>
     /// Two operations measured side by side: warmed up, then <paramref name="rounds"/> interleaved rounds of latency
-    /// (300 calls one at a time) and throughput (2000 calls, <paramref name="inFlight"/> at once); the medians.
+    /// (300 calls one at a time) and throughput (2000 calls, <paramref name="inFlight"/> at once); the medians. With
+    /// <paramref name="emulatorProcessId"/>, also the median CPU and allocations per call of the throughput rounds.
     /// </summary>
-    public static async Task<(double LatencyA, double LatencyB, double RateA, double RateB)> SideBySideAsync(
-        Func<int, Task> a, Func<int, Task> b, int rounds, int inFlight)
+    public static async Task<SideBySide> SideBySideAsync(Func<int, Task> a, Func<int, Task> b, int rounds, int inFlight, int? emulatorProcessId = null)
     {
         await RateAsync(200, inFlight, a);
         await RateAsync(200, inFlight, b);
         var (latencyA, latencyB, rateA, rateB) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
+        var (costA, costB) = (new List<(double, double, double)>(), new List<(double, double, double)>());
         for (var round = 0; round < rounds; round++)
         {
             latencyA.Add(await LatencyAsync(300, a));
             latencyB.Add(await LatencyAsync(300, b));
-            rateA.Add(await RateAsync(2000, inFlight, a));
-            rateB.Add(await RateAsync(2000, inFlight, b));
+            rateA.Add(await MeteredRateAsync(a, costA));
+            rateB.Add(await MeteredRateAsync(b, costB));
         }
 
-        return (Median(latencyA), Median(latencyB), Median(rateA), Median(rateB));
+        return new(Median(latencyA), Median(latencyB), Median(rateA), Median(rateB), Median(costA), Median(costB));
+
+        async Task<double> MeteredRateAsync(Func<int, Task> operation, List<(double, double, double)> costs)
+        {
+            const int Calls = 2000;
+            var meter = emulatorProcessId is { } pid ? CpuMeter.Start(pid) : null;
+            var rate = await RateAsync(Calls, inFlight, operation);
+            if (meter is not null)
+            {
+                costs.Add(meter.PerCall(Calls));
+            }
+
+            return rate;
+        }
     }
+
+    private static CallCost Median(List<(double Self, double Emulator, double Allocated)> costs) => costs.Count == 0 ? new(0, 0, 0)
+        : new(Median([.. costs.Select(c => c.Self)]), Median([.. costs.Select(c => c.Emulator)]), Median([.. costs.Select(c => c.Allocated)]));
 
     /// <summary>The median of <paramref name="values"/> (sorted in place).</summary>
     public static double Median(List<double> values)
@@ -63,3 +80,9 @@ internal static class Measure
         return values[values.Count / 2];
     }
 }
+
+/// <summary>What one call cost under load: CPU of this process (client, app and SDK), CPU of the emulator, bytes allocated here.</summary>
+internal sealed record CallCost(double SelfMicroseconds, double EmulatorMicroseconds, double AllocatedBytes);
+
+/// <summary>Two operations measured side by side (<see cref="Measure.SideBySideAsync"/>).</summary>
+internal sealed record SideBySide(double LatencyA, double LatencyB, double RateA, double RateB, CallCost CostA, CallCost CostB);

@@ -18,6 +18,9 @@ public sealed class EmulatorProcess : IAsyncDisposable
     /// <summary>Where the emulators of this run listen.</summary>
     public EmulatorEndpoints Endpoints { get; }
 
+    /// <summary>The launcher's process id (it serves both emulators in one process), for benchmarks that meter its CPU.</summary>
+    public int ProcessId => _launcher.Id;
+
     /// <summary>Starts the launcher with <paramref name="arguments"/> and waits until it reports its endpoints.</summary>
     public static async Task<EmulatorProcess> StartAsync(params string[] arguments)
     {

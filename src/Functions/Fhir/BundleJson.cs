@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -21,8 +22,8 @@ internal sealed class BundleJson(string type)
         return this;
     }
 
-    /// <summary>Adds an entry: its fullUrl, the stored resource JSON (or null), and the entry's other members.</summary>
-    public BundleJson Entry(string? fullUrl, string? resourceJson, Action<Utf8JsonWriter>? members = null)
+    /// <summary>Adds an entry: its fullUrl, the stored resource's UTF-8 JSON (empty for none), and the entry's other members.</summary>
+    public BundleJson Entry(string? fullUrl, ReadOnlyMemory<byte> resourceJson, Action<Utf8JsonWriter>? members = null)
     {
         _entries.Add(writer =>
         {
@@ -32,10 +33,10 @@ internal sealed class BundleJson(string type)
                 writer.WriteString("fullUrl", fullUrl);
             }
 
-            if (resourceJson is { Length: > 0 })
+            if (resourceJson.Length > 0)
             {
                 writer.WritePropertyName("resource");
-                writer.WriteRawValue(resourceJson, skipInputValidation: true);
+                writer.WriteRawValue(resourceJson.Span, skipInputValidation: true);
             }
 
             members?.Invoke(writer);
@@ -44,9 +45,10 @@ internal sealed class BundleJson(string type)
         return this;
     }
 
-    public override string ToString()
+    /// <summary>The Bundle's UTF-8 JSON, as an answer sends it.</summary>
+    public ReadOnlyMemory<byte> ToUtf8()
     {
-        using var buffer = new MemoryStream();
+        var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
@@ -81,6 +83,9 @@ internal sealed class BundleJson(string type)
             writer.WriteEndObject();
         }
 
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        return buffer.WrittenMemory;
     }
+
+    /// <inheritdoc />
+    public override string ToString() => Encoding.UTF8.GetString(ToUtf8().Span);
 }

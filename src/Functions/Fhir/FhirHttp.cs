@@ -134,7 +134,7 @@ internal static class FhirHttp
                 return FhirJson.Write(written, format, result.Status);
             }
 
-            return FhirJson.Write(stored.Json, format, result.Status);
+            return FhirJson.Write(stored.Utf8Json, format, result.Status);
         }
 
         return result.Outcome is { } outcome

@@ -58,16 +58,28 @@ internal static class FhirJson
         return [.. elements.Concat(["id", "meta"]).Concat(mandatory).Distinct(StringComparer.Ordinal)];
     }
 
-    /// <summary>Writes a stored resource's JSON: as it is for plain JSON, else through the POCO.</summary>
-    public static IResult Write(string json, FhirFormat format, int statusCode = StatusCodes.Status200OK)
-    {
-        if (format.IsPlainJson)
-        {
-            return Results.Text(json, format.ContentType, Encoding.UTF8, statusCode);
-        }
+    /// <summary>Writes JSON text (a stored resource, a Bundle): as it is for plain JSON, else through the POCO.</summary>
+    public static IResult Write(string json, FhirFormat format, int statusCode = StatusCodes.Status200OK) =>
+        format.IsPlainJson ? Results.Text(json, format.ContentType, Encoding.UTF8, statusCode) : Write(Parsed(json), format, statusCode);
 
-        return ResourceParser.TryParse(json, out var resource, out _)
-            ? Write(resource!, format, statusCode)
-            : throw new InvalidOperationException("A stored resource no longer parses.");
+    /// <summary>Writes UTF-8 JSON (a stored resource, a Bundle): its bytes as they are for plain JSON, else through the POCO.</summary>
+    public static IResult Write(ReadOnlyMemory<byte> json, FhirFormat format, int statusCode = StatusCodes.Status200OK) =>
+        format.IsPlainJson ? new Utf8Answer(json, format.ContentType, statusCode) : Write(Parsed(Encoding.UTF8.GetString(json.Span)), format, statusCode);
+
+    private static Resource Parsed(string json) =>
+        ResourceParser.TryParse(json, out var resource, out _) ? resource! : throw new InvalidOperationException("A stored resource no longer parses.");
+
+    /// <summary>Bytes sent as they are, with their length: no text, no re-encoding.</summary>
+    private sealed class Utf8Answer(ReadOnlyMemory<byte> body, string contentType, int statusCode) : IResult
+    {
+        public System.Threading.Tasks.Task ExecuteAsync(HttpContext httpContext)
+        {
+            ArgumentNullException.ThrowIfNull(httpContext);
+            var response = httpContext.Response;
+            response.StatusCode = statusCode;
+            response.ContentType = contentType;
+            response.ContentLength = body.Length;
+            return response.Body.WriteAsync(body).AsTask();
+        }
     }
 }

@@ -123,7 +123,7 @@ public sealed class HistoryFunctions(FhirRepository repository, PageToken pages)
         var baseUrl = FhirHttp.BaseUrl(http);
         foreach (var version in versions)
         {
-            bundle.Entry($"{baseUrl}/{version.Reference}", version.Deleted ? null : version.Json, writer =>
+            bundle.Entry($"{baseUrl}/{version.Reference}", version.Deleted ? ReadOnlyMemory<byte>.Empty : version.Utf8Json, writer =>
             {
                 writer.WriteStartObject("request");
                 writer.WriteString("method", version.Deleted ? "DELETE" : version.VersionId == 1 ? "POST" : "PUT");
@@ -137,7 +137,7 @@ public sealed class HistoryFunctions(FhirRepository repository, PageToken pages)
             });
         }
 
-        return FhirJson.Write(bundle.ToString(), FhirHttp.Format(http));
+        return FhirJson.Write(bundle.ToUtf8(), FhirHttp.Format(http));
     }
 
     private static IResult Invalid(string message) =>

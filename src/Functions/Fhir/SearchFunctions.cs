@@ -110,7 +110,7 @@ public sealed class SearchFunctions(FhirRepository repository, PageToken pages)
 
             foreach (var (resource, mode) in found!.Matches.Select(r => (r, "match")).Concat(found.Included.Select(r => (r, "include"))))
             {
-                bundle.Entry($"{FhirHttp.BaseUrl(http)}/{resource.Reference}", resource.Json, SearchMode(mode));
+                bundle.Entry($"{FhirHttp.BaseUrl(http)}/{resource.Reference}", resource.Utf8Json, SearchMode(mode));
             }
 
             var next = found.Next;
@@ -134,10 +134,10 @@ public sealed class SearchFunctions(FhirRepository repository, PageToken pages)
                     Expression = [name],
                 })],
             };
-            bundle.Entry(null, System.Text.Json.JsonSerializer.Serialize(outcome, FhirJson.Options), SearchMode("outcome"));
+            bundle.Entry(null, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(outcome, FhirJson.Options), SearchMode("outcome"));
         }
 
-        return FhirJson.Write(bundle.ToString(), format);
+        return FhirJson.Write(bundle.ToUtf8(), format);
     }
 
     /// <summary>

@@ -44,7 +44,7 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
             + (since is null ? string.Empty : " AND c.lastUpdated >= @since")
             + (at is null ? string.Empty : " AND c.lastUpdated <= @atHigh AND (NOT IS_DEFINED(c.supersededAt) OR c.supersededAt > @atLow)")
             + " ORDER BY c.lastUpdated DESC";
-        var query = _partition.Query("SELECT *", condition)
+        var query = _partition.Query(StoredResourceReader.Projection, condition)
             .WithParameter("@kind", ResourceDocument.VersionKind)
             .WithParameter("@type", resourceType)
             .WithParameter("@id", id)
@@ -105,7 +105,7 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
             return [];
         }
 
-        var query = _partition.Query("SELECT *", "ARRAY_CONTAINS(@ids, c.id) AND c.kind = @kind AND NOT c.deleted")
+        var query = _partition.Query(StoredResourceReader.Projection, "ARRAY_CONTAINS(@ids, c.id) AND c.kind = @kind AND NOT c.deleted")
             .WithParameter("@ids", DocumentIds(references))
             .WithParameter("@kind", ResourceDocument.CurrentKind);
         var found = new List<StoredResource>();
@@ -232,10 +232,7 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
         }
 
         EnsureSuccess(response, "querying resources");
-        using var body = await JsonDocument.ParseAsync(response.Content, cancellationToken: cancellationToken);
-        var documents = body.RootElement.GetProperty("Documents").EnumerateArray()
-            .Select(d => d.Deserialize<ResourceDocument>()!.ToStored()).ToList();
-        return (documents, response.ContinuationToken);
+        return (await StoredResourceReader.ReadPageAsync(response.Content, cancellationToken), response.ContinuationToken);
     }
 
     private async Task<StoredResource?> ReadDocumentAsync(string documentId, CancellationToken cancellationToken)
@@ -247,8 +244,7 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
         }
 
         EnsureSuccess(response, $"reading {documentId}");
-        var document = await JsonSerializer.DeserializeAsync<ResourceDocument>(response.Content, cancellationToken: cancellationToken);
-        return document!.ToStored();
+        return await StoredResourceReader.ReadDocumentAsync(response.Content, cancellationToken);
     }
 
     /// <summary>

@@ -46,7 +46,7 @@ internal sealed partial class CosmosSearchQuery
             Selection.References when referenceCode is not null =>
                 $"SELECT DISTINCT TOP {limit.ToString(CultureInfo.InvariantCulture)} VALUE CONCAT({T(E.Type)}, \"/\", {T(E.Id)}) FROM c JOIN t IN c.idx[\"{Code(referenceCode)}\"]",
             Selection.References => $"SELECT TOP {limit.ToString(CultureInfo.InvariantCulture)} VALUE CONCAT(c.resourceType, \"/\", c.resourceId) FROM c",
-            _ => "SELECT * FROM c",
+            _ => StoredResourceReader.Projection + " FROM c",
         }).Append(" WHERE ").Append(query.Projects(projectId, links ?? []))
             .Append(" AND c.kind = 'resource'")
             .Append(request.IsSystemSearch

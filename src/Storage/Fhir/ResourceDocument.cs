@@ -84,6 +84,4 @@ internal sealed record ResourceDocument
         Index = kind == CurrentKind ? r.Index : null,
     };
 
-    public StoredResource ToStored() =>
-        new(ResourceType, ResourceId, VersionId, LastUpdated, Deleted, Resource?.GetRawText() ?? string.Empty, ETag ?? string.Empty);
 }
