@@ -1,6 +1,7 @@
 using Enclave.Domain.Tenancy;
 using Enclave.Functions.Invocation;
 using Enclave.Storage.Tenancy;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Options;
@@ -57,29 +58,26 @@ public static class AuthServiceCollectionExtensions
                             && (notBefore is not { } start || start - parameters.ClockSkew <= now);
                     },
                 };
-                jwt.Events = new JwtBearerEvents { OnMessageReceived = UseValidatedTokenAsync, OnTokenValidated = BindCallerAsync };
+                jwt.Events = new JwtBearerEvents { OnTokenValidated = BindCallerAsync };
             });
         return services;
     }
 
-    /// <summary>A token validated moments ago skips validation (see <see cref="ValidatedTokenCache"/>), never the membership check.</summary>
-    private static async Task UseValidatedTokenAsync(MessageReceivedContext context)
+    /// <summary>
+    /// Authenticates the request's bearer token and binds its caller: a token validated moments ago (see
+    /// <see cref="ValidatedTokenCache"/>) skips the JWT handler and its signature check, never the membership check.
+    /// Null when the token is missing, invalid, or its membership no longer exists.
+    /// </summary>
+    public static async Task<System.Security.Claims.ClaimsPrincipal?> AuthenticateCallerAsync(this HttpContext http)
     {
-        if (BearerToken(context.HttpContext) is not { } token
-            || context.HttpContext.RequestServices.GetRequiredService<ValidatedTokenCache>().Find(token) is not { } principal)
+        ArgumentNullException.ThrowIfNull(http);
+        if (BearerToken(http) is { } token && http.RequestServices.GetRequiredService<ValidatedTokenCache>().Find(token) is { } principal)
         {
-            return;
+            return await BindCallerAsync(http, principal) ? principal : null;
         }
 
-        if (await BindCallerAsync(context.HttpContext, principal))
-        {
-            context.Principal = principal;
-            context.Success();
-        }
-        else
-        {
-            context.Fail("The token's membership does not exist.");
-        }
+        var authentication = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+        return authentication.Succeeded ? authentication.Principal : null;
     }
 
     /// <summary>The token is only as good as its membership: resolve it, or fail the authentication.</summary>

@@ -17,6 +17,13 @@ internal static class FhirJson
 
     public static JsonSerializerOptions Options { get; } = new JsonSerializerOptions().ForFhir(ModelInfo.ModelInspector);
 
+    /// <summary>
+    /// Plain JSON answers: Firely's System.Text.Json converters (the fast path; the element-model serializer below
+    /// handles XML, <c>_pretty</c> and subsets), escaping only what JSON requires, as the stored resources are.
+    /// </summary>
+    private static readonly JsonSerializerOptions s_answer =
+        new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }.ForFhir(ModelInfo.ModelInspector);
+
     private static readonly BaseFhirJsonSerializer s_json = new(ModelInfo.ModelInspector);
     private static readonly BaseFhirXmlSerializer s_xml = new(ModelInfo.ModelInspector);
     private static readonly FhirFormat s_plain = new(false, false, SummaryType.False, []);
@@ -41,6 +48,11 @@ internal static class FhirJson
                 trimmed.Meta ??= new Meta();
                 trimmed.Meta.Tag.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "SUBSETTED"));
             }
+        }
+
+        if (format.IsPlainJson)
+        {
+            return new Utf8Answer(JsonSerializer.SerializeToUtf8Bytes(resource, s_answer), format.ContentType, statusCode);
         }
 
         var elements = format.Elements.Length > 0 ? KeptElements(resource, format.Elements) : null;

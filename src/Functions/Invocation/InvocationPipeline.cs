@@ -1,7 +1,6 @@
 using Enclave.Functions.Access;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Fhir;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 
 namespace Enclave.Functions.Invocation;
@@ -50,14 +49,14 @@ public sealed partial class InvocationPipeline(ILogger<InvocationPipeline> logge
     {
         if (!entry.Anonymous)
         {
-            var authentication = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+            var principal = await http.AuthenticateCallerAsync();
             var invocation = http.RequestServices.GetRequiredService<InvocationCaller>();
-            if (!authentication.Succeeded || !invocation.IsAuthenticated)
+            if (principal is null || !invocation.IsAuthenticated)
             {
                 return Results.Challenge(authenticationSchemes: [JwtBearerDefaults.AuthenticationScheme]);
             }
 
-            http.User = authentication.Principal;
+            http.User = principal;
             var caller = invocation.Caller;
             if (!caller.Policy.AllowsAddress(AddressRules.ClientAddress(http)))
             {
