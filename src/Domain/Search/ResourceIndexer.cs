@@ -44,7 +44,7 @@ public static class ResourceIndexer
         ArgumentNullException.ThrowIfNull(parameter);
         var context = new FhirEvaluationContext { ElementResolver = ResolveAsStub };
         var values = new List<IndexEntry>();
-        foreach (var value in resource.Select(parameter.Expression, context).OfType<Base>())
+        foreach (var value in CompiledPath.Select(resource, parameter.Expression, context))
         {
             foreach (var entry in parameter.Type == SearchParamType.Composite ? CompositeEntries(parameter, value, context) : Entries(parameter.Type, value))
             {
@@ -65,7 +65,7 @@ public static class ResourceIndexer
         IEnumerable<IReadOnlyList<IndexEntry>> combinations = [[]];
         foreach (var (type, expression) in parameter.Components)
         {
-            var entries = element.Select(expression, context).OfType<Base>().SelectMany(v => Entries(type, v)).ToList();
+            var entries = CompiledPath.Select(element, expression, context).SelectMany(v => Entries(type, v)).ToList();
             combinations = [.. combinations.SelectMany(c => entries.Select(e => (IReadOnlyList<IndexEntry>)[.. c, e]))];
         }
 
