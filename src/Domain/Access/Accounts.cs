@@ -19,9 +19,22 @@ public static class Accounts
     public static IReadOnlyList<string> Of(Resource resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        return resource.Meta is { } meta
-            ? [.. meta.Extension.Where(e => e.Url == ExtensionUrl).Select(e => (e.Value as ResourceReference)?.Reference).OfType<string>().Distinct(StringComparer.Ordinal)]
-            : [];
+        if (resource.Meta is not { Extension.Count: > 0 } meta)
+        {
+            return [];
+        }
+
+        // A loop rather than LINQ: this runs on every policy decision from a resource.
+        var accounts = new List<string>();
+        foreach (var extension in meta.Extension)
+        {
+            if (extension.Url == ExtensionUrl && extension.Value is ResourceReference { Reference: { } account } && !accounts.Contains(account, StringComparer.Ordinal))
+            {
+                accounts.Add(account);
+            }
+        }
+
+        return accounts;
     }
 
     /// <summary>Makes <paramref name="accounts"/> the accounts of <paramref name="resource"/>.</summary>

@@ -24,7 +24,7 @@ public static class CompiledPath
     private delegate IEnumerable<Base> Step(IEnumerable<Base> input);
 
     /// <summary>The values <paramref name="expression"/> selects from <paramref name="focus"/>.</summary>
-    public static IEnumerable<Base> Select(Base focus, string expression, FhirEvaluationContext context)
+    public static IEnumerable<Base> Select(Base focus, string expression)
     {
         ArgumentNullException.ThrowIfNull(focus);
         ArgumentNullException.ThrowIfNull(expression);
@@ -40,7 +40,7 @@ public static class CompiledPath
             }
         }
 
-        return focus.Select(expression, context).OfType<Base>();
+        return focus.Select(expression, new FhirEvaluationContext { ElementResolver = ResolveAsStub }).OfType<Base>();
     }
 
     /// <summary>Whether <paramref name="expression"/> runs over the POCO (tests compare the two evaluations).</summary>
@@ -105,6 +105,22 @@ public static class CompiledPath
             IEnumerable many => many.OfType<Base>(),
             _ => throw new InvalidOperationException($"The element {name} of {element.TypeName} is not a FHIR element."),
         };
+    }
+
+    /// <summary>
+    /// <c>resolve()</c> in the R4 expressions only asks what type a reference points at
+    /// (<c>subject.where(resolve() is Patient)</c>): an empty resource of that type answers it without I/O.
+    /// </summary>
+    private static PocoNode ResolveAsStub(string url)
+    {
+        var parts = url.Split('/');
+        var type = parts.Length >= 2 ? ModelInfo.GetTypeForFhirType(parts[^2]) : null;
+        if (parts.Length >= 4 && parts[^2] == "_history")
+        {
+            type = ModelInfo.GetTypeForFhirType(parts[^4]);
+        }
+
+        return type is null ? null! : ((Base)Activator.CreateInstance(type)!).ToPocoNode();
     }
 
     private static Type? OfType(string fhirType) => ModelInfo.GetTypeForFhirType(fhirType);

@@ -42,11 +42,10 @@ public static class ResourceIndexer
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(parameter);
-        var context = new FhirEvaluationContext { ElementResolver = ResolveAsStub };
         var values = new List<IndexEntry>();
-        foreach (var value in CompiledPath.Select(resource, parameter.Expression, context))
+        foreach (var value in CompiledPath.Select(resource, parameter.Expression))
         {
-            foreach (var entry in parameter.Type == SearchParamType.Composite ? CompositeEntries(parameter, value, context) : Entries(parameter.Type, value))
+            foreach (var entry in parameter.Type == SearchParamType.Composite ? CompositeEntries(parameter, value) : Entries(parameter.Type, value))
             {
                 values.Add(entry);
             }
@@ -60,32 +59,16 @@ public static class ResourceIndexer
     /// <see cref="IndexEntry.Components"/>), so both components must match within one element (the code and the value
     /// of one observation component, not of two).
     /// </summary>
-    private static IEnumerable<IndexEntry> CompositeEntries(SearchParameter parameter, Base element, FhirEvaluationContext context)
+    private static IEnumerable<IndexEntry> CompositeEntries(SearchParameter parameter, Base element)
     {
         IEnumerable<IReadOnlyList<IndexEntry>> combinations = [[]];
         foreach (var (type, expression) in parameter.Components)
         {
-            var entries = CompiledPath.Select(element, expression, context).SelectMany(v => Entries(type, v)).ToList();
+            var entries = CompiledPath.Select(element, expression).SelectMany(v => Entries(type, v)).ToList();
             combinations = [.. combinations.SelectMany(c => entries.Select(e => (IReadOnlyList<IndexEntry>)[.. c, e]))];
         }
 
         return combinations.Where(c => c.Count == parameter.Components.Count).Select(c => new IndexEntry { Components = c });
-    }
-
-    /// <summary>
-    /// <c>resolve()</c> in the R4 expressions only asks what type a reference points at
-    /// (<c>subject.where(resolve() is Patient)</c>): an empty resource of that type answers it without I/O.
-    /// </summary>
-    private static PocoNode ResolveAsStub(string url)
-    {
-        var parts = url.Split('/');
-        var type = parts.Length >= 2 ? ModelInfo.GetTypeForFhirType(parts[^2]) : null;
-        if (parts.Length >= 4 && parts[^2] == "_history")
-        {
-            type = ModelInfo.GetTypeForFhirType(parts[^4]);
-        }
-
-        return type is null ? null! : ((Base)Activator.CreateInstance(type)!).ToPocoNode();
     }
 
     private static void AddMeta(Meta? meta, Dictionary<string, IReadOnlyList<IndexEntry>> entries)
@@ -113,29 +96,42 @@ public static class ResourceIndexer
         }
     }
 
+    /// <summary>The accounts in meta, the patient itself, and the patients its compartment parameters name; each once.</summary>
     private static List<string> Compartments(Resource resource, Dictionary<string, IReadOnlyList<IndexEntry>> entries)
     {
+        // Loops rather than LINQ: this runs on every policy decision from a resource.
         var compartments = new List<string>(Access.Accounts.Of(resource));
         if (resource is Patient && resource.Id is { } id)
         {
-            compartments.Add($"Patient/{id}");
+            AddOnce(compartments, $"Patient/{id}");
         }
 
         if (PatientCompartment.Parameters.TryGetValue(resource.TypeName, out var parameters))
         {
             foreach (var code in parameters)
             {
-                foreach (var entry in entries.GetValueOrDefault(code) ?? [])
+                if (entries.TryGetValue(code, out var found))
                 {
-                    if (entry is { Type: "Patient", Id: { } patient })
+                    foreach (var entry in found)
                     {
-                        compartments.Add($"Patient/{patient}");
+                        if (entry is { Type: "Patient", Id: { } patient })
+                        {
+                            AddOnce(compartments, $"Patient/{patient}");
+                        }
                     }
                 }
             }
         }
 
-        return [.. compartments.Distinct(StringComparer.Ordinal)];
+        return compartments;
+    }
+
+    private static void AddOnce(List<string> values, string value)
+    {
+        if (!values.Contains(value, StringComparer.Ordinal))
+        {
+            values.Add(value);
+        }
     }
 
     /// <summary>The index entries of one value extracted for a parameter of <paramref name="type"/>.</summary>

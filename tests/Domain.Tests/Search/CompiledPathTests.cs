@@ -28,7 +28,7 @@ public sealed class CompiledPathTests
                 foreach (var parameter in SearchParameters.For(type).Values.Where(p => p.Type != SearchParamType.Special))
                 {
                     var expected = resource.Select(parameter.Expression, Context()).OfType<Base>().ToList();
-                    var actual = CompiledPath.Select(resource, parameter.Expression, Context()).ToList();
+                    var actual = CompiledPath.Select(resource, parameter.Expression).ToList();
                     // The same instances, in any order (a value FHIRPath computes, such as a boolean, is a new instance each time).
                     var same = expected.Count == actual.Count && expected.All(e => actual.Any(a => ReferenceEquals(a, e) || (!CompiledPath.IsCompiled(parameter.Expression) && a.IsExactly(e))));
                     Assert.True(same, $"{type}.{parameter.Code} ({parameter.Expression}): FHIRPath {expected.Count}, compiled {actual.Count}");
@@ -61,7 +61,7 @@ public sealed class CompiledPathTests
         };
         var expression = SearchParameters.For("Observation")["patient"].Expression;
 
-        Assert.Equal(observation.Select(expression, Context()).OfType<Base>(), CompiledPath.Select(observation, expression, Context()));
+        Assert.Equal(observation.Select(expression, Context()).OfType<Base>(), CompiledPath.Select(observation, expression));
     }
 
     private static FhirEvaluationContext Context() => new() { ElementResolver = ResolveAsStub };
