@@ -16,7 +16,7 @@ namespace Enclave.Functions.Auth;
 /// </summary>
 public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> options, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, (Caller? Caller, DateTimeOffset Expires)> _cache = new();
+    private readonly ConcurrentDictionary<(string ProjectId, string MembershipId), (Caller? Caller, DateTimeOffset Expires)> _cache = new();
 
     /// <summary>
     /// Counts the changes this instance has been told about. A caller read before a change that lands while it is being
@@ -27,7 +27,7 @@ public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> op
     /// <summary>The caller, or null when the membership (or its project) no longer exists.</summary>
     public async Task<Caller?> ResolveAsync(string projectId, string membershipId, CancellationToken cancellationToken)
     {
-        var key = $"{projectId}/{membershipId}";
+        var key = (projectId, membershipId);
         var now = time.GetUtcNow();
         if (_cache.TryGetValue(key, out var cached) && cached.Expires > now)
         {
@@ -87,16 +87,16 @@ public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> op
     /// Forgets this instance's cached callers of <paramref name="projectId"/> after a change to the project, its
     /// memberships, its policies or its links.
     /// </summary>
-    public void Forget(string projectId) => ForgetWhere(key => key.StartsWith(projectId + "/", StringComparison.Ordinal), _ => false);
+    public void Forget(string projectId) => ForgetWhere(key => key.ProjectId == projectId, _ => false);
 
     /// <summary>
     /// Forgets this instance's cached callers of every project that links to <paramref name="projectId"/>, after a
     /// change to what it exports (and the project's own callers).
     /// </summary>
     public void ForgetLinksTo(string projectId) =>
-        ForgetWhere(key => key.StartsWith(projectId + "/", StringComparison.Ordinal), caller => caller.Links.Any(l => l.ProjectId == projectId));
+        ForgetWhere(key => key.ProjectId == projectId, caller => caller.Links.Any(l => l.ProjectId == projectId));
 
-    private void ForgetWhere(Func<string, bool> key, Func<Caller, bool> caller)
+    private void ForgetWhere(Func<(string ProjectId, string MembershipId), bool> key, Func<Caller, bool> caller)
     {
         Interlocked.Increment(ref _changes);
         foreach (var (k, entry) in _cache)

@@ -46,5 +46,14 @@ public sealed class ValidatedTokenCache(IOptions<AuthOptions> options, TimeProvi
     /// <inheritdoc />
     public void Dispose() => _cache.Dispose();
 
-    private static string Key(string token) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    private static string Key(string token)
+    {
+        // Tokens are ASCII (base64url and dots); the edge bounds header sizes, so the bytes fit on the stack.
+        var length = Encoding.UTF8.GetByteCount(token);
+        var bytes = length <= 8192 ? stackalloc byte[length] : new byte[length];
+        Encoding.UTF8.GetBytes(token, bytes);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(bytes, hash);
+        return Convert.ToBase64String(hash);
+    }
 }

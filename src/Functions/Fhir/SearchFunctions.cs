@@ -108,9 +108,10 @@ public sealed class SearchFunctions(FhirRepository repository, PageToken pages)
                 return FhirJson.Write(unresolvable, format, Status(unresolvable));
             }
 
+            var baseUrl = FhirHttp.BaseUrl(http);
             foreach (var (resource, mode) in found!.Matches.Select(r => (r, "match")).Concat(found.Included.Select(r => (r, "include"))))
             {
-                bundle.Entry($"{FhirHttp.BaseUrl(http)}/{resource.Reference}", resource.Utf8Json, SearchMode(mode));
+                bundle.Entry($"{baseUrl}/{resource.ResourceType}/{resource.Id}", resource.Utf8Json, SearchMode(mode));
             }
 
             var next = found.Next;
