@@ -116,6 +116,16 @@ internal static class FhirApiBenchmarks
             await response.Content.ReadAsByteArrayAsync();
         }
 
+        if (Environment.GetEnvironmentVariable("PROFILE_ONLY") is { } only)
+        {
+            var op = only == "floor" ? (Func<int, Task>)HttpFloorAsync : only == "read" ? HttpReadAsync : HttpSearchAsync;
+            var (g0, g1, g2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+            var rate = await Measure.RateAsync(10000, InFlight, op);
+            Console.WriteLine($"rate {rate:0} cpu/call {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / 10000:0} µs gen0 {GC.CollectionCount(0) - g0} gen1 {GC.CollectionCount(1) - g1} gen2 {GC.CollectionCount(2) - g2} heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1e6:0} MB");
+            return [];
+        }
+
         var emulator = emulators.ProcessId;
         var results = new List<BenchResult>();
         var (_, floor) = await CompareAsync(results, emulator, "HTTP floor", BareHopAsync, HttpFloorAsync,
