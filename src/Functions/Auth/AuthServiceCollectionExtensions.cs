@@ -36,7 +36,10 @@ public static class AuthServiceCollectionExtensions
         services.AddHostedService<BootstrapAdmin>();
 
         // No default scheme and no authorization policy: InvocationPipeline authenticates each function that is not
-        // anonymous, once, in both hosts.
+        // anonymous, once, in both hosts. ASP.NET Core would make the one registered scheme the default, and
+        // WebApplication's own authentication middleware would then validate every request's token a second time (and
+        // anonymous functions' too), outside the edge: the switch Microsoft documents for that turns it off.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
         services.AddAuthentication().AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<SigningKeys, IOptions<AuthOptions>, TimeProvider>((jwt, keys, auth, time) =>

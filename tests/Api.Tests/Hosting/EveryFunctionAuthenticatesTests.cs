@@ -2,6 +2,9 @@ using System.Net;
 using System.Text.Json;
 using Enclave.Api.Tests.Auth;
 using Enclave.Functions.Invocation;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Enclave.Api.Tests.Hosting;
 
@@ -28,6 +31,17 @@ public sealed class EveryFunctionAuthenticatesTests(EnclaveApiFixture app) : ICl
     {
         var content = method is "GET" or "HEAD" or "DELETE" ? null : AuthClient.Body("{}");
         return await AuthClient.SendAsync(http, new HttpMethod(method), Path(entry, projectId, id), token, content);
+    }
+
+    [Fact]
+    public async Task No_request_is_authenticated_outside_the_invocation_step()
+    {
+        // With a default scheme, WebApplication's own middleware would validate every token (anonymous functions' too)
+        // before the edge, and the invocation step would validate it again.
+        var schemes = app.Services.GetRequiredService<IAuthenticationSchemeProvider>();
+
+        Assert.Null(await schemes.GetDefaultAuthenticateSchemeAsync());
+        Assert.NotNull(await schemes.GetSchemeAsync(JwtBearerDefaults.AuthenticationScheme));
     }
 
     [Fact]
