@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Enclave.Domain.Export;
+using Enclave.Domain.Fhir;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Fhir;
 using Enclave.Functions.Invocation;
@@ -18,7 +20,8 @@ namespace Enclave.Functions.Export;
 /// manifest when done, DELETE to cancel) and the files <c>[base]/$export/{jobId}/{file}</c> (NDJSON, with ranges).
 /// Only the kick-off's membership or a project admin sees a job; another project's job is not there.
 /// </summary>
-public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, AzureStorageClients storage, TimeProvider time, IOptions<ExportOptions> options)
+public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, AzureStorageClients storage, FhirRepository repository, TimeProvider time,
+    IOptions<ExportOptions> options)
 {
     private const string KickoffRoute = "fhir/R4/$export";
     private const string NdjsonType = "application/fhir+ndjson";
@@ -29,8 +32,32 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
     /// <summary><c>GET|POST fhir/R4/$export</c> with <c>Prefer: respond-async</c>: 202 and the job's status URL.</summary>
     [Function("ExportKickoff")]
     [NegotiatesFhirFormat]
-    public async Task<IResult> KickoffAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = KickoffRoute)] HttpRequest request, CancellationToken cancellationToken)
+    public Task<IResult> KickoffAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = KickoffRoute)] HttpRequest request, CancellationToken cancellationToken) =>
+        KickoffAsync(request, ExportLevel.System, null, cancellationToken);
+
+    /// <summary><c>GET|POST fhir/R4/Patient/$export</c>: the resources in patient compartments (those of <c>patient</c>, if given).</summary>
+    [Function("ExportPatientKickoff")]
+    [NegotiatesFhirFormat]
+    public Task<IResult> PatientKickoffAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "fhir/R4/Patient/$export")] HttpRequest request, CancellationToken cancellationToken) =>
+        KickoffAsync(request, ExportLevel.Patient, null, cancellationToken);
+
+    /// <summary>
+    /// <c>GET|POST fhir/R4/Group/{id}/$export</c>: the compartments of the group's member patients. The caller must be
+    /// able to read the group (404, 403 or 410 as read would answer); its members are those of the version read now.
+    /// </summary>
+    [Function("ExportGroupKickoff")]
+    [NegotiatesFhirFormat]
+    public async Task<IResult> GroupKickoffAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "fhir/R4/Group/{id}/$export")] HttpRequest request, string id,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return FhirHttp.UnknownId("Group", id) ?? await KickoffAsync(request, ExportLevel.Group, id, cancellationToken);
+    }
+
+    private async Task<IResult> KickoffAsync(HttpRequest request, ExportLevel level, string? groupId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var http = request.HttpContext;
@@ -46,10 +73,28 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
             return unreadable;
         }
 
-        var (export, refusal) = ExportRequest.Parse(parameters!, prefer.Contains("handling=lenient", StringComparison.OrdinalIgnoreCase));
+        var (export, refusal) = ExportRequest.Parse(parameters!, prefer.Contains("handling=lenient", StringComparison.OrdinalIgnoreCase), level, groupId);
         if (refusal is not null)
         {
             return FhirJson.Write(refusal, FhirHttp.Format(http), StatusCodes.Status400BadRequest);
+        }
+
+        if (level == ExportLevel.Group)
+        {
+            var group = await repository.ReadAsync("Group", groupId!, cancellationToken);
+            if (group.Status != StatusCodes.Status200OK || !ResourceParser.TryParse(group.Resource!.Json, out var parsed, out _))
+            {
+                return FhirHttp.Answer(http, group);
+            }
+
+            var members = ExportScope.MemberIds((Group)parsed!).ToHashSet(StringComparer.Ordinal);
+            if (export!.Patients.FirstOrDefault(p => !members.Contains(p)) is { } stranger)
+            {
+                return FhirJson.Write(FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, $"Patient/{stranger} in patient is not an active member of Group/{groupId}.", "patient"),
+                    FhirHttp.Format(http), StatusCodes.Status400BadRequest);
+            }
+
+            export = export with { GroupVersion = group.Resource.VersionId };
         }
 
         var caller = http.Caller();
@@ -81,7 +126,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
             Request = export!,
             TransactionTime = snapshot,
             ExpiresAt = now + options.Value.Retention,
-            Types = [.. (export!.Types.Count > 0 ? export.Types : s_allTypes).Select(t => new ExportTypeProgress(t, null, false, 0, []))],
+            Types = [.. export!.TypesExported(s_allTypes).Select(t => new ExportTypeProgress(t, null, false, 0, []))],
         };
         await jobs.CreateAsync(job, cancellationToken);
         try
@@ -236,17 +281,23 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
 
         foreach (var parameter in ((Parameters)body!).Parameter)
         {
-            // A non-primitive value (patient's valueReference) reaches the parser by name, which refuses it or, when
-            // lenient, ignores it, as it does every parameter not run here.
-            parameters.Add(new(parameter.Name ?? string.Empty, (parameter.Value as PrimitiveType)?.ToString() ?? string.Empty));
+            // patient's valueReference reaches the parser as its reference; any other non-primitive value by name alone,
+            // which the parser refuses or, when lenient, ignores, as it does every parameter not run here.
+            var value = parameter.Value switch
+            {
+                ResourceReference reference => reference.Reference,
+                PrimitiveType primitive => primitive.ToString(),
+                _ => null,
+            };
+            parameters.Add(new(parameter.Name ?? string.Empty, value ?? string.Empty));
         }
 
         return (parameters, null);
     }
 
+    /// <summary>The kick-off's identity: the membership and everything it asked for (level, group and version, parameters).</summary>
     private static string KickoffKey(string membershipId, ExportRequest request) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n',
-            [membershipId, string.Join(',', request.Types), request.Since?.UtcTicks.ToString(CultureInfo.InvariantCulture) ?? string.Empty, .. request.Ignored]))));
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(membershipId + "\n" + JsonSerializer.Serialize(request))));
 
     private static IResult NotFound(string what) => ErrorMap.Answer(ErrorKind.NotFound, $"No export {what} is known.");
 }

@@ -7,12 +7,13 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Enclave.Api.Tests.Export;
 
-/// <summary>An app whose export steps are small (7 resources a page) and whose queue is polled quickly.</summary>
+/// <summary>An app whose export steps are small (7 resources a page, 2 group members a search) and whose queue is polled quickly.</summary>
 public sealed class SmallStepExportFixture : EnclaveApiFixture
 {
     protected override void Customize(Dictionary<string, string?> settings)
     {
         settings["Export:PageSize"] = "7";
+        settings["Export:MemberChunkSize"] = "2";
         settings["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200";
     }
 }

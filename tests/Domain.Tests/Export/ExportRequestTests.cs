@@ -46,7 +46,31 @@ public sealed class ExportRequestTests
         var (request, refusal) = Parse(true, ("patient", string.Empty), ("patient", string.Empty), ("_typeFilter", "Patient?active=true"), ("x", "1"));
 
         Assert.Null(refusal);
-        Assert.Equal(["patient", "_typeFilter", "x"], request!.Ignored);
+        Assert.Equal(["patient: not at system level", "_typeFilter", "x"], request!.Ignored);
         Assert.NotNull(Parse(true, [.. Enumerable.Range(0, ExportRequest.MaxIgnored + 1).Select(i => ($"p{i}", "1"))]).Refusal);
+    }
+
+    [Fact]
+    public void Patient_and_group_levels_take_patient_references_and_only_types_of_the_patient_compartment()
+    {
+        var (request, refusal) = ExportRequest.Parse(
+            [new("patient", "Patient/a,Patient/b"), new("patient", "Patient/a"), new("_type", "Observation,Patient")], lenient: false, ExportLevel.Group, "g");
+
+        Assert.Null(refusal);
+        Assert.Equal(["a", "b"], request!.Patients);
+        Assert.Equal(ExportLevel.Group, request.Level);
+        Assert.Equal("g", request.GroupId);
+        Assert.Equal(["Observation", "Patient"], request.TypesExported([]));
+
+        Assert.Equal("_type", ExportRequest.Parse([new("_type", "Organization")], false, ExportLevel.Patient).Refusal!.Issue.Single().Expression.Single());
+        Assert.NotNull(ExportRequest.Parse([new("patient", "Observation/x")], false, ExportLevel.Patient).Refusal);
+        Assert.NotNull(ExportRequest.Parse([new("patient", "Patient/a")], false).Refusal); // not at system level
+        Assert.NotNull(ExportRequest.Parse([new("_type", "Organization")], true, ExportLevel.Patient).Refusal); // nothing left to export
+
+        var (lenient, _) = ExportRequest.Parse([new("_type", "Organization,Condition")], true, ExportLevel.Patient);
+        Assert.Equal(["Condition"], lenient!.Types);
+        Assert.Equal(["_type Organization: not in the Patient compartment"], lenient.Ignored);
+        Assert.Contains("Patient", ExportRequest.Parse([], false, ExportLevel.Patient).Request!.TypesExported(["Organization"]));
+        Assert.DoesNotContain("Organization", ExportRequest.Parse([], false, ExportLevel.Patient).Request!.TypesExported(["Organization"]));
     }
 }
