@@ -18,7 +18,7 @@ public sealed record ExportRequest(IReadOnlyList<string> Types, DateTimeOffset? 
     public static readonly IReadOnlyList<string> OutputFormats = ["application/fhir+ndjson", "application/ndjson", "ndjson"];
 
     /// <summary>The kick-off parameters the IG defines that this server does not run.</summary>
-    private static readonly HashSet<string> s_notSupported = new(StringComparer.Ordinal) { "_until", "_typeFilter", "_elements", "includeAssociatedData" };
+    private static readonly HashSet<string> s_notSupported = new(StringComparer.Ordinal) { "_until", "_elements", "includeAssociatedData" };
 
     /// <summary>The most <c>_type</c>s one kick-off may name.</summary>
     public const int MaxTypes = 200;
@@ -41,6 +41,12 @@ public sealed record ExportRequest(IReadOnlyList<string> Types, DateTimeOffset? 
     /// <summary>The ids of the patients named by <c>patient</c> (distinct, in order): only their compartments are exported.</summary>
     public IReadOnlyList<string> Patients { get; init; } = [];
 
+    /// <summary>The <c>_typeFilter</c> queries: a type with filters is written as the union of their matches.</summary>
+    public IReadOnlyList<ExportTypeFilter> TypeFilters { get; init; } = [];
+
+    /// <summary>The filters of <paramref name="type"/>, in order (empty: unfiltered).</summary>
+    public IReadOnlyList<ExportTypeFilter> FiltersOf(string type) => [.. TypeFilters.Where(f => f.Type == type)];
+
     /// <summary>The types a Patient or Group export covers: those of the Patient CompartmentDefinition (Patient among them).</summary>
     public static IReadOnlyList<string> CompartmentTypes { get; } = [.. PatientCompartment.Parameters.Keys.Order(StringComparer.Ordinal)];
 
@@ -55,6 +61,7 @@ public sealed record ExportRequest(IReadOnlyList<string> Types, DateTimeOffset? 
         ArgumentNullException.ThrowIfNull(parameters);
         var types = new List<string>();
         var patients = new List<string>();
+        var filters = new List<ExportTypeFilter>();
         var ignored = new List<string>();
         DateTimeOffset? since = null;
         var once = new HashSet<string>(StringComparer.Ordinal);
@@ -150,6 +157,9 @@ public sealed record ExportRequest(IReadOnlyList<string> Types, DateTimeOffset? 
                     }
 
                     break;
+                case "_typeFilter":
+                    problem = ExportTypeFilter.Parse(value, level, filters, (what, message) => Ignore(what, message, name));
+                    break;
                 case var unsupported when s_notSupported.Contains(unsupported):
                     problem = Ignore(unsupported, $"{unsupported} is not supported by this server's $export (Prefer: handling=lenient ignores it).", name, OperationOutcome.IssueType.NotSupported);
                     break;
@@ -169,7 +179,12 @@ public sealed record ExportRequest(IReadOnlyList<string> Types, DateTimeOffset? 
             return Refuse("_type names no type this export can hold.", "_type");
         }
 
-        return (new ExportRequest(types, since, ignored) { Level = level, GroupId = groupId, Patients = patients }, null);
+        if (types.Count > 0 && filters.FirstOrDefault(f => !types.Contains(f.Type, StringComparer.Ordinal)) is { } stray)
+        {
+            return Refuse($"_typeFilter filters {stray.Type}, which _type does not name.", "_typeFilter");
+        }
+
+        return (new ExportRequest(types, since, ignored) { Level = level, GroupId = groupId, Patients = patients, TypeFilters = filters }, null);
     }
 
     /// <summary>The types the export writes, in order: those asked for, else every type its level covers.</summary>

@@ -39,14 +39,15 @@ public sealed class ExportScope(ExportJob job, FhirRepository repository, int pa
 
         var groupItself = job.Request.Level == ExportLevel.Group && current.Type == "Group";
         var chunks = members is null || groupItself ? 1 : (members.Count + chunkSize - 1) / chunkSize;
-        var searches = chunks; // one per chunk (and per _typeFilter)
+        var filters = job.Request.FiltersOf(current.Type);
+        var searches = Math.Max(filters.Count, 1) * chunks; // filter-major: every chunk of the first filter, then of the next
         if (current.Search >= searches)
         {
             return new Page([], current with { Done = true, Continuation = null }); // an empty group: nothing
         }
 
-        var chunk = current.Search % chunks;
-        var (request, invalid) = SearchParser.Parse(current.Type, Snapshot(), strict: true);
+        var (filter, chunk) = (current.Search / chunks, current.Search % chunks);
+        var (request, invalid) = SearchParser.Parse(current.Type, filters.Count == 0 ? Snapshot() : Snapshot().Concat(filters[filter].Parameters), strict: true);
         if (request is null)
         {
             return new Page([], current, invalid);
@@ -59,11 +60,44 @@ public sealed class ExportScope(ExportJob job, FhirRepository repository, int pa
             return new Page([], current, failed);
         }
 
-        var kept = chunk == 0 || groupItself ? page!.Matches : [.. page!.Matches.Where(m => FirstChunk(m) is not { } first || first == chunk)];
+        var kept = current.Search == 0 ? page!.Matches
+            : [.. page!.Matches.Where(m => !WrittenBefore(m, filters, filter, chunks > 1 ? chunk : null))];
         var next = page.Next is not null ? current with { Continuation = page.Next }
             : current.Search + 1 < searches ? current with { Continuation = null, Search = current.Search + 1 }
             : current with { Continuation = null, Done = true };
         return new Page([.. kept.Select(m => m.Json)], next);
+    }
+
+    /// <summary>
+    /// Whether an earlier search of the type wrote <paramref name="match"/> (found by search <paramref name="filter"/>,
+    /// <paramref name="chunk"/>): every search has the same snapshot, policy and level bounds, so it did if the match is
+    /// in an earlier chunk's compartment (then that chunk wrote it, under this filter or an earlier one), or matches an
+    /// earlier filter (whose searches covered its first chunk). Each resource is so written by exactly one search: the
+    /// first, in order, that finds it. Filters are matched in memory as the search would (chains are not allowed in them).
+    /// </summary>
+    private bool WrittenBefore(StoredResource match, IReadOnlyList<ExportTypeFilter> filters, int filter, int? chunk)
+    {
+        if (!ResourceParser.TryParse(match.Json, out var resource, out _))
+        {
+            return false;
+        }
+
+        var index = ResourceIndexer.Index(resource!, filter == 0 ? s_compartmentOnly : null);
+        if (chunk is { } current && FirstChunk(index) is { } first && first < current)
+        {
+            return true;
+        }
+
+        for (var earlier = 0; earlier < filter; earlier++)
+        {
+            if (SearchParser.Parse(match.ResourceType, filters[earlier].Parameters, strict: true).Request is { } search
+                && InMemorySearch.Matches(search, resource!, match.LastUpdated, job.TransactionTime, index))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -79,18 +113,13 @@ public sealed class ExportScope(ExportJob job, FhirRepository repository, int pa
     private IEnumerable<SearchCriterion> Scope(IReadOnlyList<string>? members, int chunk, bool groupItself) =>
         ScopeCriterion(members, chunk, groupItself) is { } criterion ? [criterion] : [];
 
-    /// <summary>The first member chunk whose compartment holds <paramref name="match"/>, or null when none is seen in it.</summary>
-    private int? FirstChunk(StoredResource match)
+    /// <summary>The first member chunk whose compartment holds the indexed resource, or null when none is seen in it.</summary>
+    private int? FirstChunk(ResourceIndex index)
     {
-        if (_chunkOf is null || !ResourceParser.TryParse(match.Json, out var resource, out _))
-        {
-            return null;
-        }
-
         int? first = null;
-        foreach (var compartment in ResourceIndexer.Index(resource!, s_compartmentOnly).Compartments)
+        foreach (var compartment in index.Compartments)
         {
-            if (compartment.StartsWith("Patient/", StringComparison.Ordinal) && _chunkOf.TryGetValue(compartment["Patient/".Length..], out var chunk))
+            if (_chunkOf is not null && compartment.StartsWith("Patient/", StringComparison.Ordinal) && _chunkOf.TryGetValue(compartment["Patient/".Length..], out var chunk))
             {
                 first = first is null ? chunk : Math.Min(first.Value, chunk);
             }

@@ -95,6 +95,16 @@ public sealed class LevelExportTests(SmallStepExportFixture app) : IClassFixture
         Assert.Equal([group], await ExportApi.IdsAsync(http, manifest, "Group", project.AdminToken)); // not the other group members[0] is in
         Assert.DoesNotContain(otherGroup, manifest.GetRawText(), StringComparison.Ordinal);
 
+        // _typeFilter: the union of two filters, across chunks, each match once (shared matches both and is in every chunk).
+        var coded = await project.CreateAsync(Observation(members[4], "preliminary", members[0]).Replace("\"text\":\"x\"", "\"text\":\"coded\"", StringComparison.Ordinal)
+            .Replace("\"code\":{", "\"code\":{\"coding\":[{\"system\":\"urn:t\",\"code\":\"c1\"}],", StringComparison.Ordinal));
+        var sharedCoded = await project.CreateAsync(Observation(members[0], "final", [.. members.Skip(1)])
+            .Replace("\"code\":{", "\"code\":{\"coding\":[{\"system\":\"urn:t\",\"code\":\"c1\"}],", StringComparison.Ordinal));
+        var filtered = await ExportApi.ExportAsync(http, project.AdminToken,
+            $"Group/{group}/$export?_type=Observation&_typeFilter=Observation%3Fstatus%3Dfinal,Observation%3Fcode%3Durn%3At%7Cc1");
+        Assert.Equal(ExportApi.Sorted([observations[0], observations[2], observations[4], shared, coded, sharedCoded]),
+            await ExportApi.IdsAsync(http, filtered, "Observation", project.AdminToken));
+
         // An empty group exports nothing (not every patient).
         var empty = await ExportApi.ExportAsync(http, project.AdminToken, $"Group/{emptyGroup}/$export?_type=Patient,Observation");
         Assert.Equal(0, empty.GetProperty("output").GetArrayLength());
@@ -119,6 +129,6 @@ public sealed class LevelExportTests(SmallStepExportFixture app) : IClassFixture
             """);
         var finalOnly = await project.MemberAsync("final only", $"[{PolicyProject.Access("final-only")}]");
         var mine = await ExportApi.ExportAsync(http, finalOnly, $"Group/{group}/$export?_type=Observation");
-        Assert.Equal(ExportApi.Sorted([observations[0], observations[2], observations[4], shared]), await ExportApi.IdsAsync(http, mine, "Observation", finalOnly));
+        Assert.Equal(ExportApi.Sorted([observations[0], observations[2], observations[4], shared, sharedCoded]), await ExportApi.IdsAsync(http, mine, "Observation", finalOnly));
     }
 }
