@@ -18,7 +18,7 @@ public sealed record ExportRequest(IReadOnlyList<string> Types, DateTimeOffset? 
     public static readonly IReadOnlyList<string> OutputFormats = ["application/fhir+ndjson", "application/ndjson", "ndjson"];
 
     /// <summary>The kick-off parameters the IG defines that this server does not run.</summary>
-    private static readonly HashSet<string> s_notSupported = new(StringComparer.Ordinal) { "_until", "_elements", "includeAssociatedData" };
+    private static readonly HashSet<string> s_notSupported = new(StringComparer.Ordinal) { "_until", "includeAssociatedData" };
 
     /// <summary>The most <c>_type</c>s one kick-off may name.</summary>
     public const int MaxTypes = 200;
@@ -47,6 +47,16 @@ public sealed record ExportRequest(IReadOnlyList<string> Types, DateTimeOffset? 
     /// <summary>The filters of <paramref name="type"/>, in order (empty: unfiltered).</summary>
     public IReadOnlyList<ExportTypeFilter> FiltersOf(string type) => [.. TypeFilters.Where(f => f.Type == type)];
 
+    /// <summary>The <c>_elements</c> asked for, each <c>element</c> (every type) or <c>Type.element</c>.</summary>
+    public IReadOnlyList<string> Elements { get; init; } = [];
+
+    /// <summary>The most <c>_elements</c> one kick-off may name.</summary>
+    public const int MaxElements = 100;
+
+    /// <summary>The root elements <c>_elements</c> keeps of <paramref name="type"/> (with those always kept); empty: the type is not trimmed.</summary>
+    public IReadOnlyList<string> ElementsOf(string type) =>
+        [.. Elements.Where(e => !e.Contains('.', StringComparison.Ordinal) || e.StartsWith(type + ".", StringComparison.Ordinal)).Select(e => e[(e.IndexOf('.', StringComparison.Ordinal) + 1)..])];
+
     /// <summary>The types a Patient or Group export covers: those of the Patient CompartmentDefinition (Patient among them).</summary>
     public static IReadOnlyList<string> CompartmentTypes { get; } = [.. PatientCompartment.Parameters.Keys.Order(StringComparer.Ordinal)];
 
@@ -62,6 +72,7 @@ public sealed record ExportRequest(IReadOnlyList<string> Types, DateTimeOffset? 
         var types = new List<string>();
         var patients = new List<string>();
         var filters = new List<ExportTypeFilter>();
+        var elements = new List<string>();
         var ignored = new List<string>();
         DateTimeOffset? since = null;
         var once = new HashSet<string>(StringComparer.Ordinal);
@@ -157,6 +168,27 @@ public sealed record ExportRequest(IReadOnlyList<string> Types, DateTimeOffset? 
                     }
 
                     break;
+                case "_elements":
+                    foreach (var element in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        var dot = element.IndexOf('.', StringComparison.Ordinal);
+                        if ((dot >= 0 && !ResourceTypes.IsKnown(element[..dot])) || !IsElementName(element[(dot + 1)..]))
+                        {
+                            return Refuse($"_elements takes root elements, element or Type.element, not '{element}'.", name);
+                        }
+
+                        if (!elements.Contains(element, StringComparer.Ordinal))
+                        {
+                            elements.Add(element);
+                        }
+                    }
+
+                    if (elements.Count > MaxElements)
+                    {
+                        return Refuse($"_elements may name at most {MaxElements} elements.", name);
+                    }
+
+                    break;
                 case "_typeFilter":
                     problem = ExportTypeFilter.Parse(value, level, filters, (what, message) => Ignore(what, message, name));
                     break;
@@ -184,12 +216,15 @@ public sealed record ExportRequest(IReadOnlyList<string> Types, DateTimeOffset? 
             return Refuse($"_typeFilter filters {stray.Type}, which _type does not name.", "_typeFilter");
         }
 
-        return (new ExportRequest(types, since, ignored) { Level = level, GroupId = groupId, Patients = patients, TypeFilters = filters }, null);
+        return (new ExportRequest(types, since, ignored) { Level = level, GroupId = groupId, Patients = patients, TypeFilters = filters, Elements = elements }, null);
     }
 
     /// <summary>The types the export writes, in order: those asked for, else every type its level covers.</summary>
     public IReadOnlyList<string> TypesExported(IReadOnlyList<string> allTypes) =>
         Types.Count > 0 ? Types : Level == ExportLevel.System ? allTypes : CompartmentTypes;
+
+    /// <summary>An element's name: a letter, then letters and digits.</summary>
+    private static bool IsElementName(string name) => name.Length is > 0 and <= 64 && char.IsAsciiLetterLower(name[0]) && name.All(char.IsAsciiLetterOrDigit);
 
     /// <summary>An instant with a time zone; a date alone or a local time is not one.</summary>
     private static bool TryInstant(string value, out DateTimeOffset instant)

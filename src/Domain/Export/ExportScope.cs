@@ -65,7 +65,8 @@ public sealed class ExportScope(ExportJob job, FhirRepository repository, int pa
         var next = page.Next is not null ? current with { Continuation = page.Next }
             : current.Search + 1 < searches ? current with { Continuation = null, Search = current.Search + 1 }
             : current with { Continuation = null, Done = true };
-        return new Page([.. kept.Select(m => m.Json)], next);
+        var elements = job.Request.ElementsOf(current.Type);
+        return new Page([.. kept.Select(m => elements.Count == 0 ? m.Json : ElementSubset.Trim(m.ResourceType, m.Json, elements))], next);
     }
 
     /// <summary>

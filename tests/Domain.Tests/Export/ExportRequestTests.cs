@@ -27,6 +27,8 @@ public sealed class ExportRequestTests
     [InlineData("_typeFilter", "Observation?subject.name=x")]
     [InlineData("_typeFilter", "Observation?nonsense=1")]
     [InlineData("_typeFilter", "status=final")]
+    [InlineData("_elements", "Observation.code.text")]
+    [InlineData("_elements", "Observations.code")]
     [InlineData("_until", "2026-01-31T12:00:00Z")]
     [InlineData("_count", "10")]
     public void A_malformed_unknown_or_unsupported_parameter_is_refused_naming_it(string name, string value)
@@ -95,5 +97,17 @@ public sealed class ExportRequestTests
         Assert.Equal("_typeFilter", Parse(false, ("_type", "Patient"), ("_typeFilter", "Observation?status=final")).Refusal!.Issue.Single().Expression.Single());
         Assert.NotNull(ExportRequest.Parse([new("_typeFilter", "Organization?name=x")], false, ExportLevel.Patient).Refusal);
         Assert.Empty(ExportRequest.Parse([new("_typeFilter", "Organization?name=x")], true, ExportLevel.Patient).Request!.TypeFilters);
+    }
+
+    [Fact]
+    public void Elements_apply_to_every_type_or_to_the_type_they_name()
+    {
+        var (request, refusal) = Parse(false, ("_elements", "Observation.status,subject"), ("_elements", "Patient.birthDate,subject"));
+
+        Assert.Null(refusal);
+        Assert.Equal(["status", "subject"], request!.ElementsOf("Observation"));
+        Assert.Equal(["subject", "birthDate"], request.ElementsOf("Patient"));
+        Assert.Equal(["subject"], request.ElementsOf("Condition"));
+        Assert.Empty(Parse(false, ("_elements", "Patient.birthDate")).Request!.ElementsOf("Condition")); // not trimmed
     }
 }
