@@ -19,7 +19,7 @@ namespace Enclave.Domain.Export;
 /// <param name="repository">The job's membership's view of the project.</param>
 /// <param name="pageSize">Resources per page.</param>
 /// <param name="chunkSize">Member patients per search.</param>
-public sealed class ExportScope(ExportJob job, FhirRepository repository, int pageSize, int chunkSize)
+public sealed partial class ExportScope(ExportJob job, FhirRepository repository, int pageSize, int chunkSize)
 {
     private IReadOnlyList<string>? _members;
     private Dictionary<string, int>? _chunkOf;
@@ -35,6 +35,11 @@ public sealed class ExportScope(ExportJob job, FhirRepository repository, int pa
         if (refusal is not null)
         {
             return new Page([], current, refusal);
+        }
+
+        if (current.Deleted)
+        {
+            return await DeletionsAsync(current, members, cancellationToken);
         }
 
         var groupItself = job.Request.Level == ExportLevel.Group && current.Type == "Group";

@@ -38,6 +38,13 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
     /// <summary>The file a type is written to.</summary>
     public static string FileName(string type) => $"{type}.ndjson";
 
+    /// <summary>The file a type's resources, or its deletions (transaction Bundles), are written to.</summary>
+    public static string FileName(ExportTypeProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        return progress.Deleted ? $"{progress.Type}.deleted.ndjson" : FileName(progress.Type);
+    }
+
     /// <summary>Advances <paramref name="job"/> (at <paramref name="version"/>) by at most one written page.</summary>
     public async Task<Outcome> RunAsync(ExportJob job, string version, FhirRepository repository, CancellationToken cancellationToken)
     {
@@ -74,7 +81,7 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
             }
 
             var blockId = ExportTypeProgress.NewBlockId(current.BlockIds.Count);
-            await files.StageAsync(job.ProjectId, job.Id, FileName(current.Type), blockId, Lines(lines), cancellationToken);
+            await files.StageAsync(job.ProjectId, job.Id, FileName(current), blockId, Lines(lines), cancellationToken);
             var next = With(job, position with
             {
                 Count = current.Count + lines.Count,
@@ -100,7 +107,7 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
     {
         foreach (var type in job.Types.Where(t => t.BlockIds.Count > 0))
         {
-            await files.CommitAsync(job.ProjectId, job.Id, FileName(type.Type), type.BlockIds, cancellationToken);
+            await files.CommitAsync(job.ProjectId, job.Id, FileName(type), type.BlockIds, cancellationToken);
         }
 
         await RecordAsync(job with { Status = ExportStatus.Completed }, version, cancellationToken);
@@ -127,7 +134,7 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
     }
 
     private static ExportJob With(ExportJob job, ExportTypeProgress progress) =>
-        job with { Types = [.. job.Types.Select(t => t.Type == progress.Type ? progress : t)] };
+        job with { Types = [.. job.Types.Select(t => t.Type == progress.Type && t.Deleted == progress.Deleted ? progress : t)] };
 
     /// <summary>An instant as the search parser reads it, to the millisecond (T itself is taken to the millisecond at kick-off).</summary>
     public static string Instant(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);

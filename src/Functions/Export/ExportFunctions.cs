@@ -126,7 +126,9 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
             Request = export!,
             TransactionTime = snapshot,
             ExpiresAt = now + options.Value.Retention,
-            Types = [.. export!.TypesExported(s_allTypes).Select(t => new ExportTypeProgress(t, null, false, 0, []))],
+            // With _since, each type's deletions are listed after every type's resources (deleted[]).
+            Types = [.. export!.TypesExported(s_allTypes).Select(t => new ExportTypeProgress(t, null, false, 0, [])),
+                .. export.Since is null ? [] : export.TypesExported(s_allTypes).Select(t => new ExportTypeProgress(t, null, false, 0, []) { Deleted = true })],
         };
         await jobs.CreateAsync(job, cancellationToken);
         try
@@ -161,7 +163,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
             case ExportStatus.Running:
                 var done = job.Types.Count(t => t.Done);
                 http.Response.Headers["X-Progress"] = job.Current is { } current
-                    ? string.Create(CultureInfo.InvariantCulture, $"{current.Type} {current.Count:N0} written; {done} of {job.Types.Count} types done")
+                    ? string.Create(CultureInfo.InvariantCulture, $"{current.Type}{(current.Deleted ? " deletions" : string.Empty)} {current.Count:N0} written; {done} of {job.Types.Count} types done")
                     : "finishing";
                 http.Response.Headers.RetryAfter = "2";
                 return Results.StatusCode(StatusCodes.Status202Accepted);
@@ -198,7 +200,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
     {
         ArgumentNullException.ThrowIfNull(request);
         if (await VisibleJobAsync(request.HttpContext, jobId, cancellationToken) is not { Status: ExportStatus.Completed } job
-            || !job.Types.Any(t => t.Count > 0 && ExportStep.FileName(t.Type) == file)
+            || !job.Types.Any(t => t.Count > 0 && ExportStep.FileName(t) == file)
             || await files.OpenReadAsync(job.ProjectId, job.Id, file, cancellationToken) is not { } content)
         {
             return NotFound($"{jobId}/{file}");
@@ -231,8 +233,8 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
             transactionTime = ExportStep.Instant(job.TransactionTime),
             request = job.RequestUrl,
             requiresAccessToken = true,
-            output = job.Types.Where(t => t.Count > 0).Select(t => new { type = t.Type, url = $"{status}/{ExportStep.FileName(t.Type)}", count = t.Count }),
-            deleted = Array.Empty<object>(),
+            output = job.Types.Where(t => t.Count > 0 && !t.Deleted).Select(t => new { type = t.Type, url = $"{status}/{ExportStep.FileName(t)}", count = t.Count }),
+            deleted = job.Types.Where(t => t.Count > 0 && t.Deleted).Select(t => new { type = "Bundle", url = $"{status}/{ExportStep.FileName(t)}", count = t.Count }),
             error = Array.Empty<object>(),
         };
     }
