@@ -26,6 +26,9 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
     private const string KickoffRoute = "fhir/R4/$export";
     private const string NdjsonType = "application/fhir+ndjson";
 
+    /// <summary>The <c>error[]</c> file's name (no type's file is named so: type names start with a capital).</summary>
+    private const string ErrorFileName = "error.ndjson";
+
     /// <summary>What an export without <c>_type</c> covers: every resource type (those the caller may not search are passed over).</summary>
     private static readonly string[] s_allTypes = [.. ModelInfo.SupportedResources.Order(StringComparer.Ordinal)];
 
@@ -199,6 +202,11 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (file == ErrorFileName && await VisibleJobAsync(request.HttpContext, jobId, cancellationToken) is { Status: ExportStatus.Completed, Request.Ignored.Count: > 0 } failed)
+        {
+            return Results.Bytes(ErrorFile(failed), NdjsonType, enableRangeProcessing: true);
+        }
+
         if (await VisibleJobAsync(request.HttpContext, jobId, cancellationToken) is not { Status: ExportStatus.Completed } job
             || !job.Types.Any(t => t.Count > 0 && ExportStep.FileName(t) == file)
             || await files.OpenReadAsync(job.ProjectId, job.Id, file, cancellationToken) is not { } content)
@@ -235,9 +243,23 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
             requiresAccessToken = true,
             output = job.Types.Where(t => t.Count > 0 && !t.Deleted).Select(t => new { type = t.Type, url = $"{status}/{ExportStep.FileName(t)}", count = t.Count }),
             deleted = job.Types.Where(t => t.Count > 0 && t.Deleted).Select(t => new { type = "Bundle", url = $"{status}/{ExportStep.FileName(t)}", count = t.Count }),
-            error = Array.Empty<object>(),
+            error = job.Request.Ignored.Count == 0 ? [] : new[] { new { type = "OperationOutcome", url = $"{status}/{ErrorFileName}" } },
         };
     }
+
+    /// <summary>The warning that says what lenient handling ignored (<paramref name="what"/>: the parameter, then why).</summary>
+    private static OperationOutcome.IssueComponent Ignored(string what) => new()
+    {
+        Severity = OperationOutcome.IssueSeverity.Warning,
+        Code = OperationOutcome.IssueType.NotSupported,
+        Diagnostics = $"{what}: not supported, ignored (Prefer: handling=lenient).",
+        Expression = [what.Split(' ', ':')[0]],
+    };
+
+    /// <summary>The <c>error[]</c> file: one OperationOutcome line per parameter lenient handling ignored, as the IG asks.</summary>
+    private static byte[] ErrorFile(ExportJob job) =>
+        Encoding.UTF8.GetBytes(string.Concat(job.Request.Ignored.Select(what =>
+            JsonSerializer.Serialize(new OperationOutcome { Issue = [Ignored(what)] }, FhirJson.Options) + "\n")));
 
     /// <summary>202 with the status URL in Content-Location and, for clients that cannot read that header, in the body.</summary>
     private static IResult Accepted(HttpContext http, ExportJob job)
@@ -254,13 +276,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
                     Code = OperationOutcome.IssueType.Informational,
                     Diagnostics = status,
                 },
-                .. job.Request.Ignored.Select(name => new OperationOutcome.IssueComponent
-                {
-                    Severity = OperationOutcome.IssueSeverity.Warning,
-                    Code = OperationOutcome.IssueType.NotSupported,
-                    Diagnostics = $"{name} is not supported and was ignored (Prefer: handling=lenient).",
-                    Expression = [name],
-                }),
+                .. job.Request.Ignored.Select(Ignored),
             ],
         };
         return FhirJson.Write(outcome, FhirHttp.Format(http), StatusCodes.Status202Accepted);

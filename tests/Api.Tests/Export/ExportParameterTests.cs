@@ -100,4 +100,23 @@ public sealed class ExportParameterTests(SmallStepExportFixture app) : IClassFix
             .SelectMany(b => b.GetProperty("entry").EnumerateArray()).Select(e => e.GetProperty("request").GetProperty("url").GetString()).ToList();
         Assert.Equal([$"Observation/{observation}"], patientUrls);
     }
+
+    [Fact]
+    public async Task What_lenient_handling_ignored_is_listed_in_error_as_one_OperationOutcome_a_parameter()
+    {
+        using var http = app.CreateClient();
+        var project = await PolicyProject.CreateAsync(app, http, "Export errors");
+        await project.CreateAsync("""{"resourceType":"Patient","name":[{"family":"E"}]}""");
+
+        var manifest = await ExportApi.ExportAsync(http, project.AdminToken, "$export?_type=Patient&_until=2030-01-01T00:00:00Z&unknown=1",
+            prefer: "respond-async, handling=lenient");
+        var strict = await ExportApi.ExportAsync(http, project.AdminToken, "$export?_type=Patient");
+
+        Assert.Equal(["OperationOutcome"], ExportApi.Types(manifest, "error"));
+        var outcomes = await ExportApi.LinesAsync(http, manifest, "OperationOutcome", project.AdminToken, "error");
+        Assert.All(outcomes, o => Assert.Equal("OperationOutcome", o.GetProperty("resourceType").GetString()));
+        Assert.Equal(["_until", "unknown"], outcomes.Select(o => o.GetProperty("issue")[0].GetProperty("expression")[0].GetString()));
+        Assert.Single(await ExportApi.LinesAsync(http, manifest, "Patient", project.AdminToken));
+        Assert.Equal(0, strict.GetProperty("error").GetArrayLength());
+    }
 }
