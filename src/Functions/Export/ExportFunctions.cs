@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Enclave.Domain.Export;
 using Enclave.Domain.Fhir;
+using Enclave.Domain.Search;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Fhir;
 using Enclave.Functions.Invocation;
@@ -98,6 +99,12 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
             }
 
             export = export with { GroupVersion = group.Resource.VersionId };
+        }
+
+        if (level == ExportLevel.Patient && await UnknownPatientAsync(export!.Patients, cancellationToken) is { } unknown)
+        {
+            return FhirJson.Write(FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, $"Patient/{unknown} in patient is not known.", "patient"),
+                FhirHttp.Format(http), StatusCodes.Status400BadRequest);
         }
 
         var caller = http.Caller();
@@ -215,6 +222,31 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
         }
 
         return Results.Stream(content, NdjsonType, enableRangeProcessing: true);
+    }
+
+    /// <summary>
+    /// The first of <paramref name="patients"/> the caller cannot find (a search of 100 ids at a time), or null; none
+    /// is checked when the caller may not search Patient at all (its export then holds only their other resources).
+    /// </summary>
+    private async Task<string?> UnknownPatientAsync(IReadOnlyList<string> patients, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in patients.Chunk(100))
+        {
+            var (search, _) = SearchParser.Parse("Patient", [new("_id", string.Join(',', chunk)), new("_count", "100")], strict: true);
+            var (page, refusal) = await repository.SearchAsync(search!, null, cancellationToken);
+            if (refusal is not null)
+            {
+                return null;
+            }
+
+            var found = page!.Matches.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+            if (chunk.FirstOrDefault(id => !found.Contains(id)) is { } unknown)
+            {
+                return unknown;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The job, if the caller's project has it and the caller started it or administers the project.</summary>

@@ -59,6 +59,9 @@ public sealed class LevelExportTests(SmallStepExportFixture app) : IClassFixture
         Assert.Equal(HttpStatusCode.BadRequest, organization.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, lenient.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, systemPatient.StatusCode);
+        using var unknown = await ExportApi.KickoffAsync(http, project.AdminToken, "Patient/$export", Parameters(null, patients[1], "no-such-patient"));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("Patient/no-such-patient", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
