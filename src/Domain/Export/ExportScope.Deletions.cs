@@ -56,17 +56,17 @@ public sealed partial class ExportScope
         }
 
         var last = deletion.VersionId > 1 ? await repository.VersionReadAsync(deletion.ResourceType, deletion.Id, deletion.VersionId - 1, cancellationToken) : null;
-        if (last is not { Status: 200, Resource: { } version } || !ResourceParser.TryParse(version.Json, out var resource, out _))
+        if (last is not { Status: 200, Resource: { } version } || Parse(version.Json) is not { } resource)
         {
             return false;
         }
 
-        var index = ResourceIndexer.Index(resource!);
+        var index = ResourceIndexer.Index(resource);
         var inScope = job.Request.Level == ExportLevel.System
             || (members is null
                 ? index.Compartments.Any(c => c.StartsWith("Patient/", StringComparison.Ordinal))
                 : index.Compartments.Any(c => c.StartsWith("Patient/", StringComparison.Ordinal) && _chunkOf!.ContainsKey(c["Patient/".Length..])));
         return inScope && (filters.Count == 0 || filters.Any(f => SearchParser.Parse(deletion.ResourceType, f.Parameters, strict: true).Request is { } search
-            && InMemorySearch.Matches(search, resource!, version.LastUpdated, job.TransactionTime, index)));
+            && InMemorySearch.Matches(search, resource, version.LastUpdated, job.TransactionTime, index)));
     }
 }

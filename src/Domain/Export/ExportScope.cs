@@ -1,7 +1,9 @@
 using System.Globalization;
+using System.Text.Json;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
 
 namespace Enclave.Domain.Export;
 
@@ -65,8 +67,9 @@ public sealed partial class ExportScope(ExportJob job, FhirRepository repository
             return new Page([], current, failed);
         }
 
-        var kept = current.Search == 0 ? page!.Matches
-            : [.. page!.Matches.Where(m => !WrittenBefore(m, filters, filter, chunks > 1 ? chunk : null))];
+        var byChunk = members is not null && !groupItself;
+        var kept = current.Search == 0 && !byChunk ? page!.Matches
+            : [.. page!.Matches.Where(m => !WrittenBefore(m, filters, filter, byChunk ? chunk : null))];
         var next = page.Next is not null ? current with { Continuation = page.Next }
             : current.Search + 1 < searches ? current with { Continuation = null, Search = current.Search + 1 }
             : current with { Continuation = null, Done = true };
@@ -75,21 +78,23 @@ public sealed partial class ExportScope(ExportJob job, FhirRepository repository
     }
 
     /// <summary>
-    /// Whether an earlier search of the type wrote <paramref name="match"/> (found by search <paramref name="filter"/>,
-    /// <paramref name="chunk"/>): every search has the same snapshot, policy and level bounds, so it did if the match is
-    /// in an earlier chunk's compartment (then that chunk wrote it, under this filter or an earlier one), or matches an
-    /// earlier filter (whose searches covered its first chunk). Each resource is so written by exactly one search: the
-    /// first, in order, that finds it. Filters are matched in memory as the search would (chains are not allowed in them).
+    /// Whether another search of the type writes <paramref name="match"/> (found by search <paramref name="filter"/>,
+    /// <paramref name="chunk"/>): every search has the same snapshot, policy and level bounds, so a match of member
+    /// chunks is written only by the first chunk whose compartment holds it (as the caller sees it: the search matched
+    /// that chunk too), and a match of an earlier filter was written by that filter's searches. Each resource is so
+    /// written by exactly one search. Compartments are read from the match as the caller sees it, so one placed in the
+    /// members' compartments only by fields the caller's policy hides is not written (a search would show it). Filters
+    /// are matched in memory as the search would (chains are not allowed in them).
     /// </summary>
     private bool WrittenBefore(StoredResource match, IReadOnlyList<ExportTypeFilter> filters, int filter, int? chunk)
     {
-        if (!ResourceParser.TryParse(match.Json, out var resource, out _))
+        if (Parse(match.Json) is not { } resource)
         {
             return false;
         }
 
-        var index = ResourceIndexer.Index(resource!, filter == 0 ? s_compartmentOnly : null);
-        if (chunk is { } current && FirstChunk(index) is { } first && first < current)
+        var index = ResourceIndexer.Index(resource, filter == 0 ? s_compartmentOnly : null);
+        if (chunk is { } current && FirstChunk(index) != current)
         {
             return true;
         }
@@ -97,7 +102,7 @@ public sealed partial class ExportScope(ExportJob job, FhirRepository repository
         for (var earlier = 0; earlier < filter; earlier++)
         {
             if (SearchParser.Parse(match.ResourceType, filters[earlier].Parameters, strict: true).Request is { } search
-                && InMemorySearch.Matches(search, resource!, match.LastUpdated, job.TransactionTime, index))
+                && InMemorySearch.Matches(search, resource, match.LastUpdated, job.TransactionTime, index))
             {
                 return true;
             }
@@ -118,6 +123,26 @@ public sealed partial class ExportScope(ExportJob job, FhirRepository repository
 
     private IEnumerable<SearchCriterion> Scope(IReadOnlyList<string>? members, int chunk, bool groupItself) =>
         ScopeCriterion(members, chunk, groupItself) is { } criterion ? [criterion] : [];
+
+    /// <summary>
+    /// A resource as the caller sees it, parsed: without its hidden fields it may lack a mandatory element, which the strict
+    /// parser refuses, so what parses of it is taken (its compartments and searchable values are all there).
+    /// </summary>
+    public static Resource? Parse(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<Resource>(json, ResourceParser.Options);
+        }
+        catch (DeserializationFailedException failed)
+        {
+            return failed.PartialResult as Resource;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The first member chunk whose compartment holds the indexed resource, or null when none is seen in it.</summary>
     private int? FirstChunk(ResourceIndex index)
@@ -152,7 +177,7 @@ public sealed partial class ExportScope(ExportJob job, FhirRepository repository
         if (job.Request.Level == ExportLevel.Group)
         {
             var read = await repository.VersionReadAsync("Group", job.Request.GroupId!, job.Request.GroupVersion, cancellationToken);
-            if (read.Status != 200 || !ResourceParser.TryParse(read.Resource!.Json, out var parsed, out _) || parsed is not Group group)
+            if (read.Status != 200 || Parse(read.Resource!.Json) is not Group group)
             {
                 return (null, FhirErrors.Outcome(OperationOutcome.IssueType.NotFound, $"Group/{job.Request.GroupId} can no longer be read."));
             }

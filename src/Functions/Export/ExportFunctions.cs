@@ -86,12 +86,17 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
         if (level == ExportLevel.Group)
         {
             var group = await repository.ReadAsync("Group", groupId!, cancellationToken);
-            if (group.Status != StatusCodes.Status200OK || !ResourceParser.TryParse(group.Resource!.Json, out var parsed, out _))
+            if (group.Status != StatusCodes.Status200OK)
             {
                 return FhirHttp.Answer(http, group);
             }
 
-            var members = ExportScope.MemberIds((Group)parsed!).ToHashSet(StringComparer.Ordinal);
+            if (ExportScope.Parse(group.Resource!.Json) is not Group parsed)
+            {
+                return ErrorMap.Answer(ErrorKind.Unexpected, $"Group/{groupId} could not be read.");
+            }
+
+            var members = ExportScope.MemberIds(parsed).ToHashSet(StringComparer.Ordinal);
             if (export!.Patients.FirstOrDefault(p => !members.Contains(p)) is { } stranger)
             {
                 return FhirJson.Write(FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, $"Patient/{stranger} in patient is not an active member of Group/{groupId}.", "patient"),

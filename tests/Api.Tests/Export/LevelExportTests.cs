@@ -126,12 +126,20 @@ public sealed class LevelExportTests(SmallStepExportFixture app) : IClassFixture
         using var forbidden = await ExportApi.KickoffAsync(http, noGroups, $"Group/{group}/$export");
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
 
-        // A restricted member exports only what it may search.
+        // A restricted member exports only what it may search, without its hidden fields.
         await project.PutPolicyAsync("final-only", """
-            [{"resourceType":"Patient"},{"resourceType":"Group"},{"resourceType":"Observation","criteria":"Observation?status=final"}]
+            [{"resourceType":"Patient"},{"resourceType":"Group"},{"resourceType":"Observation","criteria":"Observation?status=final","hiddenFields":["code"]}]
             """);
         var finalOnly = await project.MemberAsync("final only", $"[{PolicyProject.Access("final-only")}]");
         var mine = await ExportApi.ExportAsync(http, finalOnly, $"Group/{group}/$export?_type=Observation");
         Assert.Equal(ExportApi.Sorted([observations[0], observations[2], observations[4], shared, sharedCoded]), await ExportApi.IdsAsync(http, mine, "Observation", finalOnly));
+        Assert.All(await ExportApi.LinesAsync(http, mine, "Observation", finalOnly), o => Assert.False(o.TryGetProperty("code", out _)));
+
+        // A policy hiding a field that places resources in compartments cannot search by compartment (search refuses
+        // _compartment for it), so a Group export passes that type over, as it does any type the member may not search.
+        await project.PutPolicyAsync("no-performer", """[{"resourceType":"Group"},{"resourceType":"Observation","hiddenFields":["performer"]}]""");
+        var noPerformer = await project.MemberAsync("no performer", $"[{PolicyProject.Access("no-performer")}]");
+        var none = await ExportApi.ExportAsync(http, noPerformer, $"Group/{group}/$export?_type=Observation,Group");
+        Assert.Equal(["Group"], ExportApi.Types(none));
     }
 }
