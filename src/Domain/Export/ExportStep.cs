@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Enclave.Domain.Fhir;
-using Enclave.Domain.Search;
 using Hl7.Fhir.Model;
 
 namespace Enclave.Domain.Export;
@@ -33,14 +32,25 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
         Done,
     }
 
+    /// <summary>Member patients per search of a Patient (with <c>patient</c>) or Group export: one search's compartment list.</summary>
+    public int MemberChunkSize { get; init; } = 100;
+
     /// <summary>The file a type is written to.</summary>
     public static string FileName(string type) => $"{type}.ndjson";
+
+    /// <summary>The file a type's resources, or its deletions (transaction Bundles), are written to.</summary>
+    public static string FileName(ExportTypeProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        return progress.Deleted ? $"{progress.Type}.deleted.ndjson" : FileName(progress.Type);
+    }
 
     /// <summary>Advances <paramref name="job"/> (at <paramref name="version"/>) by at most one written page.</summary>
     public async Task<Outcome> RunAsync(ExportJob job, string version, FhirRepository repository, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(repository);
+        var scope = new ExportScope(job, repository, pageSize, MemberChunkSize);
         for (var query = 0; query < MaxQueriesPerStep; query++)
         {
             if (job.Status != ExportStatus.Running)
@@ -53,8 +63,7 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
                 return await FinishAsync(job, version, cancellationToken);
             }
 
-            var (request, invalid) = SearchParser.Parse(current.Type, Snapshot(job), strict: true);
-            var (page, refusal) = request is null ? (null, invalid) : await repository.SearchAsync(request, current.Continuation, cancellationToken);
+            var (lines, position, refusal) = await scope.NextAsync(current, cancellationToken);
             if (refusal is not null && !refusal.Issue.All(i => i.Code == OperationOutcome.IssueType.Forbidden))
             {
                 // Only a type the membership may not search is passed over (search would not show it); any other refusal stops the job.
@@ -63,22 +72,19 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
                 return Outcome.Done;
             }
 
-            var lines = refusal is null ? Lines(page!.Matches) : [];
-            if (lines.Length == 0)
+            if (lines.Count == 0)
             {
                 // An empty page or a type passed over writes nothing: it is recorded with the next page written (repeating
                 // it after a crash finds the same nothing, since every query is bounded by T).
-                job = With(job, refusal is null ? current with { Continuation = page!.Next, Done = page.Next is null } : current with { Done = true, Continuation = null });
+                job = With(job, refusal is null ? position : current with { Done = true, Continuation = null });
                 continue;
             }
 
             var blockId = ExportTypeProgress.NewBlockId(current.BlockIds.Count);
-            await files.StageAsync(job.ProjectId, job.Id, FileName(current.Type), blockId, lines, cancellationToken);
-            var next = With(job, current with
+            await files.StageAsync(job.ProjectId, job.Id, FileName(current), blockId, Lines(lines), cancellationToken);
+            var next = With(job, position with
             {
-                Continuation = page!.Next,
-                Done = page.Next is null,
-                Count = current.Count + page.Matches.Count,
+                Count = current.Count + lines.Count,
                 BlockIds = [.. current.BlockIds, blockId],
             });
             if (await RecordAsync(next, version, cancellationToken) is not { } recorded)
@@ -101,7 +107,7 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
     {
         foreach (var type in job.Types.Where(t => t.BlockIds.Count > 0))
         {
-            await files.CommitAsync(job.ProjectId, job.Id, FileName(type.Type), type.BlockIds, cancellationToken);
+            await files.CommitAsync(job.ProjectId, job.Id, FileName(type), type.BlockIds, cancellationToken);
         }
 
         await RecordAsync(job with { Status = ExportStatus.Completed }, version, cancellationToken);
@@ -128,30 +134,18 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
     }
 
     private static ExportJob With(ExportJob job, ExportTypeProgress progress) =>
-        job with { Types = [.. job.Types.Select(t => t.Type == progress.Type ? progress : t)] };
-
-    /// <summary>The search that bounds a page to the snapshot: changed at or before T (and after <c>_since</c>).</summary>
-    private IEnumerable<KeyValuePair<string, string>> Snapshot(ExportJob job)
-    {
-        yield return new("_lastUpdated", "le" + Instant(job.TransactionTime));
-        if (job.Request.Since is { } since)
-        {
-            yield return new("_lastUpdated", "gt" + Instant(since));
-        }
-
-        yield return new("_count", pageSize.ToString(CultureInfo.InvariantCulture));
-    }
+        job with { Types = [.. job.Types.Select(t => t.Type == progress.Type && t.Deleted == progress.Deleted ? progress : t)] };
 
     /// <summary>An instant as the search parser reads it, to the millisecond (T itself is taken to the millisecond at kick-off).</summary>
     public static string Instant(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 
-    /// <summary>One line per resource: its stored JSON, which is compact, so it holds no line break.</summary>
-    private static byte[] Lines(IReadOnlyList<StoredResource> resources)
+    /// <summary>One line per resource: its JSON, which is compact, so it holds no line break.</summary>
+    private static byte[] Lines(IReadOnlyList<string> lines)
     {
         var text = new StringBuilder();
-        foreach (var resource in resources)
+        foreach (var line in lines)
         {
-            text.Append(resource.Json).Append('\n');
+            text.Append(line).Append('\n');
         }
 
         return Encoding.UTF8.GetBytes(text.ToString());

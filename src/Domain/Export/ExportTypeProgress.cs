@@ -13,6 +13,15 @@ namespace Enclave.Domain.Export;
 public sealed record ExportTypeProgress(string Type, string? Continuation, bool Done, long Count, IReadOnlyList<string> BlockIds)
 {
     /// <summary>
+    /// Which of the type's searches <see cref="Continuation"/> belongs to: a type is written by one search per
+    /// <c>_typeFilter</c> and member chunk (see <see cref="ExportScope"/>), run one after another.
+    /// </summary>
+    public int Search { get; init; }
+
+    /// <summary>Whether this lists the type's deletions (with <c>_since</c>, for <c>deleted[]</c>) rather than its resources.</summary>
+    public bool Deleted { get; init; }
+
+    /// <summary>
     /// A new id for block <paramref name="index"/>: fixed length, as Blob Storage requires within one blob, and unique
     /// to this attempt, so a duplicate or stale delivery only ever stages a block nobody records, never overwrites one
     /// that is recorded.

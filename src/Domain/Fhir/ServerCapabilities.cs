@@ -51,9 +51,16 @@ public static class ServerCapabilities
         SearchRevInclude = [.. ModelInfo.SupportedResources.SelectMany(source => SearchParser.TypeParameters(source)
             .Where(p => p.Type == SearchParamType.Reference && (p.Targets.Count == 0 || p.Targets.Contains(type)))
             .Select(p => $"{source}:{p.Code}")).Order(StringComparer.Ordinal)],
-        Operation = type == nameof(Patient)
-            ? [new CapabilityStatement.OperationComponent { Name = "set-accounts", Definition = "https://enclave.dev/fhir/OperationDefinition/Patient-set-accounts" }]
-            : [],
+        Operation = type switch
+        {
+            nameof(Patient) =>
+            [
+                new CapabilityStatement.OperationComponent { Name = "set-accounts", Definition = "https://enclave.dev/fhir/OperationDefinition/Patient-set-accounts" },
+                new CapabilityStatement.OperationComponent { Name = "export", Definition = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export" },
+            ],
+            nameof(Group) => [new CapabilityStatement.OperationComponent { Name = "export", Definition = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export" }],
+            _ => [],
+        },
     };
 
 
@@ -70,6 +77,7 @@ public static class ServerCapabilities
             Date = releaseDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             Publisher = "Enclave",
             Kind = CapabilityStatementKind.Instance,
+            Instantiates = ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
             Software = new CapabilityStatement.SoftwareComponent
             {
                 Name = "Enclave",
@@ -102,8 +110,7 @@ public static class ServerCapabilities
                         new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.SearchSystem },
                     ],
                     SearchParam = [.. SearchParser.CommonParameters.Select(p => new CapabilityStatement.SearchParamComponent { Name = p.Key, Type = p.Value })],
-                    // System-level Bulk Data export only: Patient and Group export are not built yet, so the Bulk Data
-                    // CapabilityStatement (which expects them) is not claimed.
+                    // Bulk Data export at the system level here, at the Patient and Group levels on those types.
                     Operation =
                     [
                         new CapabilityStatement.OperationComponent { Name = "export", Definition = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export" },

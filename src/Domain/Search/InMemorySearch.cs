@@ -92,6 +92,7 @@ public static class InMemorySearch
             "_id" => criterion.Values.Contains(resource.Id),
             "_type" => criterion.Values.Contains(resource.TypeName),
             "_lastUpdated" => criterion.Values.Any(v => DateMatches(v, DateRange.Text(lastUpdated), DateRange.Text(lastUpdated), now)),
+            "_compartment" when criterion.Modifier == "type" => criterion.Values.Any(v => index.Compartments.Any(c => c.StartsWith(v + "/", StringComparison.Ordinal))),
             "_compartment" => criterion.Values.Any(index.Compartments.Contains),
             _ when criterion.Type == SearchParamType.Composite => criterion.Values.Any(v => entries.Any(e => v.Split('$').Select((part, i) =>
                 e.Components is { } components && i < components.Count && components[i] is var component

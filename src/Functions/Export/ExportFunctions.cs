@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Enclave.Domain.Export;
+using Enclave.Domain.Fhir;
+using Enclave.Domain.Search;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Fhir;
 using Enclave.Functions.Invocation;
@@ -18,10 +21,14 @@ namespace Enclave.Functions.Export;
 /// manifest when done, DELETE to cancel) and the files <c>[base]/$export/{jobId}/{file}</c> (NDJSON, with ranges).
 /// Only the kick-off's membership or a project admin sees a job; another project's job is not there.
 /// </summary>
-public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, AzureStorageClients storage, TimeProvider time, IOptions<ExportOptions> options)
+public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, AzureStorageClients storage, FhirRepository repository, TimeProvider time,
+    IOptions<ExportOptions> options)
 {
     private const string KickoffRoute = "fhir/R4/$export";
     private const string NdjsonType = "application/fhir+ndjson";
+
+    /// <summary>The <c>error[]</c> file's name (no type's file is named so: type names start with a capital).</summary>
+    private const string ErrorFileName = "error.ndjson";
 
     /// <summary>What an export without <c>_type</c> covers: every resource type (those the caller may not search are passed over).</summary>
     private static readonly string[] s_allTypes = [.. ModelInfo.SupportedResources.Order(StringComparer.Ordinal)];
@@ -29,8 +36,32 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
     /// <summary><c>GET|POST fhir/R4/$export</c> with <c>Prefer: respond-async</c>: 202 and the job's status URL.</summary>
     [Function("ExportKickoff")]
     [NegotiatesFhirFormat]
-    public async Task<IResult> KickoffAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = KickoffRoute)] HttpRequest request, CancellationToken cancellationToken)
+    public Task<IResult> KickoffAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = KickoffRoute)] HttpRequest request, CancellationToken cancellationToken) =>
+        KickoffAsync(request, ExportLevel.System, null, cancellationToken);
+
+    /// <summary><c>GET|POST fhir/R4/Patient/$export</c>: the resources in patient compartments (those of <c>patient</c>, if given).</summary>
+    [Function("ExportPatientKickoff")]
+    [NegotiatesFhirFormat]
+    public Task<IResult> PatientKickoffAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "fhir/R4/Patient/$export")] HttpRequest request, CancellationToken cancellationToken) =>
+        KickoffAsync(request, ExportLevel.Patient, null, cancellationToken);
+
+    /// <summary>
+    /// <c>GET|POST fhir/R4/Group/{id}/$export</c>: the compartments of the group's member patients. The caller must be
+    /// able to read the group (404, 403 or 410 as read would answer); its members are those of the version read now.
+    /// </summary>
+    [Function("ExportGroupKickoff")]
+    [NegotiatesFhirFormat]
+    public async Task<IResult> GroupKickoffAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "fhir/R4/Group/{id}/$export")] HttpRequest request, string id,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return FhirHttp.UnknownId("Group", id) ?? await KickoffAsync(request, ExportLevel.Group, id, cancellationToken);
+    }
+
+    private async Task<IResult> KickoffAsync(HttpRequest request, ExportLevel level, string? groupId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var http = request.HttpContext;
@@ -46,10 +77,39 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
             return unreadable;
         }
 
-        var (export, refusal) = ExportRequest.Parse(parameters!, prefer.Contains("handling=lenient", StringComparison.OrdinalIgnoreCase));
+        var (export, refusal) = ExportRequest.Parse(parameters!, prefer.Contains("handling=lenient", StringComparison.OrdinalIgnoreCase), level, groupId);
         if (refusal is not null)
         {
             return FhirJson.Write(refusal, FhirHttp.Format(http), StatusCodes.Status400BadRequest);
+        }
+
+        if (level == ExportLevel.Group)
+        {
+            var group = await repository.ReadAsync("Group", groupId!, cancellationToken);
+            if (group.Status != StatusCodes.Status200OK)
+            {
+                return FhirHttp.Answer(http, group);
+            }
+
+            if (ExportScope.Parse(group.Resource!.Json) is not Group parsed)
+            {
+                return ErrorMap.Answer(ErrorKind.Unexpected, $"Group/{groupId} could not be read.");
+            }
+
+            var members = ExportScope.MemberIds(parsed).ToHashSet(StringComparer.Ordinal);
+            if (export!.Patients.FirstOrDefault(p => !members.Contains(p)) is { } stranger)
+            {
+                return FhirJson.Write(FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, $"Patient/{stranger} in patient is not an active member of Group/{groupId}.", "patient"),
+                    FhirHttp.Format(http), StatusCodes.Status400BadRequest);
+            }
+
+            export = export with { GroupVersion = group.Resource.VersionId };
+        }
+
+        if (level == ExportLevel.Patient && await UnknownPatientAsync(export!.Patients, cancellationToken) is { } unknown)
+        {
+            return FhirJson.Write(FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, $"Patient/{unknown} in patient is not known.", "patient"),
+                FhirHttp.Format(http), StatusCodes.Status400BadRequest);
         }
 
         var caller = http.Caller();
@@ -81,7 +141,9 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
             Request = export!,
             TransactionTime = snapshot,
             ExpiresAt = now + options.Value.Retention,
-            Types = [.. (export!.Types.Count > 0 ? export.Types : s_allTypes).Select(t => new ExportTypeProgress(t, null, false, 0, []))],
+            // With _since, each type's deletions are listed after every type's resources (deleted[]).
+            Types = [.. export!.TypesExported(s_allTypes).Select(t => new ExportTypeProgress(t, null, false, 0, [])),
+                .. export.Since is null ? [] : export.TypesExported(s_allTypes).Select(t => new ExportTypeProgress(t, null, false, 0, []) { Deleted = true })],
         };
         await jobs.CreateAsync(job, cancellationToken);
         try
@@ -116,7 +178,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
             case ExportStatus.Running:
                 var done = job.Types.Count(t => t.Done);
                 http.Response.Headers["X-Progress"] = job.Current is { } current
-                    ? string.Create(CultureInfo.InvariantCulture, $"{current.Type} {current.Count:N0} written; {done} of {job.Types.Count} types done")
+                    ? string.Create(CultureInfo.InvariantCulture, $"{current.Type}{(current.Deleted ? " deletions" : string.Empty)} {current.Count:N0} written; {done} of {job.Types.Count} types done")
                     : "finishing";
                 http.Response.Headers.RetryAfter = "2";
                 return Results.StatusCode(StatusCodes.Status202Accepted);
@@ -152,14 +214,44 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (file == ErrorFileName && await VisibleJobAsync(request.HttpContext, jobId, cancellationToken) is { Status: ExportStatus.Completed, Request.Ignored.Count: > 0 } failed)
+        {
+            return Results.Bytes(ErrorFile(failed), NdjsonType, enableRangeProcessing: true);
+        }
+
         if (await VisibleJobAsync(request.HttpContext, jobId, cancellationToken) is not { Status: ExportStatus.Completed } job
-            || !job.Types.Any(t => t.Count > 0 && ExportStep.FileName(t.Type) == file)
+            || !job.Types.Any(t => t.Count > 0 && ExportStep.FileName(t) == file)
             || await files.OpenReadAsync(job.ProjectId, job.Id, file, cancellationToken) is not { } content)
         {
             return NotFound($"{jobId}/{file}");
         }
 
         return Results.Stream(content, NdjsonType, enableRangeProcessing: true);
+    }
+
+    /// <summary>
+    /// The first of <paramref name="patients"/> the caller cannot find (a search of 100 ids at a time), or null; none
+    /// is checked when the caller may not search Patient at all (its export then holds only their other resources).
+    /// </summary>
+    private async Task<string?> UnknownPatientAsync(IReadOnlyList<string> patients, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in patients.Chunk(100))
+        {
+            var (search, _) = SearchParser.Parse("Patient", [new("_id", string.Join(',', chunk)), new("_count", "100")], strict: true);
+            var (page, refusal) = await repository.SearchAsync(search!, null, cancellationToken);
+            if (refusal is not null)
+            {
+                return null;
+            }
+
+            var found = page!.Matches.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+            if (chunk.FirstOrDefault(id => !found.Contains(id)) is { } unknown)
+            {
+                return unknown;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The job, if the caller's project has it and the caller started it or administers the project.</summary>
@@ -186,11 +278,25 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
             transactionTime = ExportStep.Instant(job.TransactionTime),
             request = job.RequestUrl,
             requiresAccessToken = true,
-            output = job.Types.Where(t => t.Count > 0).Select(t => new { type = t.Type, url = $"{status}/{ExportStep.FileName(t.Type)}", count = t.Count }),
-            deleted = Array.Empty<object>(),
-            error = Array.Empty<object>(),
+            output = job.Types.Where(t => t.Count > 0 && !t.Deleted).Select(t => new { type = t.Type, url = $"{status}/{ExportStep.FileName(t)}", count = t.Count }),
+            deleted = job.Types.Where(t => t.Count > 0 && t.Deleted).Select(t => new { type = "Bundle", url = $"{status}/{ExportStep.FileName(t)}", count = t.Count }),
+            error = job.Request.Ignored.Count == 0 ? [] : new[] { new { type = "OperationOutcome", url = $"{status}/{ErrorFileName}" } },
         };
     }
+
+    /// <summary>The warning that says what lenient handling ignored (<paramref name="what"/>: the parameter, then why).</summary>
+    private static OperationOutcome.IssueComponent Ignored(string what) => new()
+    {
+        Severity = OperationOutcome.IssueSeverity.Warning,
+        Code = OperationOutcome.IssueType.NotSupported,
+        Diagnostics = $"{what}: not supported, ignored (Prefer: handling=lenient).",
+        Expression = [what.Split(' ', ':')[0]],
+    };
+
+    /// <summary>The <c>error[]</c> file: one OperationOutcome line per parameter lenient handling ignored, as the IG asks.</summary>
+    private static byte[] ErrorFile(ExportJob job) =>
+        Encoding.UTF8.GetBytes(string.Concat(job.Request.Ignored.Select(what =>
+            JsonSerializer.Serialize(new OperationOutcome { Issue = [Ignored(what)] }, FhirJson.Options) + "\n")));
 
     /// <summary>202 with the status URL in Content-Location and, for clients that cannot read that header, in the body.</summary>
     private static IResult Accepted(HttpContext http, ExportJob job)
@@ -207,13 +313,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
                     Code = OperationOutcome.IssueType.Informational,
                     Diagnostics = status,
                 },
-                .. job.Request.Ignored.Select(name => new OperationOutcome.IssueComponent
-                {
-                    Severity = OperationOutcome.IssueSeverity.Warning,
-                    Code = OperationOutcome.IssueType.NotSupported,
-                    Diagnostics = $"{name} is not supported and was ignored (Prefer: handling=lenient).",
-                    Expression = [name],
-                }),
+                .. job.Request.Ignored.Select(Ignored),
             ],
         };
         return FhirJson.Write(outcome, FhirHttp.Format(http), StatusCodes.Status202Accepted);
@@ -236,17 +336,23 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
 
         foreach (var parameter in ((Parameters)body!).Parameter)
         {
-            // A non-primitive value (patient's valueReference) reaches the parser by name, which refuses it or, when
-            // lenient, ignores it, as it does every parameter not run here.
-            parameters.Add(new(parameter.Name ?? string.Empty, (parameter.Value as PrimitiveType)?.ToString() ?? string.Empty));
+            // patient's valueReference reaches the parser as its reference; any other non-primitive value by name alone,
+            // which the parser refuses or, when lenient, ignores, as it does every parameter not run here.
+            var value = parameter.Value switch
+            {
+                ResourceReference reference => reference.Reference,
+                PrimitiveType primitive => primitive.ToString(),
+                _ => null,
+            };
+            parameters.Add(new(parameter.Name ?? string.Empty, value ?? string.Empty));
         }
 
         return (parameters, null);
     }
 
+    /// <summary>The kick-off's identity: the membership and everything it asked for (level, group and version, parameters).</summary>
     private static string KickoffKey(string membershipId, ExportRequest request) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n',
-            [membershipId, string.Join(',', request.Types), request.Since?.UtcTicks.ToString(CultureInfo.InvariantCulture) ?? string.Empty, .. request.Ignored]))));
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(membershipId + "\n" + JsonSerializer.Serialize(request))));
 
     private static IResult NotFound(string what) => ErrorMap.Answer(ErrorKind.NotFound, $"No export {what} is known.");
 }

@@ -19,4 +19,8 @@ public sealed class ExportOptions
     /// <summary>Resources per step (one block of a file).</summary>
     [Range(1, 1000)]
     public int PageSize { get; set; } = 500;
+
+    /// <summary>Member patients per search of a Group export (or a Patient export with <c>patient</c>): how many compartments one query names.</summary>
+    [Range(1, 1000)]
+    public int MemberChunkSize { get; set; } = 100;
 }

@@ -46,7 +46,7 @@ internal static class FhirJson
             foreach (var trimmed in resource is Bundle bundle ? bundle.Entry.Select(e => e.Resource).OfType<Resource>() : [resource])
             {
                 trimmed.Meta ??= new Meta();
-                trimmed.Meta.Tag.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "SUBSETTED"));
+                trimmed.Meta.Tag.Add(new Coding(ElementSubset.TagSystem, ElementSubset.TagCode));
             }
         }
 
@@ -63,12 +63,8 @@ internal static class FhirJson
     }
 
     /// <summary>The elements asked for, plus <c>id</c>, <c>meta</c> and the mandatory elements of each resource type written.</summary>
-    private static string[] KeptElements(Resource resource, string[] elements)
-    {
-        var types = resource is Bundle bundle ? bundle.Entry.Select(e => e.Resource).OfType<Resource>().Select(r => r.GetType()).Distinct() : [resource.GetType()];
-        var mandatory = types.SelectMany(type => ModelInfo.ModelInspector.FindOrImportClassMapping(type)?.PropertyMappings.Where(p => p.IsMandatoryElement).Select(p => p.Name) ?? []);
-        return [.. elements.Concat(["id", "meta"]).Concat(mandatory).Distinct(StringComparer.Ordinal)];
-    }
+    private static string[] KeptElements(Resource resource, string[] elements) =>
+        ElementSubset.Kept(resource is Bundle bundle ? bundle.Entry.Select(e => e.Resource).OfType<Resource>().Select(r => r.GetType()).Distinct() : [resource.GetType()], elements);
 
     /// <summary>Writes JSON text (a stored resource, a Bundle): as it is for plain JSON, else through the POCO.</summary>
     public static IResult Write(string json, FhirFormat format, int statusCode = StatusCodes.Status200OK) =>

@@ -35,7 +35,8 @@ public static class EnclaveServiceCollectionExtensions
         {
             var export = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ExportOptions>>().Value;
             return new ExportStep(sp.GetRequiredService<IExportJobStore>(), sp.GetRequiredService<IExportFiles>(), export.PageSize, export.Retention,
-                sp.GetRequiredService<TimeProvider>());
+                sp.GetRequiredService<TimeProvider>())
+            { MemberChunkSize = export.MemberChunkSize };
         });
 
         services.AddSingleton<InvocationPipeline>();

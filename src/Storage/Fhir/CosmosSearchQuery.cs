@@ -165,6 +165,7 @@ internal sealed partial class CosmosSearchQuery
             "_id" => criterion.Values.Select(v => $"c.resourceId = {Parameter(v)}"),
             "_type" => [$"ARRAY_CONTAINS({Parameter(criterion.Values.ToArray())}, c.resourceType)"],
             "_lastUpdated" => criterion.Values.Select(v => LastUpdated(v)),
+            "_compartment" when criterion.Modifier == "type" => criterion.Values.Select(v => $"EXISTS(SELECT VALUE x FROM x IN c.compartments WHERE STARTSWITH(x, {Parameter(v + "/")}))"),
             "_compartment" => criterion.Values.Select(v => $"ARRAY_CONTAINS(c.compartments, {Parameter(v)})"),
             _ when criterion.Type == SearchParamType.Composite => criterion.Values.Select(v => $"EXISTS(SELECT VALUE t FROM t IN {entries} WHERE {CompositeMatch(criterion.Code, v)})"),
             _ => criterion.Values.Select(v => $"EXISTS(SELECT VALUE t FROM t IN {entries} WHERE {EntryMatch(criterion, v)})"),
