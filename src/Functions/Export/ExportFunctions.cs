@@ -5,7 +5,6 @@ using Enclave.Domain.Export;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Fhir;
 using Enclave.Functions.Invocation;
-using Enclave.Storage.Blobs;
 using Hl7.Fhir.Model;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
@@ -18,7 +17,7 @@ namespace Enclave.Functions.Export;
 /// manifest when done, DELETE to cancel) and the files <c>[base]/$export/{jobId}/{file}</c> (NDJSON, with ranges).
 /// Only the kick-off's membership or a project admin sees a job; another project's job is not there.
 /// </summary>
-public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, AzureStorageClients storage, TimeProvider time, IOptions<ExportOptions> options)
+public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, IExportScheduler queue, ExportStep step, TimeProvider time, IOptions<ExportOptions> options)
 {
     private const string KickoffRoute = "fhir/R4/$export";
     private const string NdjsonType = "application/fhir+ndjson";
@@ -86,7 +85,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
         await jobs.CreateAsync(job, cancellationToken);
         try
         {
-            await storage.ExportQueue.SendMessageAsync(new ExportJobMessage(job.ProjectId, job.Id).ToJson(), cancellationToken);
+            await queue.ScheduleAsync(new ExportJobMessage(job.ProjectId, job.Id), TimeSpan.Zero, cancellationToken);
         }
         catch
         {
@@ -109,6 +108,11 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
         if (await VisibleJobAsync(http, jobId, cancellationToken) is not { } job)
         {
             return NotFound(jobId);
+        }
+
+        if (job.IsStalled(time.GetUtcNow(), step.Limits.Lease))
+        {
+            job = await RedriveAsync(job, cancellationToken);
         }
 
         switch (job.Status)
@@ -153,13 +157,28 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
     {
         ArgumentNullException.ThrowIfNull(request);
         if (await VisibleJobAsync(request.HttpContext, jobId, cancellationToken) is not { Status: ExportStatus.Completed } job
-            || !job.Types.Any(t => t.Count > 0 && ExportStep.FileName(t.Type) == file)
+            || !job.Types.Any(t => t.Files.Any(f => f.Count > 0 && f.Name == file))
             || await files.OpenReadAsync(job.ProjectId, job.Id, file, cancellationToken) is not { } content)
         {
             return NotFound($"{jobId}/{file}");
         }
 
         return Results.Stream(content, NdjsonType, enableRangeProcessing: true);
+    }
+
+    /// <summary>
+    /// A job whose steps stopped (every message lost, or poisoned) is enqueued again, or failed once re-drives are spent
+    /// (<see cref="ExportStep.RedriveAsync"/>), so that a poll never sees 202 forever. Steps are guarded by the job's
+    /// version, so a re-drive of a job that was only slow costs one step that loses its race.
+    /// </summary>
+    private async Task<ExportJob> RedriveAsync(ExportJob job, CancellationToken cancellationToken)
+    {
+        if (await step.RedriveAsync(job.ProjectId, job.Id, cancellationToken))
+        {
+            await queue.ScheduleAsync(new ExportJobMessage(job.ProjectId, job.Id), TimeSpan.Zero, cancellationToken);
+        }
+
+        return (await jobs.ReadAsync(job.ProjectId, job.Id, cancellationToken))?.Job ?? job;
     }
 
     /// <summary>The job, if the caller's project has it and the caller started it or administers the project.</summary>
@@ -186,7 +205,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
             transactionTime = ExportStep.Instant(job.TransactionTime),
             request = job.RequestUrl,
             requiresAccessToken = true,
-            output = job.Types.Where(t => t.Count > 0).Select(t => new { type = t.Type, url = $"{status}/{ExportStep.FileName(t.Type)}", count = t.Count }),
+            output = job.Types.SelectMany(t => t.Files.Where(f => f.Count > 0).Select(f => new { type = t.Type, url = $"{status}/{f.Name}", count = f.Count })),
             deleted = Array.Empty<object>(),
             error = Array.Empty<object>(),
         };
