@@ -33,6 +33,12 @@ public static class LocalHost
 
         var app = builder.Build();
         app.UseEnclaveEdge();
+
+        // WebApplication would otherwise add the authentication middleware itself, before the edge, and authenticate with
+        // the one registered scheme: a failure there (the membership read throttled, say) escaped the edge as a bare 500
+        // (in Development, a page quoting the request's token). Placed here, it runs inside the edge; the invocation
+        // step's own authentication reuses its result.
+        app.UseAuthentication();
         app.MapFunctions(FunctionCatalog.App, RoutePrefix(AppContext.BaseDirectory));
         return app;
     }
