@@ -57,6 +57,13 @@ public sealed class ExportFaultTests(ExportFaultFixture app) : IClassFixture<Exp
             var baseline = await ExportAsync(http, token);
             Assert.True(baseline.Output.Count(o => o.StartsWith("Patient|", StringComparison.Ordinal)) >= 3, string.Join(", ", baseline.Output)); // files rolled over
             Assert.Equal(36, baseline.Output.Where(o => o.StartsWith("Patient|", StringComparison.Ordinal)).Sum(o => int.Parse(o.Split('|')[2], System.Globalization.CultureInfo.InvariantCulture)));
+            // The baseline itself holds each patient exactly once, across its files, though its blocks were cut by bytes.
+            var ids = baseline.Files.Where(f => f.Key.StartsWith("Patient", StringComparison.Ordinal))
+                .SelectMany(f => System.Text.Encoding.UTF8.GetString(f.Value).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()!).ToList();
+            Assert.Equal(36, ids.Count);
+            Assert.Equal(36, ids.Distinct(StringComparer.Ordinal).Count());
+            Assert.All(baseline.Files.Values, f => Assert.True(f.Length <= 4000, $"A file of {f.Length} bytes passed Export:MaxFileBytes."));
             s_seeded = (token, baseline);
             return s_seeded.Value;
         }
