@@ -2,13 +2,14 @@ using System.Globalization;
 using Enclave.Bench;
 
 // Runs the benchmarks. Usage: scripts/bench.sh rewrites bench/RESULTS.md with all of them;
-// scripts/bench.sh <group>… (access, emulator, fhir, coldstart) runs only those and prints their figures.
+// scripts/bench.sh <group>… (access, emulator, fhir, coldstart, export) runs only those and prints their figures.
 var groups = new Dictionary<string, Func<Task<List<BenchResult>>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["access"] = () => Task.FromResult(AccessPolicyBenchmarks.Run()),
     ["emulator"] = EmulatorBenchmarks.RunAsync,
     ["fhir"] = FhirApiBenchmarks.RunAsync,
     ["coldstart"] = ColdStartBenchmarks.RunAsync,
+    ["export"] = ExportBenchmarks.RunAsync,
 };
 if (args.FirstOrDefault(a => !groups.ContainsKey(a)) is { } unknown)
 {

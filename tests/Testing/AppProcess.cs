@@ -28,6 +28,16 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>The settings the app was started with.</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; }
 
+    /// <summary>The most physical memory the process has held so far (its peak working set, VmHWM on Linux).</summary>
+    public long PeakWorkingSet
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.PeakWorkingSet64;
+        }
+    }
+
     /// <summary>Whether the process has ended (crashed, for a caller that did not stop it).</summary>
     public bool HasExited => _process.HasExited;
 

@@ -42,4 +42,16 @@ public sealed record ExportJob
 
     /// <summary>The first type still being written, or null when every type is done.</summary>
     public ExportTypeProgress? Current => Types.FirstOrDefault(t => !t.Done);
+
+    /// <summary>When a step last recorded progress, or a throttled or re-driven step its next attempt (null: none yet, since kick-off).</summary>
+    public DateTimeOffset? SteppedAt { get; init; }
+
+    /// <summary>Throttled attempts of the current step since the last progress.</summary>
+    public int Throttled { get; init; }
+
+    /// <summary>Re-drives (a step enqueued again after the lease ran out) since the last progress.</summary>
+    public int Redrives { get; init; }
+
+    /// <summary>Whether the job runs but nothing has been recorded for longer than <paramref name="lease"/>: its steps stopped.</summary>
+    public bool IsStalled(DateTimeOffset now, TimeSpan lease) => Status == ExportStatus.Running && (SteppedAt ?? TransactionTime) + lease < now;
 }

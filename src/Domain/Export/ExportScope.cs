@@ -29,8 +29,8 @@ public sealed partial class ExportScope(ExportJob job, FhirRepository repository
     /// <summary>One page: the lines to write, how many resources they are, where the type is next, or why it cannot be searched.</summary>
     public sealed record Page(IReadOnlyList<string> Lines, ExportTypeProgress Next, OperationOutcome? Refusal = null);
 
-    /// <summary>The next page of <paramref name="current"/>.</summary>
-    public async Task<Page> NextAsync(ExportTypeProgress current, CancellationToken cancellationToken)
+    /// <summary>The next page of <paramref name="current"/>, of at most <paramref name="count"/> resources searched (and the page size).</summary>
+    public async Task<Page> NextAsync(ExportTypeProgress current, int count, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(current);
         var (members, refusal) = await MembersAsync(cancellationToken);
@@ -60,7 +60,7 @@ public sealed partial class ExportScope(ExportJob job, FhirRepository repository
             return new Page([], current, invalid);
         }
 
-        request = request with { Criteria = [.. request.Criteria, .. Scope(members, chunk, groupItself)] };
+        request = request with { Criteria = [.. request.Criteria, .. Scope(members, chunk, groupItself)], Count = Math.Min(count, request.Count) };
         var (page, failed) = await repository.SearchAsync(request, current.Continuation, cancellationToken);
         if (failed is not null)
         {

@@ -7,20 +7,35 @@ namespace Enclave.Domain.Export;
 
 /// <summary>
 /// One bounded step of an export: the next page of the current type, searched as the job's membership (its policy's
-/// filter and hidden fields apply, linked projects are not reached) with <c>_lastUpdated ≤ T</c>. The page is staged as
-/// a block under an id new to this attempt and recorded in the job under the ETag of the version the step read. When
-/// every type is done, each file is committed as its recorded list. A duplicate or stale delivery loses the ETag race,
-/// and what it staged is never part of a file.
+/// filter and hidden fields apply, linked projects are not reached) with <c>_lastUpdated ≤ T</c>, cut to at most
+/// <see cref="ExportLimits.MaxBlockBytes"/>. The page is staged as a block under an id new to this attempt and recorded
+/// in the job under the ETag of the version the step read. A file is committed as its recorded list once that list is
+/// final: when the type rolls over to its next file (<see cref="ExportLimits.MaxFileBytes"/>) or the job finishes. A
+/// duplicate or stale delivery loses the ETag race, and what it staged is never part of a file.
 /// </summary>
-/// <param name="jobs">The job store.</param>
-/// <param name="files">The export files.</param>
-/// <param name="pageSize">Resources per page (one block).</param>
-/// <param name="retention">How long a job lives after its last step, and its files after it completes.</param>
-/// <param name="time">The clock.</param>
-public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pageSize, TimeSpan retention, TimeProvider time)
+public sealed class ExportStep
 {
     /// <summary>Empty pages (types the caller has nothing of) one step may pass over before it yields.</summary>
     private const int MaxQueriesPerStep = 50;
+
+    private readonly IExportJobStore _jobs;
+    private readonly IExportFiles _files;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the step over the job store and the files, within <paramref name="limits"/>.</summary>
+    public ExportStep(IExportJobStore jobs, IExportFiles files, ExportLimits limits, TimeProvider time)
+    {
+        _jobs = jobs;
+        _files = files;
+        Limits = limits;
+        _time = time;
+    }
+
+    /// <summary>Creates the step with <paramref name="pageSize"/> resources a page and the other limits at their defaults.</summary>
+    public ExportStep(IExportJobStore jobs, IExportFiles files, int pageSize, TimeSpan retention, TimeProvider time)
+        : this(jobs, files, new ExportLimits { PageSize = pageSize, Retention = retention }, time)
+    {
+    }
 
     /// <summary>What a step left behind.</summary>
     public enum Outcome
@@ -32,38 +47,35 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
         Done,
     }
 
+    /// <summary>The bounds the step keeps.</summary>
+    public ExportLimits Limits { get; }
+
     /// <summary>Member patients per search of a Patient (with <c>patient</c>) or Group export: one search's compartment list.</summary>
     public int MemberChunkSize { get; init; } = 100;
 
-    /// <summary>The file a type is written to.</summary>
-    public static string FileName(string type) => $"{type}.ndjson";
+    /// <summary>The first file a type is written to.</summary>
+    public static string FileName(string type) => ExportTypeProgress.FileName(type, 1);
 
-    /// <summary>The file a type's resources, or its deletions (transaction Bundles), are written to.</summary>
-    public static string FileName(ExportTypeProgress progress)
-    {
-        ArgumentNullException.ThrowIfNull(progress);
-        return progress.Deleted ? $"{progress.Type}.deleted.ndjson" : FileName(progress.Type);
-    }
-
-    /// <summary>Advances <paramref name="job"/> (at <paramref name="version"/>) by at most one written page.</summary>
+    /// <summary>Advances <paramref name="job"/> (at <paramref name="version"/>) by at most one written block.</summary>
     public async Task<Outcome> RunAsync(ExportJob job, string version, FhirRepository repository, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(repository);
-        var scope = new ExportScope(job, repository, pageSize, MemberChunkSize);
+        if (job.Status != ExportStatus.Running)
+        {
+            return Outcome.Done;
+        }
+
+        job = await CommitFinalAsync(job, cancellationToken);
+        var scope = new ExportScope(job, repository, Limits.PageSize, MemberChunkSize);
         for (var query = 0; query < MaxQueriesPerStep; query++)
         {
-            if (job.Status != ExportStatus.Running)
-            {
-                return Outcome.Done;
-            }
-
             if (job.Current is not { } current)
             {
                 return await FinishAsync(job, version, cancellationToken);
             }
 
-            var (lines, position, refusal) = await scope.NextAsync(current, cancellationToken);
+            var (lines, position, refusal) = await PageAsync(scope, current, cancellationToken);
             if (refusal is not null && !refusal.Issue.All(i => i.Code == OperationOutcome.IssueType.Forbidden))
             {
                 // Only a type the membership may not search is passed over (search would not show it); any other refusal stops the job.
@@ -80,12 +92,15 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
                 continue;
             }
 
-            var blockId = ExportTypeProgress.NewBlockId(current.BlockIds.Count);
-            await files.StageAsync(job.ProjectId, job.Id, FileName(current), blockId, Lines(lines), cancellationToken);
+            var block = Lines(lines);
+            var file = Target(current, block.Length);
+            var blockId = ExportTypeProgress.NewBlockId(file.BlockIds.Count);
+            await _files.StageAsync(job.ProjectId, job.Id, file.Name, blockId, block, cancellationToken);
+            var written = file with { Count = file.Count + lines.Count, Bytes = file.Bytes + block.Length, BlockIds = [.. file.BlockIds, blockId] };
             var next = With(job, position with
             {
                 Count = current.Count + lines.Count,
-                BlockIds = [.. current.BlockIds, blockId],
+                Files = [.. current.Files.Where(f => f.Name != written.Name), written],
             });
             if (await RecordAsync(next, version, cancellationToken) is not { } recorded)
             {
@@ -99,35 +114,165 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
     }
 
     /// <summary>
-    /// Commits every file as recorded, then marks the job complete. Files are committed only here, when every block
-    /// list is final: a commit drops the blocks it does not name, so an earlier commit arriving late could drop a
-    /// block recorded after it; final lists are the same whoever commits them, and in whatever order.
+    /// After a step of job <paramref name="jobId"/> was throttled: how long to wait before it is tried again (the
+    /// server's retry-after, at least an exponential backoff), recorded in the job as a heartbeat; or null when the job
+    /// is gone, done or taken over, or when the budget (<see cref="ExportLimits.MaxThrottledRetries"/>) is spent, in which
+    /// case the job is failed.
+    /// </summary>
+    public async Task<TimeSpan?> ThrottledAsync(string projectId, string jobId, StoreThrottledException throttled, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(throttled);
+        if (await _jobs.ReadAsync(projectId, jobId, cancellationToken) is not { Job.Status: ExportStatus.Running } stored)
+        {
+            return null;
+        }
+
+        var job = stored.Job;
+        var now = _time.GetUtcNow();
+        if (job.Throttled >= Limits.MaxThrottledRetries)
+        {
+            var busy = throttled.Unavailable ? "unavailable" : "busy";
+            await _jobs.ReplaceAsync(job with
+            {
+                Status = ExportStatus.Failed,
+                Failure = $"The database stayed {busy} through {job.Throttled} retries of one step; start the export again later.",
+                ExpiresAt = now + Limits.Retention,
+            }, stored.Version, cancellationToken);
+            return null;
+        }
+
+        var backoff = TimeSpan.FromSeconds(1 << Math.Min(job.Throttled, 8));
+        var wait = throttled.RetryAfter is { } asked && asked > backoff ? asked : backoff;
+        var delay = TimeSpan.FromSeconds(Math.Max(1, Math.Min(Math.Ceiling(wait.TotalSeconds), Math.Floor(Limits.Lease.TotalSeconds / 2))));
+        var heartbeat = job with { Throttled = job.Throttled + 1, SteppedAt = now, ExpiresAt = now + Limits.Retention };
+        return await _jobs.ReplaceAsync(heartbeat, stored.Version, cancellationToken) is null ? null : delay;
+    }
+
+    /// <summary>
+    /// Re-drives job <paramref name="jobId"/> if its steps stopped (nothing recorded for longer than the lease: every
+    /// message lost or poisoned): true when the caller is to enqueue a step, recorded so that concurrent callers re-drive
+    /// once. Past <see cref="ExportLimits.MaxRedrives"/> re-drives without progress the job is failed instead.
+    /// </summary>
+    public async Task<bool> RedriveAsync(string projectId, string jobId, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (await _jobs.ReadAsync(projectId, jobId, cancellationToken) is not { } stored || !stored.Job.IsStalled(now, Limits.Lease))
+        {
+            return false;
+        }
+
+        var job = stored.Job with { SteppedAt = now, ExpiresAt = now + Limits.Retention };
+        if (job.Redrives >= Limits.MaxRedrives)
+        {
+            await _jobs.ReplaceAsync(job with
+            {
+                Status = ExportStatus.Failed,
+                Failure = $"The export stopped making progress and was restarted {job.Redrives} times in vain; start it again.",
+            }, stored.Version, cancellationToken);
+            return false;
+        }
+
+        return await _jobs.ReplaceAsync(job with { Redrives = job.Redrives + 1 }, stored.Version, cancellationToken) is not null;
+    }
+
+    /// <summary>
+    /// A page of at most <see cref="ExportLimits.PageSize"/> resources and <see cref="ExportLimits.MaxBlockBytes"/> bytes.
+    /// When a page holds more bytes, it is read again from the same continuation with only as many resources as fit:
+    /// the store then answers those first resources and a continuation just after them, so no resource is skipped or
+    /// repeated, whatever changed in between (a count to skip on a re-read would not survive a resource leaving the page).
+    /// The lines kept of a shorter page are a prefix of those kept before, so they fit.
+    /// </summary>
+    private async Task<ExportScope.Page> PageAsync(ExportScope scope, ExportTypeProgress current, CancellationToken cancellationToken)
+    {
+        var count = Limits.PageSize;
+        while (true)
+        {
+            var page = await scope.NextAsync(current, count, cancellationToken);
+            var fit = Fitting(page.Lines);
+            if (page.Refusal is not null || fit == page.Lines.Count)
+            {
+                return page;
+            }
+
+            count = fit; // fewer each time, and a page of one always fits: this ends
+        }
+    }
+
+    /// <summary>How many leading lines fit in one block (at least one: a resource larger than a block is a block of its own).</summary>
+    private int Fitting(IReadOnlyList<string> lines)
+    {
+        long bytes = 0;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            bytes += Encoding.UTF8.GetByteCount(lines[i]) + 1;
+            if (bytes > Limits.MaxBlockBytes)
+            {
+                return Math.Max(i, 1);
+            }
+        }
+
+        return lines.Count;
+    }
+
+    /// <summary>The file a block of <paramref name="bytes"/> goes to: the type's last file, or the next one when it would pass the size or block bound.</summary>
+    private ExportFile Target(ExportTypeProgress progress, long bytes)
+    {
+        if (progress.Files.Count > 0 && progress.Files[^1] is { Committed: false } last
+            && last.BlockIds.Count < ExportLimits.MaxBlocksPerFile && (last.Bytes == 0 || last.Bytes + bytes <= Limits.MaxFileBytes))
+        {
+            return last;
+        }
+
+        return new ExportFile(ExportTypeProgress.FileName(progress.Type, progress.Files.Count + 1, progress.Deleted), 0, 0, []);
+    }
+
+    /// <summary>
+    /// Commits the files whose lists are final (see <see cref="ExportTypeProgress.Final"/>) and forgets their block ids,
+    /// which keeps the job small whatever the export's size; the step records that with its progress. A final list is the
+    /// same whoever commits it, and however often, so a repeat after a crash or a stale delivery changes nothing.
+    /// </summary>
+    private async Task<ExportJob> CommitFinalAsync(ExportJob job, CancellationToken cancellationToken)
+    {
+        foreach (var type in job.Types)
+        {
+            foreach (var file in type.Final.ToList())
+            {
+                await _files.CommitAsync(job.ProjectId, job.Id, file.Name, file.BlockIds, cancellationToken);
+                job = With(job, type with { Files = [.. type.Files.Select(f => f.Name == file.Name ? f with { BlockIds = [], Committed = true } : f)] });
+            }
+        }
+
+        return job;
+    }
+
+    /// <summary>
+    /// Commits every file not yet committed, then marks the job complete. A file is committed only once its list is
+    /// final: a commit drops the blocks it does not name, so an earlier commit arriving late could drop a block recorded
+    /// after it; final lists are the same whoever commits them, and in whatever order.
     /// </summary>
     private async Task<Outcome> FinishAsync(ExportJob job, string version, CancellationToken cancellationToken)
     {
-        foreach (var type in job.Types.Where(t => t.BlockIds.Count > 0))
-        {
-            await files.CommitAsync(job.ProjectId, job.Id, FileName(type), type.BlockIds, cancellationToken);
-        }
-
+        job = await CommitFinalAsync(job, cancellationToken);
         await RecordAsync(job with { Status = ExportStatus.Completed }, version, cancellationToken);
         return Outcome.Done;
     }
 
     /// <summary>
-    /// Records the job (its life extended by <c>retention</c> from now): its new version, or null when another delivery
-    /// or a cancel got there first. A cancel that raced the step may leave a staged block; the step removes the job's files.
+    /// Records the job as progressed (its life extended by the retention from now, its heartbeat now, its retry counts
+    /// cleared): its new version, or null when another delivery or a cancel got there first. A cancel that raced the step
+    /// may leave a staged block; the step removes the job's files.
     /// </summary>
     private async Task<string?> RecordAsync(ExportJob job, string version, CancellationToken cancellationToken)
     {
-        if (await jobs.ReplaceAsync(job with { ExpiresAt = time.GetUtcNow() + retention }, version, cancellationToken) is { } recorded)
+        var now = _time.GetUtcNow();
+        if (await _jobs.ReplaceAsync(job with { ExpiresAt = now + Limits.Retention, SteppedAt = now, Throttled = 0, Redrives = 0 }, version, cancellationToken) is { } recorded)
         {
             return recorded;
         }
 
-        if (await jobs.ReadAsync(job.ProjectId, job.Id, cancellationToken) is null)
+        if (await _jobs.ReadAsync(job.ProjectId, job.Id, cancellationToken) is null)
         {
-            await files.DeleteAsync(job.ProjectId, job.Id, cancellationToken);
+            await _files.DeleteAsync(job.ProjectId, job.Id, cancellationToken);
         }
 
         return null;
@@ -139,15 +284,17 @@ public sealed class ExportStep(IExportJobStore jobs, IExportFiles files, int pag
     /// <summary>An instant as the search parser reads it, to the millisecond (T itself is taken to the millisecond at kick-off).</summary>
     public static string Instant(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 
-    /// <summary>One line per resource: its JSON, which is compact, so it holds no line break.</summary>
+    /// <summary>One line per resource: its stored JSON, which is compact, so it holds no line break; the block's exact bytes.</summary>
     private static byte[] Lines(IReadOnlyList<string> lines)
     {
-        var text = new StringBuilder();
+        var block = new byte[lines.Sum(l => (long)Encoding.UTF8.GetByteCount(l) + 1)];
+        var at = 0;
         foreach (var line in lines)
         {
-            text.Append(line).Append('\n');
+            at += Encoding.UTF8.GetBytes(line, block.AsSpan(at));
+            block[at++] = (byte)'\n';
         }
 
-        return Encoding.UTF8.GetBytes(text.ToString());
+        return block;
     }
 }

@@ -98,9 +98,14 @@ public static partial class EdgeMiddleware
         }
 
         var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Enclave.Edge");
-        var (kind, message, _) = exception is null
+        var (kind, message, retryAfter) = exception is null
             ? (ErrorKind.Unexpected, ErrorMap.UnexpectedMessage(http.TraceIdentifier), null)
             : ErrorMap.Classify(exception, http.TraceIdentifier);
+        if (retryAfter is { } wait)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         if (kind == ErrorKind.Unexpected)
         {
             LogUnexpected(logger, exception, http.TraceIdentifier, http.Request.Method, http.Request.Path);

@@ -8,7 +8,6 @@ using Enclave.Domain.Search;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Fhir;
 using Enclave.Functions.Invocation;
-using Enclave.Storage.Blobs;
 using Hl7.Fhir.Model;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
@@ -21,8 +20,8 @@ namespace Enclave.Functions.Export;
 /// manifest when done, DELETE to cancel) and the files <c>[base]/$export/{jobId}/{file}</c> (NDJSON, with ranges).
 /// Only the kick-off's membership or a project admin sees a job; another project's job is not there.
 /// </summary>
-public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, AzureStorageClients storage, FhirRepository repository, TimeProvider time,
-    IOptions<ExportOptions> options)
+public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, IExportScheduler queue, ExportStep step, FhirRepository repository,
+    TimeProvider time, IOptions<ExportOptions> options)
 {
     private const string KickoffRoute = "fhir/R4/$export";
     private const string NdjsonType = "application/fhir+ndjson";
@@ -148,7 +147,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
         await jobs.CreateAsync(job, cancellationToken);
         try
         {
-            await storage.ExportQueue.SendMessageAsync(new ExportJobMessage(job.ProjectId, job.Id).ToJson(), cancellationToken);
+            await queue.ScheduleAsync(new ExportJobMessage(job.ProjectId, job.Id), TimeSpan.Zero, cancellationToken);
         }
         catch
         {
@@ -171,6 +170,11 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
         if (await VisibleJobAsync(http, jobId, cancellationToken) is not { } job)
         {
             return NotFound(jobId);
+        }
+
+        if (job.IsStalled(time.GetUtcNow(), step.Limits.Lease))
+        {
+            job = await RedriveAsync(job, cancellationToken);
         }
 
         switch (job.Status)
@@ -220,7 +224,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
         }
 
         if (await VisibleJobAsync(request.HttpContext, jobId, cancellationToken) is not { Status: ExportStatus.Completed } job
-            || !job.Types.Any(t => t.Count > 0 && ExportStep.FileName(t) == file)
+            || !job.Types.Any(t => t.Files.Any(f => f.Count > 0 && f.Name == file))
             || await files.OpenReadAsync(job.ProjectId, job.Id, file, cancellationToken) is not { } content)
         {
             return NotFound($"{jobId}/{file}");
@@ -254,6 +258,21 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
         return null;
     }
 
+    /// <summary>
+    /// A job whose steps stopped (every message lost, or poisoned) is enqueued again, or failed once re-drives are spent
+    /// (<see cref="ExportStep.RedriveAsync"/>), so that a poll never sees 202 forever. Steps are guarded by the job's
+    /// version, so a re-drive of a job that was only slow costs one step that loses its race.
+    /// </summary>
+    private async Task<ExportJob> RedriveAsync(ExportJob job, CancellationToken cancellationToken)
+    {
+        if (await step.RedriveAsync(job.ProjectId, job.Id, cancellationToken))
+        {
+            await queue.ScheduleAsync(new ExportJobMessage(job.ProjectId, job.Id), TimeSpan.Zero, cancellationToken);
+        }
+
+        return (await jobs.ReadAsync(job.ProjectId, job.Id, cancellationToken))?.Job ?? job;
+    }
+
     /// <summary>The job, if the caller's project has it and the caller started it or administers the project.</summary>
     private async Task<ExportJob?> VisibleJobAsync(HttpContext http, string jobId, CancellationToken cancellationToken)
     {
@@ -278,8 +297,8 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, Az
             transactionTime = ExportStep.Instant(job.TransactionTime),
             request = job.RequestUrl,
             requiresAccessToken = true,
-            output = job.Types.Where(t => t.Count > 0 && !t.Deleted).Select(t => new { type = t.Type, url = $"{status}/{ExportStep.FileName(t)}", count = t.Count }),
-            deleted = job.Types.Where(t => t.Count > 0 && t.Deleted).Select(t => new { type = "Bundle", url = $"{status}/{ExportStep.FileName(t)}", count = t.Count }),
+            output = job.Types.Where(t => !t.Deleted).SelectMany(t => t.Files.Where(f => f.Count > 0).Select(f => new { type = t.Type, url = $"{status}/{f.Name}", count = f.Count })),
+            deleted = job.Types.Where(t => t.Deleted).SelectMany(t => t.Files.Where(f => f.Count > 0).Select(f => new { type = "Bundle", url = $"{status}/{f.Name}", count = f.Count })),
             error = job.Request.Ignored.Count == 0 ? [] : new[] { new { type = "OperationOutcome", url = $"{status}/{ErrorFileName}" } },
         };
     }

@@ -3,7 +3,6 @@ using Enclave.Domain.Export;
 using Enclave.Domain.Fhir;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Hosting;
-using Enclave.Storage.Blobs;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
@@ -14,10 +13,12 @@ namespace Enclave.Functions.Export;
 /// membership that started it, and enqueues the next step while work remains. A message that is no export job
 /// fails, so the host retries it and finally moves it to the poison queue; a message of a job that is gone
 /// (cancelled, expired, complete) is done. When the last delivery the host allows fails, the job is marked failed,
-/// so its status never stays at 202.
+/// so its status never stays at 202. A step the database throttles (or Blob Storage cannot serve for a moment) does
+/// not fail: it is enqueued again to run after the server's retry-after, within the budget of
+/// <see cref="ExportLimits.MaxThrottledRetries"/>.
 /// </summary>
 public sealed partial class ExportJobFunctions(
-    IExportJobStore jobs, ExportStep step, CallerResolver callers, IResourceStore store, TimeProvider time, AzureStorageClients storage,
+    IExportJobStore jobs, ExportStep step, CallerResolver callers, IResourceStore store, TimeProvider time, IExportScheduler work,
     IOptions<QueueHostOptions> queue, ILogger<ExportJobFunctions> logger)
 {
     /// <summary>The queue's name, resolved from the setting <c>Storage:ExportQueueName</c> by both hosts.</summary>
@@ -31,7 +32,7 @@ public sealed partial class ExportJobFunctions(
     public async Task RunAsync([QueueTrigger(Queue, Connection = Connection)] QueueMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (!ExportJobMessage.TryParse(message.MessageText, out var work))
+        if (!ExportJobMessage.TryParse(message.MessageText, out var next))
         {
             LogUnreadable(logger, message.MessageId, message.DequeueCount);
             throw new InvalidDataException($"Queue message {message.MessageId} is not an export job message.");
@@ -39,30 +40,26 @@ public sealed partial class ExportJobFunctions(
 
         try
         {
-            if (await jobs.ReadAsync(work.ProjectId, work.JobId, cancellationToken) is not { Job.Status: ExportStatus.Running } stored)
+            try
             {
-                LogGone(logger, work.JobId, message.DequeueCount);
-                return;
+                await StepAsync(next, message.DequeueCount, cancellationToken);
             }
-
-            if (await callers.ResolveAsync(work.ProjectId, stored.Job.MembershipId, cancellationToken) is not { } caller)
+            catch (StoreThrottledException throttled) when (!cancellationToken.IsCancellationRequested)
             {
-                await FailAsync(stored.Job, stored.Version, "The membership that started this export no longer exists.", cancellationToken);
-                return;
-            }
+                // Not a failure: the same step runs again later. The message is done with; the one enqueued replaces it.
+                var delay = await step.ThrottledAsync(next.ProjectId, next.JobId, throttled, cancellationToken);
+                if (delay is { } wait)
+                {
+                    await work.ScheduleAsync(next, wait, cancellationToken);
+                }
 
-            var outcome = await step.RunAsync(stored.Job, stored.Version, new FhirRepository(caller.Access, store, time), cancellationToken);
-            if (outcome == ExportStep.Outcome.More)
-            {
-                await storage.ExportQueue.SendMessageAsync(work.ToJson(), cancellationToken);
+                LogThrottled(logger, next.JobId, message.DequeueCount, delay);
             }
-
-            LogStepped(logger, work.JobId, message.DequeueCount, outcome);
         }
         catch (Exception) when (message.DequeueCount >= queue.Value.MaxDequeueCount && !cancellationToken.IsCancellationRequested)
         {
             // The host will not deliver this step again: the job must say it failed rather than run forever.
-            if (await jobs.ReadAsync(work.ProjectId, work.JobId, CancellationToken.None) is { Job.Status: ExportStatus.Running } last)
+            if (await jobs.ReadAsync(next.ProjectId, next.JobId, CancellationToken.None) is { Job.Status: ExportStatus.Running } last)
             {
                 await FailAsync(last.Job, last.Version, "The export could not be completed; start it again.", CancellationToken.None);
             }
@@ -71,11 +68,37 @@ public sealed partial class ExportJobFunctions(
         }
     }
 
+    private async Task StepAsync(ExportJobMessage next, long dequeueCount, CancellationToken cancellationToken)
+    {
+        if (await jobs.ReadAsync(next.ProjectId, next.JobId, cancellationToken) is not { Job.Status: ExportStatus.Running } stored)
+        {
+            LogGone(logger, next.JobId, dequeueCount);
+            return;
+        }
+
+        if (await callers.ResolveAsync(next.ProjectId, stored.Job.MembershipId, cancellationToken) is not { } caller)
+        {
+            await FailAsync(stored.Job, stored.Version, "The membership that started this export no longer exists.", cancellationToken);
+            return;
+        }
+
+        var outcome = await step.RunAsync(stored.Job, stored.Version, new FhirRepository(caller.Access, store, time), cancellationToken);
+        if (outcome == ExportStep.Outcome.More)
+        {
+            await work.ScheduleAsync(next, TimeSpan.Zero, cancellationToken);
+        }
+
+        LogStepped(logger, next.JobId, dequeueCount, outcome);
+    }
+
     private Task<string?> FailAsync(ExportJob job, string version, string why, CancellationToken cancellationToken) =>
         jobs.ReplaceAsync(job with { Status = ExportStatus.Failed, Failure = why }, version, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Export job {JobId} stepped (delivery {DequeueCount}): {Outcome}.")]
     private static partial void LogStepped(ILogger logger, string jobId, long dequeueCount, ExportStep.Outcome outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Export job {JobId} was throttled (delivery {DequeueCount}); next attempt in {Delay} (none: failed or taken over).")]
+    private static partial void LogThrottled(ILogger logger, string jobId, long dequeueCount, TimeSpan? delay);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Export job {JobId} is not running (cancelled, expired or done); delivery {DequeueCount} dropped.")]
     private static partial void LogGone(ILogger logger, string jobId, long dequeueCount);

@@ -31,11 +31,11 @@ public static class EnclaveServiceCollectionExtensions
         services.AddOptions<ExportOptions>().Bind(configuration.GetSection(ExportOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IExportJobStore>(sp => new CosmosExportJobStore(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IExportFiles>(sp => new BlobExportFiles(sp.GetRequiredService<AzureStorageClients>().ExportContainer));
+        services.AddSingleton<IExportScheduler>(sp => new QueueExportScheduler(sp.GetRequiredService<AzureStorageClients>().ExportQueue));
         services.AddSingleton(sp =>
         {
             var export = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ExportOptions>>().Value;
-            return new ExportStep(sp.GetRequiredService<IExportJobStore>(), sp.GetRequiredService<IExportFiles>(), export.PageSize, export.Retention,
-                sp.GetRequiredService<TimeProvider>())
+            return new ExportStep(sp.GetRequiredService<IExportJobStore>(), sp.GetRequiredService<IExportFiles>(), export.Limits, sp.GetRequiredService<TimeProvider>())
             { MemberChunkSize = export.MemberChunkSize };
         });
 

@@ -33,6 +33,7 @@ public static class LocalHost
 
         var app = builder.Build();
         app.UseEnclaveEdge();
+
         app.MapFunctions(FunctionCatalog.App, RoutePrefix(AppContext.BaseDirectory));
         return app;
     }

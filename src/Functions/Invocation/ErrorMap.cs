@@ -58,6 +58,10 @@ public static class ErrorMap
         InvalidSearchException invalid => (ErrorKind.Invalid, invalid.Message, null),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (ErrorKind.TooLarge, "The body is too large.", null),
         BadHttpRequestException => (ErrorKind.Invalid, "The request could not be read.", null),
+        StoreThrottledException { Unavailable: false } throttled =>
+            (ErrorKind.RateLimited, "The project's database is busy; retry later (see Retry-After).", throttled.RetryAfter ?? TimeSpan.FromSeconds(1)),
+        StoreThrottledException throttled =>
+            (ErrorKind.Unavailable, "The database is unavailable; retry later (see Retry-After).", throttled.RetryAfter ?? TimeSpan.FromSeconds(5)),
         CosmosException { StatusCode: HttpStatusCode.TooManyRequests } cosmos =>
             (ErrorKind.RateLimited, "The project's database is busy; retry later (see Retry-After).", cosmos.RetryAfter ?? TimeSpan.FromSeconds(1)),
         CosmosException { StatusCode: HttpStatusCode.RequestEntityTooLarge } =>

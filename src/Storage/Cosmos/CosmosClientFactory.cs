@@ -8,10 +8,12 @@ public static class CosmosClientFactory
 {
     /// <summary>
     /// Creates a client that uses the key when one is configured (the local emulator) and
-    /// <paramref name="credential"/> otherwise, with <paramref name="metrics"/> counting its requests. Enclave works
-    /// on streams, so no serializer is configured.
+    /// <paramref name="credential"/> otherwise, with <paramref name="handlers"/> (e.g. <see cref="CosmosRequestMetrics"/>
+    /// counting its requests) in its pipeline, in order. Enclave works on streams, so no serializer is configured. The
+    /// SDK's own retries on throttling are left at their defaults (9 within 30 s, each after the server's
+    /// retry-after): an interactive request waits at most that long before it answers 429 (<see cref="CosmosFailures"/>).
     /// </summary>
-    public static CosmosClient Create(CosmosOptions options, TokenCredential credential, CosmosRequestMetrics? metrics = null)
+    public static CosmosClient Create(CosmosOptions options, TokenCredential credential, params RequestHandler[] handlers)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(credential);
@@ -24,9 +26,9 @@ public static class CosmosClientFactory
             LimitToEndpoint = options.LimitToEndpoint,
             EnableContentResponseOnWrite = true,
         };
-        if (metrics is not null)
+        foreach (var handler in handlers)
         {
-            clientOptions.CustomHandlers.Add(metrics);
+            clientOptions.CustomHandlers.Add(handler);
         }
 
         return string.IsNullOrEmpty(options.Key)

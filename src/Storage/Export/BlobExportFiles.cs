@@ -2,6 +2,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
 using Enclave.Domain.Export;
+using Enclave.Domain.Fhir;
 
 namespace Enclave.Storage.Export;
 
@@ -15,12 +16,34 @@ public sealed class BlobExportFiles(BlobContainerClient container) : IExportFile
     public async Task StageAsync(string projectId, string jobId, string file, string blockId, ReadOnlyMemory<byte> lines, CancellationToken cancellationToken)
     {
         using var content = BinaryData.FromBytes(lines).ToStream();
-        await container.GetBlockBlobClient(Name(projectId, jobId, file)).StageBlockAsync(blockId, content, cancellationToken: cancellationToken);
+        try
+        {
+            await container.GetBlockBlobClient(Name(projectId, jobId, file)).StageBlockAsync(blockId, content, cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException e) when (IsTransient(e))
+        {
+            throw new StoreThrottledException("stage an export block", null, unavailable: true, e);
+        }
     }
 
     /// <inheritdoc />
-    public Task CommitAsync(string projectId, string jobId, string file, IReadOnlyList<string> blockIds, CancellationToken cancellationToken) =>
-        container.GetBlockBlobClient(Name(projectId, jobId, file)).CommitBlockListAsync(blockIds, cancellationToken: cancellationToken);
+    public async Task CommitAsync(string projectId, string jobId, string file, IReadOnlyList<string> blockIds, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await container.GetBlockBlobClient(Name(projectId, jobId, file)).CommitBlockListAsync(blockIds, cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException e) when (IsTransient(e))
+        {
+            throw new StoreThrottledException("commit an export file", null, unavailable: true, e);
+        }
+    }
+
+    /// <summary>
+    /// A failure worth trying again later (once the SDK's own retries are spent): the service busy or briefly failing
+    /// (500, 503), throttling (429) or a timeout (408).
+    /// </summary>
+    private static bool IsTransient(RequestFailedException e) => e.Status is 408 or 429 or 500 or 502 or 503 or 504;
 
     /// <inheritdoc />
     public async Task<Stream?> OpenReadAsync(string projectId, string jobId, string file, CancellationToken cancellationToken)

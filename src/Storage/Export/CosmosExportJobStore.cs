@@ -22,7 +22,7 @@ public sealed class CosmosExportJobStore(Container container, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(job);
         using var response = await container.CreateItemStreamAsync(Serialize(job), ProjectPartition.Of(job.ProjectId).Key, cancellationToken: cancellationToken);
-        EnsureSuccess(response, "create an export job");
+        CosmosFailures.EnsureSuccess(response, "create an export job");
     }
 
     /// <inheritdoc />
@@ -34,7 +34,7 @@ public sealed class CosmosExportJobStore(Container container, TimeProvider time)
             return null;
         }
 
-        EnsureSuccess(response, "read an export job");
+        CosmosFailures.EnsureSuccess(response, "read an export job");
         var document = await JsonSerializer.DeserializeAsync<Document>(response.Content, s_json, cancellationToken);
         return (document!.Job, response.Headers.ETag);
     }
@@ -50,7 +50,7 @@ public sealed class CosmosExportJobStore(Container container, TimeProvider time)
             return null;
         }
 
-        EnsureSuccess(response, "update an export job");
+        CosmosFailures.EnsureSuccess(response, "update an export job");
         return response.Headers.ETag;
     }
 
@@ -63,7 +63,7 @@ public sealed class CosmosExportJobStore(Container container, TimeProvider time)
             return false;
         }
 
-        EnsureSuccess(response, "delete an export job");
+        CosmosFailures.EnsureSuccess(response, "delete an export job");
         return true;
     }
 
@@ -79,7 +79,7 @@ public sealed class CosmosExportJobStore(Container container, TimeProvider time)
         while (iterator.HasMoreResults)
         {
             using var page = await iterator.ReadNextAsync(cancellationToken);
-            EnsureSuccess(page, "list export jobs");
+            CosmosFailures.EnsureSuccess(page, "list export jobs");
             using var body = await JsonDocument.ParseAsync(page.Content, cancellationToken: cancellationToken);
             jobs.AddRange(body.RootElement.GetProperty("Documents").EnumerateArray().Select(d => d.Deserialize<Document>(s_json)!.Job));
         }
@@ -93,14 +93,6 @@ public sealed class CosmosExportJobStore(Container container, TimeProvider time)
     {
         var ttl = (int)Math.Clamp((job.ExpiresAt - time.GetUtcNow()).TotalSeconds, 60, int.MaxValue);
         return new(JsonSerializer.SerializeToUtf8Bytes(new Document { Id = IdOf(job.Id), ProjectId = job.ProjectId, Job = job, TimeToLive = ttl }, s_json));
-    }
-
-    private static void EnsureSuccess(ResponseMessage response, string what)
-    {
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"Could not {what}: Cosmos DB answered {(int)response.StatusCode}.");
-        }
     }
 
     private sealed record Document

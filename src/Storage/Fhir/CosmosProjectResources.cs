@@ -74,7 +74,7 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
         var total = 0;
         while (iterator.HasMoreResults)
         {
-            total += (await iterator.ReadNextAsync(cancellationToken)).Sum();
+            total += (await NextAsync(iterator, "count resources", cancellationToken)).Sum();
         }
 
         return total;
@@ -90,7 +90,7 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
             requestOptions: _partition.Options());
         while (iterator.HasMoreResults && found.Count < limit)
         {
-            found.AddRange(await iterator.ReadNextAsync(cancellationToken));
+            found.AddRange(await NextAsync(iterator, "select references", cancellationToken));
         }
 
         return found;
@@ -137,7 +137,7 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
         using var iterator = container.GetItemQueryIterator<string>(query, requestOptions: _partition.Options());
         while (iterator.HasMoreResults)
         {
-            foreach (var id in await iterator.ReadNextAsync(cancellationToken))
+            foreach (var id in await NextAsync(iterator, "read references", cancellationToken))
             {
                 found.Add(id.Replace(':', '/'));
             }
@@ -150,7 +150,7 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
     public async Task<string?> ReadGuardAsync(string key, CancellationToken cancellationToken)
     {
         using var response = await container.ReadItemStreamAsync(GuardId(key), _partition.Key, cancellationToken: cancellationToken);
-        return response.StatusCode == HttpStatusCode.NotFound ? null : EnsureSuccess(response, "reading a guard").Headers.ETag;
+        return response.StatusCode == HttpStatusCode.NotFound ? null : CosmosFailures.EnsureSuccess(response, "read a guard").Headers.ETag;
     }
 
     /// <inheritdoc />
@@ -201,10 +201,7 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
             throw new CommitTooLargeException("The write is too large to store: a resource, with its search index, must stay well under 2 MB, and so must all the writes of one transaction together.");
         }
 
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"Committing {writes.Count} resource writes failed: Cosmos DB answered {(int)response.StatusCode}.");
-        }
+        CosmosFailures.EnsureSuccess(response.StatusCode, $"commit {writes.Count} resource writes", response.RetryAfter);
 
         var stored = new List<StoredResource>(writes.Count);
         var operation = 0;
@@ -231,7 +228,7 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
                 : "This search cannot run: a sort on two or more parameters needs a composite index (docs/fhir-api.md).");
         }
 
-        EnsureSuccess(response, "querying resources");
+        CosmosFailures.EnsureSuccess(response, "query resources");
         return (await StoredResourceReader.ReadPageAsync(response.Content, cancellationToken), response.ContinuationToken);
     }
 
@@ -243,7 +240,7 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
             return null;
         }
 
-        EnsureSuccess(response, $"reading {documentId}");
+        CosmosFailures.EnsureSuccess(response, $"read {documentId}");
         return await StoredResourceReader.ReadDocumentAsync(response.Content, cancellationToken);
     }
 
@@ -256,8 +253,18 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
     private static string[] DocumentIds(IReadOnlyCollection<string> references) =>
         [.. references.Select(r => r.Replace('/', ':')).Distinct(StringComparer.Ordinal)];
 
-    private static ResponseMessage EnsureSuccess(ResponseMessage response, string what) =>
-        response.IsSuccessStatusCode ? response : throw new InvalidOperationException($"{what} failed: Cosmos DB answered {(int)response.StatusCode}.");
+    /// <summary>The next page of a typed query; throttling is a <see cref="StoreThrottledException"/>, as on the stream calls.</summary>
+    private static async Task<FeedResponse<T>> NextAsync<T>(FeedIterator<T> iterator, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await iterator.ReadNextAsync(cancellationToken);
+        }
+        catch (CosmosException e) when (CosmosFailures.Transient(e, what) is { } transient)
+        {
+            throw transient;
+        }
+    }
 
     /// <summary>Guard ids hash the key: keys hold request text, ids must stay short and free of '/'.</summary>
     private static string GuardId(string key) => "guard:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));

@@ -150,11 +150,5 @@ public sealed class CosmosIdentityStore(Container container, TimeProvider time) 
 
     private static MemoryStream Serialize<T>(T document) => new(JsonSerializer.SerializeToUtf8Bytes(document));
 
-    private static void Ensure(HttpStatusCode status, string what)
-    {
-        if ((int)status >= 300)
-        {
-            throw new InvalidOperationException($"Could not {what}: Cosmos DB answered {(int)status}.");
-        }
-    }
+    private static void Ensure(HttpStatusCode status, string what) => CosmosFailures.EnsureSuccess(status, what);
 }

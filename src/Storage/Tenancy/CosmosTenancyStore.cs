@@ -195,9 +195,6 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
             throw new TenancyConflictException($"Could not {what}: it already exists.");
         }
 
-        if ((int)status >= 300)
-        {
-            throw new InvalidOperationException($"Could not {what}: Cosmos DB answered {(int)status}.");
-        }
+        CosmosFailures.EnsureSuccess(status, what);
     }
 }

@@ -100,6 +100,21 @@ public sealed class ErrorMapTests
     }
 
     [Fact]
+    public async Task A_throttled_store_is_429_with_its_retry_after_and_an_unavailable_one_503_never_a_500()
+    {
+        var (status, code, diagnostics, headers) = await AnswerAsync(new StoreThrottledException("query resources", TimeSpan.FromMilliseconds(2300), unavailable: false));
+        Assert.Equal(StatusCodes.Status429TooManyRequests, status);
+        Assert.Equal("throttled", code);
+        Assert.Equal("3", headers.RetryAfter.ToString()); // whole seconds, rounded up
+        Assert.DoesNotContain("query resources", diagnostics, StringComparison.Ordinal);
+
+        var (unavailable, transient, _, later) = await AnswerAsync(new StoreThrottledException("read a guard", null, unavailable: true));
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, unavailable);
+        Assert.Equal("transient", transient);
+        Assert.Equal("5", later.RetryAfter.ToString());
+    }
+
+    [Fact]
     public void Every_kind_has_one_status_and_one_code_and_only_Unexpected_is_a_500()
     {
         foreach (var kind in Enum.GetValues<ErrorKind>())

@@ -49,7 +49,7 @@ public sealed class ExportScopeTests
         for (var pages = 0; !progress.Done; pages++)
         {
             Assert.True(pages < 200, "The type never finished.");
-            var page = await scope.NextAsync(progress, default);
+            var page = await scope.NextAsync(progress, int.MaxValue, default);
             Assert.Null(page.Refusal);
             lines.AddRange(page.Lines);
             progress = page.Next;

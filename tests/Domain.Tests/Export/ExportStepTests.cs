@@ -60,8 +60,8 @@ public sealed class ExportStepTests
         throw new InvalidOperationException("The export never finished.");
     }
 
-    private static List<string> Ids(Files files) =>
-        [.. files.Read("Patient.ndjson").Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()!)];
+    private static List<string> Ids(Files files, string file = "Patient.ndjson") =>
+        [.. files.Read(file).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()!)];
 
     [Fact]
     public async Task Pages_become_blocks_and_the_file_holds_each_resource_once()
@@ -76,7 +76,8 @@ public sealed class ExportStepTests
         var job = (await jobs.ReadAsync(Project, Job().Id, default))!.Value.Job;
         Assert.Equal(ExportStatus.Completed, job.Status);
         Assert.Equal(10, job.Types[0].Count);
-        Assert.Equal(4, job.Types[0].BlockIds.Count); // 3 + 3 + 3 + 1
+        Assert.Equal(4, files.Blocks("Patient.ndjson")); // 3 + 3 + 3 + 1
+        Assert.All(job.Types[0].Files, f => Assert.True(f.Committed && f.BlockIds.Count == 0)); // committed, so the job no longer keeps its blocks
         Assert.Equal(10, Ids(files).Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(10, Ids(files).Count);
         Assert.Equal(4, steps);
@@ -153,6 +154,117 @@ public sealed class ExportStepTests
         Assert.Empty(files.Names);
     }
 
+    [Fact]
+    public async Task A_page_past_the_block_bound_is_cut_and_the_next_step_resumes_right_after_it()
+    {
+        var (_, repository) = await SeedAsync(9);
+        Assert.Equal(201, (await repository.CreateAsync(new Patient { Name = [new HumanName { Family = new string('x', 900) }] }, null, default)).Status);
+        var jobs = new Jobs();
+        var files = new Files();
+        await jobs.CreateAsync(Job(), default);
+        var line = (await repository.SearchAsync(Hl7Search("Patient"), null, default)).Page!.Matches.Min(m => Encoding.UTF8.GetByteCount(m.Json)) + 1;
+
+        await RunToEndAsync(new ExportStep(jobs, files, new ExportLimits { PageSize = 5, MaxBlockBytes = 2 * line + 10 }, _time), jobs, repository);
+
+        var sizes = files.BlockSizes("Patient.ndjson").ToList();
+        Assert.All(sizes, size => Assert.True(size <= 2 * line + 10 || size > 900, $"A block of {size} bytes passed the bound."));
+        Assert.Contains(sizes, size => size > 900); // the large resource is a block of its own
+        Assert.True(sizes.Count >= 6, $"{sizes.Count} blocks"); // 9 small ones two by two, and the large one
+        Assert.Equal(10, Ids(files).Count);
+        Assert.Equal(10, Ids(files).Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
+    public async Task Files_roll_over_at_the_size_bound_each_committed_with_its_own_list_once_final()
+    {
+        var (_, repository) = await SeedAsync(12);
+        var jobs = new Jobs();
+        var files = new Files();
+        await jobs.CreateAsync(Job(), default);
+        var limits = new ExportLimits { PageSize = 2, MaxBlockBytes = 4096, MaxFileBytes = 700 };
+        var step = new ExportStep(jobs, files, limits, _time);
+
+        // A rolled-over file is committed while the job still runs, and the job forgets its blocks.
+        for (var i = 0; i < 4; i++)
+        {
+            var (running, version) = (await jobs.ReadAsync(Project, Job().Id, default))!.Value;
+            Assert.Equal(ExportStep.Outcome.More, await step.RunAsync(running, version, repository, default));
+        }
+
+        var midway = (await jobs.ReadAsync(Project, Job().Id, default))!.Value.Job.Types[0].Files;
+        Assert.True(midway.Count >= 2);
+        Assert.True(midway[0] is { Committed: true, BlockIds.Count: 0 });
+        Assert.NotEmpty(Ids(files, "Patient.ndjson"));
+
+        await RunToEndAsync(step, jobs, repository);
+
+        var job = (await jobs.ReadAsync(Project, Job().Id, default))!.Value.Job;
+        var written = job.Types[0].Files;
+        Assert.Equal(ExportStatus.Completed, job.Status);
+        Assert.Equal([.. written.Select((_, i) => ExportTypeProgress.FileName("Patient", i + 1))], written.Select(f => f.Name));
+        Assert.Equal("Patient-2.ndjson", written[1].Name);
+        Assert.All(written, f =>
+        {
+            Assert.True(f.Bytes <= 700, $"{f.Name} has {f.Bytes} bytes");
+            Assert.Equal(f.Bytes, Encoding.UTF8.GetByteCount(files.Read(f.Name)));
+            Assert.Equal(f.Count, Ids(files, f.Name).Count);
+        });
+        var ids = written.SelectMany(f => Ids(files, f.Name)).ToList();
+        Assert.Equal(12, ids.Count);
+        Assert.Equal(12, ids.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(12, job.Types[0].Count);
+    }
+
+    [Fact]
+    public async Task A_throttled_step_waits_at_least_the_servers_retry_after_and_fails_the_job_only_past_the_budget()
+    {
+        var (_, repository) = await SeedAsync(4);
+        var jobs = new Jobs();
+        var files = new Files();
+        await jobs.CreateAsync(Job(), default);
+        var step = new ExportStep(jobs, files, new ExportLimits { PageSize = 2, MaxThrottledRetries = 2 }, _time);
+        var busy = new StoreThrottledException("query resources", null, unavailable: false);
+
+        Assert.Equal(TimeSpan.FromSeconds(1), await step.ThrottledAsync(Project, Job().Id, busy, default));
+        Assert.Equal(TimeSpan.FromSeconds(7), await step.ThrottledAsync(Project, Job().Id, new StoreThrottledException("read", TimeSpan.FromMilliseconds(6100), false), default));
+        var (job, version) = (await jobs.ReadAsync(Project, Job().Id, default))!.Value;
+        Assert.Equal(2, job.Throttled);
+        Assert.Equal(ExportStep.Outcome.More, await step.RunAsync(job, version, repository, default)); // progress clears the count
+        Assert.Equal(0, (await jobs.ReadAsync(Project, Job().Id, default))!.Value.Job.Throttled);
+
+        Assert.Equal(TimeSpan.FromSeconds(1), await step.ThrottledAsync(Project, Job().Id, busy, default));
+        Assert.Equal(TimeSpan.FromSeconds(2), await step.ThrottledAsync(Project, Job().Id, busy, default)); // backing off
+        Assert.Null(await step.ThrottledAsync(Project, Job().Id, busy, default)); // the budget is spent
+        job = (await jobs.ReadAsync(Project, Job().Id, default))!.Value.Job;
+        Assert.Equal(ExportStatus.Failed, job.Status);
+        Assert.Contains("busy", job.Failure, StringComparison.Ordinal);
+        Assert.Null(await step.ThrottledAsync(Project, Job().Id, busy, default)); // a failed job is not retried
+    }
+
+    [Fact]
+    public async Task A_stalled_job_is_redriven_once_per_lease_and_failed_once_redrives_are_spent()
+    {
+        var jobs = new Jobs();
+        await jobs.CreateAsync(Job(), default);
+        var step = new ExportStep(jobs, new Files(), new ExportLimits { Lease = TimeSpan.FromMinutes(10), MaxRedrives = 2 }, _time);
+
+        Assert.False(await step.RedriveAsync(Project, Job().Id, default)); // within the lease of the kick-off
+        _time.Advance(TimeSpan.FromMinutes(11));
+        Assert.True(await step.RedriveAsync(Project, Job().Id, default));
+        Assert.False(await step.RedriveAsync(Project, Job().Id, default)); // a second poll at once: one re-drive is enough
+        _time.Advance(TimeSpan.FromMinutes(11));
+        Assert.True(await step.RedriveAsync(Project, Job().Id, default));
+        _time.Advance(TimeSpan.FromMinutes(11));
+        Assert.False(await step.RedriveAsync(Project, Job().Id, default));
+
+        var job = (await jobs.ReadAsync(Project, Job().Id, default))!.Value.Job;
+        Assert.Equal(ExportStatus.Failed, job.Status);
+        Assert.Equal(2, job.Redrives);
+        Assert.Contains("stopped making progress", job.Failure, StringComparison.Ordinal);
+    }
+
+    private static Domain.Search.SearchRequest Hl7Search(string type) => Domain.Search.SearchParser.Parse(type, [new("_count", "100")], strict: true).Request!;
+
     /// <summary>Jobs with the Cosmos store's rule: a replace succeeds only at the current version.</summary>
     private sealed class Jobs : IExportJobStore
     {
@@ -200,6 +312,10 @@ public sealed class ExportStepTests
         public bool FailNextCommit { get; set; }
 
         public IEnumerable<string> Names => _committed.Keys.Concat(_staged.Keys);
+
+        public int Blocks(string file) => _committed.TryGetValue(file, out var blocks) ? blocks.Count : 0;
+
+        public IEnumerable<int> BlockSizes(string file) => _committed.TryGetValue(file, out var blocks) ? blocks.Select(b => _staged[$"{file}|{b}"].Length) : [];
 
         public string Read(string file) =>
             _committed.TryGetValue(file, out var blocks) ? string.Concat(blocks.Select(b => Encoding.UTF8.GetString(_staged[$"{file}|{b}"]))) : string.Empty;

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Enclave.Domain.Fhir;
+using Enclave.Domain.Search;
+using Enclave.Storage.Cosmos;
+using Enclave.Storage.Fhir;
+using Enclave.Testing;
+using Hl7.Fhir.Model;
+using Microsoft.Azure.Cosmos;
+
+namespace Enclave.Bench;
+
+/// <summary>
+/// System-level <c>$export</c> of one type at 20,000 and 100,000 resources, by the app's own process (the local host,
+/// its queue poller, the emulators): resources per second from kick-off to manifest and the process's peak working set
+/// (a fresh process per size), against the emulator's raw paged read of the same documents in the same run.
+/// </summary>
+internal static class ExportBenchmarks
+{
+    private const string Group = "Bulk Data export of Patients (local host process, default Export settings) against the raw paged read";
+    private const int PerBatch = 50;
+    private const int InFlight = 16;
+
+    public static async Task<List<BenchResult>> RunAsync()
+    {
+        await using var emulators = await EmulatorProcess.StartAsync();
+        var cosmos = TestSettings.CosmosOptions(emulators.Endpoints);
+        var settings = AppSettings.For(cosmos, TestSettings.StorageOptions(emulators.Endpoints));
+        settings["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200";
+        var folder = Path.Combine(LocalEmulators.RepositoryRoot, "src", "Functions", "bin", "Release", "net10.0");
+
+        string projectId, clientId, secret;
+        await using (var first = await AppProcess.StartAsync(folder, settings, quiet: true))
+        {
+            (projectId, clientId, secret) = await NewProjectAsync(first.Http, settings);
+        }
+
+        settings["Cosmos:CreateIfNotExists"] = "false";
+        using var client = CosmosClientFactory.Create(cosmos, new Azure.Identity.DefaultAzureCredential());
+        var container = client.GetContainer(cosmos.DatabaseName, cosmos.ContainerName);
+        var store = new CosmosResourceStore(container, TimeProvider.System).For(ProjectScope.Of(projectId));
+
+        var results = new List<BenchResult>();
+        var seeded = 0;
+        var peaks = new Dictionary<int, double>();
+        foreach (var size in new[] { 20_000, 100_000 })
+        {
+            var seeding = Stopwatch.StartNew();
+            await SeedAsync(store, seeded, size);
+            seeded = size;
+            Console.Error.WriteLine($"export bench: {size} patients seeded in {seeding.Elapsed.TotalSeconds:0} s");
+
+            // A fresh process per size, so that its peak working set is this export's.
+            await using var app = await AppProcess.StartAsync(folder, settings, quiet: true);
+            var token = await TokenAsync(app.Http, clientId, secret);
+            var (seconds, count) = await ExportAsync(app.Http, token);
+            if (count != size)
+            {
+                throw new InvalidOperationException($"The export of {size} patients listed {count}.");
+            }
+
+            var peak = app.PeakWorkingSet / 1048576.0;
+            peaks[size] = peak;
+            var raw = await RawReadAsync(container, projectId, size);
+            var rate = size / seconds;
+            results.Add(new(Group, $"{size:N0}: export", rate, "resources/s", $"kick-off to manifest, {size:N0} Patients (≈0.5 KB), page 500"));
+            results.Add(new(Group, $"{size:N0}: raw paged read", raw, "documents/s", "the same documents through the SDK, one query, pages of 500, ORDER BY lastUpdated"));
+            results.Add(new(Group, $"{size:N0}: export ÷ raw", rate / raw, "×", "target ≥ 0.8"));
+            results.Add(new(Group, $"{size:N0}: peak working set of the app", peak, "MB", "the app process's VmHWM, fresh process, start-up included"));
+        }
+
+        results.Add(new(Group, "peak working set 100k ÷ 20k", peaks[100_000] / peaks[20_000], "×", "target within 1.10"));
+        return results;
+    }
+
+    /// <summary>Patients <paramref name="from"/>…<paramref name="to"/> written as the store writes them (documents and index), 50 to an atomic batch.</summary>
+    private static async System.Threading.Tasks.Task SeedAsync(IProjectResources store, int from, int to)
+    {
+        var at = DateTimeOffset.UtcNow.AddMinutes(-5);
+        await Measure.RateAsync((to - from + PerBatch - 1) / PerBatch, InFlight, async batch =>
+        {
+            var writes = new List<ResourceWrite>();
+            for (var i = from + batch * PerBatch; i < Math.Min(to, from + (batch + 1) * PerBatch); i++)
+            {
+                var patient = new Patient
+                {
+                    Id = $"p{i:D7}",
+                    Gender = i % 2 == 0 ? AdministrativeGender.Female : AdministrativeGender.Male,
+                    Name = [new HumanName { Family = $"Bench{i}", Given = ["Ann", "Marie"] }],
+                    BirthDate = $"1980-01-{1 + (i % 28):00}",
+                    Address = [new Address { Line = [$"{i} Main Street"], City = "Springfield", PostalCode = "12345" }],
+                    Meta = new Meta { VersionId = "1", LastUpdated = at.AddMilliseconds(i) },
+                };
+                var json = JsonSerializer.Serialize(patient, ResourceParser.Options);
+                writes.Add(new ResourceWrite(new StoredResource("Patient", patient.Id, 1, at.AddMilliseconds(i), false, json, string.Empty) { Index = ResourceIndexer.Index(patient) }, null));
+            }
+
+            if (await store.CommitAsync(writes, [], CancellationToken.None) is null)
+            {
+                throw new InvalidOperationException("A seeding batch conflicted.");
+            }
+        });
+    }
+
+    /// <summary>The emulator's own rate for the documents the export reads: the current Patients, paged as the export pages them.</summary>
+    private static async Task<double> RawReadAsync(Container container, string projectId, int expected)
+    {
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.projectId = @p AND c.kind = 'resource' AND c.resourceType = 'Patient' AND NOT c.deleted ORDER BY c.lastUpdated DESC")
+            .WithParameter("@p", projectId);
+        var clock = Stopwatch.StartNew();
+        var read = 0;
+        using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(projectId), MaxItemCount = 500 });
+        while (iterator.HasMoreResults)
+        {
+            using var page = await iterator.ReadNextAsync();
+            page.EnsureSuccessStatusCode();
+            using var body = await JsonDocument.ParseAsync(page.Content);
+            read += body.RootElement.GetProperty("_count").GetInt32();
+        }
+
+        if (read != expected)
+        {
+            throw new InvalidOperationException($"The raw read found {read} patients, not {expected}.");
+        }
+
+        return read / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Kick-off to manifest: the seconds it took and the resources the manifest lists.</summary>
+    private static async Task<(double Seconds, long Count)> ExportAsync(HttpClient http, string token)
+    {
+        var clock = Stopwatch.StartNew();
+        using var kickoff = await SendAsync(http, HttpMethod.Get, "/api/fhir/R4/$export?_type=Patient", token);
+        if (kickoff.StatusCode != HttpStatusCode.Accepted)
+        {
+            throw new InvalidOperationException($"The kick-off answered {(int)kickoff.StatusCode}.");
+        }
+
+        var status = kickoff.Content.Headers.ContentLocation?.ToString() ?? kickoff.Headers.GetValues("Content-Location").Single();
+        while (clock.Elapsed < TimeSpan.FromMinutes(20))
+        {
+            using var poll = await SendAsync(http, HttpMethod.Get, status, token);
+            if (poll.StatusCode == HttpStatusCode.OK)
+            {
+                var seconds = clock.Elapsed.TotalSeconds;
+                var manifest = JsonDocument.Parse(await poll.Content.ReadAsStringAsync()).RootElement;
+                return (seconds, manifest.GetProperty("output").EnumerateArray().Sum(o => o.GetProperty("count").GetInt64()));
+            }
+
+            if (poll.StatusCode != HttpStatusCode.Accepted)
+            {
+                throw new InvalidOperationException($"The status answered {(int)poll.StatusCode}: {await poll.Content.ReadAsStringAsync()}");
+            }
+
+            await System.Threading.Tasks.Task.Delay(100);
+        }
+
+        throw new TimeoutException("The export did not complete within 20 minutes.");
+    }
+
+    private static async Task<(string ProjectId, string ClientId, string Secret)> NewProjectAsync(HttpClient http, Dictionary<string, string?> settings)
+    {
+        var superAdmin = await TokenAsync(http, settings["Auth:BootstrapClientId"]!, settings["Auth:BootstrapClientSecret"]!);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/admin/projects", UriKind.Relative))
+        {
+            Content = new StringContent("""{"name":"Export bench"}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", superAdmin);
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var client = body.GetProperty("client");
+        return (body.GetProperty("project").GetProperty("id").GetString()!, client.GetProperty("id").GetString()!, client.GetProperty("secret").GetString()!);
+    }
+
+    private static async Task<string> TokenAsync(HttpClient http, string clientId, string secret)
+    {
+        using var response = await http.PostAsync(new Uri("/api/oauth2/token", UriKind.Relative), new FormUrlEncodedContent(
+            [new("grant_type", "client_credentials"), new("client_id", clientId), new("client_secret", secret)]));
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string url, string token)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(url, UriKind.RelativeOrAbsolute));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.TryAddWithoutValidation("Prefer", "respond-async");
+        return await http.SendAsync(request);
+    }
+}
