@@ -254,4 +254,26 @@ public sealed class RestInteractionTests(ConformanceFixture suite) : Conformance
 
         Assert.Equal("Parameters", answer.GetProperty("resourceType").GetString());
     });
+
+    [Fact]
+    [SpecRule("https://hl7.org/fhir/uv/bulkdata/STU2/export.html", Level.Shall,
+        "Patient/$export and Group/[id]/$export, as declared, kick off with Prefer: respond-async: 202 and an absolute Content-Location",
+        Covers = ["operation:export"])]
+    public System.Threading.Tasks.Task Bulk_export_kickoff() => RuleAsync(async p =>
+    {
+        var patient = await p.CreateAsync("""{"resourceType":"Patient"}""");
+        var group = await p.CreateAsync($$$"""{"resourceType":"Group","type":"person","actual":true,"member":[{"entity":{"reference":"Patient/{{{patient}}}"}}]}""");
+
+        foreach (var path in new[] { "Patient/$export", $"Group/{group}/$export" })
+        {
+            var (response, text) = await p.SendAsync(HttpMethod.Get, path, headers: [("Prefer", "respond-async"), ("Accept", "application/fhir+json")]);
+            using (response)
+            {
+                Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{path}: {(int)response.StatusCode} {text}");
+                var status = response.Content.Headers.ContentLocation;
+                Assert.True(status is { IsAbsoluteUri: true }, $"{path}: Content-Location {status}");
+                Assert.Contains("/$export/", status.AbsolutePath, StringComparison.Ordinal);
+            }
+        }
+    });
 }
