@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -85,7 +84,4 @@ internal sealed class BundleJson(string type)
 
         return buffer.WrittenMemory;
     }
-
-    /// <inheritdoc />
-    public override string ToString() => Encoding.UTF8.GetString(ToUtf8().Span);
 }

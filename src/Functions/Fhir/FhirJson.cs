@@ -66,10 +66,6 @@ internal static class FhirJson
     private static string[] KeptElements(Resource resource, string[] elements) =>
         ElementSubset.Kept(resource is Bundle bundle ? bundle.Entry.Select(e => e.Resource).OfType<Resource>().Select(r => r.GetType()).Distinct() : [resource.GetType()], elements);
 
-    /// <summary>Writes JSON text (a stored resource, a Bundle): as it is for plain JSON, else through the POCO.</summary>
-    public static IResult Write(string json, FhirFormat format, int statusCode = StatusCodes.Status200OK) =>
-        format.IsPlainJson ? Results.Text(json, format.ContentType, Encoding.UTF8, statusCode) : Write(Parsed(json), format, statusCode);
-
     /// <summary>Writes UTF-8 JSON (a stored resource, a Bundle): its bytes as they are for plain JSON, else through the POCO.</summary>
     public static IResult Write(ReadOnlyMemory<byte> json, FhirFormat format, int statusCode = StatusCodes.Status200OK) =>
         format.IsPlainJson ? new Utf8Answer(json, format.ContentType, statusCode) : Write(Parsed(Encoding.UTF8.GetString(json.Span)), format, statusCode);

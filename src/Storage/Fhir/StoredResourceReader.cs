@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Enclave.Domain.Fhir;
 
@@ -106,7 +105,7 @@ internal static class StoredResourceReader
             throw new JsonException("A resource document lacks its type, id or time.");
         }
 
-        return new StoredResource(type, id, version, DateTimeOffset.Parse(lastUpdated, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+        return new StoredResource(type, id, version, InstantTextConverter.Parse(lastUpdated),
             deleted, resource, eTag ?? string.Empty);
     }
 
