@@ -235,10 +235,16 @@ public sealed class ExportStep
     {
         foreach (var type in job.Types)
         {
-            foreach (var file in type.Final.ToList())
+            var final = type.Final.ToList();
+            foreach (var file in final)
             {
                 await _files.CommitAsync(job.ProjectId, job.Id, file.Name, file.BlockIds, cancellationToken);
-                job = With(job, type with { Files = [.. type.Files.Select(f => f.Name == file.Name ? f with { BlockIds = [], Committed = true } : f)] });
+            }
+
+            if (final.Count > 0)
+            {
+                // One new list per type: every file committed here is marked, not only the last.
+                job = With(job, type with { Files = [.. type.Files.Select(f => final.Exists(c => c.Name == f.Name) ? f with { BlockIds = [], Committed = true } : f)] });
             }
         }
 
