@@ -33,6 +33,32 @@ public sealed class EmulatorBehaviourTests(CosmosDatabaseFixture cosmos) : IClas
     }
 
     [Fact]
+    public async Task A_paged_query_sees_writes_to_its_documents_and_pages_on_through_writes_to_others()
+    {
+        var container = await NewContainerAsync(_ => { });
+        var pk = new PartitionKey("p");
+        for (var i = 0; i < 10; i++)
+        {
+            await container.CreateItemAsync(new JObject { ["id"] = $"r{i}", ["projectId"] = "p", ["kind"] = "r", ["n"] = i }, pk);
+        }
+
+        var query = new QueryDefinition("SELECT c.id FROM c WHERE c.kind = 'r' ORDER BY c.n");
+        using var pages = container.GetItemQueryIterator<JObject>(query, requestOptions: new QueryRequestOptions { PartitionKey = pk, MaxItemCount = 3 });
+        async Task<string> NextAsync() => string.Join(",", (await pages.ReadNextAsync()).Select(d => (string)d["id"]!));
+
+        var first = await NextAsync();
+        await container.UpsertItemAsync(new JObject { ["id"] = "job", ["projectId"] = "p", ["kind"] = "job", ["n"] = 0 }, pk);
+        var second = await NextAsync();
+        await container.UpsertItemAsync(new JObject { ["id"] = "r7", ["projectId"] = "p", ["kind"] = "r", ["n"] = 100 }, pk);
+        await container.DeleteItemAsync<JObject>("job", pk);
+        var third = await NextAsync();
+        var fourth = await NextAsync();
+
+        Assert.Equal(["r0,r1,r2", "r3,r4,r5", "r6,r8,r9", "r7"], new[] { first, second, third, fourth });
+        Assert.False(pages.HasMoreResults);
+    }
+
+    [Fact]
     public async Task Etags_are_quoted_and_if_none_match_reads_are_304()
     {
         var pk = Guid.NewGuid().ToString();

@@ -152,14 +152,17 @@ class DocumentRoutes {
     if (typeof query !== "string") throw new CosmosError(400, "BadRequest", "The query is missing.");
     const params = toParameters(parameters);
     const hash = createHash("sha256").update(JSON.stringify([query, parameters || [], pk ?? null])).digest("base64").slice(0, 16);
-    const cacheKey = `${collection._rid}|${store.lsn}|${hash}`;
-    let results = this.resultCache.get(cacheKey);
-    if (!results) {
-      results = execute(parse(query), store.documents(pk), params);
-      this.resultCache.set(cacheKey, results);
+    const cacheKey = `${collection._rid}|${hash}`;
+    let cached = this.resultCache.get(cacheKey);
+    if (cached && !stillAnswers(cached, store, pk, params)) cached = undefined;
+    if (!cached) {
+      const parsed = parse(query);
+      cached = { parsed, lsn: store.lsn, results: execute(parsed, store.documents(pk), params) };
+      this.resultCache.delete(cacheKey);
+      this.resultCache.set(cacheKey, cached);
       if (this.resultCache.size > 32) this.resultCache.delete(this.resultCache.keys().next().value);
     }
-    this.page(store, results, hash, req, send);
+    this.page(store, cached.results, hash, req, send);
   }
 
   page(store, items, hash, req, send) {
@@ -193,6 +196,25 @@ class DocumentRoutes {
     }
     send(200, { _rid: store.rid, Documents: changes, _count: changes.length }, { etag, "x-ms-item-count": String(changes.length) });
   }
+}
+
+/**
+ * Whether a query's cached results are still its answer: no write since they were computed touched a document the
+ * query reads (neither the version before the write nor the one after it yields a row). Paging a query with offsets
+ * then stays linear while other documents of the partition change between pages, as an export's job document does.
+ */
+function stillAnswers(cached, store, pk, params) {
+  const writes = store.writesSince(cached.lsn);
+  if (!writes) return false;
+  // One document alone: TOP and OFFSET … LIMIT would hide the row it yields.
+  const probe = { ...cached.parsed, top: null, offset: null, limit: null };
+  const yields = doc => doc !== undefined && execute(probe, [doc], params).length > 0;
+  for (const write of writes) {
+    if (pk !== undefined && write.pk !== pk) continue;
+    if (write.all || yields(write.before) || yields(write.after)) return false;
+  }
+  cached.lsn = store.lsn;
+  return true;
 }
 
 function toParameters(parameters) {

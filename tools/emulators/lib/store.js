@@ -14,6 +14,9 @@ class CosmosError extends Error {
   }
 }
 
+// Enough for a query's cached results to survive the writes between two of its pages (documents.js), and for an
+// atomic batch (at most 100 operations) to be undone.
+const WRITE_LOG = 4096;
 const newEtag = () => `"${randomUUID()}"`;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -54,6 +57,21 @@ class CollectionStore {
     this.partitions = new Map();
     this.sequence = 0;
     this.lsn = 0;
+    /** The latest writes, oldest first: { lsn, pk, before, after } or { lsn, pk, all: true } for a dropped partition. */
+    this.writes = [];
+  }
+
+  logWrite(entry) {
+    this.writes.push(entry);
+    if (this.writes.length > WRITE_LOG) this.writes.splice(0, this.writes.length - WRITE_LOG);
+  }
+
+  /** The writes after `lsn`, or undefined when the log no longer reaches back that far. */
+  writesSince(lsn) {
+    if (lsn === this.lsn) return [];
+    const first = this.writes.findIndex(w => w.lsn > lsn);
+    if (first < 0 || this.writes[first].lsn !== lsn + 1) return undefined;
+    return this.writes.slice(first);
   }
 
   partition(pk, create) {
@@ -142,6 +160,7 @@ class CollectionStore {
     };
     Object.defineProperty(doc, SEQUENCE, { value: sequence, enumerable: false });
     partition.set(doc.id, doc);
+    this.logWrite({ lsn: this.lsn, pk, before: previous, after: doc });
     return doc;
   }
 
@@ -190,12 +209,14 @@ class CollectionStore {
     CollectionStore.checkIfMatch(existing, ifMatch);
     this.partition(pk, false).delete(id);
     this.lsn += 1;
+    this.logWrite({ lsn: this.lsn, pk, before: existing });
     return { status: 204, doc: existing };
   }
 
   deletePartition(pk) {
     this.partitions.delete(pk);
     this.lsn += 1;
+    this.logWrite({ lsn: this.lsn, pk, all: true });
   }
 
   /** Incremental change feed: the latest version of each document changed after `sinceLsn`, in LSN order. */
@@ -203,17 +224,22 @@ class CollectionStore {
     return this.documents(pk).filter(doc => doc._lsn > sinceLsn).sort((a, b) => a._lsn - b._lsn);
   }
 
-  /** Copies one partition's state, for an atomic batch in it (restore() undoes everything since). */
+  /** Marks where an atomic batch in one partition starts: restore() undoes every write since, from the write log. */
   snapshot(pk) {
-    const partition = this.partition(pk, false);
-    return { pk, partition: partition ? new Map(partition) : undefined, sequence: this.sequence, lsn: this.lsn };
+    return { pk, existed: this.partitions.has(pk), sequence: this.sequence, lsn: this.lsn };
   }
 
   restore(state) {
-    if (state.partition) this.partitions.set(state.pk, state.partition);
-    else this.partitions.delete(state.pk);
+    for (let i = this.writes.length - 1; i >= 0 && this.writes[i].lsn > state.lsn; i--) {
+      const { before, after } = this.writes[i];
+      const partition = this.partition(state.pk, true);
+      if (before) partition.set(before.id, before);
+      else partition.delete(after.id);
+    }
+    if (!state.existed && this.partitions.get(state.pk)?.size === 0) this.partitions.delete(state.pk);
     this.sequence = state.sequence;
     this.lsn = state.lsn;
+    this.writes = this.writes.filter(w => w.lsn <= state.lsn);
   }
 }
 
