@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
@@ -38,7 +39,7 @@ public sealed partial class ExportScope
         var position = next is null ? current with { Continuation = null, Done = true } : current with { Continuation = next };
         return entries.Count == 0
             ? new Page([], position)
-            : new Page([new JsonObject { ["resourceType"] = "Bundle", ["type"] = "transaction", ["entry"] = entries }.ToJsonString()], position);
+            : new Page([JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["resourceType"] = "Bundle", ["type"] = "transaction", ["entry"] = entries })], position);
     }
 
     /// <summary>Whether a deletion is in the export's scope: always at system level without filters, else as its last version was.</summary>

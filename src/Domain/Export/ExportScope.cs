@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
@@ -27,7 +28,7 @@ public sealed partial class ExportScope(ExportJob job, FhirRepository repository
     private Dictionary<string, int>? _chunkOf;
 
     /// <summary>One page: the lines to write, how many resources they are, where the type is next, or why it cannot be searched.</summary>
-    public sealed record Page(IReadOnlyList<string> Lines, ExportTypeProgress Next, OperationOutcome? Refusal = null);
+    public sealed record Page(IReadOnlyList<ReadOnlyMemory<byte>> Lines, ExportTypeProgress Next, OperationOutcome? Refusal = null);
 
     /// <summary>The next page of <paramref name="current"/>, of at most <paramref name="count"/> resources searched (and the page size).</summary>
     public async Task<Page> NextAsync(ExportTypeProgress current, int count, CancellationToken cancellationToken)
@@ -74,7 +75,7 @@ public sealed partial class ExportScope(ExportJob job, FhirRepository repository
             : current.Search + 1 < searches ? current with { Continuation = null, Search = current.Search + 1 }
             : current with { Continuation = null, Done = true };
         var elements = job.Request.ElementsOf(current.Type);
-        return new Page([.. kept.Select(m => elements.Count == 0 ? m.Json : ElementSubset.Trim(m.ResourceType, m.Json, elements))], next);
+        return new Page([.. kept.Select(m => elements.Count == 0 ? m.Utf8Json : Encoding.UTF8.GetBytes(ElementSubset.Trim(m.ResourceType, m.Json, elements)))], next);
     }
 
     /// <summary>

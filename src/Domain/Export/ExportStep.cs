@@ -1,5 +1,6 @@
+using System.Buffers;
 using System.Globalization;
-using System.Text;
+using System.Security.Cryptography;
 using Enclave.Domain.Fhir;
 using Hl7.Fhir.Model;
 
@@ -92,11 +93,11 @@ public sealed class ExportStep
                 continue;
             }
 
-            var block = Lines(lines);
-            var file = Target(current, block.Length);
+            var length = lines.Sum(l => l.Length + 1);
+            var file = Target(current, length);
             var blockId = ExportTypeProgress.NewBlockId(file.BlockIds.Count);
-            await _files.StageAsync(job.ProjectId, job.Id, file.Name, blockId, block, cancellationToken);
-            var written = file with { Count = file.Count + lines.Count, Bytes = file.Bytes + block.Length, BlockIds = [.. file.BlockIds, blockId] };
+            await StageAsync(job, file.Name, blockId, lines, length, cancellationToken);
+            var written = file with { Count = file.Count + lines.Count, Bytes = file.Bytes + length, BlockIds = [.. file.BlockIds, blockId] };
             var next = With(job, position with
             {
                 Count = current.Count + lines.Count,
@@ -199,12 +200,12 @@ public sealed class ExportStep
     }
 
     /// <summary>How many leading lines fit in one block (at least one: a resource larger than a block is a block of its own).</summary>
-    private int Fitting(IReadOnlyList<string> lines)
+    private int Fitting(IReadOnlyList<ReadOnlyMemory<byte>> lines)
     {
         long bytes = 0;
         for (var i = 0; i < lines.Count; i++)
         {
-            bytes += Encoding.UTF8.GetByteCount(lines[i]) + 1;
+            bytes += lines[i].Length + 1;
             if (bytes > Limits.MaxBlockBytes)
             {
                 return Math.Max(i, 1);
@@ -235,20 +236,35 @@ public sealed class ExportStep
     {
         foreach (var type in job.Types)
         {
-            var final = type.Final.ToList();
-            foreach (var file in final)
+            var committed = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var file in type.Final)
             {
                 await _files.CommitAsync(job.ProjectId, job.Id, file.Name, file.BlockIds, cancellationToken);
+                committed[file.Name] = await Sha256Async(job, file.Name, cancellationToken);
             }
 
-            if (final.Count > 0)
+            if (committed.Count > 0)
             {
                 // One new list per type: every file committed here is marked, not only the last.
-                job = With(job, type with { Files = [.. type.Files.Select(f => final.Exists(c => c.Name == f.Name) ? f with { BlockIds = [], Committed = true } : f)] });
+                job = With(job, type with
+                {
+                    Files = [.. type.Files.Select(f => committed.TryGetValue(f.Name, out var sha) ? f with { BlockIds = [], Committed = true, Sha256 = sha } : f)],
+                });
             }
         }
 
         return job;
+    }
+
+    /// <summary>
+    /// The SHA-256 of a committed file, read back from the store as a stream (memory stays flat whatever its size). A
+    /// step repeated after a crash reads the same bytes, so the manifest is the same.
+    /// </summary>
+    private async Task<string> Sha256Async(ExportJob job, string file, CancellationToken cancellationToken)
+    {
+        await using var content = await _files.OpenReadAsync(job.ProjectId, job.Id, file, cancellationToken)
+            ?? throw new InvalidOperationException($"The committed export file {file} is missing.");
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(content, cancellationToken));
     }
 
     /// <summary>
@@ -290,17 +306,29 @@ public sealed class ExportStep
     /// <summary>An instant as the search parser reads it, to the millisecond (T itself is taken to the millisecond at kick-off).</summary>
     public static string Instant(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 
-    /// <summary>One line per resource: its stored JSON, which is compact, so it holds no line break; the block's exact bytes.</summary>
-    private static byte[] Lines(IReadOnlyList<string> lines)
+    /// <summary>
+    /// Stages the block of <paramref name="lines"/>: one line per resource, its stored JSON (compact, so it holds no line
+    /// break). The block is built in a pooled buffer, since a block is large enough to be a large-object allocation,
+    /// which would grow the heap with the length of the export.
+    /// </summary>
+    private async System.Threading.Tasks.Task StageAsync(ExportJob job, string file, string blockId, IReadOnlyList<ReadOnlyMemory<byte>> lines, int length, CancellationToken cancellationToken)
     {
-        var block = new byte[lines.Sum(l => (long)Encoding.UTF8.GetByteCount(l) + 1)];
-        var at = 0;
-        foreach (var line in lines)
+        var block = ArrayPool<byte>.Shared.Rent(length);
+        try
         {
-            at += Encoding.UTF8.GetBytes(line, block.AsSpan(at));
-            block[at++] = (byte)'\n';
-        }
+            var at = 0;
+            foreach (var line in lines)
+            {
+                line.Span.CopyTo(block.AsSpan(at));
+                at += line.Length;
+                block[at++] = (byte)'\n';
+            }
 
-        return block;
+            await _files.StageAsync(job.ProjectId, job.Id, file, blockId, block.AsMemory(0, length), cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(block);
+        }
     }
 }

@@ -52,4 +52,5 @@ public sealed record ExportTypeProgress(string Type, string? Continuation, bool 
 /// <param name="Bytes">Its size.</param>
 /// <param name="BlockIds">Its blocks, in order, as recorded with the job: the file is exactly these. Emptied once it is committed.</param>
 /// <param name="Committed">Whether the file has been committed as its final list (its blocks are no longer kept in the job).</param>
-public sealed record ExportFile(string Name, long Count, long Bytes, IReadOnlyList<string> BlockIds, bool Committed = false);
+/// <param name="Sha256">The committed file's SHA-256, lower-case hex, for the manifest; null until it is committed.</param>
+public sealed record ExportFile(string Name, long Count, long Bytes, IReadOnlyList<string> BlockIds, bool Committed = false, string? Sha256 = null);

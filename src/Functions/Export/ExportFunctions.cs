@@ -297,11 +297,30 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, IE
             transactionTime = ExportStep.Instant(job.TransactionTime),
             request = job.RequestUrl,
             requiresAccessToken = true,
-            output = job.Types.Where(t => !t.Deleted).SelectMany(t => t.Files.Where(f => f.Count > 0).Select(f => new { type = t.Type, url = $"{status}/{f.Name}", count = f.Count })),
-            deleted = job.Types.Where(t => t.Deleted).SelectMany(t => t.Files.Where(f => f.Count > 0).Select(f => new { type = "Bundle", url = $"{status}/{f.Name}", count = f.Count })),
-            error = job.Request.Ignored.Count == 0 ? [] : new[] { new { type = "OperationOutcome", url = $"{status}/{ErrorFileName}" } },
+            output = job.Types.Where(t => !t.Deleted).SelectMany(t => t.Files.Where(f => f.Count > 0).Select(f => new { type = t.Type, url = $"{status}/{f.Name}", count = f.Count, extension = FileFacts(f.Bytes, f.Sha256) })),
+            deleted = job.Types.Where(t => t.Deleted).SelectMany(t => t.Files.Where(f => f.Count > 0).Select(f => new { type = "Bundle", url = $"{status}/{f.Name}", count = f.Count, extension = FileFacts(f.Bytes, f.Sha256) })),
+            error = job.Request.Ignored.Count == 0 ? [] : new[] { ErrorEntry(status, ErrorFile(job)) },
         };
     }
+
+    /// <summary>The manifest entry of the error file, whose bytes are built from the job on each request.</summary>
+    private static object ErrorEntry(string status, byte[] file) => new
+    {
+        type = "OperationOutcome",
+        url = $"{status}/{ErrorFileName}",
+        count = file.AsSpan().Count((byte)'\n'),
+        extension = FileFacts(file.Length, Convert.ToHexStringLower(SHA256.HashData(file))),
+    };
+
+    /// <summary>
+    /// A file entry's <c>extension</c> (the Bulk Data IG reserves the name for a server's own facts as a JSON object):
+    /// its size in bytes and its SHA-256, so that a client can check what it downloaded.
+    /// </summary>
+    private static Dictionary<string, object?> FileFacts(long bytes, string? sha256) => new()
+    {
+        ["size"] = bytes,
+        ["sha256"] = sha256,
+    };
 
     /// <summary>The warning that says what lenient handling ignored (<paramref name="what"/>: the parameter, then why).</summary>
     private static OperationOutcome.IssueComponent Ignored(string what) => new()

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 using Enclave.Api.Tests.Auth;
 using Enclave.Storage.Blobs;
@@ -116,6 +117,7 @@ public sealed class BulkExportTests(SmallStepExportFixture app) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, file.StatusCode);
         Assert.Equal("application/fhir+ndjson", file.Content.Headers.ContentType?.MediaType);
         var text = await file.Content.ReadAsStringAsync();
+        ExportApi.AssertFacts(output["Patient"], Encoding.UTF8.GetBytes(text));
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var ids = lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()!).ToList();
         Assert.Equal(patients.Order(StringComparer.Ordinal), ids.Order(StringComparer.Ordinal)); // each once: 3 blocks of 7, 7, 3

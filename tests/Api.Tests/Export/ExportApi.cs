@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 
 namespace Enclave.Api.Tests.Export;
@@ -74,10 +76,21 @@ internal static class ExportApi
         {
             using var file = await GetAsync(http, item.GetProperty("url").GetString()!, token);
             Assert.Equal(HttpStatusCode.OK, file.StatusCode);
-            lines.AddRange((await file.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()));
+            var bytes = await file.Content.ReadAsByteArrayAsync();
+            AssertFacts(item, bytes);
+            lines.AddRange(Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()));
         }
 
         return lines;
+    }
+
+    /// <summary>The manifest entry's extension gives the downloaded file's size and SHA-256, and its count its lines.</summary>
+    public static void AssertFacts(JsonElement item, byte[] file)
+    {
+        var facts = item.GetProperty("extension");
+        Assert.Equal(file.Length, facts.GetProperty("size").GetInt64());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(file)), facts.GetProperty("sha256").GetString());
+        Assert.Equal(file.AsSpan().Count((byte)'\n'), item.GetProperty("count").GetInt32());
     }
 
     /// <summary>The ids of the lines of <paramref name="type"/>, sorted (duplicates kept, so a test sees them).</summary>

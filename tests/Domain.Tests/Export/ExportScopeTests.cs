@@ -51,7 +51,7 @@ public sealed class ExportScopeTests
             Assert.True(pages < 200, "The type never finished.");
             var page = await scope.NextAsync(progress, int.MaxValue, default);
             Assert.Null(page.Refusal);
-            lines.AddRange(page.Lines);
+            lines.AddRange(page.Lines.Select(l => System.Text.Encoding.UTF8.GetString(l.Span)));
             progress = page.Next;
         }
 
