@@ -156,6 +156,41 @@ public sealed class BulkExportTests(SmallStepExportFixture app) : IClassFixture<
     }
 
     [Fact]
+    public async Task Two_projects_exporting_at_once_each_get_exactly_their_own_resources()
+    {
+        using var http = app.CreateClient();
+        var projects = new List<(string Token, List<string> Patients)>();
+        foreach (var name in new[] { "Export at once A", "Export at once B" })
+        {
+            var (_, token) = await AuthClient.NewProjectTokenAsync(http, app, name);
+            var patients = new List<string>();
+            for (var i = 0; i < 15; i++)
+            {
+                patients.Add(await CreateAsync(http, token, $$"""{"resourceType":"Patient","name":[{"family":"{{name}} {{i}}"}]}"""));
+            }
+
+            projects.Add((token, patients));
+        }
+
+        // Both kicked off before either is polled: their steps (pages of 7) interleave on the one queue.
+        var statuses = new List<string>();
+        foreach (var (token, _) in projects)
+        {
+            using var kickoff = await KickoffAsync(http, token, "?_type=Patient");
+            statuses.Add(await ExportApi.StatusUrlAsync(kickoff));
+        }
+
+        var manifests = await Task.WhenAll(projects.Select((p, i) => ManifestAsync(http, statuses[i], p.Token)));
+
+        for (var i = 0; i < projects.Count; i++)
+        {
+            Assert.Equal(ExportApi.Sorted(projects[i].Patients), await ExportApi.IdsAsync(http, manifests[i], "Patient", projects[i].Token));
+            using var foreign = await GetAsync(http, manifests[i].GetProperty("output")[0].GetProperty("url").GetString()!, projects[1 - i].Token);
+            Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task A_repeated_kickoff_returns_the_running_job_and_bad_parameters_are_400_unless_lenient()
     {
         using var http = app.CreateClient();
