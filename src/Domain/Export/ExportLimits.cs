@@ -7,7 +7,7 @@ public sealed record ExportLimits
     public const int MaxBlocksPerFile = 10_000;
 
     /// <summary>Resources per page read (at most one block).</summary>
-    public int PageSize { get; init; } = 500;
+    public int PageSize { get; init; } = 1000;
 
     /// <summary>A block ends once it holds this many bytes (a single resource larger than this still makes a block of its own).</summary>
     public long MaxBlockBytes { get; init; } = 4L << 20;

@@ -17,9 +17,9 @@ public sealed class ExportOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:05:00", "30.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(1);
 
-    /// <summary>Resources per page read (at most one block of a file).</summary>
+    /// <summary>Resources per page read (at most one block of a file); the most a search page holds, since every step also pays a job write and a queue message.</summary>
     [Range(1, 1000)]
-    public int PageSize { get; set; } = 500;
+    public int PageSize { get; set; } = 1000;
 
     /// <summary>Member patients per search of a Group export (or a Patient export with <c>patient</c>): how many compartments one query names.</summary>
     [Range(1, 1000)]

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Enclave.Api.Tests.Export;
 
-/// <summary>The export settings a deployment starts with (pages of 500, member chunks of 100), polled quickly.</summary>
+/// <summary>The export settings a deployment starts with (pages of 1000, member chunks of 100), polled quickly.</summary>
 public sealed class DefaultExportFixture : EnclaveApiFixture
 {
     protected override void Customize(Dictionary<string, string?> settings) =>
