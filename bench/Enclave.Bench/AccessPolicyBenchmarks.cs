@@ -54,7 +54,9 @@ internal static class AccessPolicyBenchmarks
             var k = i % patients.Count;
             allowed += rules.Any(r => r.Matches(patients[k], now, now, indexes[k])) ? 1 : 0;
         });
-        var decisions = PerSecond(i => allowed += effective.Decide("read", patients[i % patients.Count], now, now) is null ? 0 : 1);
+        void Decide(int i) => allowed += effective.Decide("read", patients[i % patients.Count], now, now) is null ? 0 : 1;
+        var decisions = PerSecond(Decide);
+        var allocated = AllocatedPerCall(Decide);
         if (allowed == 0)
         {
             throw new InvalidOperationException("The benchmark policy allowed nothing: it measures the wrong thing.");
@@ -66,7 +68,21 @@ internal static class AccessPolicyBenchmarks
                 "one core; three Patient rules with criteria (reference+token, reference, _compartment), half allowed by the last; target ≥ 500,000"),
             new(Group, "instance decisions from a resource (parameters extracted, then predicates)", decisions, "decisions/s",
                 "one core; the same policy, extracting the three parameters the criteria name with FHIRPath on every decision"),
+            new(Group, "allocated per decision from a resource", allocated, "bytes", "GC.GetAllocatedBytesForCurrentThread over 10,000 decisions"),
         ];
+    }
+
+    /// <summary>Bytes <paramref name="operation"/> allocates per call on this thread (after the warm-up of <see cref="PerSecond"/>).</summary>
+    private static double AllocatedPerCall(Action<int> operation)
+    {
+        const int Calls = 10_000;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Calls; i++)
+        {
+            operation(i);
+        }
+
+        return (GC.GetAllocatedBytesForCurrentThread() - before) / (double)Calls;
     }
 
     /// <summary>Calls per second of <paramref name="operation"/> on this thread, after a warm-up, over about a second.</summary>

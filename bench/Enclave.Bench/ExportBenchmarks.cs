@@ -56,20 +56,24 @@ internal static class ExportBenchmarks
             // A fresh process per size, so that its peak working set is this export's.
             await using var app = await AppProcess.StartAsync(folder, settings, quiet: true);
             var token = await TokenAsync(app.Http, clientId, secret);
+            var (cold, coldCount) = await ExportAsync(app.Http, token);
             var (seconds, count) = await ExportAsync(app.Http, token);
-            if (count != size)
+            if (count != size || coldCount != size)
             {
-                throw new InvalidOperationException($"The export of {size} patients listed {count}.");
+                throw new InvalidOperationException($"The exports of {size} patients listed {coldCount} and {count}.");
             }
 
             var peak = app.PeakWorkingSet / 1048576.0;
             peaks[size] = peak;
+            // Read twice, as the export ran twice: the second read is the bench process's and the emulator's warm rate.
+            await RawReadAsync(container, projectId, size);
             var raw = await RawReadAsync(container, projectId, size);
             var rate = size / seconds;
-            results.Add(new(Group, $"{size:N0}: export", rate, "resources/s", $"kick-off to manifest, {size:N0} Patients (≈0.5 KB), page 500"));
-            results.Add(new(Group, $"{size:N0}: raw paged read", raw, "documents/s", "the same documents through the SDK, one query, pages of 500, ORDER BY lastUpdated"));
+            results.Add(new(Group, $"{size:N0}: export", rate, "resources/s", $"kick-off to manifest, {size:N0} Patients (≈0.5 KB), page 1000, the second export of the process"));
+            results.Add(new(Group, $"{size:N0}: first export of a fresh process", size / cold, "resources/s", "the same, with the app's start-up JIT in it"));
+            results.Add(new(Group, $"{size:N0}: raw paged read", raw, "documents/s", "the same documents through the SDK, one query, pages of 1000 as the export's, ORDER BY lastUpdated, the second read"));
             results.Add(new(Group, $"{size:N0}: export ÷ raw", rate / raw, "×", "target ≥ 0.8"));
-            results.Add(new(Group, $"{size:N0}: peak working set of the app", peak, "MB", "the app process's VmHWM, fresh process, start-up included"));
+            results.Add(new(Group, $"{size:N0}: peak working set of the app", peak, "MB", "the app process's VmHWM after both exports, start-up included"));
         }
 
         results.Add(new(Group, "peak working set 100k ÷ 20k", peaks[100_000] / peaks[20_000], "×", "target within 1.10"));
@@ -112,7 +116,7 @@ internal static class ExportBenchmarks
             .WithParameter("@p", projectId);
         var clock = Stopwatch.StartNew();
         var read = 0;
-        using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(projectId), MaxItemCount = 500 });
+        using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(projectId), MaxItemCount = 1000 });
         while (iterator.HasMoreResults)
         {
             using var page = await iterator.ReadNextAsync();
