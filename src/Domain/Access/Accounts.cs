@@ -16,7 +16,7 @@ public static class Accounts
     public const string ExtensionUrl = "https://enclave.dev/fhir/StructureDefinition/account";
 
     /// <summary>The accounts of <paramref name="resource"/> (<c>Type/id</c>), in order, without repeats.</summary>
-    public static IReadOnlyList<string> Of(Resource resource)
+    public static List<string> Of(Resource resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
         if (resource.Meta is not { Extension.Count: > 0 } meta)

@@ -152,19 +152,20 @@ public sealed class EffectivePolicy
     /// decision's time (what <c>ap</c> dates in criteria are near).
     /// </summary>
     public AccessRule? Decide(string interaction, Resource resource, DateTimeOffset lastUpdated, DateTimeOffset now) =>
-        First(resource, lastUpdated, now, r => r.Interactions.Contains(interaction));
+        First(resource, lastUpdated, now, interaction);
 
     /// <summary>
     /// The rule that decides <paramref name="resource"/>'s hidden and read-only fields: the first whose type and
     /// criteria match, whatever its interactions; null when none does (or the caller is unrestricted).
     /// </summary>
     public AccessRule? FieldsRule(Resource resource, DateTimeOffset lastUpdated, DateTimeOffset now) =>
-        Rules is null ? null : First(resource, lastUpdated, now, _ => true);
+        Rules is null ? null : First(resource, lastUpdated, now, interaction: null);
 
     /// <summary>Whether some rule for <paramref name="type"/> hides a field (so answers must be looked at one by one).</summary>
     public bool HidesFields(string type) => Rules?.Any(r => r.Covers(type) && r.HiddenFields.Count > 0) == true;
 
-    private AccessRule? First(Resource resource, DateTimeOffset lastUpdated, DateTimeOffset now, Func<AccessRule, bool> allows)
+    /// <summary>The first rule for the resource whose criteria match, among those that allow <paramref name="interaction"/> (any rule when null).</summary>
+    private AccessRule? First(Resource resource, DateTimeOffset lastUpdated, DateTimeOffset now, string? interaction)
     {
         ArgumentNullException.ThrowIfNull(resource);
         if (AccessPolicyValidator.AdminTypes.Contains(resource.TypeName))
@@ -180,7 +181,7 @@ public sealed class EffectivePolicy
         ResourceIndex? index = null;
         foreach (var rule in Rules)
         {
-            if (rule.Covers(resource.TypeName) && allows(rule)
+            if (rule.Covers(resource.TypeName) && (interaction is null || rule.Interactions.Contains(interaction))
                 && (rule.Criteria is null || rule.Matches(resource, lastUpdated, now, index ??= ResourceIndexer.Index(resource, CodesFor(resource.TypeName)))))
             {
                 return rule;

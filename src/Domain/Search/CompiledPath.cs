@@ -18,10 +18,16 @@ namespace Enclave.Domain.Search;
 public static class CompiledPath
 {
     private static readonly FhirPathCompiler s_compiler = new();
-    private static readonly ConcurrentDictionary<string, Step?> s_compiled = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Sink?> s_compiled = new(StringComparer.Ordinal);
 
-    /// <summary>What one node of the expression yields for its input; <c>root</c> is the resource.</summary>
-    private delegate IEnumerable<Base> Step(IEnumerable<Base> input);
+    /// <summary>The end of every compiled expression: the value is one of its results.</summary>
+    private static readonly Sink s_collect = (value, output) => output.Add(value);
+
+    /// <summary>
+    /// Takes one value a node of the expression yields and passes what the rest of the expression makes of it on to
+    /// <c>output</c>: values are pushed through the steps, so a decision allocates no enumerator per step.
+    /// </summary>
+    private delegate void Sink(Base value, List<Base> output);
 
     /// <summary>The values <paramref name="expression"/> selects from <paramref name="focus"/>.</summary>
     public static IEnumerable<Base> Select(Base focus, string expression)
@@ -32,7 +38,9 @@ public static class CompiledPath
         {
             try
             {
-                return [.. step([focus])];
+                var output = new List<Base>();
+                step(focus, output);
+                return output;
             }
             catch (InvalidOperationException)
             {
@@ -46,11 +54,11 @@ public static class CompiledPath
     /// <summary>Whether <paramref name="expression"/> runs over the POCO (tests compare the two evaluations).</summary>
     public static bool IsCompiled(string expression) => s_compiled.GetOrAdd(expression, Compile) is not null;
 
-    private static Step? Compile(string expression)
+    private static Sink? Compile(string expression)
     {
         try
         {
-            return Compile(s_compiler.Parse(expression), root: true);
+            return Compile(s_compiler.Parse(expression), root: true, s_collect);
         }
         catch (FormatException)
         {
@@ -58,23 +66,44 @@ public static class CompiledPath
         }
     }
 
-    private static Step? Compile(Expression expression, bool root) => expression switch
+    /// <summary>The sink that runs <paramref name="expression"/> on a value and hands its results to <paramref name="next"/>; null for a form not compiled.</summary>
+    private static Sink? Compile(Expression expression, bool root, Sink next) => expression switch
     {
-        AxisExpression { AxisName: "that" or "this" } => input => input,
-        BracketExpression bracket => Compile(bracket.Operand, root),
+        AxisExpression { AxisName: "that" or "this" } => next,
+        BracketExpression bracket => Compile(bracket.Operand, root, next),
         ChildExpression { ChildName: var name } typed when char.IsAsciiLetterUpper(name[0]) =>
-            root && typed.Focus is AxisExpression { AxisName: "that" } ? input => input.Where(b => b.TypeName == name) : null,
-        ChildExpression child => Compile(child.Focus, root) is { } focus ? input => focus(input).SelectMany(b => Children(b, child.ChildName)) : null,
+            root && typed.Focus is AxisExpression { AxisName: "that" } ? (value, output) => { if (value.TypeName == name) { next(value, output); } } : null,
+        ChildExpression child => Compile(child.Focus, root, (value, output) => Children(value, child.ChildName, next, output)),
         BinaryExpression { Op: "|" } union when union.Arguments.ToList() is [var left, var right] =>
-            Compile(left, root) is { } l && Compile(right, root) is { } r ? input => Distinct(l(input).Concat(r(input))) : null,
+            Compile(left, root, s_collect) is { } l && Compile(right, root, s_collect) is { } r ? (value, output) => Union(value, l, r, next, output) : null,
         BinaryExpression { Op: "as" } cast when cast.Arguments.ToList() is [var value, ConstantExpression { Value: string type }] =>
-            Compile(value, root) is { } v && OfType(type) is { } t ? input => v(input).Where(t.IsInstanceOfType) : null,
+            OfType(type) is { } t ? Compile(value, root, Where(t.IsInstanceOfType, next)) : null,
         FunctionCallExpression { FunctionName: "as" or "ofType" } call when call.Arguments.ToList() is [ConstantExpression { Value: string type }] =>
-            Compile(call.Focus, root) is { } f && OfType(type) is { } t ? input => f(input).Where(t.IsInstanceOfType) : null,
+            OfType(type) is { } t ? Compile(call.Focus, root, Where(t.IsInstanceOfType, next)) : null,
         FunctionCallExpression { FunctionName: "where" } call when call.Arguments.ToList() is [var condition] && ResolvesTo(condition) is { } target =>
-            Compile(call.Focus, root) is { } f ? input => f(input).Where(b => Resolves(b, target)) : null,
+            Compile(call.Focus, root, Where(b => Resolves(b, target), next)),
         _ => null,
     };
+
+    private static Sink Where(Func<Base, bool> keep, Sink next) => (value, output) =>
+    {
+        if (keep(value))
+        {
+            next(value, output);
+        }
+    };
+
+    /// <summary>Both sides of a <c>|</c> on <paramref name="value"/>, each result once, handed on in order.</summary>
+    private static void Union(Base value, Sink left, Sink right, Sink next, List<Base> output)
+    {
+        var values = new List<Base>();
+        left(value, values);
+        right(value, values);
+        foreach (var kept in Distinct(values))
+        {
+            next(kept, output);
+        }
+    }
 
     /// <summary>A union's values, each once: FHIRPath's <c>|</c> drops values equal to one already there.</summary>
     private static List<Base> Distinct(IEnumerable<Base> values)
@@ -91,20 +120,32 @@ public static class CompiledPath
         return kept;
     }
 
-    /// <summary>The element <paramref name="name"/> of <paramref name="element"/>: nothing, one value, or each of a list.</summary>
-    private static IEnumerable<Base> Children(Base element, string name)
+    /// <summary>The element <paramref name="name"/> of <paramref name="element"/>, handed on: nothing, one value, or each of a list.</summary>
+    private static void Children(Base element, string name, Sink next, List<Base> output)
     {
         if (!element.TryGetValue(name, out var value))
         {
-            return [];
+            return;
         }
 
-        return value switch
+        switch (value)
         {
-            Base one => [one],
-            IEnumerable many => many.OfType<Base>(),
-            _ => throw new InvalidOperationException($"The element {name} of {element.TypeName} is not a FHIR element."),
-        };
+            case Base one:
+                next(one, output);
+                break;
+            case IList many:
+                for (var i = 0; i < many.Count; i++)
+                {
+                    if (many[i] is Base item)
+                    {
+                        next(item, output);
+                    }
+                }
+
+                break;
+            default:
+                throw new InvalidOperationException($"The element {name} of {element.TypeName} is not a FHIR element.");
+        }
     }
 
     /// <summary>
@@ -154,8 +195,26 @@ public static class CompiledPath
             throw new InvalidOperationException("A contained reference resolves inside the resource.");
         }
 
-        var parts = url.Split('/');
-        var named = parts.Length >= 4 && parts[^2] == "_history" ? parts[^4] : parts.Length >= 2 ? parts[^2] : null;
-        return named == type && ModelInfo.GetTypeForFhirType(type) is not null;
+        var named = Segment(url, 4, out var versioned) && Segment(url, 2, out var history) && history.SequenceEqual("_history") ? versioned
+            : Segment(url, 2, out var plain) ? plain : [];
+        return named.SequenceEqual(type) && ModelInfo.GetTypeForFhirType(type) is not null;
+    }
+
+    /// <summary>The <paramref name="n"/>th segment from the end (1 is the last) of <paramref name="url"/> split at <c>/</c>, if it has that many.</summary>
+    private static bool Segment(ReadOnlySpan<char> url, int n, out ReadOnlySpan<char> segment)
+    {
+        var end = url.Length;
+        for (var i = 1; i < n; i++)
+        {
+            end = url[..end].LastIndexOf('/');
+            if (end < 0)
+            {
+                segment = default;
+                return false;
+            }
+        }
+
+        segment = url[(url[..end].LastIndexOf('/') + 1)..end];
+        return true;
     }
 }

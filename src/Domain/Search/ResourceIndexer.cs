@@ -33,7 +33,7 @@ public static class ResourceIndexer
             }
         }
 
-        AddMeta(resource.Meta, entries);
+        AddMeta(resource.Meta, entries, codes);
         return new ResourceIndex(entries, Compartments(resource, entries));
     }
 
@@ -71,25 +71,32 @@ public static class ResourceIndexer
         return combinations.Where(c => c.Count == parameter.Components.Count).Select(c => new IndexEntry { Components = c });
     }
 
-    private static void AddMeta(Meta? meta, Dictionary<string, IReadOnlyList<IndexEntry>> entries)
+    /// <summary>The meta parameters <paramref name="codes"/> asks for (all when null), each only when meta has values for it.</summary>
+    private static void AddMeta(Meta? meta, Dictionary<string, IReadOnlyList<IndexEntry>> entries, IReadOnlySet<string>? codes)
     {
         if (meta is null)
         {
             return;
         }
 
-        AddAll(entries, "_tag", meta.Tag.SelectMany(t => Entries(SearchParamType.Token, t)));
-        AddAll(entries, "_security", meta.Security.SelectMany(t => Entries(SearchParamType.Token, t)));
-        AddAll(entries, "_profile", meta.ProfileElement.SelectMany(p => Entries(SearchParamType.Uri, p)));
+        AddAll(entries, codes, "_tag", SearchParamType.Token, meta.Tag);
+        AddAll(entries, codes, "_security", SearchParamType.Token, meta.Security);
+        AddAll(entries, codes, "_profile", SearchParamType.Uri, meta.ProfileElement);
         if (meta.SourceElement is { } source)
         {
-            AddAll(entries, "_source", Entries(SearchParamType.Uri, source));
+            AddAll(entries, codes, "_source", SearchParamType.Uri, [source]);
         }
     }
 
-    private static void AddAll(Dictionary<string, IReadOnlyList<IndexEntry>> entries, string code, IEnumerable<IndexEntry> values)
+    private static void AddAll<T>(Dictionary<string, IReadOnlyList<IndexEntry>> entries, IReadOnlySet<string>? codes, string code, SearchParamType type, List<T> values)
+        where T : Base
     {
-        List<IndexEntry> array = [.. values];
+        if (values.Count == 0 || codes?.Contains(code) == false)
+        {
+            return;
+        }
+
+        List<IndexEntry> array = [.. values.SelectMany(v => Entries(type, v))];
         if (array.Count > 0)
         {
             entries[code] = array;
@@ -100,7 +107,7 @@ public static class ResourceIndexer
     private static List<string> Compartments(Resource resource, Dictionary<string, IReadOnlyList<IndexEntry>> entries)
     {
         // Loops rather than LINQ: this runs on every policy decision from a resource.
-        var compartments = new List<string>(Access.Accounts.Of(resource));
+        var compartments = Access.Accounts.Of(resource);
         if (resource is Patient && resource.Id is { } id)
         {
             AddOnce(compartments, $"Patient/{id}");
