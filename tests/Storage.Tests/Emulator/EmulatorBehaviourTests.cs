@@ -59,6 +59,32 @@ public sealed class EmulatorBehaviourTests(CosmosDatabaseFixture cosmos) : IClas
     }
 
     [Fact]
+    public async Task A_repeated_query_sees_a_write_that_changes_an_aggregate_and_not_a_document_that_expired()
+    {
+        var container = await NewContainerAsync(p => p.DefaultTimeToLive = -1);
+        var (p, q) = (new PartitionKey("p"), new PartitionKey("q"));
+        await container.CreateItemAsync(new JObject { ["id"] = "a", ["projectId"] = "p" }, p);
+        await container.CreateItemAsync(new JObject { ["id"] = "short", ["projectId"] = "p", ["ttl"] = 2 }, p);
+        await container.CreateItemAsync(new JObject { ["id"] = "x", ["projectId"] = "q", ["n"] = 1 }, q);
+        await container.CreateItemAsync(new JObject { ["id"] = "y", ["projectId"] = "q", ["n"] = 2 }, q);
+        async Task<List<JToken>> QueryAsync(string sql, PartitionKey partition) =>
+            [.. await container.GetItemQueryIterator<JToken>(sql, requestOptions: new QueryRequestOptions { PartitionKey = partition }).ReadNextAsync()];
+
+        var ids = await QueryAsync("SELECT VALUE c.id FROM c", p);
+        var sum = await QueryAsync("SELECT VALUE SUM(c.n) FROM c", q);
+        // Alone this document yields no sum, yet with the others it makes the total undefined.
+        await container.UpsertItemAsync(new JObject { ["id"] = "z", ["projectId"] = "q", ["n"] = "not a number" }, q);
+        var mixed = await QueryAsync("SELECT VALUE SUM(c.n) FROM c", q);
+        await Task.Delay(TimeSpan.FromSeconds(3.5)); // "short" expires; nothing is written to p
+        var later = await QueryAsync("SELECT VALUE c.id FROM c", p);
+
+        Assert.Equal(["a", "short"], ids.Select(i => (string)i!).Order(StringComparer.Ordinal));
+        Assert.Equal(3, (int)sum.Single());
+        Assert.Empty(mixed);
+        Assert.Equal(["a"], later.Select(i => (string)i!));
+    }
+
+    [Fact]
     public async Task Etags_are_quoted_and_if_none_match_reads_are_304()
     {
         var pk = Guid.NewGuid().ToString();
@@ -147,7 +173,7 @@ public sealed class EmulatorBehaviourTests(CosmosDatabaseFixture cosmos) : IClas
     {
         var container = await NewContainerAsync(p => p.DefaultTimeToLive = -1);
         var pk = new PartitionKey("p");
-        await container.CreateItemAsync(new JObject { ["id"] = "short", ["projectId"] = "p", ["ttl"] = 1 }, pk);
+        await container.CreateItemAsync(new JObject { ["id"] = "short", ["projectId"] = "p", ["ttl"] = 2 }, pk);
         await container.CreateItemAsync(Item("forever", "p"), pk);
 
         await Task.Delay(TimeSpan.FromSeconds(2.2));

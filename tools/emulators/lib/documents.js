@@ -157,7 +157,8 @@ class DocumentRoutes {
     if (cached && !stillAnswers(cached, store, pk, params)) cached = undefined;
     if (!cached) {
       const parsed = parse(query);
-      cached = { parsed, lsn: store.lsn, results: execute(parsed, store.documents(pk), params) };
+      const documents = store.documents(pk);
+      cached = { parsed, lsn: store.lsn, expires: store.firstExpiry(documents), results: execute(parsed, documents, params) };
       this.resultCache.delete(cacheKey);
       this.resultCache.set(cacheKey, cached);
       if (this.resultCache.size > 32) this.resultCache.delete(this.resultCache.keys().next().value);
@@ -204,10 +205,12 @@ class DocumentRoutes {
  * then stays linear while other documents of the partition change between pages, as an export's job document does.
  */
 function stillAnswers(cached, store, pk, params) {
+  // A document that expires leaves without a write: the results last until the first expiry among those read.
+  if (Date.now() / 1000 >= cached.expires) return false;
   const writes = store.writesSince(cached.lsn);
   if (!writes) return false;
-  // One document alone: TOP and OFFSET … LIMIT would hide the row it yields.
-  const probe = { ...cached.parsed, top: null, offset: null, limit: null };
+  // Whether the document passes FROM, JOIN and WHERE, whatever the projection, aggregate, order or TOP does with it.
+  const probe = { ...cached.parsed, select: { kind: "literal", value: 1 }, value: true, distinct: false, groupBy: null, orderBy: null, top: null, offset: null, limit: null };
   const yields = doc => doc !== undefined && execute(probe, [doc], params).length > 0;
   for (const write of writes) {
     if (pk !== undefined && write.pk !== pk) continue;

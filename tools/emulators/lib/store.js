@@ -86,6 +86,17 @@ class CollectionStore {
     return typeof ttl === "number" && ttl > 0 && doc._ts + ttl <= now;
   }
 
+  /** When the first of `documents` expires (seconds since the epoch), or Infinity when none has a time to live. */
+  firstExpiry(documents) {
+    if (this.defaultTtl === undefined || this.defaultTtl === null) return Infinity;
+    let first = Infinity;
+    for (const doc of documents) {
+      const ttl = doc.ttl !== undefined ? doc.ttl : this.defaultTtl;
+      if (typeof ttl === "number" && ttl > 0 && doc._ts + ttl < first) first = doc._ts + ttl;
+    }
+    return first;
+  }
+
   /** Removes expired documents of one partition (or all); called lazily on access. */
   purge(pk) {
     if (this.defaultTtl === undefined || this.defaultTtl === null) return;
@@ -230,9 +241,10 @@ class CollectionStore {
   }
 
   restore(state) {
+    // Synchronous with the batch: no query runs between snapshot() and restore(), so no cached result saw the undone writes.
     for (let i = this.writes.length - 1; i >= 0 && this.writes[i].lsn > state.lsn; i--) {
-      const { before, after } = this.writes[i];
-      const partition = this.partition(state.pk, true);
+      const { pk, before, after } = this.writes[i];
+      const partition = this.partition(pk, true);
       if (before) partition.set(before.id, before);
       else partition.delete(after.id);
     }
