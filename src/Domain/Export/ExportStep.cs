@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Security.Cryptography;
 using Enclave.Domain.Fhir;
 using Hl7.Fhir.Model;
 
@@ -240,7 +239,7 @@ public sealed class ExportStep
             foreach (var file in type.Final)
             {
                 await _files.CommitAsync(job.ProjectId, job.Id, file.Name, file.BlockIds, cancellationToken);
-                committed[file.Name] = await Sha256Async(job, file.Name, cancellationToken);
+                committed[file.Name] = await _files.Sha256Async(job.ProjectId, job.Id, file.Name, cancellationToken); // a repeated step hashes the same bytes
             }
 
             if (committed.Count > 0)
@@ -254,17 +253,6 @@ public sealed class ExportStep
         }
 
         return job;
-    }
-
-    /// <summary>
-    /// The SHA-256 of a committed file, read back from the store as a stream (memory stays flat whatever its size). A
-    /// step repeated after a crash reads the same bytes, so the manifest is the same.
-    /// </summary>
-    private async Task<string> Sha256Async(ExportJob job, string file, CancellationToken cancellationToken)
-    {
-        await using var content = await _files.OpenReadAsync(job.ProjectId, job.Id, file, cancellationToken)
-            ?? throw new InvalidOperationException($"The committed export file {file} is missing.");
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(content, cancellationToken));
     }
 
     /// <summary>
@@ -328,7 +316,7 @@ public sealed class ExportStep
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(block);
+            ArrayPool<byte>.Shared.Return(block, clearArray: true); // it held the project's resources
         }
     }
 }

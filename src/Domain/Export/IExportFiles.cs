@@ -9,6 +9,9 @@ public interface IExportFiles
     /// <summary>Makes the file exactly <paramref name="blockIds"/>, in order; committing the same list again changes nothing.</summary>
     Task CommitAsync(string projectId, string jobId, string file, IReadOnlyList<string> blockIds, CancellationToken cancellationToken);
 
+    /// <summary>The committed file's SHA-256, lower-case hex, read back as a stream (a busy store is a <see cref="Fhir.StoreThrottledException"/>).</summary>
+    Task<string> Sha256Async(string projectId, string jobId, string file, CancellationToken cancellationToken);
+
     /// <summary>The file as a seekable stream (for ranges), or null when the job has no such file.</summary>
     Task<Stream?> OpenReadAsync(string projectId, string jobId, string file, CancellationToken cancellationToken);
 

@@ -1,5 +1,7 @@
+using System.Security.Cryptography;
 using Azure;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Enclave.Domain.Export;
 using Enclave.Domain.Fhir;
@@ -36,6 +38,22 @@ public sealed class BlobExportFiles(BlobContainerClient container) : IExportFile
         catch (RequestFailedException e) when (IsTransient(e))
         {
             throw new StoreThrottledException("commit an export file", null, unavailable: true, e);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<string> Sha256Async(string projectId, string jobId, string file, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // A duplicate delivery may commit the same final list again, which changes the ETag but not a byte: the
+            // read must not be pinned to the ETag it started with.
+            await using var content = await container.GetBlobClient(Name(projectId, jobId, file)).OpenReadAsync(new BlobOpenReadOptions(allowModifications: true), cancellationToken);
+            return Convert.ToHexStringLower(await SHA256.HashDataAsync(content, cancellationToken));
+        }
+        catch (RequestFailedException e) when (IsTransient(e))
+        {
+            throw new StoreThrottledException("read an export file back for its hash", null, unavailable: true, e);
         }
     }
 

@@ -110,6 +110,9 @@ public sealed class ExportFaultFixture : EnclaveApiFixture
             faults.After(ref faults.AfterCommit);
         }
 
+        public Task<string> Sha256Async(string projectId, string jobId, string file, CancellationToken cancellationToken) =>
+            inner.Sha256Async(projectId, jobId, file, cancellationToken);
+
         public Task<Stream?> OpenReadAsync(string projectId, string jobId, string file, CancellationToken cancellationToken) =>
             inner.OpenReadAsync(projectId, jobId, file, cancellationToken);
 

@@ -344,6 +344,9 @@ public sealed class ExportStepTests
             return Task.CompletedTask;
         }
 
+        public Task<string> Sha256Async(string projectId, string jobId, string file, CancellationToken cancellationToken) =>
+            Task.FromResult(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Read(file)))));
+
         public Task<Stream?> OpenReadAsync(string projectId, string jobId, string file, CancellationToken cancellationToken) =>
             Task.FromResult<Stream?>(new MemoryStream(Encoding.UTF8.GetBytes(Read(file))));
 
