@@ -31,12 +31,6 @@ public sealed class ExportStep
         _time = time;
     }
 
-    /// <summary>Creates the step with <paramref name="pageSize"/> resources a page and the other limits at their defaults.</summary>
-    public ExportStep(IExportJobStore jobs, IExportFiles files, int pageSize, TimeSpan retention, TimeProvider time)
-        : this(jobs, files, new ExportLimits { PageSize = pageSize, Retention = retention }, time)
-    {
-    }
-
     /// <summary>What a step left behind.</summary>
     public enum Outcome
     {
@@ -52,9 +46,6 @@ public sealed class ExportStep
 
     /// <summary>Member patients per search of a Patient (with <c>patient</c>) or Group export: one search's compartment list.</summary>
     public int MemberChunkSize { get; init; } = 100;
-
-    /// <summary>The first file a type is written to.</summary>
-    public static string FileName(string type) => ExportTypeProgress.FileName(type, 1);
 
     /// <summary>Advances <paramref name="job"/> (at <paramref name="version"/>) by at most one written block.</summary>
     public async Task<Outcome> RunAsync(ExportJob job, string version, FhirRepository repository, CancellationToken cancellationToken)

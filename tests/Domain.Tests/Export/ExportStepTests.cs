@@ -71,7 +71,7 @@ public sealed class ExportStepTests
         var files = new Files();
         await jobs.CreateAsync(Job(), default);
 
-        var steps = await RunToEndAsync(new ExportStep(jobs, files, 3, TimeSpan.FromDays(1), _time), jobs, repository);
+        var steps = await RunToEndAsync(new ExportStep(jobs, files, new ExportLimits { PageSize = 3 }, _time), jobs, repository);
 
         var job = (await jobs.ReadAsync(Project, Job().Id, default))!.Value.Job;
         Assert.Equal(ExportStatus.Completed, job.Status);
@@ -90,7 +90,7 @@ public sealed class ExportStepTests
         var jobs = new Jobs();
         var files = new Files();
         await jobs.CreateAsync(Job(), default);
-        var step = new ExportStep(jobs, files, 3, TimeSpan.FromDays(1), _time);
+        var step = new ExportStep(jobs, files, new ExportLimits { PageSize = 3 }, _time);
 
         // Two deliveries read the same version; the first one runs, then the stale one, at once and again after the end.
         var (job, version) = (await jobs.ReadAsync(Project, Job().Id, default))!.Value;
@@ -110,7 +110,7 @@ public sealed class ExportStepTests
         var jobs = new Jobs();
         var files = new Files { FailNextCommit = true };
         await jobs.CreateAsync(Job(), default);
-        var step = new ExportStep(jobs, files, 3, TimeSpan.FromDays(1), _time);
+        var step = new ExportStep(jobs, files, new ExportLimits { PageSize = 3 }, _time);
 
         var (job, version) = (await jobs.ReadAsync(Project, Job().Id, default))!.Value;
         Assert.Equal(ExportStep.Outcome.More, await step.RunAsync(job, version, repository, default));
@@ -134,7 +134,7 @@ public sealed class ExportStepTests
         _time.Advance(TimeSpan.FromSeconds(1));
         var late = (await repository.CreateAsync(new Patient { Name = [new HumanName { Family = "Late" }] }, null, default)).Resource!.Id;
 
-        await RunToEndAsync(new ExportStep(jobs, files, 10, TimeSpan.FromDays(1), _time), jobs, repository);
+        await RunToEndAsync(new ExportStep(jobs, files, new ExportLimits { PageSize = 10 }, _time), jobs, repository);
 
         Assert.Equal(2, Ids(files).Count);
         Assert.DoesNotContain(late, Ids(files));
@@ -150,7 +150,7 @@ public sealed class ExportStepTests
         var (job, version) = (await jobs.ReadAsync(Project, Job().Id, default))!.Value;
         await jobs.DeleteAsync(Project, job.Id, default); // the cancel lands while the step runs
 
-        Assert.Equal(ExportStep.Outcome.Done, await new ExportStep(jobs, files, 3, TimeSpan.FromDays(1), _time).RunAsync(job, version, repository, default));
+        Assert.Equal(ExportStep.Outcome.Done, await new ExportStep(jobs, files, new ExportLimits { PageSize = 3 }, _time).RunAsync(job, version, repository, default));
         Assert.Empty(files.Names);
     }
 
