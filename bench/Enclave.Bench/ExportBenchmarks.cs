@@ -4,7 +4,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Enclave.Domain.Fhir;
-using Enclave.Domain.Search;
 using Enclave.Storage.Cosmos;
 using Enclave.Storage.Fhir;
 using Enclave.Testing;
@@ -21,7 +20,6 @@ namespace Enclave.Bench;
 internal static class ExportBenchmarks
 {
     private const string Group = "Bulk Data export of Patients (local host process, default Export settings) against the raw paged read";
-    private const int PerBatch = 50;
     private const int InFlight = 16;
 
     public static async Task<List<BenchResult>> RunAsync()
@@ -80,33 +78,18 @@ internal static class ExportBenchmarks
         return results;
     }
 
-    /// <summary>Patients <paramref name="from"/>…<paramref name="to"/> written as the store writes them (documents and index), 50 to an atomic batch.</summary>
+    /// <summary>Patients <paramref name="from"/>…<paramref name="to"/> written as the store writes them (<see cref="ProjectSeeding"/>).</summary>
     private static async System.Threading.Tasks.Task SeedAsync(IProjectResources store, int from, int to)
     {
-        var at = DateTimeOffset.UtcNow.AddMinutes(-5);
-        await Measure.RateAsync((to - from + PerBatch - 1) / PerBatch, InFlight, async batch =>
+        var patients = Enumerable.Range(from, to - from).Select(i => (Resource)new Patient
         {
-            var writes = new List<ResourceWrite>();
-            for (var i = from + batch * PerBatch; i < Math.Min(to, from + (batch + 1) * PerBatch); i++)
-            {
-                var patient = new Patient
-                {
-                    Id = $"p{i:D7}",
-                    Gender = i % 2 == 0 ? AdministrativeGender.Female : AdministrativeGender.Male,
-                    Name = [new HumanName { Family = $"Bench{i}", Given = ["Ann", "Marie"] }],
-                    BirthDate = $"1980-01-{1 + (i % 28):00}",
-                    Address = [new Address { Line = [$"{i} Main Street"], City = "Springfield", PostalCode = "12345" }],
-                    Meta = new Meta { VersionId = "1", LastUpdated = at.AddMilliseconds(i) },
-                };
-                var json = JsonSerializer.Serialize(patient, ResourceParser.Options);
-                writes.Add(new ResourceWrite(new StoredResource("Patient", patient.Id, 1, at.AddMilliseconds(i), false, json, string.Empty) { Index = ResourceIndexer.Index(patient) }, null));
-            }
-
-            if (await store.CommitAsync(writes, [], CancellationToken.None) is null)
-            {
-                throw new InvalidOperationException("A seeding batch conflicted.");
-            }
-        });
+            Id = $"p{i:D7}",
+            Gender = i % 2 == 0 ? AdministrativeGender.Female : AdministrativeGender.Male,
+            Name = [new HumanName { Family = $"Bench{i}", Given = ["Ann", "Marie"] }],
+            BirthDate = $"1980-01-{1 + (i % 28):00}",
+            Address = [new Address { Line = [$"{i} Main Street"], City = "Springfield", PostalCode = "12345" }],
+        }).ToList();
+        await ProjectSeeding.CommitAsync(store, patients, DateTimeOffset.UtcNow.AddMinutes(-5), InFlight);
     }
 
     /// <summary>The emulator's own rate for the documents the export reads: the current Patients, paged as the export pages them.</summary>

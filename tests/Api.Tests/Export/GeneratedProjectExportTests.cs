@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Enclave.Api.Tests.Auth;
 using Enclave.Domain.Fhir;
-using Enclave.Domain.Search;
+using Enclave.Testing;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -65,7 +65,7 @@ public sealed class GeneratedProjectExportTests(DefaultExportFixture app) : ICla
 
     private static string PatientId(int i) => $"p{i:D5}";
 
-    /// <summary>The resources, written as the store writes them (documents and search index), 50 to an atomic batch.</summary>
+    /// <summary>The resources, written as the store writes them (<see cref="ProjectSeeding"/>).</summary>
     private async System.Threading.Tasks.Task SeedAsync(string projectId)
     {
         var store = app.Services.GetRequiredService<IResourceStore>().For(ProjectScope.Of(projectId));
@@ -98,17 +98,7 @@ public sealed class GeneratedProjectExportTests(DefaultExportFixture app) : ICla
             resources.Add(new Organization { Id = $"g{i:D5}", Name = $"Clinic {i}" });
         }
 
-        await Parallel.ForEachAsync(resources.Chunk(50).Select((batch, n) => (batch, n)), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (item, cancellationToken) =>
-        {
-            var writes = item.batch.Select((resource, k) =>
-            {
-                var lastUpdated = at.AddMilliseconds((item.n * 50) + k);
-                resource.Meta = new Meta { VersionId = "1", LastUpdated = lastUpdated };
-                var json = JsonSerializer.Serialize(resource, ResourceParser.Options);
-                return new ResourceWrite(new StoredResource(resource.TypeName, resource.Id!, 1, lastUpdated, false, json, string.Empty) { Index = ResourceIndexer.Index(resource) }, null);
-            }).ToList();
-            Assert.NotNull(await store.CommitAsync(writes, [], cancellationToken));
-        });
+        await ProjectSeeding.CommitAsync(store, resources, at, inFlight: 8);
     }
 
     /// <summary>Every resource the searches find, following each one's next links: its JSON as the API answered it, sorted.</summary>
