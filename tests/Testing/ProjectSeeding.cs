@@ -27,7 +27,7 @@ public static class ProjectSeeding
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = inFlight, CancellationToken = cancellationToken }, async (item, token) =>
         {
             var writes = item.batch.Select((resource, k) => Write(resource, firstUpdated.AddMilliseconds((item.n * PerBatch) + k))).ToList();
-            if (await store.CommitAsync(writes, [], token) is null)
+            if (await store.CommitAsync(writes, [], [], token) is null)
             {
                 throw new InvalidOperationException("A seeding batch conflicted with a resource already there.");
             }

@@ -26,9 +26,9 @@ public static partial class AccessPolicyValidator
     [System.Text.RegularExpressions.GeneratedRegex("%(?![0-9A-Fa-f]{2})")]
     private static partial System.Text.RegularExpressions.Regex StrayPercent();
 
-    /// <summary>Resource types a wildcard rule never covers.</summary>
+    /// <summary>Resource types a wildcard rule never covers (and the FHIR routes never serve: admins reach them through their own).</summary>
     public static IReadOnlySet<string> AdminTypes { get; } = new HashSet<string>(StringComparer.Ordinal)
-        { "Project", "ProjectMembership", "User", "AccessPolicy", "ClientApplication" };
+        { "Project", "ProjectMembership", "User", "AccessPolicy", "ClientApplication", Audit.AuditEvents.ResourceType };
 
     /// <summary>The interactions a rule may name.</summary>
     public static IReadOnlySet<string> Interactions { get; } = new HashSet<string>(StringComparer.Ordinal)
@@ -182,6 +182,11 @@ public static partial class AccessPolicyValidator
         if (rule.ResourceType != "*" && !ResourceTypes.IsKnown(rule.ResourceType) && !AdminTypes.Contains(rule.ResourceType))
         {
             return $"'{rule.ResourceType}' is not a resource type.";
+        }
+
+        if (rule.ResourceType == Audit.AuditEvents.ResourceType)
+        {
+            return "AuditEvents are read by project admins only, at /AuditEvent; a policy cannot grant them.";
         }
 
         if (rule.Interaction?.FirstOrDefault(i => !Interactions.Contains(i)) is { } unknown)

@@ -1,5 +1,7 @@
+using Enclave.Domain.Audit;
 using System.Globalization;
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Utility;
 
 namespace Enclave.Domain.Fhir;
 
@@ -62,6 +64,7 @@ public sealed class BundleProcessor(FhirRepository repository)
             requests.Add(problem is null ? request! : new Request(Bundle.HTTPVerb.GET, string.Empty, null, null, problem, null, bundle.Entry[i]));
         }
 
+        repository.Audit?.Is(AuditInteraction.Rest(bundle.Type == Bundle.BundleType.Batch ? "batch" : "transaction", "E"));
         return bundle.Type == Bundle.BundleType.Batch
             ? await BatchAsync(requests, respond, cancellationToken)
             : await TransactionAsync(requests, respond, cancellationToken);
@@ -73,14 +76,40 @@ public sealed class BundleProcessor(FhirRepository repository)
         foreach (var request in requests)
         {
             // Each entry answers for itself: the repository answers (never throws) for input it refuses, a write too large included.
+            // Each is an interaction of its own, with its own audit record (a write's in its commit).
+            var audit = repository.Audit;
+            audit?.BeginEntry(Interaction(request));
+            if (request.Type.Length > 0 && request.Id is { } id)
+            {
+                audit?.Concerns($"{request.Type}/{id}");
+            }
+
             var result = request.Type.Length == 0
                 ? new FhirRepository.Result(400, null, FhirErrors.Outcome(OperationOutcome.IssueType.Invalid, request.Criteria!))
                 : await ExecuteAsync(request, cancellationToken);
+            if (result.Resource is { } touched)
+            {
+                audit?.Concerns(touched);
+            }
+
+            audit?.EndEntry(result.Status, result.Outcome?.Issue.FirstOrDefault()?.Code?.GetLiteral());
             response.Entry.Add(respond(result));
         }
 
         return new Answer(200, response, null);
     }
+
+    /// <summary>The restful interaction an entry is, for its audit record.</summary>
+    private static AuditInteraction Interaction(Request request) => request switch
+    {
+        { Method: Bundle.HTTPVerb.POST } => AuditInteraction.Rest("create", "C"),
+        { Method: Bundle.HTTPVerb.PUT } => AuditInteraction.Rest("update", "U"),
+        { Method: Bundle.HTTPVerb.PATCH } => AuditInteraction.Rest("patch", "U"),
+        { Method: Bundle.HTTPVerb.DELETE } => AuditInteraction.Rest("delete", "D"),
+        { Version: not null } => AuditInteraction.Rest("vread", "R"),
+        { Id: not null } => AuditInteraction.Rest("read", "R"),
+        _ => AuditInteraction.Rest("search-type", "E"),
+    };
 
     private async Task<FhirRepository.Result> ExecuteAsync(Request request, CancellationToken cancellationToken)
     {
@@ -115,6 +144,11 @@ public sealed class BundleProcessor(FhirRepository repository)
             {
                 return Refuse(refused, i);
             }
+        }
+
+        foreach (var read in requests.Where(r => r.Method == Bundle.HTTPVerb.GET))
+        {
+            repository.Audit?.Concerns(read.Version is { } v ? $"{read.Type}/{read.Id}/_history/{v}" : $"{read.Type}/{read.Id}");
         }
 
         for (var attempt = 0; attempt < FhirRepository.MaxAttempts; attempt++)

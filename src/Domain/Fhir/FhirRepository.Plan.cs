@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Enclave.Domain.Access;
+using Enclave.Domain.Audit;
 using Enclave.Domain.Search;
 using Hl7.Fhir.Model;
 
@@ -24,6 +25,11 @@ public sealed partial class FhirRepository
         if (intent.Kind is WriteKind.Create or WriteKind.Update ? intent.Resource is null : intent.Kind == WriteKind.Patch && intent.Patch is null)
         {
             throw new ArgumentException($"A {intent.Kind} needs {(intent.Kind == WriteKind.Patch ? "a patch" : "a resource")}.", nameof(intent));
+        }
+
+        if (intent.ResourceType == AuditEvents.ResourceType)
+        {
+            return Answer(AuditEvents.AppendOnly);
         }
 
         StoredResource? current = null;
@@ -252,6 +258,7 @@ public sealed partial class FhirRepository
         }
 
         var decision = access.Policy.AuthorizeWrite(interaction, before, current?.LastUpdated ?? default, candidate, time.GetUtcNow());
+        audit?.Decided(decision.Rule?.Source);
         return decision switch
         {
             { Invisible: true } => (null, NotFound(type, current!.Id)),

@@ -96,7 +96,14 @@ public sealed partial class FhirRepository
         var writes = plans.Select(p => p.Write ?? throw new ArgumentException("Only a plan that writes can be committed.", nameof(plans))).ToList();
         try
         {
-            var stored = await Store.CommitAsync(writes, guards, cancellationToken);
+            // The write's audit record is in the same atomic commit: a write is never without its record, nor a record without its write.
+            var record = audit?.ForCommit([.. writes.Select(w => w.Version)]);
+            var stored = await Store.CommitAsync(writes, guards, record is null ? [] : [record], cancellationToken);
+            if (stored is not null)
+            {
+                audit?.Committed();
+            }
+
             return (stored?.Select(s => Present(new Result(s.Deleted ? 204 : s.VersionId == 1 ? 201 : 200, s))).ToList(), null);
         }
         catch (CommitTooLargeException ex)

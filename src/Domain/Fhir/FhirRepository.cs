@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Enclave.Domain.Access;
+using Enclave.Domain.Audit;
 using Hl7.Fhir.Model;
 
 namespace Enclave.Domain.Fhir;
@@ -12,15 +13,19 @@ namespace Enclave.Domain.Fhir;
 /// client pinned a version with If-Match). Every write carries the resource's search index and is refused when a
 /// reference names a resource the caller cannot reach. The caller's access policy is enforced on every path here:
 /// a type it may not touch is 403, an instance it may not see is indistinguishable from a missing one (404), searches
-/// carry the policy's filter into the query, hidden fields never leave and are never erased by a write.
+/// carry the policy's filter into the query, hidden fields never leave and are never erased by a write. With an
+/// <paramref name="audit"/>, every commit carries the interaction's audit record and the deciding rules are noted in it.
 /// </summary>
-public sealed partial class FhirRepository(AccessContext access, IResourceStore store, TimeProvider time)
+public sealed partial class FhirRepository(AccessContext access, IResourceStore store, TimeProvider time, InteractionAudit? audit = null)
 {
     /// <summary>The largest history page.</summary>
     public const int MaxPageSize = 1000;
 
     /// <summary>An answer: the HTTP status, the resource version involved, or an outcome explaining a refusal.</summary>
     public sealed record Result(int Status, StoredResource? Resource = null, OperationOutcome? Outcome = null);
+
+    /// <summary>The invocation's audit record, when there is one (a batch notes its entries in it).</summary>
+    internal InteractionAudit? Audit => audit;
 
     /// <summary>The caller's own project: every read and write of it, chains, includes and conditional matches.</summary>
     private IProjectResources Store { get; } = store.For(access.Scope.OwnOnly);
@@ -32,14 +37,21 @@ public sealed partial class FhirRepository(AccessContext access, IResourceStore 
     private bool Readable(StoredResource version) => !version.Deleted && (access.Policy.IsUnrestricted || Allowed(version, "read") is not null);
 
     /// <summary>The parsed <paramref name="version"/> when the caller's policy lets <paramref name="interaction"/> touch it; otherwise null.</summary>
-    private Resource? Allowed(StoredResource version, string interaction) =>
-        ResourceParser.TryParse(version.Json, out var resource, out _) && access.Policy.Decide(interaction, resource!, version.LastUpdated, time.GetUtcNow()) is not null
-            ? resource
-            : null;
+    private Resource? Allowed(StoredResource version, string interaction)
+    {
+        if (!ResourceParser.TryParse(version.Json, out var resource, out _) || access.Policy.Decide(interaction, resource!, version.LastUpdated, time.GetUtcNow()) is not { } rule)
+        {
+            return null;
+        }
+
+        audit?.Decided(rule.Source);
+        return resource;
+    }
 
     /// <summary>403 when the caller's policy allows <paramref name="interaction"/> on no resource of <paramref name="type"/>.</summary>
     public Result? TypeRefusal(string type, string interaction) =>
         access.Policy.AllowsType(type, interaction) ? null
+            : type == AuditEvents.ResourceType && interaction is "create" or "update" or "patch" or "delete" ? AuditEvents.AppendOnly
             : new Result(403, null, FhirErrors.Outcome(OperationOutcome.IssueType.Forbidden, $"Your access policy does not allow {interaction} on {type}."));
 
     /// <summary>

@@ -52,9 +52,11 @@ public interface IProjectResources
     Task<string?> ReadGuardAsync(string key, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes every version and guard in the project atomically: all or nothing. Returns the stored versions (with their
-    /// ETags), or null when a replaced version is no longer current, a new resource already exists, or a guard changed.
-    /// Throws <see cref="CommitTooLargeException"/> when the commit cannot be one atomic write.
+    /// Writes every version and guard in the project atomically, with the audit records of the writes: all or nothing.
+    /// Returns the stored versions (with their ETags), or null when a replaced version is no longer current, a new
+    /// resource already exists, or a guard changed. Throws <see cref="CommitTooLargeException"/> when the commit cannot
+    /// be one atomic write.
     /// </summary>
-    Task<IReadOnlyList<StoredResource>?> CommitAsync(IReadOnlyList<ResourceWrite> writes, IReadOnlyList<CommitGuard> guards, CancellationToken cancellationToken);
+    Task<IReadOnlyList<StoredResource>?> CommitAsync(IReadOnlyList<ResourceWrite> writes, IReadOnlyList<CommitGuard> guards,
+        IReadOnlyList<Audit.AuditEntry> audit, CancellationToken cancellationToken);
 }

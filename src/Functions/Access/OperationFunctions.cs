@@ -8,6 +8,7 @@ using Enclave.Functions.Invocation;
 using Hl7.Fhir.Model;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
+using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Access;
 
@@ -30,6 +31,7 @@ public sealed class OperationFunctions(FhirRepository repository, ITenancyStore 
     /// <c>dropped</c> from the policy.
     /// </summary>
     [Function("Explain")]
+    [Audited("operation", "E")]
     [Requires(CallerRole.ProjectAdmin, "Only project admins ask what a membership may do.")]
     [NegotiatesFhirFormat]
     public async Task<IResult> ExplainAsync(
@@ -93,6 +95,7 @@ public sealed class OperationFunctions(FhirRepository repository, ITenancyStore 
     /// and, unless <c>propagate</c> is false, re-propagates them to every resource in the patient's compartment.
     /// </summary>
     [Function("SetAccounts")]
+    [Audited("operation", "U")]
     [Requires(CallerRole.ProjectAdmin, "Only project admins set accounts.")]
     [NegotiatesFhirFormat]
     public async Task<IResult> SetAccountsAsync(
@@ -173,6 +176,7 @@ public sealed class OperationFunctions(FhirRepository repository, ITenancyStore 
     /// <c>previousSecretRetiresAt</c> (<c>Auth:SecretRetirementGrace</c>).
     /// </summary>
     [Function("RotateSecret")]
+    [Audited("operation", "U")]
     [Requires(CallerRole.ProjectAdmin, TenancyResourceFunctions.AdminsOnly)]
     public async Task<IResult> RotateSecretAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/R4/ClientApplication/{id}/$rotate-secret")] HttpRequest request, string id,

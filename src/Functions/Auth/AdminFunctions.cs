@@ -3,6 +3,7 @@ using Enclave.Domain.Tenancy;
 using Enclave.Functions.Invocation;
 using Hl7.Fhir.Model;
 using Microsoft.Azure.Functions.Worker;
+using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Auth;
 
@@ -24,6 +25,7 @@ public sealed class AdminFunctions(ITenancyStore store, CallerResolver callers)
 
     /// <summary><c>POST admin/projects</c>: a project and its first admin client.</summary>
     [Function("CreateProject")]
+    [Audited("create", "C")]
     [Requires(CallerRole.SuperAdmin, "Only super admins create projects.")]
     public async Task<IResult> CreateProjectAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "admin/projects")] HttpRequest request, CancellationToken cancellationToken)
@@ -50,6 +52,7 @@ public sealed class AdminFunctions(ITenancyStore store, CallerResolver callers)
 
     /// <summary><c>PUT admin/projects/{projectId}/links</c>: the projects this one reads and references.</summary>
     [Function("SetProjectLinks")]
+    [Audited("update", "U")]
     [Requires(CallerRole.SuperAdmin, "Only super admins link projects.")]
     public async Task<IResult> SetLinksAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "admin/projects/{projectId}/links")] HttpRequest request, string projectId, CancellationToken cancellationToken)
@@ -93,6 +96,7 @@ public sealed class AdminFunctions(ITenancyStore store, CallerResolver callers)
 
     /// <summary><c>PUT admin/projects/{projectId}/exports</c>: the types linking projects see.</summary>
     [Function("SetProjectExports")]
+    [Audited("update", "U")]
     [Requires(CallerRole.SuperAdmin, "Only super admins set what a project exports.")]
     public async Task<IResult> SetExportsAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "admin/projects/{projectId}/exports")] HttpRequest request, string projectId, CancellationToken cancellationToken)
@@ -128,6 +132,7 @@ public sealed class AdminFunctions(ITenancyStore store, CallerResolver callers)
 
     /// <summary><c>POST admin/projects/{projectId}/client</c>: a client application of the project.</summary>
     [Function("CreateClient")]
+    [Audited("create", "C")]
     [Requires(CallerRole.ProjectAdmin, "Only this project's admins add client applications to it.")]
     public async Task<IResult> CreateClientAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "admin/projects/{projectId}/client")] HttpRequest request, string projectId, CancellationToken cancellationToken)

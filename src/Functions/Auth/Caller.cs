@@ -21,6 +21,9 @@ public sealed record Caller(string ProjectId, ProjectMembership Membership, bool
     /// <summary>Whether resources about a patient inherit the patient's accounts (the project setting <c>inheritAccounts</c>).</summary>
     public bool InheritAccounts { get; init; } = true;
 
+    /// <summary>How many days the project keeps audit records (the project setting <c>auditRetentionDays</c>); null: the configured default.</summary>
+    public int? AuditRetentionDays { get; init; }
+
     /// <summary>What decides the caller's FHIR interactions.</summary>
     public AccessContext Access => new(Scope, Policy, Membership.Admin, InheritAccounts);
 

@@ -1,6 +1,7 @@
 using Enclave.Domain.Tenancy;
 using Enclave.Functions.Invocation;
 using Microsoft.Azure.Functions.Worker;
+using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Auth;
 
@@ -31,6 +32,7 @@ public sealed class InviteFunctions(ITenancyStore tenancy, IIdentityStore identi
 
     /// <summary><c>POST admin/projects/{projectId}/invite</c>.</summary>
     [Function("Invite")]
+    [Audited("operation", "C")]
     [Requires(CallerRole.ProjectAdmin, "Only this project's admins invite members.")]
     public async Task<IResult> InviteAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "admin/projects/{projectId}/invite")] HttpRequest request, string projectId,

@@ -3,6 +3,7 @@ using Enclave.Functions.Access;
 using Enclave.Functions.Invocation;
 using Hl7.Fhir.Model;
 using Microsoft.Azure.Functions.Worker;
+using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Auth;
 
@@ -12,7 +13,7 @@ namespace Enclave.Functions.Auth;
 /// user has one membership, or lists the memberships; <c>POST /api/auth/profile</c> chooses one and answers with
 /// the code; the code is then exchanged at <c>/api/oauth2/token</c> (<c>authorization_code</c> + <c>code_verifier</c>).
 /// </summary>
-public sealed class LoginFunctions(IIdentityStore identity, ITenancyStore tenancy, TimeProvider time, SignInThrottle throttle)
+public sealed class LoginFunctions(IIdentityStore identity, ITenancyStore tenancy, TimeProvider time, SignInThrottle throttle, AuditRecorder auditing)
 {
     /// <summary>How long an authorization code works.</summary>
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromMinutes(5);
@@ -31,6 +32,7 @@ public sealed class LoginFunctions(IIdentityStore identity, ITenancyStore tenanc
 
     /// <summary><c>POST auth/login</c>: the password step (anonymous: it authenticates the user).</summary>
     [Function("Login")]
+    [Audited("login", "E", Category = AuditCategory.Login)]
     [Anonymous]
     public async Task<IResult> LoginAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "auth/login")] HttpRequest request, CancellationToken cancellationToken)
@@ -101,6 +103,8 @@ public sealed class LoginFunctions(IIdentityStore identity, ITenancyStore tenanc
             });
         }
 
+        // Recorded in the project signed in to; a sign-in that has not chosen a project yet belongs to none.
+        await auditing.AttributeAsync(http, memberships[0].Project.Id, memberships[0].Id, null, cancellationToken);
         var (chosen, code) = WithCode(login, memberships[0], time);
         await identity.CreateLoginAsync(chosen, cancellationToken);
         return Results.Json(new { login = login.Id, code });
@@ -108,6 +112,7 @@ public sealed class LoginFunctions(IIdentityStore identity, ITenancyStore tenanc
 
     /// <summary><c>POST auth/profile</c>: the membership-choice step.</summary>
     [Function("LoginProfile")]
+    [Audited("login", "E", Category = AuditCategory.Login)]
     [Anonymous]
     public async Task<IResult> ChooseProfileAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "auth/profile")] HttpRequest request, CancellationToken cancellationToken)
@@ -134,6 +139,7 @@ public sealed class LoginFunctions(IIdentityStore identity, ITenancyStore tenanc
             return Invalid("The profile is not one of this user's memberships.");
         }
 
+        await auditing.AttributeAsync(http, membership.Project.Id, membership.Id, null, cancellationToken);
         var (chosen, code) = WithCode(current.Login, membership, time);
         return await identity.ReplaceLoginAsync(chosen, current.Version, cancellationToken)
             ? Results.Json(new { login = current.Login.Id, code })

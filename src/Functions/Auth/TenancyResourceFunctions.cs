@@ -5,6 +5,7 @@ using Enclave.Domain.Tenancy;
 using Enclave.Functions.Fhir;
 using Enclave.Functions.Invocation;
 using Microsoft.Azure.Functions.Worker;
+using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Auth;
 
@@ -21,6 +22,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>GET fhir/R4/Project/{id}</c>: the caller's own project only.</summary>
     [Function("ReadProject")]
+    [Audited("read", "R")]
     [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> ReadProjectAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/Project/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
@@ -38,6 +40,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>PUT fhir/R4/Project/{id}</c>: its name and settings.</summary>
     [Function("UpdateProject")]
+    [Audited("update", "U")]
     [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> UpdateProjectAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "fhir/R4/Project/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
@@ -73,6 +76,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>GET fhir/R4/ClientApplication/{id}</c>: never its secret.</summary>
     [Function("ReadClientApplication")]
+    [Audited("read", "R")]
     [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> ReadClientAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/ClientApplication/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
@@ -90,6 +94,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>GET fhir/R4/User/{id}</c>: a member of the project, as the project sees them.</summary>
     [Function("ReadUser")]
+    [Audited("read", "R")]
     [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> ReadUserAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/User/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
@@ -110,6 +115,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>GET fhir/R4/ProjectMembership?user=&amp;profile=</c>.</summary>
     [Function("SearchMemberships")]
+    [Audited("search-type", "E")]
     [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> SearchMembershipsAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/ProjectMembership")] HttpRequest request, CancellationToken cancellationToken)
@@ -129,6 +135,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>GET fhir/R4/ProjectMembership/{id}</c>.</summary>
     [Function("ReadMembership")]
+    [Audited("read", "R")]
     [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> ReadMembershipAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/ProjectMembership/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
@@ -146,6 +153,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>PUT fhir/R4/ProjectMembership/{id}</c>: its access, admin flag, profile and names.</summary>
     [Function("UpdateMembership")]
+    [Audited("update", "U")]
     [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> UpdateMembershipAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "fhir/R4/ProjectMembership/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
@@ -216,6 +224,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>DELETE fhir/R4/ProjectMembership/{id}</c>: its tokens stop working within the membership cache time.</summary>
     [Function("DeleteMembership")]
+    [Audited("delete", "D")]
     [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> DeleteMembershipAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "fhir/R4/ProjectMembership/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
@@ -234,6 +243,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>GET fhir/R4/AccessPolicy/{id}</c>.</summary>
     [Function("ReadAccessPolicy")]
+    [Audited("read", "R")]
     [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> ReadAccessPolicyAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/AccessPolicy/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
@@ -251,6 +261,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>POST fhir/R4/AccessPolicy</c>.</summary>
     [Function("CreateAccessPolicy")]
+    [Audited("create", "C")]
     [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> CreateAccessPolicyAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/R4/AccessPolicy")] HttpRequest request, CancellationToken cancellationToken)
@@ -262,6 +273,7 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
 
     /// <summary><c>PUT fhir/R4/AccessPolicy/{id}</c>.</summary>
     [Function("UpdateAccessPolicy")]
+    [Audited("update", "U")]
     [Requires(CallerRole.ProjectAdmin, AdminsOnly)]
     public async Task<IResult> UpdateAccessPolicyAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "fhir/R4/AccessPolicy/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)

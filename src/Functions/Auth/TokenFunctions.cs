@@ -6,6 +6,7 @@ using Enclave.Functions.Access;
 using Enclave.Functions.Invocation;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Azure.Functions.Worker;
+using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Auth;
 
@@ -17,7 +18,7 @@ namespace Enclave.Functions.Auth;
 /// <see cref="SignInThrottle"/> (429 with <c>Retry-After</c>; ADR 0003).
 /// </summary>
 public sealed class TokenFunctions(ITenancyStore store, IIdentityStore identity, CallerResolver callers, TokenIssuer issuer,
-    TimeProvider time, SignInThrottle throttle)
+    TimeProvider time, SignInThrottle throttle, AuditRecorder auditing)
 {
     /// <summary>The largest token request accepted (a token form holds a handful of short fields).</summary>
     public const int MaxFormBytes = 16 * 1024;
@@ -30,6 +31,7 @@ public sealed class TokenFunctions(ITenancyStore store, IIdentityStore identity,
 
     /// <summary><c>POST oauth2/token</c> (anonymous: the client authenticates with its secret).</summary>
     [Function("Token")]
+    [Audited("login", "E", Category = AuditCategory.Login)]
     [Anonymous]
     public async Task<IResult> IssueAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "oauth2/token")] HttpRequest request, CancellationToken cancellationToken)
@@ -58,6 +60,11 @@ public sealed class TokenFunctions(ITenancyStore store, IIdentityStore identity,
                 ? await UserGrants.AuthorizationCodeAsync(form, services, cancellationToken)
                 : await UserGrants.RefreshTokenAsync(form, services, cancellationToken);
             throttle.Record(null, address, outcome.Error is null);
+            if (outcome.Login is { ProjectId: { } loginProject, MembershipId: { } loginMembership })
+            {
+                await auditing.AttributeAsync(http, loginProject, loginMembership, null, cancellationToken);
+            }
+
             return outcome.Error is not null
                 ? Error(outcome.Error, outcome.Description!)
                 : Results.Json(new
@@ -89,6 +96,11 @@ public sealed class TokenFunctions(ITenancyStore store, IIdentityStore identity,
         }
 
         var client = await store.FindClientAsync(clientId!, cancellationToken);
+        if (client is not null)
+        {
+            await auditing.AttributeAsync(http, client.ProjectId, client.MembershipId, $"ClientApplication/{client.Client.Id}", cancellationToken);
+        }
+
         if (client is null || secret is null || !client.Accepts(secret, time.GetUtcNow()))
         {
             throttle.Record(who, address, succeeded: false);

@@ -10,10 +10,12 @@ namespace Enclave.Functions.Auth;
 /// </summary>
 internal static class UserGrants
 {
-    /// <summary>The outcome of a grant: tokens, or an RFC 6749 error.</summary>
+    /// <summary>The outcome of a grant: tokens, or an RFC 6749 error; and the login the grant named, when it was found (for the audit record).</summary>
     public sealed record Outcome(string? AccessToken, int ExpiresIn, string? RefreshToken, string? ProjectId, string? Error, string? Description)
     {
-        public static Outcome Fail(string description) => new(null, 0, null, null, "invalid_grant", description);
+        public Login? Login { get; init; }
+
+        public static Outcome Fail(string description, Login? login = null) => new(null, 0, null, null, "invalid_grant", description) { Login = login };
     }
 
     public static async Task<Outcome> AuthorizationCodeAsync(IFormCollection form, Services services, CancellationToken cancellationToken)
@@ -35,7 +37,7 @@ internal static class UserGrants
 
         if (!PkceMatches(verifier, current.Login.CodeChallenge))
         {
-            return Outcome.Fail("The code_verifier does not match the code challenge.");
+            return Outcome.Fail("The code_verifier does not match the code challenge.", current.Login);
         }
 
         return await IssueAsync(current.Login with { CodeUsed = true }, current.Version, services, cancellationToken);
@@ -57,7 +59,7 @@ internal static class UserGrants
                 await services.Identity.ReplaceLoginAsync(current.Login with { Revoked = true }, current.Version, cancellationToken);
             }
 
-            return Outcome.Fail("The refresh token is invalid or expired.");
+            return Outcome.Fail("The refresh token is invalid or expired.", current.Login);
         }
 
         return await IssueAsync(current.Login with { RetiredRefreshTokenHashes = [.. current.Login.RetiredRefreshTokenHashes, current.Login.RefreshTokenHash!] },
@@ -76,11 +78,11 @@ internal static class UserGrants
         var (refreshToken, refreshHash) = login.NewCredential();
         if (!await services.Identity.ReplaceLoginAsync(login with { RefreshTokenHash = refreshHash }, version, cancellationToken))
         {
-            return Outcome.Fail("The grant was used concurrently.");
+            return Outcome.Fail("The grant was used concurrently.", login);
         }
 
         var (token, lifetime) = services.Issuer.Issue(login.ProjectId!, caller.Membership, clientId: null);
-        return new Outcome(token, (int)lifetime.TotalSeconds, refreshToken, login.ProjectId, null, null);
+        return new Outcome(token, (int)lifetime.TotalSeconds, refreshToken, login.ProjectId, null, null) { Login = login };
     }
 
     private static bool PkceMatches(string verifier, string challenge)

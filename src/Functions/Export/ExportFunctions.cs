@@ -11,6 +11,8 @@ using Enclave.Functions.Invocation;
 using Hl7.Fhir.Model;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
+using Enclave.Functions.Audit;
+using Enclave.Domain.Audit;
 
 namespace Enclave.Functions.Export;
 
@@ -34,6 +36,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, IE
 
     /// <summary><c>GET|POST fhir/R4/$export</c> with <c>Prefer: respond-async</c>: 202 and the job's status URL.</summary>
     [Function("ExportKickoff")]
+    [Audited("operation", "E", Category = AuditCategory.Export)]
     [NegotiatesFhirFormat]
     public Task<IResult> KickoffAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = KickoffRoute)] HttpRequest request, CancellationToken cancellationToken) =>
@@ -41,6 +44,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, IE
 
     /// <summary><c>GET|POST fhir/R4/Patient/$export</c>: the resources in patient compartments (those of <c>patient</c>, if given).</summary>
     [Function("ExportPatientKickoff")]
+    [Audited("operation", "E", Category = AuditCategory.Export)]
     [NegotiatesFhirFormat]
     public Task<IResult> PatientKickoffAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "fhir/R4/Patient/$export")] HttpRequest request, CancellationToken cancellationToken) =>
@@ -51,6 +55,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, IE
     /// able to read the group (404, 403 or 410 as read would answer); its members are those of the version read now.
     /// </summary>
     [Function("ExportGroupKickoff")]
+    [Audited("operation", "E", Category = AuditCategory.Export)]
     [NegotiatesFhirFormat]
     public async Task<IResult> GroupKickoffAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "fhir/R4/Group/{id}/$export")] HttpRequest request, string id,
@@ -145,6 +150,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, IE
                 .. export.Since is null ? [] : export.TypesExported(s_allTypes).Select(t => new ExportTypeProgress(t, null, false, 0, []) { Deleted = true })],
         };
         await jobs.CreateAsync(job, cancellationToken);
+        http.RequestServices.GetService<InteractionAudit>()?.Concerns(AuditEvents.ExportJob(job.Id));
         try
         {
             await queue.ScheduleAsync(new ExportJobMessage(job.ProjectId, job.Id), TimeSpan.Zero, cancellationToken);
@@ -161,6 +167,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, IE
 
     /// <summary><c>GET fhir/R4/$export/{jobId}</c>: 202 with <c>X-Progress</c> while running, the manifest when done.</summary>
     [Function("ExportStatus")]
+    [Audited("operation", "R", Category = AuditCategory.Export)]
     public async Task<IResult> StatusAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = KickoffRoute + "/{jobId}")] HttpRequest request, string jobId,
         CancellationToken cancellationToken)
@@ -196,6 +203,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, IE
 
     /// <summary><c>DELETE fhir/R4/$export/{jobId}</c>: stops the job and removes its files; 202, then 404.</summary>
     [Function("ExportCancel")]
+    [Audited("operation", "D", Category = AuditCategory.Export)]
     public async Task<IResult> CancelAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = KickoffRoute + "/{jobId}")] HttpRequest request, string jobId,
         CancellationToken cancellationToken)
@@ -213,6 +221,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, IE
 
     /// <summary><c>GET fhir/R4/$export/{jobId}/{file}</c>: a completed job's NDJSON file, streamed from Blob Storage (HTTP Range supported).</summary>
     [Function("ExportFile")]
+    [Audited("operation", "R", Category = AuditCategory.Export)]
     public async Task<IResult> FileAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = KickoffRoute + "/{jobId}/{file}")] HttpRequest request, string jobId, string file,
         CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ using Enclave.Functions.Invocation;
 using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Azure.Functions.Worker;
+using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Fhir;
 
@@ -16,6 +17,7 @@ public sealed class BundleFunctions(FhirRepository repository)
 {
     /// <summary><c>POST fhir/R4</c>.</summary>
     [Function("FhirBundle")]
+    [Audited("batch", "E")]
     [NegotiatesFhirFormat]
     public async Task<IResult> ProcessAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/R4")] HttpRequest request, CancellationToken cancellationToken)

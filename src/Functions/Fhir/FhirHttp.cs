@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Enclave.Domain.Audit;
 using Enclave.Domain.Fhir;
 using Enclave.Functions.Invocation;
 using Hl7.Fhir.Model;
@@ -108,6 +109,11 @@ internal static class FhirHttp
     /// </summary>
     internal static IResult Answer(HttpContext http, FhirRepository.Result result)
     {
+        if (result.Resource is { } concerned)
+        {
+            http.RequestServices.GetService<InteractionAudit>()?.Concerns(concerned); // the version the answer is about, e.g. a create's new id
+        }
+
         var format = Format(http);
         if (result.Status < StatusCodes.Status300MultipleChoices && result.Resource is { } stored && !stored.Deleted)
         {

@@ -74,8 +74,10 @@ internal static class FhirJson
         ResourceParser.TryParse(json, out var resource, out _) ? resource! : throw new InvalidOperationException("A stored resource no longer parses.");
 
     /// <summary>Bytes sent as they are, with their length: no text, no re-encoding.</summary>
-    private sealed class Utf8Answer(ReadOnlyMemory<byte> body, string contentType, int statusCode) : IResult
+    private sealed class Utf8Answer(ReadOnlyMemory<byte> body, string contentType, int statusCode) : IResult, IStatusCodeHttpResult
     {
+        public int? StatusCode => statusCode;
+
         public System.Threading.Tasks.Task ExecuteAsync(HttpContext httpContext)
         {
             ArgumentNullException.ThrowIfNull(httpContext);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Enclave.Domain.Fhir;
 using Enclave.Functions.Invocation;
 using Microsoft.Azure.Functions.Worker;
+using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Fhir;
 
@@ -12,6 +13,7 @@ public sealed class FhirReadFunctions(FhirRepository repository)
 {
     /// <summary><c>GET fhir/R4/{type}/{id}</c>.</summary>
     [Function("FhirRead")]
+    [Audited("read", "R")]
     [NegotiatesFhirFormat]
     public async Task<IResult> ReadAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/{type}/{id}")] HttpRequest request, string type, string id,
@@ -32,6 +34,7 @@ public sealed class FhirReadFunctions(FhirRepository repository)
 
     /// <summary><c>GET fhir/R4/{type}/{id}/_history/{vid}</c>.</summary>
     [Function("FhirVersionRead")]
+    [Audited("vread", "R")]
     [NegotiatesFhirFormat]
     public async Task<IResult> VersionReadAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/{type}/{id}/_history/{vid}")] HttpRequest request, string type, string id,

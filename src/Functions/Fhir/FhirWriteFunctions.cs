@@ -3,6 +3,7 @@ using Enclave.Functions.Invocation;
 using Hl7.Fhir.Model;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Net.Http.Headers;
+using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Fhir;
 
@@ -18,6 +19,7 @@ public sealed class FhirWriteFunctions(FhirRepository repository)
 
     /// <summary><c>POST fhir/R4/{type}</c>.</summary>
     [Function("FhirCreate")]
+    [Audited("create", "C")]
     [NegotiatesFhirFormat]
     public async Task<IResult> CreateAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = TypeRoute)] HttpRequest request, string type, CancellationToken cancellationToken)
@@ -36,6 +38,7 @@ public sealed class FhirWriteFunctions(FhirRepository repository)
 
     /// <summary><c>PUT fhir/R4/{type}/{id}</c>.</summary>
     [Function("FhirUpdate")]
+    [Audited("update", "U")]
     [NegotiatesFhirFormat]
     public async Task<IResult> UpdateAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = InstanceRoute)] HttpRequest request, string type, string id,
@@ -66,6 +69,7 @@ public sealed class FhirWriteFunctions(FhirRepository repository)
 
     /// <summary><c>PUT fhir/R4/{type}?criteria</c>.</summary>
     [Function("FhirConditionalUpdate")]
+    [Audited("update", "U")]
     [NegotiatesFhirFormat]
     public async Task<IResult> ConditionalUpdateAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = TypeRoute)] HttpRequest request, string type, CancellationToken cancellationToken)
@@ -85,6 +89,7 @@ public sealed class FhirWriteFunctions(FhirRepository repository)
 
     /// <summary><c>PATCH fhir/R4/{type}/{id}</c>.</summary>
     [Function("FhirPatch")]
+    [Audited("patch", "U")]
     [NegotiatesFhirFormat]
     public Task<IResult> PatchAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = InstanceRoute)] HttpRequest request, string type, string id,
@@ -98,6 +103,7 @@ public sealed class FhirWriteFunctions(FhirRepository repository)
 
     /// <summary><c>PATCH fhir/R4/{type}?criteria</c>.</summary>
     [Function("FhirConditionalPatch")]
+    [Audited("patch", "U")]
     [NegotiatesFhirFormat]
     public Task<IResult> ConditionalPatchAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = TypeRoute)] HttpRequest request, string type, CancellationToken cancellationToken)
@@ -109,6 +115,7 @@ public sealed class FhirWriteFunctions(FhirRepository repository)
 
     /// <summary><c>DELETE fhir/R4/{type}/{id}</c>.</summary>
     [Function("FhirDelete")]
+    [Audited("delete", "D")]
     [NegotiatesFhirFormat]
     public async Task<IResult> DeleteAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = InstanceRoute)] HttpRequest request, string type, string id,
@@ -120,6 +127,7 @@ public sealed class FhirWriteFunctions(FhirRepository repository)
 
     /// <summary><c>DELETE fhir/R4/{type}?criteria</c>.</summary>
     [Function("FhirConditionalDelete")]
+    [Audited("delete", "D")]
     [NegotiatesFhirFormat]
     public async Task<IResult> ConditionalDeleteAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = TypeRoute)] HttpRequest request, string type, CancellationToken cancellationToken)

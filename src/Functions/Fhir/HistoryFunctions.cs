@@ -4,6 +4,7 @@ using Enclave.Domain.Search;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Invocation;
 using Microsoft.Azure.Functions.Worker;
+using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Fhir;
 
@@ -16,6 +17,7 @@ public sealed class HistoryFunctions(FhirRepository repository, PageToken pages)
     private const int DefaultCount = 50;
     /// <summary><c>GET fhir/R4/_history</c>: the whole project's.</summary>
     [Function("FhirSystemHistory")]
+    [Audited("history-system", "R")]
     [NegotiatesFhirFormat]
     public Task<IResult> SystemHistoryAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/_history")] HttpRequest request, CancellationToken cancellationToken)
@@ -26,6 +28,7 @@ public sealed class HistoryFunctions(FhirRepository repository, PageToken pages)
 
     /// <summary><c>GET fhir/R4/{type}/_history</c>.</summary>
     [Function("FhirTypeHistory")]
+    [Audited("history-type", "R")]
     [NegotiatesFhirFormat]
     public Task<IResult> TypeHistoryAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/{type}/_history")] HttpRequest request, string type,
@@ -37,6 +40,7 @@ public sealed class HistoryFunctions(FhirRepository repository, PageToken pages)
 
     /// <summary><c>GET fhir/R4/{type}/{id}/_history</c>.</summary>
     [Function("FhirInstanceHistory")]
+    [Audited("history-instance", "R")]
     [NegotiatesFhirFormat]
     public Task<IResult> InstanceHistoryAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/{type}/{id}/_history")] HttpRequest request, string type, string id,

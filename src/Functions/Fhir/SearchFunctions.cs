@@ -1,3 +1,4 @@
+using Enclave.Domain.Audit;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
 using Enclave.Functions.Auth;
@@ -7,6 +8,7 @@ using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Primitives;
+using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Fhir;
 
@@ -21,6 +23,7 @@ public sealed class SearchFunctions(FhirRepository repository, PageToken pages)
 {
     /// <summary><c>GET fhir/R4/{type}?…</c>.</summary>
     [Function("FhirSearch")]
+    [Audited("search-type", "E")]
     [NegotiatesFhirFormat]
     public Task<IResult> SearchTypeAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4/{type}")] HttpRequest request, string type, CancellationToken cancellationToken)
@@ -31,6 +34,7 @@ public sealed class SearchFunctions(FhirRepository repository, PageToken pages)
 
     /// <summary><c>GET fhir/R4?_type=…</c>: across types, common parameters only.</summary>
     [Function("FhirSystemSearch")]
+    [Audited("search-system", "E")]
     [NegotiatesFhirFormat]
     public Task<IResult> SearchSystemAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/R4")] HttpRequest request, CancellationToken cancellationToken)
@@ -41,6 +45,7 @@ public sealed class SearchFunctions(FhirRepository repository, PageToken pages)
 
     /// <summary><c>POST fhir/R4/{type}/_search</c> with a form body.</summary>
     [Function("FhirSearchPost")]
+    [Audited("search-type", "E")]
     [NegotiatesFhirFormat]
     public async Task<IResult> SearchPostAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir/R4/{type}/_search")] HttpRequest request, string type,
@@ -67,6 +72,7 @@ public sealed class SearchFunctions(FhirRepository repository, PageToken pages)
         }
 
         var pairs = parameters.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? string.Empty))).ToList();
+        http.RequestServices.GetService<InteractionAudit>()?.Searched(type.Length > 0 ? type : null, pairs); // a POST's form included
         var searched = LocalReferences(type, pairs, FhirHttp.BaseUrl(http) + "/");
         var strict = http.Request.Headers["Prefer"].ToString().Contains("handling=strict", StringComparison.OrdinalIgnoreCase);
         var (request, refusal) = SearchParser.Parse(type, searched.Where(p => p.Key != "_page"), strict);

@@ -9,6 +9,9 @@ using Enclave.Functions.Invocation;
 using Enclave.Storage.Blobs;
 using Enclave.Storage.Export;
 using Enclave.Storage.Fhir;
+using Enclave.Domain.Audit;
+using Enclave.Functions.Audit;
+using Enclave.Storage.Audit;
 
 namespace Enclave.Functions.Hosting;
 
@@ -39,11 +42,19 @@ public static class EnclaveServiceCollectionExtensions
             { MemberChunkSize = export.MemberChunkSize };
         });
 
+        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IAuditTrail>(sp => new CosmosAuditTrail(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<AuditSealer>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditSealer>());
+        services.AddSingleton<AuditRecorder>();
+        services.AddScoped(sp => new InteractionAudit(sp.GetRequiredService<TimeProvider>()));
+
         services.AddSingleton<InvocationPipeline>();
         services.AddScoped<InvocationCaller>();
-        // Built for the invocation's caller, so no function reaches the store except through the caller's access.
+        // Built for the invocation's caller, so no function reaches the store except through the caller's access; its commits carry the invocation's audit record.
         services.AddScoped(sp => new FhirRepository(
-            sp.GetRequiredService<InvocationCaller>().Caller.Access, sp.GetRequiredService<IResourceStore>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<InvocationCaller>().Caller.Access, sp.GetRequiredService<IResourceStore>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<InteractionAudit>()));
         return services;
     }
 }

@@ -23,6 +23,9 @@ public sealed record FunctionEntry(string Name, MethodInfo Method, string Trigge
     /// <summary>The role the function requires, if any, and what a caller without it is told.</summary>
     public RequiresAttribute? Requires { get; } = Method.GetCustomAttribute<RequiresAttribute>();
 
+    /// <summary>How the function's invocations are audited; null for the reviewed public functions that are not.</summary>
+    public Audit.AuditedAttribute? Audited { get; } = Method.GetCustomAttribute<Audit.AuditedAttribute>();
+
     /// <summary>Whether the function's answer format is negotiated before it runs.</summary>
     public bool NegotiatesFhirFormat { get; } = Method.IsDefined(typeof(NegotiatesFhirFormatAttribute));
 }

@@ -1,4 +1,5 @@
 using Enclave.Functions.Access;
+using Enclave.Functions.Audit;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Fhir;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -14,19 +15,26 @@ namespace Enclave.Functions.Invocation;
 /// </summary>
 public sealed partial class InvocationPipeline(ILogger<InvocationPipeline> logger)
 {
-    /// <summary>Runs <paramref name="function"/> for <paramref name="http"/> if the caller is admitted; the answer to send.</summary>
+    /// <summary>
+    /// Runs <paramref name="function"/> for <paramref name="http"/> if the caller is admitted; the answer to send, once
+    /// the invocation's audit record is durable (<see cref="AuditRecorder"/>).
+    /// </summary>
     public async Task<IResult> RunAsync(HttpContext http, FunctionEntry entry, Func<Task<IResult>> function)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(function);
+        var audit = AuditRecorder.Begin(http, entry);
+        var auditing = audit is null ? null : http.RequestServices.GetRequiredService<AuditRecorder>();
+        IResult answer;
+        int? status = null;
         try
         {
-            return await AdmitAsync(http, entry) ?? await function();
+            answer = await AdmitAsync(http, entry, auditing, audit) ?? await function();
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
-            return Results.Empty; // The client went away; nobody reads an answer.
+            (answer, status) = (Results.Empty, AuditRecorder.ClientClosedRequest); // The client went away; nobody reads an answer.
         }
         catch (Exception exception)
         {
@@ -40,12 +48,14 @@ public sealed partial class InvocationPipeline(ILogger<InvocationPipeline> logge
                 LogExpected(logger, entry.Name, kind, http.TraceIdentifier);
             }
 
-            return ErrorMap.Answer(exception, http);
+            answer = ErrorMap.Answer(exception, http);
         }
+
+        return audit is null ? answer : await auditing!.CompleteAsync(audit, answer, status);
     }
 
     /// <summary>Null when the caller may run the function; otherwise the refusal.</summary>
-    private static async Task<IResult?> AdmitAsync(HttpContext http, FunctionEntry entry)
+    private static async Task<IResult?> AdmitAsync(HttpContext http, FunctionEntry entry, AuditRecorder? auditing, Domain.Audit.InteractionAudit? audit)
     {
         if (!entry.Anonymous)
         {
@@ -58,6 +68,7 @@ public sealed partial class InvocationPipeline(ILogger<InvocationPipeline> logge
 
             http.User = principal;
             var caller = invocation.Caller;
+            auditing?.Attribute(audit, caller);
             if (!caller.Policy.AllowsAddress(AddressRules.ClientAddress(http)))
             {
                 return ErrorMap.Answer(ErrorKind.Forbidden, "Your access policy does not allow requests from this address.");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Enclave.Domain.Audit;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
 using Enclave.Storage.Cosmos;
@@ -13,7 +14,7 @@ namespace Enclave.Storage.Fhir;
 /// The resources of one scope (<see cref="CosmosResourceStore.For"/>), all in its project's partition
 /// (<see cref="ProjectPartition"/>). A commit is one TransactionalBatch there: per resource, create or replace
 /// (guarded by the current document's ETag) the current document, create the version document and stamp the replaced
-/// version's <c>supersededAt</c>; plus any guard documents. Reads and vreads are point reads; history and searches
+/// version's <c>supersededAt</c>; plus any guard documents and the write's audit records. Reads and vreads are point reads; history and searches
 /// are single-partition queries, except searches that reach linked projects (their partitions named one by one).
 /// </summary>
 internal sealed class CosmosProjectResources(Container container, TimeProvider time, ProjectScope scope) : IProjectResources
@@ -155,11 +156,12 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<StoredResource>?> CommitAsync(IReadOnlyList<ResourceWrite> writes, IReadOnlyList<CommitGuard> guards,
-        CancellationToken cancellationToken)
+        IReadOnlyList<AuditEntry> audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writes);
         ArgumentNullException.ThrowIfNull(guards);
-        var operations = writes.Sum(w => w.Replacing is null ? 2 : 3) + guards.Count;
+        ArgumentNullException.ThrowIfNull(audit);
+        var operations = writes.Sum(w => w.Replacing is null ? 2 : 3) + guards.Count + audit.Count;
         if (operations > CosmosResourceStore.MaxBatchOperations)
         {
             throw new CommitTooLargeException(operations, CosmosResourceStore.MaxBatchOperations);
@@ -187,6 +189,11 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
             batch = guard.ETag is null
                 ? batch.CreateItemStream(document)
                 : batch.ReplaceItemStream(GuardId(guard.Key), document, new TransactionalBatchItemRequestOptions { IfMatchEtag = guard.ETag });
+        }
+
+        foreach (var entry in audit)
+        {
+            batch.CreateItemStream(Serialize(ResourceDocument.Audit(_partition.Value, entry)));
         }
 
         using var response = await batch.ExecuteAsync(cancellationToken);

@@ -36,7 +36,7 @@ internal sealed partial class CosmosSearchQuery
     private IReadOnlyDictionary<string, Domain.Search.SearchParameter> _searchParameters = new Dictionary<string, Domain.Search.SearchParameter>();
 
     public static QueryDefinition Build(string projectId, SearchRequest request, DateTimeOffset now, Selection selection = Selection.Documents, string? referenceCode = null,
-        int limit = 0, IReadOnlyList<(string ProjectId, IReadOnlyList<string>? Types)>? links = null)
+        int limit = 0, IReadOnlyList<(string ProjectId, IReadOnlyList<string>? Types)>? links = null, string kind = ResourceDocument.CurrentKind)
     {
         var query = new CosmosSearchQuery { _searchParameters = SearchParameters.For(request.ResourceType), _now = now };
         var countOnly = selection != Selection.Documents;
@@ -48,7 +48,7 @@ internal sealed partial class CosmosSearchQuery
             Selection.References => $"SELECT TOP {limit.ToString(CultureInfo.InvariantCulture)} VALUE CONCAT(c.resourceType, \"/\", c.resourceId) FROM c",
             _ => StoredResourceReader.Projection + " FROM c",
         }).Append(" WHERE ").Append(query.Projects(projectId, links ?? []))
-            .Append(" AND c.kind = 'resource'")
+            .Append(" AND c.kind = ").Append(query.Parameter(kind))
             .Append(request.IsSystemSearch
                 ? request.Types.Count == 0 ? string.Empty : $" AND ARRAY_CONTAINS({query.Parameter(request.Types.ToArray())}, c.resourceType)"
                 : $" AND c.resourceType = {query.Parameter(request.ResourceType)}")

@@ -62,10 +62,20 @@ internal sealed record ResourceDocument
     [JsonPropertyName("_etag"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public string? ETag { get; init; }
 
+    /// <summary>Cosmos DB's per-document time to live, in seconds (audit records: the project's retention).</summary>
+    [JsonPropertyName("ttl"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? TimeToLive { get; init; }
+
     public const string CurrentKind = "resource";
     public const string VersionKind = "version";
 
+    /// <summary>An AuditEvent: never a current or version document, so no FHIR search, history or export meets one.</summary>
+    public const string AuditKind = "audit";
+
     public static string CurrentId(string type, string id) => $"{type}:{id}";
+
+    /// <summary>An audit record's document id: not <c>AuditEvent:id</c>, which a resource written before AuditEvents were the server's could hold.</summary>
+    public static string AuditId(string id) => $"audit:{id}";
 
     public static string VersionDocumentId(string type, string id, int version) =>
         $"{type}:{id}:{version.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
@@ -82,6 +92,14 @@ internal sealed record ResourceDocument
         Deleted = r.Deleted,
         Resource = r.Deleted ? null : JsonDocument.Parse(r.Json).RootElement.Clone(),
         Index = kind == CurrentKind ? r.Index : null,
+    };
+
+    /// <summary>The document of an audit record, kept for its retention (Cosmos DB's ttl is at most about 68 years).</summary>
+    public static ResourceDocument Audit(string projectId, Domain.Audit.AuditEntry entry) => From(projectId, entry.Event, CurrentKind) with
+    {
+        Id = AuditId(entry.Event.Id),
+        Kind = AuditKind,
+        TimeToLive = (int)Math.Clamp(entry.Retention.TotalSeconds, 1, int.MaxValue),
     };
 
 }

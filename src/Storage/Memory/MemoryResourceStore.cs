@@ -1,3 +1,4 @@
+using Enclave.Domain.Audit;
 using System.Globalization;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
@@ -68,6 +69,7 @@ public sealed class MemoryResourceStore(TimeProvider time) : IResourceStore
                 copy.Guards[key] = value;
             }
 
+            copy.Audit.AddRange(Audit);
             return copy;
         }
 
@@ -76,7 +78,13 @@ public sealed class MemoryResourceStore(TimeProvider time) : IResourceStore
         public Dictionary<string, VersionEntry> Versions { get; } = new(StringComparer.Ordinal);
 
         public Dictionary<string, string> Guards { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The audit records commits carried, in commit order.</summary>
+        public List<AuditEntry> Audit { get; } = [];
     }
+
+    /// <summary>The audit records the commits of <paramref name="projectId"/> carried, in commit order.</summary>
+    public IReadOnlyList<AuditEntry> AuditRecords(string projectId) => Locked(() => (IReadOnlyList<AuditEntry>?)Data(projectId)?.Audit.ToList()) ?? [];
 
     /// <summary>A current version, parsed and indexed once at commit (null for a deletion).</summary>
     private sealed record Current(StoredResource Stored, Resource? Parsed, ResourceIndex? Index);
@@ -162,13 +170,15 @@ public sealed class MemoryResourceStore(TimeProvider time) : IResourceStore
         public Task<string?> ReadGuardAsync(string key, CancellationToken cancellationToken) =>
             Task.FromResult(store.Locked(() => store.Data(scope.ProjectId)?.Guards.GetValueOrDefault(key)));
 
-        public Task<IReadOnlyList<StoredResource>?> CommitAsync(IReadOnlyList<ResourceWrite> writes, IReadOnlyList<CommitGuard> guards, CancellationToken cancellationToken)
+        public Task<IReadOnlyList<StoredResource>?> CommitAsync(IReadOnlyList<ResourceWrite> writes, IReadOnlyList<CommitGuard> guards,
+            IReadOnlyList<AuditEntry> audit, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(writes);
             ArgumentNullException.ThrowIfNull(guards);
+            ArgumentNullException.ThrowIfNull(audit);
 
             // The Cosmos store's limit (one TransactionalBatch), so that a commit one store takes the other takes too.
-            var operations = writes.Sum(w => w.Replacing is null ? 2 : 3) + guards.Count;
+            var operations = writes.Sum(w => w.Replacing is null ? 2 : 3) + guards.Count + audit.Count;
             if (operations > CosmosResourceStore.MaxBatchOperations)
             {
                 throw new CommitTooLargeException(operations, CosmosResourceStore.MaxBatchOperations);
@@ -203,6 +213,7 @@ public sealed class MemoryResourceStore(TimeProvider time) : IResourceStore
                     data.Guards[guard.Key] = ETag();
                 }
 
+                data.Audit.AddRange(audit);
                 return Task.FromResult<IReadOnlyList<StoredResource>?>(stored);
             }
         }

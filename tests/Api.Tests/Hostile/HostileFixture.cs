@@ -62,11 +62,11 @@ public sealed class HostileFixture : EnclaveApiFixture, IAsyncLifetime
         MembershipA = (string)JsonNode.Parse(await memberships.Content.ReadAsStringAsync())!["entry"]![0]!["resource"]!["id"]!;
     }
 
-    /// <summary>Every document in the container, all partitions: any write shows here.</summary>
+    /// <summary>Every document in the container but the audit trail's, all partitions: any write shows here (every request is audited).</summary>
     public async Task<int> DocumentCountAsync()
     {
         var container = Services.GetRequiredService<Container>();
-        using var query = container.GetItemQueryIterator<int>("SELECT VALUE COUNT(1) FROM c");
+        using var query = container.GetItemQueryIterator<int>("SELECT VALUE COUNT(1) FROM c WHERE NOT IS_DEFINED(c.kind) OR (c.kind != 'audit' AND c.kind != 'audit-head')");
         var total = 0;
         while (query.HasMoreResults)
         {

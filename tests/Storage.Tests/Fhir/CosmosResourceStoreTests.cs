@@ -33,9 +33,9 @@ public sealed class CosmosResourceStoreTests(CosmosDatabaseFixture cosmos) : ICl
         var project = Guid.NewGuid().ToString("N");
         var t0 = DateTimeOffset.UtcNow;
         var observation = new Observation { Id = "o1", Status = ObservationStatus.Final, Code = new CodeableConcept("http://loinc.org", "8867-4"), Subject = new ResourceReference("Patient/p1") };
-        var v1 = (await _store.For(ProjectScope.Of(project)).CommitAsync([new ResourceWrite(Version(observation, 1, t0), null)], [], default))!.Single();
+        var v1 = (await _store.For(ProjectScope.Of(project)).CommitAsync([new ResourceWrite(Version(observation, 1, t0), null)], [], [], default))!.Single();
         observation.Status = ObservationStatus.Amended;
-        var v2 = (await _store.For(ProjectScope.Of(project)).CommitAsync([new ResourceWrite(Version(observation, 2, t0.AddSeconds(5)), v1)], [], default))!.Single();
+        var v2 = (await _store.For(ProjectScope.Of(project)).CommitAsync([new ResourceWrite(Version(observation, 2, t0.AddSeconds(5)), v1)], [], [], default))!.Single();
 
         var current = (await cosmos.Container.ReadItemAsync<JObject>("Observation:o1", new PartitionKey(project))).Resource;
         var first = (await cosmos.Container.ReadItemAsync<JObject>("Observation:o1:1", new PartitionKey(project))).Resource;

@@ -42,7 +42,7 @@ public abstract class ResourceStoreContract
     }
 
     private async Task<StoredResource> CreateAsync(string project, Resource resource, DateTimeOffset at) =>
-        (await In(project).CommitAsync([new ResourceWrite(Version(resource, 1, at), null)], [], default))!.Single();
+        (await In(project).CommitAsync([new ResourceWrite(Version(resource, 1, at), null)], [], [], default))!.Single();
 
     [Fact]
     public async Task A_commit_is_read_back_as_current_and_as_versions()
@@ -50,7 +50,7 @@ public abstract class ResourceStoreContract
         var project = NewProject();
         var t0 = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
         var v1 = await CreateAsync(project, new Patient { Id = "p1", Active = true }, t0);
-        var v2 = (await In(project).CommitAsync([new ResourceWrite(Version(new Patient { Id = "p1", Active = false }, 2, t0.AddMinutes(1)), v1)], [], default))!.Single();
+        var v2 = (await In(project).CommitAsync([new ResourceWrite(Version(new Patient { Id = "p1", Active = false }, 2, t0.AddMinutes(1)), v1)], [], [], default))!.Single();
 
         var current = await In(project).ReadAsync("Patient", "p1", default);
         var first = await In(project).ReadVersionAsync("Patient", "p1", 1, default);
@@ -74,17 +74,17 @@ public abstract class ResourceStoreContract
         var guard = await In(project).ReadGuardAsync("create:Patient?identifier=x", default);
 
         var stale = await In(project).CommitAsync([new ResourceWrite(Version(new Patient { Id = "p2", Active = true }, 1, now), null),
-             new ResourceWrite(Version(new Patient { Id = "p1", Active = false }, 2, now), existing with { ETag = "\"stale\"" })], [], default);
-        var duplicate = await In(project).CommitAsync([new ResourceWrite(Version(new Patient { Id = "p1", Active = false }, 1, now), null)], [], default);
+             new ResourceWrite(Version(new Patient { Id = "p1", Active = false }, 2, now), existing with { ETag = "\"stale\"" })], [], [], default);
+        var duplicate = await In(project).CommitAsync([new ResourceWrite(Version(new Patient { Id = "p1", Active = false }, 1, now), null)], [], [], default);
         var guarded = await In(project).CommitAsync([new ResourceWrite(Version(new Patient { Id = "p3", Active = true }, 1, now), null)],
-            [new CommitGuard("create:Patient?identifier=x", guard)], default);
+            [new CommitGuard("create:Patient?identifier=x", guard)], [], default);
         var raced = await In(project).CommitAsync([new ResourceWrite(Version(new Patient { Id = "p4", Active = true }, 1, now), null)],
-            [new CommitGuard("create:Patient?identifier=x", guard)], default);
+            [new CommitGuard("create:Patient?identifier=x", guard)], [], default);
         var taken = await In(project).ReadGuardAsync("create:Patient?identifier=x", default);
         var after = await In(project).CommitAsync([new ResourceWrite(Version(new Patient { Id = "p5", Active = true }, 1, now), null)],
-            [new CommitGuard("create:Patient?identifier=x", taken)], default);
+            [new CommitGuard("create:Patient?identifier=x", taken)], [], default);
         var tooLarge = await Assert.ThrowsAsync<CommitTooLargeException>(() => In(project).CommitAsync(
-            [.. Enumerable.Range(0, 51).Select(i => new ResourceWrite(Version(new Patient { Id = $"big{i}", Active = true }, 1, now), null))], [], default));
+            [.. Enumerable.Range(0, 51).Select(i => new ResourceWrite(Version(new Patient { Id = $"big{i}", Active = true }, 1, now), null))], [], [], default));
 
         Assert.Null(guard);
         Assert.Null(stale);
@@ -108,7 +108,7 @@ public abstract class ResourceStoreContract
         var now = DateTimeOffset.UtcNow;
         var live = await CreateAsync(project, new Patient { Id = "live", Gender = AdministrativeGender.Female }, now);
         var gone = await CreateAsync(project, new Patient { Id = "gone", Gender = AdministrativeGender.Female }, now);
-        var deleted = (await In(project).CommitAsync([new ResourceWrite(Deletion(gone, now.AddSeconds(1)), gone)], [], default))!.Single();
+        var deleted = (await In(project).CommitAsync([new ResourceWrite(Deletion(gone, now.AddSeconds(1)), gone)], [], [], default))!.Single();
         await CreateAsync(other, new Patient { Id = "elsewhere", Gender = AdministrativeGender.Female }, now);
         var request = Search("Patient", ("gender", "female"));
 
@@ -134,8 +134,8 @@ public abstract class ResourceStoreContract
         var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var p1 = await CreateAsync(project, new Patient { Id = "p1" }, t0);
         await CreateAsync(project, new Observation { Id = "o1", Status = ObservationStatus.Final, Code = new CodeableConcept("urn:c", "x") }, t0.AddHours(1));
-        var p1v2 = (await In(project).CommitAsync([new ResourceWrite(Version(new Patient { Id = "p1", Active = true }, 2, t0.AddHours(2)), p1)], [], default))!.Single();
-        await In(project).CommitAsync([new ResourceWrite(Deletion(p1v2, t0.AddHours(3)), p1v2)], [], default);
+        var p1v2 = (await In(project).CommitAsync([new ResourceWrite(Version(new Patient { Id = "p1", Active = true }, 2, t0.AddHours(2)), p1)], [], [], default))!.Single();
+        await In(project).CommitAsync([new ResourceWrite(Deletion(p1v2, t0.AddHours(3)), p1v2)], [], [], default);
 
         var (all, _) = await In(project).HistoryAsync(null, null, null, null, 10, null, default);
         var (ofPatient, _) = await In(project).HistoryAsync("Patient", "p1", null, null, 10, null, default);

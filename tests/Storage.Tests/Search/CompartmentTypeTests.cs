@@ -24,7 +24,7 @@ public sealed class CompartmentTypeTests(CosmosDatabaseFixture cosmos) : IClassF
         foreach (var chunk in data.Chunk(40))
         {
             Assert.NotNull(await store.CommitAsync([.. chunk.Select(d => new ResourceWrite(new StoredResource(d.Resource.TypeName, d.Resource.Id!, 1, d.LastUpdated, false,
-                JsonSerializer.Serialize(d.Resource, ResourceParser.Options), string.Empty) { Index = d.Index }, null))], [], default));
+                JsonSerializer.Serialize(d.Resource, ResourceParser.Options), string.Empty) { Index = d.Index }, null))], [], [], default));
         }
 
         var types = data.Select(d => d.Resource.TypeName).Distinct().ToList();

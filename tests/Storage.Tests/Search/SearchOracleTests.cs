@@ -42,7 +42,7 @@ public sealed class SearchOracleTests(CosmosDatabaseFixture cosmos, ITestOutputH
             var writes = chunk.Select(d => new ResourceWrite(new StoredResource(d.Resource.TypeName, d.Resource.Id!, 1, d.LastUpdated, false,
                 JsonSerializer.Serialize(d.Resource, ResourceParser.Options), string.Empty)
             { Index = d.Index }, null)).ToList();
-            Assert.NotNull(await store.For(ProjectScope.Of(project)).CommitAsync(writes, [], default));
+            Assert.NotNull(await store.For(ProjectScope.Of(project)).CommitAsync(writes, [], [], default));
         }
 
         var generator = new QueryGenerator(data, seed: 7);

@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Enclave.Domain.Audit;
+
+/// <summary>
+/// The hash chain of a project's audit trail. Records are sealed in order: record n carries its sequence number, the
+/// hash of record n-1 and its own hash, SHA-256 over <c>"{previous}\n{n}\n"</c> and the record's canonical JSON (keys
+/// sorted, no whitespace) without the entities' references — those may be erased, and their hashes, which stay, are
+/// hashed instead. Changing, removing or reordering a sealed record breaks the chain at that record.
+/// </summary>
+public static class AuditChain
+{
+    /// <summary>The hash before the first record.</summary>
+    public static string Genesis { get; } = new('0', 64);
+
+    /// <summary>The hash of the record <paramref name="resourceJson"/> sealed as number <paramref name="sequence"/> after <paramref name="previous"/>.</summary>
+    /// <exception cref="JsonException">When the JSON is not an object (a tampered record).</exception>
+    public static string Link(string previous, long sequence, ReadOnlySpan<byte> resourceJson)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        var record = JsonNode.Parse(resourceJson) as JsonObject ?? throw new JsonException("An audit record is a JSON object.");
+        if (record["entity"] is JsonArray entities)
+        {
+            foreach (var entity in entities)
+            {
+                (entity?["what"] as JsonObject)?.Remove("reference");
+            }
+        }
+
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(previous + "\n" + sequence.ToString(CultureInfo.InvariantCulture) + "\n"));
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(resourceJson.Length);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            WriteCanonical(writer, record, 0);
+        }
+
+        hash.AppendData(buffer.WrittenSpan);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>Whether an entity's reference (if still there) is the one its hash names.</summary>
+    public static bool ReferencesMatchHashes(ReadOnlySpan<byte> resourceJson)
+    {
+        if (JsonNode.Parse(resourceJson)?["entity"] is not JsonArray entities)
+        {
+            return true;
+        }
+
+        foreach (var entity in entities)
+        {
+            if (entity?["what"] is JsonObject what && what["reference"] is JsonValue reference
+                && what["identifier"]?["value"]?.GetValue<string>() != AuditQuery.Hash(reference.GetValue<string>()))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Checks <paramref name="links"/>, sealed records in sequence order: each follows the one before without a gap,
+    /// names its hash, and hashes to what it says; and, when the walk reaches the end of the trail, the last one is the
+    /// <paramref name="head"/>. The first record is taken as given (records before the range, or past their
+    /// retention, are not read).
+    /// </summary>
+    public static async Task<AuditVerification> VerifyAsync(IAsyncEnumerable<AuditLink> links, AuditHead? head, bool toEnd, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(links);
+        AuditLink? previous = null;
+        var count = 0;
+        await foreach (var link in links.WithCancellation(cancellationToken))
+        {
+            var broken = previous is not null && link.Sequence != previous.Sequence + 1 ? $"record {previous.Sequence + 1} is missing"
+                : previous is not null && link.Previous != previous.Hash ? "it does not name the hash of the record before it"
+                : !Hashes(link) ? "its content does not match its hash"
+                : null;
+            if (broken is not null)
+            {
+                return new AuditVerification(false, count, previous?.Sequence, link, $"The chain breaks at record {link.Sequence.ToString(CultureInfo.InvariantCulture)} ({link.Id}): {broken}.");
+            }
+
+            previous = link;
+            count++;
+        }
+
+        if (toEnd && head is not null && previous is not null && (previous.Sequence != head.Sequence || previous.Hash != head.Hash))
+        {
+            return new AuditVerification(false, count, previous.Sequence, previous,
+                $"The chain ends at record {previous.Sequence.ToString(CultureInfo.InvariantCulture)}, but the trail's head is record {head.Sequence.ToString(CultureInfo.InvariantCulture)}: later records are missing.");
+        }
+
+        return new AuditVerification(true, count, previous?.Sequence, null, null);
+    }
+
+    private static bool Hashes(AuditLink link)
+    {
+        try
+        {
+            return Link(link.Previous, link.Sequence, link.ResourceJson.Span) == link.Hash && ReferencesMatchHashes(link.ResourceJson.Span);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static void WriteCanonical(Utf8JsonWriter writer, JsonNode? node, int depth)
+    {
+        if (depth > 64)
+        {
+            throw new JsonException("An audit record is nested too deeply.");
+        }
+
+        switch (node)
+        {
+            case JsonObject obj:
+                writer.WriteStartObject();
+                foreach (var (name, value) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    writer.WritePropertyName(name);
+                    WriteCanonical(writer, value, depth + 1);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case JsonArray array:
+                writer.WriteStartArray();
+                foreach (var item in array)
+                {
+                    WriteCanonical(writer, item, depth + 1);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case null:
+                writer.WriteNullValue();
+                break;
+            default:
+                node.WriteTo(writer);
+                break;
+        }
+    }
+}
+
+/// <summary>A sealed audit record as the chain sees it.</summary>
+/// <param name="Id">The AuditEvent id.</param>
+/// <param name="Sequence">Its number in the project's trail, from 1.</param>
+/// <param name="Previous">The hash of record <c>Sequence - 1</c> (<see cref="AuditChain.Genesis"/> for the first).</param>
+/// <param name="Hash">Its own hash.</param>
+/// <param name="ResourceJson">The AuditEvent JSON as stored.</param>
+public sealed record AuditLink(string Id, long Sequence, string Previous, string Hash, ReadOnlyMemory<byte> ResourceJson);
+
+/// <summary>The last sealed record of a project's trail.</summary>
+/// <param name="Sequence">Its number.</param>
+/// <param name="Hash">Its hash.</param>
+public sealed record AuditHead(long Sequence, string Hash);
+
+/// <summary>The outcome of <see cref="AuditChain.VerifyAsync"/>.</summary>
+/// <param name="Intact">Whether every record checked links and hashes.</param>
+/// <param name="Checked">How many records were checked before the first broken one.</param>
+/// <param name="LastGood">The sequence number of the last record that checked.</param>
+/// <param name="Broken">The first record that did not, if any.</param>
+/// <param name="Problem">What is wrong with it.</param>
+public sealed record AuditVerification(bool Intact, int Checked, long? LastGood, AuditLink? Broken, string? Problem);

@@ -1,0 +1,195 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Enclave.Domain.Audit;
+using Enclave.Domain.Fhir;
+using Enclave.Domain.Search;
+using Enclave.Storage.Cosmos;
+using Enclave.Storage.Fhir;
+using Microsoft.Azure.Cosmos;
+
+namespace Enclave.Storage.Audit;
+
+/// <summary>
+/// Audit records in Enclave's container, each project's in its own partition beside its data (a write's record is
+/// committed in the write's own batch, <see cref="CosmosProjectResources.CommitAsync"/>). <paramref name="time"/> is
+/// what <c>ap</c> search dates are near.
+/// </summary>
+public sealed class CosmosAuditTrail(Container container, TimeProvider time) : IAuditTrail
+{
+    /// <inheritdoc />
+    public IProjectAuditTrail For(string projectId) => new ProjectTrail(container, time, ProjectPartition.Of(projectId));
+
+    /// <summary>
+    /// One project's trail. Sealing reads the head document (<c>audit:head</c>: the last sequence number and hash), chains
+    /// up to 99 unsealed records after it, and commits their <c>chain</c> fields with the new head in one batch guarded by
+    /// the head's ETag: two sealers cannot both extend the chain from the same head.
+    /// </summary>
+    private sealed class ProjectTrail(Container container, TimeProvider time, ProjectPartition partition) : IProjectAuditTrail
+    {
+        private const string HeadId = "audit:head";
+        private const string HeadKind = "audit-head";
+        private const int SealBatch = CosmosResourceStore.MaxBatchOperations - 1;
+
+        public async Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(entries);
+            foreach (var chunk in entries.Chunk(CosmosResourceStore.MaxBatchOperations))
+            {
+                var batch = container.CreateTransactionalBatch(partition.Key);
+                foreach (var entry in chunk)
+                {
+                    batch.CreateItemStream(Serialize(ResourceDocument.Audit(partition.Value, entry)));
+                }
+
+                using var response = await batch.ExecuteAsync(cancellationToken);
+                CosmosFailures.EnsureSuccess(response.StatusCode, $"append {chunk.Length} audit records", response.RetryAfter);
+            }
+        }
+
+        public async Task<StoredResource?> ReadAsync(string id, CancellationToken cancellationToken)
+        {
+            using var response = await container.ReadItemStreamAsync(ResourceDocument.AuditId(id), partition.Key, cancellationToken: cancellationToken);
+            return response.StatusCode == HttpStatusCode.NotFound ? null
+                : await StoredResourceReader.ReadDocumentAsync(CosmosFailures.EnsureSuccess(response, "read an audit record").Content, cancellationToken);
+        }
+
+        public async Task<(IReadOnlyList<StoredResource> Events, string? Next)> SearchAsync(SearchRequest request, string? page, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(request);
+            var query = CosmosSearchQuery.Build(partition.Value, request, time.GetUtcNow(), kind: ResourceDocument.AuditKind);
+            using var iterator = container.GetItemQueryStreamIterator(query, page, partition.Options(Math.Max(request.Count, 1)));
+            using var response = await iterator.ReadNextAsync(cancellationToken);
+            if (response.StatusCode == HttpStatusCode.BadRequest)
+            {
+                throw new InvalidSearchException(page is not null ? "The page token is not valid." : "This search cannot run.");
+            }
+
+            CosmosFailures.EnsureSuccess(response, "search audit records");
+            return (await StoredResourceReader.ReadPageAsync(response.Content, cancellationToken), response.ContinuationToken);
+        }
+
+        public async Task<int> SealAsync(CancellationToken cancellationToken)
+        {
+            var sealedCount = 0;
+            while (true)
+            {
+                var (head, eTag) = await ReadHeadAsync(cancellationToken);
+                var unsealed = await UnsealedAsync(cancellationToken);
+                if (unsealed.Count == 0)
+                {
+                    return sealedCount;
+                }
+
+                var batch = container.CreateTransactionalBatch(partition.Key);
+                var (sequence, hash) = (head?.Sequence ?? 0, head?.Hash ?? AuditChain.Genesis);
+                foreach (var (id, resource) in unsealed)
+                {
+                    var previous = hash;
+                    sequence++;
+                    hash = AuditChain.Link(previous, sequence, resource);
+                    batch.PatchItem(id, [PatchOperation.Set("/chain", new Dictionary<string, object> { ["seq"] = sequence, ["prev"] = previous, ["hash"] = hash })]);
+                }
+
+                var newHead = Serialize(new Dictionary<string, object> { ["id"] = HeadId, ["projectId"] = partition.Value, ["kind"] = HeadKind, ["seq"] = sequence, ["hash"] = hash });
+                batch = eTag is null ? batch.CreateItemStream(newHead) : batch.ReplaceItemStream(HeadId, newHead, new TransactionalBatchItemRequestOptions { IfMatchEtag = eTag });
+                using var response = await batch.ExecuteAsync(cancellationToken);
+                if (response.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+                {
+                    continue; // Another sealer moved the head (or a record expired meanwhile): read again and chain what is left.
+                }
+
+                CosmosFailures.EnsureSuccess(response.StatusCode, "seal audit records", response.RetryAfter);
+                sealedCount += unsealed.Count;
+            }
+        }
+
+        public async Task<AuditHead?> HeadAsync(CancellationToken cancellationToken) => (await ReadHeadAsync(cancellationToken)).Head;
+
+        public async IAsyncEnumerable<AuditLink> ChainAsync(DateTimeOffset? since, DateTimeOffset? until, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            var low = since is { } s ? await BoundAsync("MIN", "c.lastUpdated >= @time", s, cancellationToken) : 0;
+            var high = until is { } u ? await BoundAsync("MAX", "c.lastUpdated <= @time", u, cancellationToken) : long.MaxValue;
+            if (low is null || high is null)
+            {
+                yield break;
+            }
+
+            var query = partition.Query("SELECT c.resourceId, c.chain, c.resource",
+                    "c.kind = @kind AND IS_DEFINED(c.chain) AND c.chain.seq >= @low AND c.chain.seq <= @high ORDER BY c.chain.seq")
+                .WithParameter("@kind", ResourceDocument.AuditKind).WithParameter("@low", low).WithParameter("@high", high);
+            using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: partition.Options(1000));
+            while (iterator.HasMoreResults)
+            {
+                using var response = await iterator.ReadNextAsync(cancellationToken);
+                CosmosFailures.EnsureSuccess(response, "read the audit chain");
+                using var page = await JsonDocument.ParseAsync(response.Content, cancellationToken: cancellationToken);
+                foreach (var document in page.RootElement.GetProperty("Documents").EnumerateArray())
+                {
+                    yield return Link(document);
+                }
+            }
+        }
+
+        /// <summary>A sealed record as it is stored; a record whose chain fields were tampered into another shape links to nothing.</summary>
+        private static AuditLink Link(JsonElement document)
+        {
+            var chain = document.GetProperty("chain");
+            string Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : string.Empty;
+            var sequence = chain.TryGetProperty("seq", out var seq) && seq.TryGetInt64(out var n) ? n : -1;
+            var resource = document.TryGetProperty("resource", out var r) ? JsonSerializer.SerializeToUtf8Bytes(r) : [];
+            return new AuditLink(Text(document, "resourceId"), sequence, Text(chain, "prev"), Text(chain, "hash"), resource);
+        }
+
+        private async Task<long?> BoundAsync(string aggregate, string condition, DateTimeOffset at, CancellationToken cancellationToken)
+        {
+            var query = partition.Query($"SELECT VALUE {aggregate}(c.chain.seq)", $"c.kind = @kind AND IS_DEFINED(c.chain) AND {condition}")
+                .WithParameter("@kind", ResourceDocument.AuditKind).WithParameter("@time", DateRange.Text(at));
+            using var iterator = container.GetItemQueryIterator<long?>(query, requestOptions: partition.Options());
+            long? bound = null;
+            while (iterator.HasMoreResults)
+            {
+                foreach (var value in await iterator.ReadNextAsync(cancellationToken))
+                {
+                    bound ??= value;
+                }
+            }
+
+            return bound;
+        }
+
+        private async Task<List<(string Id, byte[] Resource)>> UnsealedAsync(CancellationToken cancellationToken)
+        {
+            var query = partition.Query($"SELECT TOP {SealBatch} c.id, c.resource", "c.kind = @kind AND NOT IS_DEFINED(c.chain)")
+                .WithParameter("@kind", ResourceDocument.AuditKind);
+            var found = new List<(string, byte[])>();
+            using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: partition.Options(SealBatch));
+            while (iterator.HasMoreResults && found.Count < SealBatch)
+            {
+                using var response = await iterator.ReadNextAsync(cancellationToken);
+                CosmosFailures.EnsureSuccess(response, "read unsealed audit records");
+                using var page = await JsonDocument.ParseAsync(response.Content, cancellationToken: cancellationToken);
+                foreach (var document in page.RootElement.GetProperty("Documents").EnumerateArray())
+                {
+                    found.Add((document.GetProperty("id").GetString()!, JsonSerializer.SerializeToUtf8Bytes(document.GetProperty("resource"))));
+                }
+            }
+
+            return found;
+        }
+
+        private async Task<(AuditHead? Head, string? ETag)> ReadHeadAsync(CancellationToken cancellationToken)
+        {
+            using var response = await container.ReadItemStreamAsync(HeadId, partition.Key, cancellationToken: cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return (null, null);
+            }
+
+            using var head = await JsonDocument.ParseAsync(CosmosFailures.EnsureSuccess(response, "read the audit head").Content, cancellationToken: cancellationToken);
+            return (new AuditHead(head.RootElement.GetProperty("seq").GetInt64(), head.RootElement.GetProperty("hash").GetString()!), response.Headers.ETag);
+        }
+
+        private static MemoryStream Serialize<T>(T document) => new(JsonSerializer.SerializeToUtf8Bytes(document));
+    }
+}
