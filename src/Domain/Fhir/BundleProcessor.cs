@@ -1,5 +1,5 @@
-using Enclave.Domain.Audit;
 using System.Globalization;
+using Enclave.Domain.Audit;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Utility;
 

@@ -2,13 +2,13 @@ using Enclave.Domain.Access;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
 using Enclave.Domain.Tenancy;
+using Enclave.Functions.Audit;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Fhir;
 using Enclave.Functions.Invocation;
 using Hl7.Fhir.Model;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
-using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Access;
 

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Enclave.Domain.Tenancy;
+using Enclave.Functions.Audit;
 using Enclave.Functions.Invocation;
 using Hl7.Fhir.Model;
 using Microsoft.Azure.Functions.Worker;
-using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Auth;
 

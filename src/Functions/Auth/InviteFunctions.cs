@@ -1,7 +1,7 @@
 using Enclave.Domain.Tenancy;
+using Enclave.Functions.Audit;
 using Enclave.Functions.Invocation;
 using Microsoft.Azure.Functions.Worker;
-using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Auth;
 

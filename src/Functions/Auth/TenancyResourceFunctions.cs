@@ -2,10 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Enclave.Domain.Access;
 using Enclave.Domain.Tenancy;
+using Enclave.Functions.Audit;
 using Enclave.Functions.Fhir;
 using Enclave.Functions.Invocation;
 using Microsoft.Azure.Functions.Worker;
-using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Auth;
 

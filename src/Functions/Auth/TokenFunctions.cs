@@ -3,10 +3,10 @@ using System.Net.Http.Headers;
 using System.Text;
 using Enclave.Domain.Tenancy;
 using Enclave.Functions.Access;
+using Enclave.Functions.Audit;
 using Enclave.Functions.Invocation;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Azure.Functions.Worker;
-using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Auth;
 

@@ -2,17 +2,17 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Enclave.Domain.Audit;
 using Enclave.Domain.Export;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
+using Enclave.Functions.Audit;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Fhir;
 using Enclave.Functions.Invocation;
 using Hl7.Fhir.Model;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
-using Enclave.Functions.Audit;
-using Enclave.Domain.Audit;
 
 namespace Enclave.Functions.Export;
 

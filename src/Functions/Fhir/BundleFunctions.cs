@@ -1,10 +1,10 @@
 using System.Globalization;
 using Enclave.Domain.Fhir;
+using Enclave.Functions.Audit;
 using Enclave.Functions.Invocation;
 using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Azure.Functions.Worker;
-using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Fhir;
 

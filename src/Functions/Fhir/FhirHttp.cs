@@ -29,6 +29,12 @@ internal static class FhirHttp
             ? null
             : ErrorMap.Answer(ErrorKind.UnknownType, $"{type} is not a FHIR R4 resource type.");
 
+    /// <summary>For writes: <see cref="UnknownType"/>, and 405 for the AuditEvents the server alone appends.</summary>
+    internal static IResult? UnwritableType(string type) =>
+        UnknownType(type) ?? (type == AuditEvents.ResourceType
+            ? ErrorMap.Answer(ErrorKind.MethodNotAllowed, AuditEvents.AppendOnly.Outcome!.Issue[0].Diagnostics!)
+            : null);
+
     /// <summary>For reads: 404 when <paramref name="id"/> is not a FHIR id (no resource can have it).</summary>
     internal static IResult? UnknownId(string type, string id) =>
         FhirId.IsValid(id) ? null : ErrorMap.Answer(ErrorKind.NotFound, $"{type}/{id} is not known: '{id}' is not a FHIR id.");
@@ -40,7 +46,7 @@ internal static class FhirHttp
     /// <summary>Reads and strictly parses a resource body of <paramref name="type"/>: 415, 413 and 400 answers for what cannot be one.</summary>
     internal static async Task<(Resource? Resource, IResult? Refusal)> ReadResourceAsync(HttpContext http, string? type)
     {
-        if (type is not null && UnknownType(type) is { } unknown)
+        if (type is not null && UnwritableType(type) is { } unknown)
         {
             return (null, unknown);
         }

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Enclave.Domain.Fhir;
+using Enclave.Functions.Audit;
 using Enclave.Functions.Invocation;
 using Microsoft.Azure.Functions.Worker;
-using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Fhir;
 

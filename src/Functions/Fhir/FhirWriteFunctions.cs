@@ -1,9 +1,9 @@
 using Enclave.Domain.Fhir;
+using Enclave.Functions.Audit;
 using Enclave.Functions.Invocation;
 using Hl7.Fhir.Model;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Net.Http.Headers;
-using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Fhir;
 
@@ -122,7 +122,7 @@ public sealed class FhirWriteFunctions(FhirRepository repository)
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return FhirHttp.UnknownType(type) ?? FhirHttp.InvalidId(id) ?? FhirHttp.Answer(request.HttpContext, await repository.DeleteAsync(type, id, cancellationToken));
+        return FhirHttp.UnwritableType(type) ?? FhirHttp.InvalidId(id) ?? FhirHttp.Answer(request.HttpContext, await repository.DeleteAsync(type, id, cancellationToken));
     }
 
     /// <summary><c>DELETE fhir/R4/{type}?criteria</c>.</summary>
@@ -133,7 +133,7 @@ public sealed class FhirWriteFunctions(FhirRepository repository)
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = TypeRoute)] HttpRequest request, string type, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return FhirHttp.UnknownType(type)
+        return FhirHttp.UnwritableType(type)
             ?? FhirHttp.Answer(request.HttpContext, await repository.ConditionalDeleteAsync(type, request.QueryString.Value ?? string.Empty, cancellationToken));
     }
 
@@ -141,7 +141,7 @@ public sealed class FhirWriteFunctions(FhirRepository repository)
     private static async Task<IResult> PatchAsync(HttpContext http, string type,
         Func<Func<string, (Resource?, OperationOutcome?)>, int?, Task<FhirRepository.Result>> patch)
     {
-        if (FhirHttp.UnknownType(type) is { } unknown)
+        if (FhirHttp.UnwritableType(type) is { } unknown)
         {
             return unknown;
         }

@@ -1,10 +1,10 @@
 using System.Globalization;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
+using Enclave.Functions.Audit;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Invocation;
 using Microsoft.Azure.Functions.Worker;
-using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Fhir;
 

@@ -1,6 +1,7 @@
 using Enclave.Domain.Audit;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
+using Enclave.Functions.Audit;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Edge;
 using Enclave.Functions.Invocation;
@@ -8,7 +9,6 @@ using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Primitives;
-using Enclave.Functions.Audit;
 
 namespace Enclave.Functions.Fhir;
 

@@ -1,17 +1,17 @@
+using Enclave.Domain.Audit;
 using Enclave.Domain.Export;
 using Enclave.Domain.Fhir;
+using Enclave.Functions.Audit;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Edge;
 using Enclave.Functions.Export;
 using Enclave.Functions.Fhir;
 using Enclave.Functions.Health;
 using Enclave.Functions.Invocation;
+using Enclave.Storage.Audit;
 using Enclave.Storage.Blobs;
 using Enclave.Storage.Export;
 using Enclave.Storage.Fhir;
-using Enclave.Domain.Audit;
-using Enclave.Functions.Audit;
-using Enclave.Storage.Audit;
 
 namespace Enclave.Functions.Hosting;
 

@@ -1,5 +1,5 @@
-using Enclave.Domain.Audit;
 using System.Globalization;
+using Enclave.Domain.Audit;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
 using Enclave.Storage.Fhir;
