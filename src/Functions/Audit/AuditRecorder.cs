@@ -88,8 +88,9 @@ public sealed partial class AuditRecorder(IAuditTrail trail, AuditSealer sealer,
     /// <paramref name="status"/>, or the answer's own status) and returns the answer to send: <paramref name="answer"/>,
     /// or a 503 when the record could not be stored.
     /// </summary>
-    public async Task<IResult> CompleteAsync(InteractionAudit audit, IResult answer, int? status = null)
+    public async Task<IResult> CompleteAsync(HttpContext http, InteractionAudit audit, IResult answer, int? status = null)
     {
+        ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(audit);
         ArgumentNullException.ThrowIfNull(answer);
         var code = status ?? StatusOf(answer);
@@ -109,7 +110,14 @@ public sealed partial class AuditRecorder(IAuditTrail trail, AuditSealer sealer,
             catch (Exception e) when (e is StoreThrottledException or OperationCanceledException or InvalidOperationException or HttpRequestException
                 or Microsoft.Azure.Cosmos.CosmosException)
             {
+                // A throttled or unavailable database is answered as anywhere else (429 or 503 with Retry-After); the rest is a 503 too.
                 LogAppendFailed(logger, e, projectId, entries.Count);
+                if (e is StoreThrottledException)
+                {
+                    return ErrorMap.Answer(e, http);
+                }
+
+                http.Response.Headers.RetryAfter = "1";
                 return ErrorMap.Answer(ErrorKind.Unavailable, "The interaction could not be recorded in the audit trail, so it is not answered; retry.");
             }
         }

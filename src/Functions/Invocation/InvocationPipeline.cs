@@ -51,7 +51,7 @@ public sealed partial class InvocationPipeline(ILogger<InvocationPipeline> logge
             answer = ErrorMap.Answer(exception, http);
         }
 
-        return audit is null ? answer : await auditing!.CompleteAsync(audit, answer, status);
+        return audit is null ? answer : await auditing!.CompleteAsync(http, audit, answer, status);
     }
 
     /// <summary>Null when the caller may run the function; otherwise the refusal.</summary>

@@ -91,7 +91,7 @@ public sealed class EveryFunctionAuthenticatesTests(EnclaveApiFixture app) : ICl
     {
         using var http = app.CreateClient();
         var (projectA, tokenA) = await AuthClient.NewProjectTokenAsync(http, app, "Wall A");
-        var (_, tokenB) = await AuthClient.NewProjectTokenAsync(http, app, "Wall B");
+        var (projectB, tokenB) = await AuthClient.NewProjectTokenAsync(http, app, "Wall B");
         using var created = await AuthClient.SendAsync(http, HttpMethod.Post, "/api/fhir/R4/Patient", tokenA,
             AuthClient.Body("""{"resourceType":"Patient","name":[{"family":"Walled"}]}"""));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -107,6 +107,12 @@ public sealed class EveryFunctionAuthenticatesTests(EnclaveApiFixture app) : ICl
             if (entry.Route!.Contains("{projectId}", StringComparison.Ordinal))
             {
                 Assert.True(response.StatusCode == HttpStatusCode.Forbidden, what);
+            }
+            else if (response.IsSuccessStatusCode && entry.Name == "AuditSearch")
+            {
+                // B's own trail, which names the ids B asked for in this sweep: every record is B's.
+                var records = JsonDocument.Parse(body).RootElement.TryGetProperty("entry", out var entries) ? entries.EnumerateArray().ToList() : [];
+                Assert.All(records, r => Assert.Equal(projectB, r.GetProperty("resource").GetProperty("source").GetProperty("site").GetString()));
             }
             else if (response.IsSuccessStatusCode)
             {

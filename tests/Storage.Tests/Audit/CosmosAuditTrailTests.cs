@@ -1,0 +1,133 @@
+using System.Net;
+using System.Text.Json;
+using Enclave.Domain.Audit;
+using Enclave.Domain.Fhir;
+using Enclave.Domain.Search;
+using Enclave.Storage.Audit;
+using Enclave.Storage.Fhir;
+using Enclave.Testing;
+using Hl7.Fhir.Model;
+using Microsoft.Azure.Cosmos;
+using Task = System.Threading.Tasks.Task;
+
+namespace Enclave.Storage.Tests.Audit;
+
+/// <summary>
+/// The audit trail in Cosmos DB: a write's record commits or fails with the write; sealing chains every record once,
+/// however many sealers race; searches and the chain see one project only.
+/// </summary>
+public sealed class CosmosAuditTrailTests(CosmosDatabaseFixture cosmos) : IClassFixture<CosmosDatabaseFixture>
+{
+    private readonly CosmosResourceStore _store = new(cosmos.Container, TimeProvider.System);
+    private readonly CosmosAuditTrail _trail = new(cosmos.Container, TimeProvider.System);
+
+    private static AuditEntry Entry(string projectId, string trace, int status = 200, string entity = "Patient/p1") => new(AuditEvents.Build(new AuditRecord
+    {
+        Function = "FhirRead",
+        Interaction = AuditInteraction.Rest("read", "R"),
+        Status = status,
+        Recorded = DateTimeOffset.UtcNow,
+        Agent = new AuditAgent("m1", null, "ClientApplication/c1", "127.0.0.1"),
+        Entities = [entity],
+        TraceId = trace,
+    }, projectId), TimeSpan.FromDays(1));
+
+    private static StoredResource Version(Resource resource, int version)
+    {
+        var at = DateTimeOffset.UtcNow;
+        resource.Meta = new Meta { VersionId = version.ToString(System.Globalization.CultureInfo.InvariantCulture), LastUpdated = at };
+        return new StoredResource(resource.TypeName, resource.Id!, version, at, false, JsonSerializer.Serialize(resource, ResourceParser.Options), string.Empty)
+        {
+            Index = ResourceIndexer.Index(resource),
+        };
+    }
+
+    private async Task<bool> ExistsAsync(string projectId, AuditEntry entry)
+    {
+        using var response = await cosmos.Container.ReadItemStreamAsync("audit:" + entry.Event.Id, new PartitionKey(projectId));
+        return response.StatusCode == HttpStatusCode.OK;
+    }
+
+    [Fact]
+    public async Task A_writes_record_is_committed_with_it_and_a_failed_write_leaves_none()
+    {
+        var project = Guid.NewGuid().ToString("N");
+        var resources = _store.For(ProjectScope.Of(project));
+        var first = Entry(project, "t1");
+        var stale = Entry(project, "t2");
+
+        var v1 = (await resources.CommitAsync([new ResourceWrite(Version(new Patient { Id = "p1", Active = true }, 1), null)], [], [first], default))!.Single();
+        var lost = await resources.CommitAsync([new ResourceWrite(Version(new Patient { Id = "p1", Active = false }, 2), v1 with { ETag = "\"stale\"" })], [], [stale], default);
+
+        Assert.True(await ExistsAsync(project, first));
+        Assert.Null(lost);
+        Assert.False(await ExistsAsync(project, stale));
+    }
+
+    [Fact]
+    public async Task Racing_sealers_chain_every_record_exactly_once()
+    {
+        var project = Guid.NewGuid().ToString("N");
+        var trail = _trail.For(project);
+        await trail.AppendAsync([.. Enumerable.Range(0, 150).Select(i => Entry(project, $"t{i}"))], default);
+
+        var sealedCounts = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _trail.For(project).SealAsync(default)));
+        await trail.AppendAsync([Entry(project, "late")], default);
+        var late = await trail.SealAsync(default);
+
+        var links = new List<AuditLink>();
+        await foreach (var link in trail.ChainAsync(null, null, default))
+        {
+            links.Add(link);
+        }
+
+        var head = await trail.HeadAsync(default);
+        Assert.Equal(150, sealedCounts.Sum());
+        Assert.Equal(1, late);
+        Assert.Equal(Enumerable.Range(1, 151).Select(i => (long)i), links.Select(l => l.Sequence));
+        Assert.Equal(new AuditHead(151, links[^1].Hash), head);
+        Assert.True((await AuditChain.VerifyAsync(links.ToAsyncEnumerable(), head, toEnd: true, default)).Intact);
+    }
+
+    [Fact]
+    public async Task The_chain_between_two_times_runs_from_the_first_record_after_the_one_to_the_last_before_the_other()
+    {
+        var project = Guid.NewGuid().ToString("N");
+        var trail = _trail.For(project);
+        await trail.AppendAsync([Entry(project, "a")], default);
+        await trail.SealAsync(default);
+        await Task.Delay(50);
+        var from = DateTimeOffset.UtcNow;
+        await trail.AppendAsync([Entry(project, "b"), Entry(project, "c")], default);
+        await trail.SealAsync(default);
+        var to = DateTimeOffset.UtcNow;
+        await Task.Delay(50);
+        await trail.AppendAsync([Entry(project, "d")], default);
+        await trail.SealAsync(default);
+
+        var links = new List<long>();
+        await foreach (var link in trail.ChainAsync(from, to, default))
+        {
+            links.Add(link.Sequence);
+        }
+
+        Assert.Equal([2L, 3L], links);
+    }
+
+    [Fact]
+    public async Task Searches_see_the_projects_records_only()
+    {
+        var mine = Guid.NewGuid().ToString("N");
+        var theirs = Guid.NewGuid().ToString("N");
+        await _trail.For(mine).AppendAsync([Entry(mine, "x", 200, "Patient/shared"), Entry(mine, "y", 404, "Patient/other")], default);
+        await _trail.For(theirs).AppendAsync([Entry(theirs, "z", 200, "Patient/shared")], default);
+        var (request, _) = SearchParser.Parse("AuditEvent", [new("entity", "Patient/shared")], strict: true);
+
+        var (found, _) = await _trail.For(mine).SearchAsync(request!, null, default);
+
+        var only = Assert.Single(found);
+        Assert.Contains("\"x\"", only.Json, StringComparison.Ordinal);
+        Assert.Null(await _trail.For(theirs).ReadAsync(only.Id, default));
+        Assert.NotNull(await _trail.For(mine).ReadAsync(only.Id, default));
+    }
+}
