@@ -275,7 +275,7 @@ internal static class FhirApiBenchmarks
         return [.. figures.Select(f => new BenchResult(RoundTrips, f.Name, f.Requests, "requests", f.Notes))];
     }
 
-    private static async Task<string> TokenAsync(HttpClient http, string clientId, string secret)
+    internal static async Task<string> TokenAsync(HttpClient http, string clientId, string secret)
     {
         using var response = await http.PostAsync(new Uri("/api/oauth2/token", UriKind.Relative), new FormUrlEncodedContent(
             [new("grant_type", "client_credentials"), new("client_id", clientId), new("client_secret", secret)]));
@@ -283,7 +283,7 @@ internal static class FhirApiBenchmarks
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
     }
 
-    private static async Task<(string ProjectId, string Token)> NewProjectAsync(HttpClient http, string superAdmin)
+    internal static async Task<(string ProjectId, string Token)> NewProjectAsync(HttpClient http, string superAdmin)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/admin/projects", UriKind.Relative))
         {
@@ -315,21 +315,28 @@ internal static class FhirApiBenchmarks
         return app;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>The real app (found through a type of its assembly: the bench has its own Program) with the bench's settings, served by Kestrel.</summary>
-    private sealed class BenchApp(Dictionary<string, string?> settings) : WebApplicationFactory<Enclave.Functions.Auth.Caller>
+    /// <summary>
+    /// The real app (found through a type of its assembly: the bench has its own Program) with the bench's settings,
+    /// served by Kestrel; <paramref name="services"/> may replace some of its services (registered after the app's own).
+    /// </summary>
+    internal sealed class BenchApp(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null) : WebApplicationFactory<Enclave.Functions.Auth.Caller>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Development");
             builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
             builder.ConfigureLogging(logging => logging.ClearProviders().SetMinimumLevel(LogLevel.Warning));
+            if (services is not null)
+            {
+                builder.ConfigureServices(services);
+            }
         }
     }
 }

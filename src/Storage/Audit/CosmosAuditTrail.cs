@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -17,15 +18,82 @@ namespace Enclave.Storage.Audit;
 /// </summary>
 public sealed class CosmosAuditTrail(Container container, TimeProvider time) : IAuditTrail
 {
+    private readonly ConcurrentDictionary<string, AppendQueue> _appends = new(StringComparer.Ordinal);
+
     /// <inheritdoc />
-    public IProjectAuditTrail For(string projectId) => new ProjectTrail(container, time, ProjectPartition.Of(projectId));
+    public IProjectAuditTrail For(string projectId) => new ProjectTrail(container, time, ProjectPartition.Of(projectId), _appends.GetOrAdd(projectId, _ => new AppendQueue()));
+
+    /// <summary>
+    /// Group commit of one project's appends on this instance: while one batch is being written, the appends that
+    /// arrive wait and go together in the next (up to a batch's 100 operations), so under load a read's record costs a
+    /// share of one request, not a request of its own. Each append returns once its batch is durable, or throws what
+    /// the batch threw.
+    /// </summary>
+    private sealed class AppendQueue
+    {
+        private readonly List<(IReadOnlyList<AuditEntry> Entries, TaskCompletionSource Done)> _waiting = [];
+        private bool _writing;
+
+        public Task EnqueueAsync(IReadOnlyList<AuditEntry> entries, Func<IReadOnlyList<AuditEntry>, Task> write, CancellationToken cancellationToken)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            bool start;
+            lock (_waiting)
+            {
+                _waiting.Add((entries, done));
+                start = !_writing;
+                _writing = true;
+            }
+
+            if (start)
+            {
+                _ = WriteAllAsync(write);
+            }
+
+            return done.Task.WaitAsync(cancellationToken);
+        }
+
+        private async Task WriteAllAsync(Func<IReadOnlyList<AuditEntry>, Task> write)
+        {
+            while (true)
+            {
+                var batch = new List<(IReadOnlyList<AuditEntry> Entries, TaskCompletionSource Done)>();
+                lock (_waiting)
+                {
+                    var operations = 0;
+                    while (_waiting.Count > 0 && operations + _waiting[0].Entries.Count <= CosmosResourceStore.MaxBatchOperations)
+                    {
+                        operations += _waiting[0].Entries.Count;
+                        batch.Add(_waiting[0]);
+                        _waiting.RemoveAt(0);
+                    }
+
+                    if (batch.Count == 0)
+                    {
+                        _writing = false;
+                        return;
+                    }
+                }
+
+                try
+                {
+                    await write([.. batch.SelectMany(b => b.Entries)]);
+                    batch.ForEach(b => b.Done.TrySetResult());
+                }
+                catch (Exception e)
+                {
+                    batch.ForEach(b => b.Done.TrySetException(e));
+                }
+            }
+        }
+    }
 
     /// <summary>
     /// One project's trail. Sealing reads the head document (<c>audit:head</c>: the last sequence number and hash), chains
     /// up to 99 unsealed records after it, and commits their <c>chain</c> fields with the new head in one batch guarded by
     /// the head's ETag: two sealers cannot both extend the chain from the same head.
     /// </summary>
-    private sealed class ProjectTrail(Container container, TimeProvider time, ProjectPartition partition) : IProjectAuditTrail
+    private sealed class ProjectTrail(Container container, TimeProvider time, ProjectPartition partition, AppendQueue appends) : IProjectAuditTrail
     {
         private const string HeadId = "audit:head";
         private const string HeadKind = "audit-head";
@@ -34,17 +102,30 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
         public async Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(entries);
-            foreach (var chunk in entries.Chunk(CosmosResourceStore.MaxBatchOperations))
+            if (entries.Count > CosmosResourceStore.MaxBatchOperations)
             {
-                var batch = container.CreateTransactionalBatch(partition.Key);
-                foreach (var entry in chunk)
+                foreach (var chunk in entries.Chunk(CosmosResourceStore.MaxBatchOperations))
                 {
-                    batch.CreateItemStream(Serialize(ResourceDocument.Audit(partition.Value, entry)));
+                    await WriteAsync(chunk, cancellationToken);
                 }
 
-                using var response = await batch.ExecuteAsync(cancellationToken);
-                CosmosFailures.EnsureSuccess(response.StatusCode, $"append {chunk.Length} audit records", response.RetryAfter);
+                return;
             }
+
+            // The batch is shared: one caller's cancellation must not cancel the others' write.
+            await appends.EnqueueAsync(entries, batch => WriteAsync(batch, CancellationToken.None), cancellationToken);
+        }
+
+        private async Task WriteAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+        {
+            var batch = container.CreateTransactionalBatch(partition.Key);
+            foreach (var entry in entries)
+            {
+                batch.CreateItemStream(Serialize(ResourceDocument.Audit(partition.Value, entry)));
+            }
+
+            using var response = await batch.ExecuteAsync(cancellationToken);
+            CosmosFailures.EnsureSuccess(response.StatusCode, $"append {entries.Count} audit records", response.RetryAfter);
         }
 
         public async Task<StoredResource?> ReadAsync(string id, CancellationToken cancellationToken)
