@@ -136,6 +136,8 @@ internal static class AuditBenchmarks
             public Task<(IReadOnlyList<StoredResource> Events, string? Next)> SearchAsync(SearchRequest request, string? page, CancellationToken cancellationToken) =>
                 Task.FromResult<(IReadOnlyList<StoredResource>, string?)>(([], null));
 
+            public Task<int> RedactAsync(IReadOnlySet<string> erased, CancellationToken cancellationToken) => Task.FromResult(0);
+
             public Task<int> SealAsync(CancellationToken cancellationToken) => Task.FromResult(0);
 
             public Task<AuditHead?> HeadAsync(CancellationToken cancellationToken) => Task.FromResult<AuditHead?>(null);
@@ -176,6 +178,8 @@ internal static class AuditBenchmarks
                 inner.ExistingAsync(references, cancellationToken);
 
             public Task<string?> ReadGuardAsync(string key, CancellationToken cancellationToken) => inner.ReadGuardAsync(key, cancellationToken);
+
+            public Task<int> ExpungeAsync(string resourceType, string id, CancellationToken cancellationToken) => inner.ExpungeAsync(resourceType, id, cancellationToken);
 
             public Task<IReadOnlyList<StoredResource>?> CommitAsync(IReadOnlyList<ResourceWrite> writes, IReadOnlyList<CommitGuard> guards, IReadOnlyList<AuditEntry> audit,
                 CancellationToken cancellationToken) => inner.CommitAsync(writes, guards, [], cancellationToken);

@@ -102,16 +102,58 @@ public static class AuditEvents
         };
     }
 
+    /// <summary>
+    /// <paramref name="auditEventJson"/> with the references to <paramref name="erased"/> (<c>Type/id</c>, whatever the
+    /// version) removed from its entities — their hashes stay, and so does the record's place in the chain, which never
+    /// hashed the references — and its search index rebuilt; null when it names none of them. The JSON is edited, not
+    /// re-serialised, so every other value stays byte for byte what was sealed.
+    /// </summary>
+    public static (string Json, ResourceIndex Index)? Redact(ReadOnlySpan<byte> auditEventJson, IReadOnlySet<string> erased)
+    {
+        ArgumentNullException.ThrowIfNull(erased);
+        if (System.Text.Json.Nodes.JsonNode.Parse(auditEventJson) is not System.Text.Json.Nodes.JsonObject record
+            || record["entity"] is not System.Text.Json.Nodes.JsonArray entities)
+        {
+            return null;
+        }
+
+        var changed = false;
+        foreach (var what in entities.Select(e => e?["what"]).OfType<System.Text.Json.Nodes.JsonObject>())
+        {
+            if (what["reference"]?.GetValue<string>() is { } reference && erased.Contains(Bare(reference)))
+            {
+                what.Remove("reference");
+                changed = true;
+            }
+        }
+
+        if (!changed)
+        {
+            return null;
+        }
+
+        var json = record.ToJsonString();
+        return ResourceParser.TryParse(json, out var parsed, out _) ? (json, ResourceIndexer.Index(parsed!)) : null;
+    }
+
+    private static string Bare(string reference) =>
+        reference.IndexOf("/_history/", StringComparison.Ordinal) is >= 0 and var at ? reference[..at] : reference;
+
     /// <summary>The entity of an export job (the job is not a FHIR resource): <c>urn:enclave:export-job|{id}</c>.</summary>
     public const string ExportJobSystem = "urn:enclave:export-job";
 
     /// <summary>What <see cref="InteractionAudit.Concerns(string)"/> takes for export job <paramref name="jobId"/>.</summary>
     public static string ExportJob(string jobId) => ExportJobSystem + "|" + jobId;
 
+    /// <summary>What <see cref="InteractionAudit.Concerns(string)"/> takes for a resource named by its hash alone (an erased one).</summary>
+    public static string HashOnly(string reference) => ReferenceHashSystem + "|" + AuditQuery.Hash(reference);
+
     private static AuditEvent.EntityComponent Entity(string reference) => new()
     {
         What = reference.StartsWith(ExportJobSystem + "|", StringComparison.Ordinal)
             ? new ResourceReference { Identifier = new Identifier(ExportJobSystem, reference[(ExportJobSystem.Length + 1)..]) }
+            : reference.StartsWith(ReferenceHashSystem + "|", StringComparison.Ordinal)
+            ? new ResourceReference { Identifier = new Identifier(ReferenceHashSystem, reference[(ReferenceHashSystem.Length + 1)..]) }
             : new ResourceReference(reference) { Identifier = new Identifier(ReferenceHashSystem, AuditQuery.Hash(reference)) },
         Type = new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"),
     };

@@ -30,6 +30,12 @@ public interface IProjectAuditTrail
     /// <summary>A page of the AuditEvents that match <paramref name="request"/> (an AuditEvent search) and the next page's token.</summary>
     Task<(IReadOnlyList<StoredResource> Events, string? Next)> SearchAsync(SearchRequest request, string? page, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Removes the references to <paramref name="erased"/> (<c>Type/id</c>) from every record that names them
+    /// (<see cref="AuditEvents.Redact"/>): their hashes stay, the chain still verifies. Returns how many records changed.
+    /// </summary>
+    Task<int> RedactAsync(IReadOnlySet<string> erased, CancellationToken cancellationToken);
+
     /// <summary>Seals every record not yet in the chain; returns how many it sealed.</summary>
     Task<int> SealAsync(CancellationToken cancellationToken);
 

@@ -79,6 +79,13 @@ public sealed class InteractionAudit(TimeProvider time)
         }
     }
 
+    /// <summary>The interaction erases <paramref name="reference"/> (<c>Type/id</c>): its record names it by its hash alone.</summary>
+    public void Erases(string reference)
+    {
+        _entities.RemoveAll(e => Bare(e) == reference);
+        _entities.Add(AuditEvents.HashOnly(reference));
+    }
+
     /// <summary>The version <paramref name="resource"/> is a version the interaction concerns.</summary>
     public void Concerns(StoredResource resource)
     {

@@ -1,3 +1,4 @@
+using Enclave.Domain.Audit;
 using Hl7.Fhir.Model;
 
 namespace Enclave.Domain.Fhir;
@@ -38,6 +39,27 @@ public sealed partial class FhirRepository
     /// <summary>delete: a new version that records the deletion; history keeps every version.</summary>
     public Task<Result> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken) =>
         WriteAsync(new WriteIntent(WriteKind.Delete, resourceType, id), null, cancellationToken);
+
+    /// <summary>
+    /// $expunge: erases <paramref name="resourceType"/>/<paramref name="id"/> and every version of it from the caller's
+    /// project, for good (project admins only: 403 otherwise); 200 with how many documents went, 404 when there was
+    /// nothing. Unlike delete, nothing of it stays readable, not even in history.
+    /// </summary>
+    public async Task<(Result Result, int Removed)> ExpungeAsync(string resourceType, string id, CancellationToken cancellationToken)
+    {
+        if (!access.ProjectAdmin)
+        {
+            return (new Result(403, null, FhirErrors.Outcome(OperationOutcome.IssueType.Forbidden, "Only project admins expunge resources.")), 0);
+        }
+
+        if (resourceType == AuditEvents.ResourceType)
+        {
+            return (AuditEvents.AppendOnly, 0);
+        }
+
+        var removed = await Store.ExpungeAsync(resourceType, id, cancellationToken);
+        return (removed > 0 ? new Result(200) : NotFound(resourceType, id), removed);
+    }
 
     /// <summary>
     /// The write pipeline of one interaction: read the current version and plan against it (<see cref="PlanAsync"/>),

@@ -52,6 +52,13 @@ public interface IProjectResources
     Task<string?> ReadGuardAsync(string key, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Erases <paramref name="resourceType"/>/<paramref name="id"/> from the project: its current document and every
+    /// version, for good. Returns how many documents it removed (0 when there was nothing). Idempotent: a retry after a
+    /// failure finishes the job.
+    /// </summary>
+    Task<int> ExpungeAsync(string resourceType, string id, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Writes every version and guard in the project atomically, with the audit records of the writes: all or nothing.
     /// Returns the stored versions (with their ETags), or null when a replaced version is no longer current, a new
     /// resource already exists, or a guard changed. Throws <see cref="CommitTooLargeException"/> when the commit cannot

@@ -150,6 +150,65 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
             return (await StoredResourceReader.ReadPageAsync(response.Content, cancellationToken), response.ContinuationToken);
         }
 
+        public async Task<int> RedactAsync(IReadOnlySet<string> erased, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(erased);
+            var redacted = 0;
+            foreach (var reference in erased)
+            {
+                var (type, id) = (reference[..reference.IndexOf('/', StringComparison.Ordinal)], reference[(reference.IndexOf('/', StringComparison.Ordinal) + 1)..]);
+                var query = partition.Query("SELECT VALUE c.id",
+                        "c.kind = @kind AND EXISTS(SELECT VALUE t FROM t IN c.idx[\"entity\"] WHERE t.t = @type AND t.i = @id)")
+                    .WithParameter("@kind", ResourceDocument.AuditKind).WithParameter("@type", type).WithParameter("@id", id);
+                var ids = new List<string>();
+                using (var iterator = container.GetItemQueryIterator<string>(query, requestOptions: partition.Options()))
+                {
+                    while (iterator.HasMoreResults)
+                    {
+                        ids.AddRange(await iterator.ReadNextAsync(cancellationToken));
+                    }
+                }
+
+                foreach (var documentId in ids)
+                {
+                    redacted += await RedactOneAsync(documentId, erased, cancellationToken) ? 1 : 0;
+                }
+            }
+
+            return redacted;
+        }
+
+        /// <summary>Rewrites one record without the erased references, guarded by its ETag (the sealer may patch it meanwhile).</summary>
+        private async Task<bool> RedactOneAsync(string documentId, IReadOnlySet<string> erased, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                using var read = await container.ReadItemStreamAsync(documentId, partition.Key, cancellationToken: cancellationToken);
+                if (read.StatusCode == HttpStatusCode.NotFound)
+                {
+                    return false;
+                }
+
+                var document = (await System.Text.Json.Nodes.JsonNode.ParseAsync(CosmosFailures.EnsureSuccess(read, "read an audit record").Content,
+                    cancellationToken: cancellationToken))!.AsObject();
+                if (AuditEvents.Redact(JsonSerializer.SerializeToUtf8Bytes(document["resource"]), erased) is not var (json, index))
+                {
+                    return false;
+                }
+
+                document["resource"] = System.Text.Json.Nodes.JsonNode.Parse(json);
+                document["idx"] = IndexEntryJson.ToIdx(index.Entries);
+                document["sort"] = index.SortKeys?.DeepClone();
+                using var replaced = await container.ReplaceItemStreamAsync(new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(document)), documentId, partition.Key,
+                    new ItemRequestOptions { IfMatchEtag = read.Headers.ETag }, cancellationToken);
+                if (replaced.StatusCode != HttpStatusCode.PreconditionFailed)
+                {
+                    CosmosFailures.EnsureSuccess(replaced, "redact an audit record");
+                    return true;
+                }
+            }
+        }
+
         public async Task<int> SealAsync(CancellationToken cancellationToken)
         {
             var sealedCount = 0;

@@ -155,6 +155,42 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
     }
 
     /// <inheritdoc />
+    public async Task<int> ExpungeAsync(string resourceType, string id, CancellationToken cancellationToken)
+    {
+        var query = _partition.Query("SELECT VALUE c.id", "c.resourceType = @type AND c.resourceId = @id AND (c.kind = @current OR c.kind = @version)")
+            .WithParameter("@type", resourceType).WithParameter("@id", id)
+            .WithParameter("@current", ResourceDocument.CurrentKind).WithParameter("@version", ResourceDocument.VersionKind);
+        var documents = new List<string>();
+        using (var iterator = container.GetItemQueryIterator<string>(query, requestOptions: _partition.Options()))
+        {
+            while (iterator.HasMoreResults)
+            {
+                documents.AddRange(await NextAsync(iterator, "find the documents to expunge", cancellationToken));
+            }
+        }
+
+        // Versions first, the current document last: until it goes, an interrupted expunge is still findable and is finished by a retry.
+        var current = ResourceDocument.CurrentId(resourceType, id);
+        documents = [.. documents.Where(d => d != current), .. documents.Where(d => d == current)];
+        foreach (var chunk in documents.Chunk(CosmosResourceStore.MaxBatchOperations))
+        {
+            var batch = container.CreateTransactionalBatch(_partition.Key);
+            foreach (var document in chunk)
+            {
+                batch.DeleteItem(document);
+            }
+
+            using var response = await batch.ExecuteAsync(cancellationToken);
+            if (response.StatusCode != HttpStatusCode.NotFound) // another expunge got there first: a retry finds what is left
+            {
+                CosmosFailures.EnsureSuccess(response.StatusCode, $"expunge {resourceType}/{id}", response.RetryAfter);
+            }
+        }
+
+        return documents.Count;
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<StoredResource>?> CommitAsync(IReadOnlyList<ResourceWrite> writes, IReadOnlyList<CommitGuard> guards,
         IReadOnlyList<AuditEntry> audit, CancellationToken cancellationToken)
     {

@@ -170,6 +170,21 @@ public sealed class MemoryResourceStore(TimeProvider time) : IResourceStore
         public Task<string?> ReadGuardAsync(string key, CancellationToken cancellationToken) =>
             Task.FromResult(store.Locked(() => store.Data(scope.ProjectId)?.Guards.GetValueOrDefault(key)));
 
+        public Task<int> ExpungeAsync(string resourceType, string id, CancellationToken cancellationToken)
+        {
+            lock (store._lock)
+            {
+                if (store.Data(scope.ProjectId) is not { } data)
+                {
+                    return Task.FromResult(0);
+                }
+
+                var versions = data.Versions.Keys.Where(k => k.StartsWith($"{resourceType}/{id}/", StringComparison.Ordinal)).ToList();
+                versions.ForEach(k => data.Versions.Remove(k));
+                return Task.FromResult(versions.Count + (data.Currents.Remove($"{resourceType}/{id}") ? 1 : 0));
+            }
+        }
+
         public Task<IReadOnlyList<StoredResource>?> CommitAsync(IReadOnlyList<ResourceWrite> writes, IReadOnlyList<CommitGuard> guards,
             IReadOnlyList<AuditEntry> audit, CancellationToken cancellationToken)
         {
