@@ -9,11 +9,12 @@ namespace Enclave.Domain.Export;
 /// the job's state lives in the store, never in the message.
 /// </summary>
 /// <param name="ProjectId">The project whose partition holds the job.</param>
-/// <param name="JobId">The export job to advance.</param>
-public sealed record ExportJobMessage(string ProjectId, string JobId)
+/// <param name="JobId">The job to advance.</param>
+/// <param name="Kind">Null for an export job; <c>erasure</c> for an erasure job, which shares the work queue.</param>
+public sealed record ExportJobMessage(string ProjectId, string JobId, string? Kind = null)
 {
     /// <summary>Serialises the message to the JSON text placed on the queue.</summary>
-    public string ToJson() => JsonSerializer.Serialize(new Wire { ProjectId = ProjectId, JobId = JobId });
+    public string ToJson() => JsonSerializer.Serialize(new Wire { ProjectId = ProjectId, JobId = JobId, Kind = Kind });
 
     /// <summary>Reads a message from queue text; false when the text is not an export job message.</summary>
     public static bool TryParse(string? text, [NotNullWhen(true)] out ExportJobMessage? message)
@@ -32,7 +33,7 @@ public sealed record ExportJobMessage(string ProjectId, string JobId)
                 return false;
             }
 
-            message = new ExportJobMessage(wire.ProjectId, wire.JobId);
+            message = new ExportJobMessage(wire.ProjectId, wire.JobId, wire.Kind);
             return true;
         }
         catch (JsonException)
@@ -48,5 +49,8 @@ public sealed record ExportJobMessage(string ProjectId, string JobId)
 
         [System.Text.Json.Serialization.JsonPropertyName("jobId")]
         public string? JobId { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("kind"), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? Kind { get; set; }
     }
 }

@@ -1,4 +1,5 @@
 using Azure.Storage.Queues.Models;
+using Enclave.Domain.Erasure;
 using Enclave.Domain.Export;
 using Enclave.Domain.Fhir;
 using Enclave.Functions.Auth;
@@ -19,7 +20,7 @@ namespace Enclave.Functions.Export;
 /// </summary>
 public sealed partial class ExportJobFunctions(
     IExportJobStore jobs, ExportStep step, CallerResolver callers, IResourceStore store, TimeProvider time, IExportScheduler work,
-    IOptions<QueueHostOptions> queue, ILogger<ExportJobFunctions> logger)
+    IOptions<QueueHostOptions> queue, ILogger<ExportJobFunctions> logger, IErasureJobs erasures, ErasureStep erasure)
 {
     /// <summary>The queue's name, resolved from the setting <c>Storage:ExportQueueName</c> by both hosts.</summary>
     public const string Queue = "%Storage:ExportQueueName%";
@@ -36,6 +37,12 @@ public sealed partial class ExportJobFunctions(
         {
             LogUnreadable(logger, message.MessageId, message.DequeueCount);
             throw new InvalidDataException($"Queue message {message.MessageId} is not an export job message.");
+        }
+
+        if (next.Kind == ErasureJob.MessageKind)
+        {
+            await EraseAsync(next, message.DequeueCount, cancellationToken);
+            return;
         }
 
         try
@@ -89,6 +96,45 @@ public sealed partial class ExportJobFunctions(
         }
 
         LogStepped(logger, next.JobId, dequeueCount, outcome);
+    }
+
+    /// <summary>
+    /// One step of an erasure job (the work queue carries both kinds), as long as the membership that asked still
+    /// administers the project. Throttling reschedules the step; the last delivery the host allows marks the job failed.
+    /// </summary>
+    private async Task EraseAsync(ExportJobMessage next, long dequeueCount, CancellationToken cancellationToken)
+    {
+        if (await erasures.ReadAsync(next.ProjectId, next.JobId, cancellationToken) is not { Job.Status: ErasureStatus.Running } stored)
+        {
+            LogGone(logger, next.JobId, dequeueCount);
+            return;
+        }
+
+        try
+        {
+            if (await callers.ResolveAsync(next.ProjectId, stored.Job.MembershipId, cancellationToken) is not { Membership.Admin: true })
+            {
+                await erasures.ReplaceAsync(stored.Job with { Status = ErasureStatus.Failed, Failure = "The admin who asked for this erasure no longer administers the project." },
+                    stored.Version, cancellationToken);
+                return;
+            }
+
+            if (await erasure.RunAsync(stored.Job, stored.Version, cancellationToken))
+            {
+                await work.ScheduleAsync(next, TimeSpan.Zero, cancellationToken);
+            }
+        }
+        catch (StoreThrottledException throttled) when (!cancellationToken.IsCancellationRequested)
+        {
+            await work.ScheduleAsync(next, throttled.RetryAfter ?? TimeSpan.FromSeconds(1), cancellationToken);
+            LogThrottled(logger, next.JobId, dequeueCount, throttled.RetryAfter);
+        }
+        catch (Exception) when (dequeueCount >= queue.Value.MaxDequeueCount && !cancellationToken.IsCancellationRequested)
+        {
+            await erasures.ReplaceAsync(stored.Job with { Status = ErasureStatus.Failed, Failure = "The erasure could not be completed; ask for it again." },
+                stored.Version, CancellationToken.None);
+            throw;
+        }
     }
 
     private Task<string?> FailAsync(ExportJob job, string version, string why, CancellationToken cancellationToken) =>

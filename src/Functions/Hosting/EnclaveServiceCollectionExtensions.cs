@@ -1,4 +1,5 @@
 using Enclave.Domain.Audit;
+using Enclave.Domain.Erasure;
 using Enclave.Domain.Export;
 using Enclave.Domain.Fhir;
 using Enclave.Functions.Audit;
@@ -10,6 +11,7 @@ using Enclave.Functions.Health;
 using Enclave.Functions.Invocation;
 using Enclave.Storage.Audit;
 using Enclave.Storage.Blobs;
+using Enclave.Storage.Erasure;
 using Enclave.Storage.Export;
 using Enclave.Storage.Fhir;
 
@@ -47,6 +49,9 @@ public static class EnclaveServiceCollectionExtensions
         services.AddSingleton<AuditSealer>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditSealer>());
         services.AddSingleton<AuditRecorder>();
+        services.AddSingleton<IErasureJobs>(sp => new CosmosErasureJobs(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>()));
+        services.AddSingleton(sp => new ErasureStep(sp.GetRequiredService<IErasureJobs>(), sp.GetRequiredService<IResourceStore>(), sp.GetRequiredService<IAuditTrail>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddScoped(sp => new InteractionAudit(sp.GetRequiredService<TimeProvider>()));
 
         services.AddSingleton<InvocationPipeline>();

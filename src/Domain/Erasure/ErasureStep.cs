@@ -1,0 +1,54 @@
+using Enclave.Domain.Audit;
+using Enclave.Domain.Fhir;
+using Enclave.Domain.Search;
+
+namespace Enclave.Domain.Erasure;
+
+/// <summary>
+/// One step of an <see cref="ErasureJob"/>: up to <see cref="ResourcesPerStep"/> resources of the patient's compartment
+/// are expunged (every version) and taken out of the audit trail; when none is left, the patient itself, and the job is
+/// complete. Every step is idempotent (an expunged resource is simply not found again), so a duplicate delivery or a
+/// retry after a crash finishes the job rather than breaking it.
+/// </summary>
+public sealed class ErasureStep(IErasureJobs jobs, IResourceStore store, IAuditTrail trail, TimeProvider time)
+{
+    /// <summary>Resources one step erases.</summary>
+    public int ResourcesPerStep { get; init; } = 100;
+
+    /// <summary>Runs one step of <paramref name="job"/> (read at <paramref name="version"/>); true when steps remain.</summary>
+    public async Task<bool> RunAsync(ErasureJob job, string version, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var resources = store.For(ProjectScope.Of(job.ProjectId));
+        var (compartment, _) = SearchParser.Parse(string.Empty, [new("_compartment", job.Patient)], strict: true);
+        var members = (await resources.SelectReferencesAsync(compartment!, null, ResourcesPerStep, cancellationToken))
+            .Where(r => r != job.Patient).ToList();
+        var last = members.Count == 0;
+        if (last)
+        {
+            members.Add(job.Patient);
+        }
+
+        var (erased, documents, redacted) = (0, 0, 0);
+        foreach (var reference in members)
+        {
+            var slash = reference.IndexOf('/', StringComparison.Ordinal);
+            var removed = await resources.ExpungeAsync(reference[..slash], reference[(slash + 1)..], cancellationToken);
+            redacted += await trail.For(job.ProjectId).RedactAsync(new HashSet<string>(StringComparer.Ordinal) { reference }, cancellationToken);
+            documents += removed;
+            erased += removed > 0 ? 1 : 0;
+        }
+
+        var next = job with
+        {
+            Resources = job.Resources + erased,
+            Documents = job.Documents + documents,
+            Redacted = job.Redacted + redacted,
+            Status = last ? ErasureStatus.Complete : ErasureStatus.Running,
+            CompletedAt = last ? time.GetUtcNow() : null,
+        };
+
+        // Lost to another delivery of the same step: that one goes on.
+        return await jobs.ReplaceAsync(next, version, cancellationToken) is not null && !last;
+    }
+}
