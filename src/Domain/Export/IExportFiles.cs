@@ -17,4 +17,7 @@ public interface IExportFiles
 
     /// <summary>Deletes every file of the job.</summary>
     Task DeleteAsync(string projectId, string jobId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes every file of every job of <paramref name="projectId"/> (the project is being deleted).</summary>
+    Task DeleteProjectAsync(string projectId, CancellationToken cancellationToken);
 }

@@ -4,6 +4,7 @@ using Enclave.Domain.Export;
 using Enclave.Domain.Fhir;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Hosting;
+using Enclave.Storage.Tenancy;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +21,7 @@ namespace Enclave.Functions.Export;
 /// </summary>
 public sealed partial class ExportJobFunctions(
     IExportJobStore jobs, ExportStep step, CallerResolver callers, IResourceStore store, TimeProvider time, IExportScheduler work,
-    IOptions<QueueHostOptions> queue, ILogger<ExportJobFunctions> logger, IErasureJobs erasures, ErasureStep erasure)
+    IOptions<QueueHostOptions> queue, ILogger<ExportJobFunctions> logger, IErasureJobs erasures, ErasureStep erasure, CosmosProjectDeletion deletion, IExportFiles files)
 {
     /// <summary>The queue's name, resolved from the setting <c>Storage:ExportQueueName</c> by both hosts.</summary>
     public const string Queue = "%Storage:ExportQueueName%";
@@ -42,6 +43,18 @@ public sealed partial class ExportJobFunctions(
         if (next.Kind == ErasureJob.MessageKind)
         {
             await EraseAsync(next, message.DequeueCount, cancellationToken);
+            return;
+        }
+
+        if (next.Kind == Lifecycle.ProjectDeletionFunctions.MessageKind)
+        {
+            // Idempotent steps: a failed delivery is simply delivered again (and poisoned after the host's limit, the job left to be confirmed anew).
+            await files.DeleteProjectAsync(next.ProjectId, cancellationToken);
+            if (await deletion.StepAsync(next.ProjectId, cancellationToken))
+            {
+                await work.ScheduleAsync(next, TimeSpan.Zero, cancellationToken);
+            }
+
             return;
         }
 

@@ -14,6 +14,7 @@ using Enclave.Storage.Blobs;
 using Enclave.Storage.Erasure;
 using Enclave.Storage.Export;
 using Enclave.Storage.Fhir;
+using Enclave.Storage.Tenancy;
 
 namespace Enclave.Functions.Hosting;
 
@@ -49,6 +50,7 @@ public static class EnclaveServiceCollectionExtensions
         services.AddSingleton<AuditSealer>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditSealer>());
         services.AddSingleton<AuditRecorder>();
+        services.AddSingleton(sp => new CosmosProjectDeletion(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IErasureJobs>(sp => new CosmosErasureJobs(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>()));
         services.AddSingleton(sp => new ErasureStep(sp.GetRequiredService<IErasureJobs>(), sp.GetRequiredService<IResourceStore>(), sp.GetRequiredService<IAuditTrail>(),
             sp.GetRequiredService<TimeProvider>()));

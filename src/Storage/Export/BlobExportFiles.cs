@@ -85,5 +85,14 @@ public sealed class BlobExportFiles(BlobContainerClient container) : IExportFile
         }
     }
 
+    /// <inheritdoc />
+    public async Task DeleteProjectAsync(string projectId, CancellationToken cancellationToken)
+    {
+        await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"{projectId}/", cancellationToken))
+        {
+            await container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
+        }
+    }
+
     private static string Name(string projectId, string jobId, string file) => $"{projectId}/{jobId}/{file}";
 }

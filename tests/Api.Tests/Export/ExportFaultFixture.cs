@@ -117,6 +117,8 @@ public sealed class ExportFaultFixture : EnclaveApiFixture
             inner.OpenReadAsync(projectId, jobId, file, cancellationToken);
 
         public Task DeleteAsync(string projectId, string jobId, CancellationToken cancellationToken) => inner.DeleteAsync(projectId, jobId, cancellationToken);
+
+        public Task DeleteProjectAsync(string projectId, CancellationToken cancellationToken) => inner.DeleteProjectAsync(projectId, cancellationToken);
     }
 
     private sealed class FaultyJobs(IExportJobStore inner, ExportFaults faults) : IExportJobStore

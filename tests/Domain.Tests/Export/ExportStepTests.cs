@@ -356,5 +356,7 @@ public sealed class ExportStepTests
             _committed.Clear();
             return Task.CompletedTask;
         }
+
+        public Task DeleteProjectAsync(string projectId, CancellationToken cancellationToken) => DeleteAsync(projectId, string.Empty, cancellationToken);
     }
 }
