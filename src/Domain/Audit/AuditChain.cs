@@ -76,7 +76,8 @@ public static class AuditChain
         var count = 0;
         await foreach (var link in links.WithCancellation(cancellationToken))
         {
-            var broken = previous is not null && link.Sequence != previous.Sequence + 1 ? $"record {previous.Sequence + 1} is missing"
+            var broken = previous is null && link.Sequence == 1 && link.Previous != Genesis ? "the first record does not start from the genesis hash"
+                : previous is not null && link.Sequence != previous.Sequence + 1 ? $"record {previous.Sequence + 1} is missing"
                 : previous is not null && link.Previous != previous.Hash ? "it does not name the hash of the record before it"
                 : !Hashes(link) ? "its content does not match its hash"
                 : null;

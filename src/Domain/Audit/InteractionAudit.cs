@@ -117,9 +117,9 @@ public sealed class InteractionAudit(TimeProvider time)
     public AuditEntry? ForCommit(IReadOnlyList<StoredResource> versions)
     {
         ArgumentNullException.ThrowIfNull(versions);
-        if (ProjectId is null || _interaction is null)
+        if (ProjectId is null || _interaction is null || (_entry is null && Recorded))
         {
-            return null;
+            return null; // nobody to attribute it to; or the interaction's one record is already committed
         }
 
         var interaction = _entry?.Interaction ?? _interaction;

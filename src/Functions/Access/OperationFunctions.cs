@@ -1,4 +1,5 @@
 using Enclave.Domain.Access;
+using Enclave.Domain.Audit;
 using Enclave.Domain.Fhir;
 using Enclave.Domain.Search;
 using Enclave.Domain.Tenancy;
@@ -7,6 +8,7 @@ using Enclave.Functions.Auth;
 using Enclave.Functions.Fhir;
 using Enclave.Functions.Invocation;
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Utility;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
@@ -149,15 +151,20 @@ public sealed class OperationFunctions(FhirRepository repository, ITenancyStore 
         }
 
         var updated = 0;
+        var audit = http.RequestServices.GetService<InteractionAudit>();
         foreach (var stored in about)
         {
-            if (!ResourceParser.TryParse(stored.Json, out var resource, out _))
+            // AuditEvents (written by clients before they were the server's alone) are not the patient's data to relabel.
+            if (AccessPolicyValidator.AdminTypes.Contains(stored.ResourceType) || !ResourceParser.TryParse(stored.Json, out var resource, out _))
             {
                 continue;
             }
 
+            // Each update is an interaction of its own, with its own record (in its commit), as a batch entry is.
             Accounts.Set(resource!, accounts!);
+            audit?.BeginEntry(AuditInteraction.Rest("update", "U"));
             var result = await repository.UpdateAsync(resource!, null, cancellationToken);
+            audit?.EndEntry(result.Status, result.Outcome?.Issue.FirstOrDefault()?.Code?.GetLiteral());
             if (result.Status >= 300)
             {
                 return FhirHttp.Answer(http, result);

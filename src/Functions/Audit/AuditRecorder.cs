@@ -56,9 +56,9 @@ public sealed partial class AuditRecorder(IAuditTrail trail, AuditSealer sealer,
     /// <summary>
     /// Attributes an anonymous function's record (a sign-in, a token request) to the project and membership its
     /// credentials name, whether or not they prove right: a refused request of a known client or login is recorded in
-    /// its project. <paramref name="who"/> names the ClientApplication when the membership is gone.
+    /// its project, as long as its membership still exists.
     /// </summary>
-    public async Task AttributeAsync(HttpContext http, string projectId, string membershipId, string? who, CancellationToken cancellationToken)
+    public async Task AttributeAsync(HttpContext http, string projectId, string membershipId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(http);
         if (http.RequestServices.GetService<InteractionAudit>() is not { } audit)
@@ -66,13 +66,10 @@ public sealed partial class AuditRecorder(IAuditTrail trail, AuditSealer sealer,
             return;
         }
 
+        // A membership (or project) that is gone has nowhere to be recorded: a deleted project's partition must stay empty.
         if (await callers.ResolveAsync(projectId, membershipId, cancellationToken) is { } caller)
         {
             Attribute(audit, caller);
-        }
-        else
-        {
-            audit.Attribute(projectId, new AuditAgent(membershipId, null, who, null), options.Value.RetentionFor(null));
         }
     }
 

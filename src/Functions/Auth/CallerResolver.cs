@@ -40,8 +40,9 @@ public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> op
         var caller = project is null || membership is null ? null : new Caller(projectId, membership, project.SuperAdmin,
             await LinksAsync(project, cancellationToken), await PolicyAsync(membership, cancellationToken))
         {
-            InheritAccounts = project.Setting.FirstOrDefault(s => s.Name == "inheritAccounts")?.ValueBoolean != false,
-            AuditRetentionDays = project.Setting.FirstOrDefault(s => s.Name == Audit.AuditOptions.RetentionSetting)?.ValueDecimal is { } days ? (int)days : null,
+            InheritAccounts = project.Setting.FirstOrDefault(s => s?.Name == "inheritAccounts")?.ValueBoolean != false,
+            AuditRetentionDays = project.Setting.FirstOrDefault(s => s?.Name == Audit.AuditOptions.RetentionSetting)?.ValueDecimal is { } days
+                && days is >= Audit.AuditOptions.MinRetentionDays and <= Audit.AuditOptions.MaxRetentionDays ? (int)days : null,
         };
         if (Interlocked.Read(ref _changes) == changes)
         {

@@ -104,7 +104,7 @@ public sealed class LoginFunctions(IIdentityStore identity, ITenancyStore tenanc
         }
 
         // Recorded in the project signed in to; a sign-in that has not chosen a project yet belongs to none.
-        await auditing.AttributeAsync(http, memberships[0].Project.Id, memberships[0].Id, null, cancellationToken);
+        await auditing.AttributeAsync(http, memberships[0].Project.Id, memberships[0].Id, cancellationToken);
         var (chosen, code) = WithCode(login, memberships[0], time);
         await identity.CreateLoginAsync(chosen, cancellationToken);
         return Results.Json(new { login = login.Id, code });
@@ -139,7 +139,7 @@ public sealed class LoginFunctions(IIdentityStore identity, ITenancyStore tenanc
             return Invalid("The profile is not one of this user's memberships.");
         }
 
-        await auditing.AttributeAsync(http, membership.Project.Id, membership.Id, null, cancellationToken);
+        await auditing.AttributeAsync(http, membership.Project.Id, membership.Id, cancellationToken);
         var (chosen, code) = WithCode(current.Login, membership, time);
         return await identity.ReplaceLoginAsync(chosen, current.Version, cancellationToken)
             ? Results.Json(new { login = current.Login.Id, code })

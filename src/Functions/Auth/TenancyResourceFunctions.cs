@@ -68,10 +68,46 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
             return Invalid("The body must be this Project with a name; only its name and settings change here.");
         }
 
+        if (SettingProblem(body.Setting) is { } invalidSetting)
+        {
+            return Invalid(invalidSetting);
+        }
+
         var updated = project with { Name = body.Name.Trim(), Setting = body.Setting };
         await store.ReplaceProjectAsync(updated, cancellationToken);
         callers.Forget(id);
         return Json(updated);
+    }
+
+    /// <summary>
+    /// Why a project's settings cannot be stored, naming the setting, or null: every entry has a name used once, and the
+    /// settings Enclave reads have the type and range it reads (a setting it cannot read would break every request of
+    /// the project).
+    /// </summary>
+    private static string? SettingProblem(IReadOnlyList<ProjectSetting>? settings)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (setting, i) in (settings ?? []).Select((s, i) => (s, i)))
+        {
+            if (setting is null || string.IsNullOrWhiteSpace(setting.Name) || !seen.Add(setting.Name))
+            {
+                return $"setting[{i}] needs a name that no other setting has.";
+            }
+
+            if (setting.Name == "inheritAccounts" && setting.ValueBoolean is null)
+            {
+                return "setting[inheritAccounts] takes valueBoolean.";
+            }
+
+            if (setting.Name == Audit.AuditOptions.RetentionSetting && !WholeDays(setting.ValueDecimal))
+            {
+                return $"setting[{Audit.AuditOptions.RetentionSetting}] takes valueDecimal, a whole number of days from {Audit.AuditOptions.MinRetentionDays} to {Audit.AuditOptions.MaxRetentionDays}.";
+            }
+        }
+
+        return null;
+
+        static bool WholeDays(decimal? days) => days is { } d && d % 1 == 0 && d is >= Audit.AuditOptions.MinRetentionDays and <= Audit.AuditOptions.MaxRetentionDays;
     }
 
     /// <summary><c>GET fhir/R4/ClientApplication/{id}</c>: never its secret.</summary>

@@ -62,7 +62,7 @@ public sealed class TokenFunctions(ITenancyStore store, IIdentityStore identity,
             throttle.Record(null, address, outcome.Error is null);
             if (outcome.Login is { ProjectId: { } loginProject, MembershipId: { } loginMembership })
             {
-                await auditing.AttributeAsync(http, loginProject, loginMembership, null, cancellationToken);
+                await auditing.AttributeAsync(http, loginProject, loginMembership, cancellationToken);
             }
 
             return outcome.Error is not null
@@ -98,7 +98,7 @@ public sealed class TokenFunctions(ITenancyStore store, IIdentityStore identity,
         var client = await store.FindClientAsync(clientId!, cancellationToken);
         if (client is not null)
         {
-            await auditing.AttributeAsync(http, client.ProjectId, client.MembershipId, $"ClientApplication/{client.Client.Id}", cancellationToken);
+            await auditing.AttributeAsync(http, client.ProjectId, client.MembershipId, cancellationToken);
         }
 
         if (client is null || secret is null || !client.Accepts(secret, time.GetUtcNow()))

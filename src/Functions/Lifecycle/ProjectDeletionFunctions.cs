@@ -41,10 +41,19 @@ public sealed class ProjectDeletionFunctions(ITenancyStore tenancy, CosmosProjec
 
         if (await tenancy.GetProjectAsync(projectId, cancellationToken) is not { } project)
         {
-            // Once its documents are gone a confirmed deletion still has its job: let a retried confirmation see it.
-            return body?.Confirm is not null && await deletion.ProgressAsync(projectId, cancellationToken) is not null
-                ? Accepted(http, projectId)
-                : ErrorMap.Answer(ErrorKind.NotFound, $"Project {projectId} is not known.");
+            // Once its project document is gone a confirmed deletion still has its job: a retried confirmation sees it and
+            // resumes a job that stopped (its steps were poisoned, say) before the partition was empty.
+            if (body?.Confirm is null || await deletion.ProgressAsync(projectId, cancellationToken) is not { } progress)
+            {
+                return ErrorMap.Answer(ErrorKind.NotFound, $"Project {projectId} is not known.");
+            }
+
+            if (!progress.Complete)
+            {
+                await work.ScheduleAsync(new ExportJobMessage(projectId, "deletion", MessageKind), TimeSpan.Zero, cancellationToken);
+            }
+
+            return Accepted(http, projectId);
         }
 
         if (project.SuperAdmin)

@@ -156,22 +156,33 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
             var redacted = 0;
             foreach (var reference in erased)
             {
-                var (type, id) = (reference[..reference.IndexOf('/', StringComparison.Ordinal)], reference[(reference.IndexOf('/', StringComparison.Ordinal) + 1)..]);
-                var query = partition.Query("SELECT VALUE c.id",
-                        "c.kind = @kind AND EXISTS(SELECT VALUE t FROM t IN c.idx[\"entity\"] WHERE t.t = @type AND t.i = @id)")
-                    .WithParameter("@kind", ResourceDocument.AuditKind).WithParameter("@type", type).WithParameter("@id", id);
-                var ids = new List<string>();
-                using (var iterator = container.GetItemQueryIterator<string>(query, requestOptions: partition.Options()))
+                // The records whose entity index names it (the one query builder writes that SQL); a redacted record no longer
+                // matches, so each pass finds what is left.
+                var (request, _) = SearchParser.Parse(AuditEvents.ResourceType, [new("entity", reference)], strict: true);
+                while (true)
                 {
-                    while (iterator.HasMoreResults)
+                    var query = CosmosSearchQuery.Build(partition.Value, request!, time.GetUtcNow(), CosmosSearchQuery.Selection.References, limit: 1000,
+                        kind: ResourceDocument.AuditKind);
+                    var found = new List<string>();
+                    using (var iterator = container.GetItemQueryIterator<string>(query, requestOptions: partition.Options()))
                     {
-                        ids.AddRange(await iterator.ReadNextAsync(cancellationToken));
+                        while (iterator.HasMoreResults)
+                        {
+                            found.AddRange(await iterator.ReadNextAsync(cancellationToken));
+                        }
                     }
-                }
 
-                foreach (var documentId in ids)
-                {
-                    redacted += await RedactOneAsync(documentId, erased, cancellationToken) ? 1 : 0;
+                    var changed = 0;
+                    foreach (var record in found)
+                    {
+                        changed += await RedactOneAsync(ResourceDocument.AuditId(record[(AuditEvents.ResourceType.Length + 1)..]), erased, cancellationToken) ? 1 : 0;
+                    }
+
+                    redacted += changed;
+                    if (found.Count < 1000 || changed == 0)
+                    {
+                        break;
+                    }
                 }
             }
 
@@ -199,6 +210,7 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
                 document["resource"] = System.Text.Json.Nodes.JsonNode.Parse(json);
                 document["idx"] = IndexEntryJson.ToIdx(index.Entries);
                 document["sort"] = index.SortKeys?.DeepClone();
+                document["compartments"] = new System.Text.Json.Nodes.JsonArray([.. index.Compartments.Select(c => (System.Text.Json.Nodes.JsonNode?)c)]);
                 using var replaced = await container.ReplaceItemStreamAsync(new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(document)), documentId, partition.Key,
                     new ItemRequestOptions { IfMatchEtag = read.Headers.ETag }, cancellationToken);
                 if (replaced.StatusCode != HttpStatusCode.PreconditionFailed)
@@ -223,12 +235,14 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
 
                 var batch = container.CreateTransactionalBatch(partition.Key);
                 var (sequence, hash) = (head?.Sequence ?? 0, head?.Hash ?? AuditChain.Genesis);
-                foreach (var (id, resource) in unsealed)
+                foreach (var (id, resource, recordETag) in unsealed)
                 {
                     var previous = hash;
                     sequence++;
                     hash = AuditChain.Link(previous, sequence, resource);
-                    batch.PatchItem(id, [PatchOperation.Set("/chain", new Dictionary<string, object> { ["seq"] = sequence, ["prev"] = previous, ["hash"] = hash })]);
+                    // Guarded by the record's ETag: a record another sealer chained meanwhile (read from a lagging replica) is not chained twice.
+                    batch.PatchItem(id, [PatchOperation.Set("/chain", new Dictionary<string, object> { ["seq"] = sequence, ["prev"] = previous, ["hash"] = hash })],
+                        new TransactionalBatchPatchItemRequestOptions { IfMatchEtag = recordETag });
                 }
 
                 var newHead = Serialize(new Dictionary<string, object> { ["id"] = HeadId, ["projectId"] = partition.Value, ["kind"] = HeadKind, ["seq"] = sequence, ["hash"] = hash });
@@ -298,11 +312,11 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
             return bound;
         }
 
-        private async Task<List<(string Id, byte[] Resource)>> UnsealedAsync(CancellationToken cancellationToken)
+        private async Task<List<(string Id, byte[] Resource, string ETag)>> UnsealedAsync(CancellationToken cancellationToken)
         {
-            var query = partition.Query($"SELECT TOP {SealBatch} c.id, c.resource", "c.kind = @kind AND NOT IS_DEFINED(c.chain)")
+            var query = partition.Query($"SELECT TOP {SealBatch} c.id, c.resource, c._etag", "c.kind = @kind AND NOT IS_DEFINED(c.chain)")
                 .WithParameter("@kind", ResourceDocument.AuditKind);
-            var found = new List<(string, byte[])>();
+            var found = new List<(string, byte[], string)>();
             using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: partition.Options(SealBatch));
             while (iterator.HasMoreResults && found.Count < SealBatch)
             {
@@ -311,7 +325,7 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
                 using var page = await JsonDocument.ParseAsync(response.Content, cancellationToken: cancellationToken);
                 foreach (var document in page.RootElement.GetProperty("Documents").EnumerateArray())
                 {
-                    found.Add((document.GetProperty("id").GetString()!, JsonSerializer.SerializeToUtf8Bytes(document.GetProperty("resource"))));
+                    found.Add((document.GetProperty("id").GetString()!, JsonSerializer.SerializeToUtf8Bytes(document.GetProperty("resource")), document.GetProperty("_etag").GetString()!));
                 }
             }
 

@@ -160,34 +160,68 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
         var query = _partition.Query("SELECT VALUE c.id", "c.resourceType = @type AND c.resourceId = @id AND (c.kind = @current OR c.kind = @version)")
             .WithParameter("@type", resourceType).WithParameter("@id", id)
             .WithParameter("@current", ResourceDocument.CurrentKind).WithParameter("@version", ResourceDocument.VersionKind);
-        var documents = new List<string>();
-        using (var iterator = container.GetItemQueryIterator<string>(query, requestOptions: _partition.Options()))
+        var removed = 0;
+        // Until a query finds nothing: a write that committed after the first query (a new version) goes too.
+        for (var pass = 0; pass < 10; pass++)
         {
-            while (iterator.HasMoreResults)
+            var documents = new List<string>();
+            using (var iterator = container.GetItemQueryIterator<string>(query, requestOptions: _partition.Options()))
             {
-                documents.AddRange(await NextAsync(iterator, "find the documents to expunge", cancellationToken));
+                while (iterator.HasMoreResults)
+                {
+                    documents.AddRange(await NextAsync(iterator, "find the documents to expunge", cancellationToken));
+                }
             }
+
+            if (documents.Count == 0)
+            {
+                return removed;
+            }
+
+            // Versions first, the current document last: until it goes, an interrupted expunge is still findable and is finished by a retry.
+            var current = ResourceDocument.CurrentId(resourceType, id);
+            removed += await DeleteAllAsync(container, _partition, [.. documents.Where(d => d != current), .. documents.Where(d => d == current)],
+                $"expunge {resourceType}/{id}", cancellationToken);
         }
 
-        // Versions first, the current document last: until it goes, an interrupted expunge is still findable and is finished by a retry.
-        var current = ResourceDocument.CurrentId(resourceType, id);
-        documents = [.. documents.Where(d => d != current), .. documents.Where(d => d == current)];
-        foreach (var chunk in documents.Chunk(CosmosResourceStore.MaxBatchOperations))
+        throw new StoreThrottledException($"expunge {resourceType}/{id} while it is being written", TimeSpan.FromSeconds(1), unavailable: true);
+    }
+
+    /// <summary>
+    /// Deletes <paramref name="ids"/> from <paramref name="partition"/> in batches; a batch that fails because one of its
+    /// documents is already gone (another delete, a ttl) is done one by one. Returns how many this call deleted.
+    /// </summary>
+    internal static async Task<int> DeleteAllAsync(Container container, ProjectPartition partition, IReadOnlyList<string> ids, string what, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        foreach (var chunk in ids.Chunk(CosmosResourceStore.MaxBatchOperations))
         {
-            var batch = container.CreateTransactionalBatch(_partition.Key);
-            foreach (var document in chunk)
+            var batch = container.CreateTransactionalBatch(partition.Key);
+            foreach (var id in chunk)
             {
-                batch.DeleteItem(document);
+                batch.DeleteItem(id);
             }
 
             using var response = await batch.ExecuteAsync(cancellationToken);
-            if (response.StatusCode != HttpStatusCode.NotFound) // another expunge got there first: a retry finds what is left
+            if (response.StatusCode != HttpStatusCode.NotFound)
             {
-                CosmosFailures.EnsureSuccess(response.StatusCode, $"expunge {resourceType}/{id}", response.RetryAfter);
+                CosmosFailures.EnsureSuccess(response.StatusCode, what, response.RetryAfter);
+                deleted += chunk.Length;
+                continue;
+            }
+
+            foreach (var id in chunk)
+            {
+                using var single = await container.DeleteItemStreamAsync(id, partition.Key, cancellationToken: cancellationToken);
+                if (single.StatusCode != HttpStatusCode.NotFound)
+                {
+                    CosmosFailures.EnsureSuccess(single, what);
+                    deleted++;
+                }
             }
         }
 
-        return documents.Count;
+        return deleted;
     }
 
     /// <inheritdoc />

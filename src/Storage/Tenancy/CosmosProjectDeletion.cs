@@ -120,23 +120,10 @@ public sealed class CosmosProjectDeletion(Container container, TimeProvider time
             }
         }
 
-        foreach (var chunk in ids.Chunk(CosmosResourceStore.MaxBatchOperations))
-        {
-            var batch = container.CreateTransactionalBatch(project.Key);
-            foreach (var id in chunk)
-            {
-                batch.DeleteItem(id);
-            }
+        deleted += await CosmosProjectResources.DeleteAllAsync(container, project, ids, "delete a project's documents", cancellationToken);
 
-            using var response = await batch.ExecuteAsync(cancellationToken);
-            if (response.StatusCode != HttpStatusCode.NotFound)
-            {
-                CosmosFailures.EnsureSuccess(response.StatusCode, "delete a project's documents", response.RetryAfter);
-            }
-        }
-
-        deleted += ids.Count;
-        var more = ids.Count == DocumentsPerStep;
+        // Done only when a step found nothing left: what arrived meanwhile (a late write of a cached caller) goes too.
+        var more = ids.Count > 0;
         using var updated = await container.PatchItemStreamAsync(JobId, PartitionOf(projectId).Key,
             [PatchOperation.Increment("/deleted", deleted), PatchOperation.Set("/complete", !more), PatchOperation.Set("/ttl", (int)TimeSpan.FromDays(7).TotalSeconds)],
             cancellationToken: cancellationToken);

@@ -229,6 +229,34 @@ public sealed class AuditTrailTests(EnclaveApiFixture app) : IClassFixture<Encla
 
         Assert.Equal(2192 * 86400, (await OneRecordAsync(project, before)).TimeToLive);
         Assert.Equal(3 * 86400, (await OneRecordAsync(project, after)).TimeToLive);
+        foreach (var bad in new[] { """{"name":"auditRetentionDays","valueDecimal":0}""", """{"name":"auditRetentionDays","valueDecimal":1.5}""",
+            """{"name":"auditRetentionDays","valueDecimal":1e12}""", """{"name":"auditRetentionDays","valueString":"7"}""", "null",
+            """{"name":"inheritAccounts","valueString":"no"}""" })
+        {
+            changed["setting"] = JsonNode.Parse($"[{bad}]");
+            using var refused = await project.SendAsync(HttpMethod.Put, $"Project/{project.ProjectId}", project.AdminToken, changed.ToJsonString());
+            var text = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{bad}: {(int)refused.StatusCode} {text}");
+            Assert.Contains("setting[", text, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await project.CallAsync(HttpMethod.Get, "Patient", project.AdminToken)).Status);
+    }
+
+    [Fact]
+    public async Task Set_accounts_records_itself_and_each_resource_it_relabels()
+    {
+        var (project, _) = await NewProjectAsync("Audit set-accounts");
+        var patient = await project.CreateAsync("""{"resourceType":"Patient","active":true}""");
+        await project.CreateAsync($$$"""{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/{{{patient}}}"}}""");
+        var organization = await project.CreateAsync("""{"resourceType":"Organization","name":"Clinic"}""");
+
+        using var relabelled = await project.SendAsync(HttpMethod.Post, $"Patient/{patient}/$set-accounts", project.AdminToken,
+            $$$"""{"resourceType":"Parameters","parameter":[{"name":"accounts","valueReference":{"reference":"Organization/{{{organization}}}"}}]}""");
+        Assert.True(relabelled.IsSuccessStatusCode, await relabelled.Content.ReadAsStringAsync());
+
+        var records = await AuditRecords.OfAsync(Container, project.ProjectId, AuditRecords.Trace(relabelled));
+        Assert.Equal(["operation 200", "update 200", "update 200"], records.Select(r => $"{r.Interaction} {r.OutcomeDesc}").Order(StringComparer.Ordinal));
     }
 
     [Fact]

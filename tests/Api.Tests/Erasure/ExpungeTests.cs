@@ -43,6 +43,13 @@ public sealed class ExpungeTests(EnclaveApiFixture app) : IClassFixture<EnclaveA
         var query = new QueryDefinition("SELECT VALUE c.id FROM c WHERE c.projectId = @p AND CONTAINS(c.id, @id)").WithParameter("@p", project.ProjectId).WithParameter("@id", patient);
         using var documents = Container.GetItemQueryIterator<string>(query);
         Assert.Empty(await documents.ReadNextAsync());
+        var inCompartment = new QueryDefinition("SELECT VALUE c.id FROM c WHERE c.projectId = @p AND c.kind = 'audit' AND ARRAY_CONTAINS(c.compartments, @patient)")
+            .WithParameter("@p", project.ProjectId).WithParameter("@patient", $"Patient/{patient}");
+        using (var compartment = Container.GetItemQueryIterator<string>(inCompartment))
+        {
+            Assert.Empty(await compartment.ReadNextAsync()); // the AuditEvents that were in its compartment too
+        }
+
         var records = await AuditRecords.AllAsync(Container, project.ProjectId);
         Assert.DoesNotContain(records, r => r.Entities.Any(e => e.StartsWith($"Patient/{patient}", StringComparison.Ordinal)));
         Assert.Contains(records, r => r.Resource.GetRawText().Contains(Domain.Audit.AuditQuery.Hash($"Patient/{patient}/_history/1"), StringComparison.Ordinal));

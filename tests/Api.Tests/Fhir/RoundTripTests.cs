@@ -9,8 +9,18 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Enclave.Api.Tests.Fhir;
 
 /// <summary>Cosmos round trips per FHIR interaction, counted by the SDK request handler: a read, create or search is one, an update, patch or delete two, a create with references or a transaction one more for the reference check.</summary>
-public sealed class RoundTripTests(EnclaveApiFixture app) : IClassFixture<EnclaveApiFixture>
+public sealed class RoundTripTests(RoundTripTests.UnsealedFixture app) : IClassFixture<RoundTripTests.UnsealedFixture>
 {
+    /// <summary>The app with its audit sealer asleep, so that only the interactions' own requests are counted.</summary>
+    public sealed class UnsealedFixture : EnclaveApiFixture
+    {
+        protected override void Customize(Dictionary<string, string?> settings)
+        {
+            ArgumentNullException.ThrowIfNull(settings);
+            settings["Audit:SealDelay"] = "01:00:00";
+        }
+    }
+
     [Fact]
     public async Task Each_interaction_takes_the_fewest_cosmos_requests()
     {
