@@ -60,6 +60,10 @@ internal static class AuditRecords
     public static async Task<List<Document>> OfAsync(Container container, string projectId, string trace) =>
         [.. (await AllAsync(container, projectId)).Where(d => d.Trace == trace)];
 
+    /// <summary>The parameter <paramref name="name"/> of a Parameters answer (<c>$verify</c>, <c>$expunge</c>).</summary>
+    public static JsonElement Parameter(JsonElement parameters, string name) =>
+        parameters.GetProperty("parameter").EnumerateArray().Single(p => p.GetProperty("name").GetString() == name);
+
     /// <summary>The correlation id of an answer.</summary>
     public static string Trace(HttpResponseMessage response) => response.Headers.GetValues("X-Correlation-Id").Single();
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Enclave.Api.Tests.Access;
 using Enclave.Api.Tests.Auth;
@@ -298,7 +297,7 @@ public sealed class AuditTrailTests(EnclaveApiFixture app) : IClassFixture<Encla
         }
 
         var (_, intact) = await project.CallAsync(HttpMethod.Get, "AuditEvent/$verify", project.AdminToken);
-        Assert.True(Parameter(intact, "result").GetProperty("valueBoolean").GetBoolean(), intact.GetRawText());
+        Assert.True(AuditRecords.Parameter(intact, "result").GetProperty("valueBoolean").GetBoolean(), intact.GetRawText());
         // Everything but $verify's own record (appended after its answer) is sealed.
         var all = await AuditRecords.AllAsync(Container, project.ProjectId);
         Assert.Single(all, r => r.Chain is null);
@@ -316,9 +315,9 @@ public sealed class AuditTrailTests(EnclaveApiFixture app) : IClassFixture<Encla
 
         var (_, broken) = await project.CallAsync(HttpMethod.Get, "AuditEvent/$verify", project.AdminToken);
 
-        Assert.False(Parameter(broken, "result").GetProperty("valueBoolean").GetBoolean());
-        Assert.Equal($"AuditEvent/{victim.Id[6..]}", Parameter(broken, "brokenAt").GetProperty("valueReference").GetProperty("reference").GetString());
-        Assert.Contains("does not match its hash", Parameter(broken, "problem").GetProperty("valueString").GetString(), StringComparison.Ordinal);
+        Assert.False(AuditRecords.Parameter(broken, "result").GetProperty("valueBoolean").GetBoolean());
+        Assert.Equal($"AuditEvent/{victim.Id[6..]}", AuditRecords.Parameter(broken, "brokenAt").GetProperty("valueReference").GetProperty("reference").GetString());
+        Assert.Contains("does not match its hash", AuditRecords.Parameter(broken, "problem").GetProperty("valueString").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -341,11 +340,8 @@ public sealed class AuditTrailTests(EnclaveApiFixture app) : IClassFixture<Encla
         }
 
         var (_, gap) = await project.CallAsync(HttpMethod.Get, $"AuditEvent/$verify?to={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddYears(1).ToString("O"))}", project.AdminToken);
-        Assert.False(Parameter(gap, "result").GetProperty("valueBoolean").GetBoolean());
-        Assert.Contains("record 3 is missing", Parameter(gap, "problem").GetProperty("valueString").GetString(), StringComparison.Ordinal);
-        Assert.Equal($"AuditEvent/{ordered[3].Id[6..]}", Parameter(gap, "brokenAt").GetProperty("valueReference").GetProperty("reference").GetString());
+        Assert.False(AuditRecords.Parameter(gap, "result").GetProperty("valueBoolean").GetBoolean());
+        Assert.Contains("record 3 is missing", AuditRecords.Parameter(gap, "problem").GetProperty("valueString").GetString(), StringComparison.Ordinal);
+        Assert.Equal($"AuditEvent/{ordered[3].Id[6..]}", AuditRecords.Parameter(gap, "brokenAt").GetProperty("valueReference").GetProperty("reference").GetString());
     }
-
-    private static JsonElement Parameter(JsonElement parameters, string name) =>
-        parameters.GetProperty("parameter").EnumerateArray().Single(p => p.GetProperty("name").GetString() == name);
 }

@@ -66,8 +66,8 @@ public sealed class CompartmentErasureTests(EnclaveApiFixture app) : IClassFixtu
             await Task.Delay(100);
         }
 
-        Assert.Equal(theirs.Count, Parameter(done, "resources").GetProperty("valueInteger").GetInt32());
-        Assert.Equal(theirs.Count + 1 + theirs.Count, Parameter(done, "documents").GetProperty("valueInteger").GetInt32()); // current + versions, one amended twice
+        Assert.Equal(theirs.Count, AuditRecords.Parameter(done, "resources").GetProperty("valueInteger").GetInt32());
+        Assert.Equal(theirs.Count + 1 + theirs.Count, AuditRecords.Parameter(done, "documents").GetProperty("valueInteger").GetInt32()); // current + versions, one amended twice
 
         // The database holds nothing of theirs, and no audit record written before names any of it.
         var records = await AuditRecords.AllAsync(Container, project.ProjectId);
@@ -100,7 +100,7 @@ public sealed class CompartmentErasureTests(EnclaveApiFixture app) : IClassFixtu
 
         Assert.Equal(keptBefore, await ContentAsync(project, [$"Patient/{kept}", $"Observation/{keptObservation}"]));
         var (_, verified) = await project.CallAsync(HttpMethod.Get, "AuditEvent/$verify", token);
-        Assert.True(Parameter(verified, "result").GetProperty("valueBoolean").GetBoolean(), verified.GetRawText());
+        Assert.True(AuditRecords.Parameter(verified, "result").GetProperty("valueBoolean").GetBoolean(), verified.GetRawText());
     }
 
     /// <summary>The SHA-256 of each resource's JSON as the API answers it.</summary>
@@ -116,7 +116,4 @@ public sealed class CompartmentErasureTests(EnclaveApiFixture app) : IClassFixtu
 
         return hashes;
     }
-
-    private static JsonElement Parameter(JsonElement parameters, string name) =>
-        parameters.GetProperty("parameter").EnumerateArray().Single(p => p.GetProperty("name").GetString() == name);
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Enclave.Api.Tests.Access;
 using Enclave.Api.Tests.Audit;
 using Enclave.Api.Tests.Export;
@@ -35,8 +34,8 @@ public sealed class ExpungeTests(EnclaveApiFixture app) : IClassFixture<EnclaveA
 
         var (status, outcome) = await project.CallAsync(HttpMethod.Post, $"Patient/{patient}/$expunge", token);
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(3, Parameter(outcome, "expunged").GetProperty("valueInteger").GetInt32());
-        Assert.True(Parameter(outcome, "redacted").GetProperty("valueInteger").GetInt32() >= 3);
+        Assert.Equal(3, AuditRecords.Parameter(outcome, "expunged").GetProperty("valueInteger").GetInt32());
+        Assert.True(AuditRecords.Parameter(outcome, "redacted").GetProperty("valueInteger").GetInt32() >= 3);
 
         // Nothing in the database names it any more: not a resource document, not an audit record (of what came before; the reads
         // below, made after, name what they asked for).
@@ -75,7 +74,7 @@ public sealed class ExpungeTests(EnclaveApiFixture app) : IClassFixture<EnclaveA
         Assert.Equal([kept], exported);
 
         var (_, verified) = await project.CallAsync(HttpMethod.Get, "AuditEvent/$verify", token);
-        Assert.True(Parameter(verified, "result").GetProperty("valueBoolean").GetBoolean(), verified.GetRawText());
+        Assert.True(AuditRecords.Parameter(verified, "result").GetProperty("valueBoolean").GetBoolean(), verified.GetRawText());
     }
 
     [Fact]
@@ -91,7 +90,4 @@ public sealed class ExpungeTests(EnclaveApiFixture app) : IClassFixture<EnclaveA
         Assert.Equal(HttpStatusCode.NotFound, (await project.CallAsync(HttpMethod.Post, "Patient/never-there/$expunge", project.AdminToken)).Status);
         Assert.Equal(HttpStatusCode.OK, (await project.CallAsync(HttpMethod.Get, $"Patient/{patient}", member)).Status);
     }
-
-    private static JsonElement Parameter(JsonElement parameters, string name) =>
-        parameters.GetProperty("parameter").EnumerateArray().Single(p => p.GetProperty("name").GetString() == name);
 }
