@@ -140,6 +140,8 @@ internal static class AuditBenchmarks
 
             public Task<int> SealAsync(CancellationToken cancellationToken) => Task.FromResult(0);
 
+            public Task<int> SealAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken) => Task.FromResult(0);
+
             public Task<AuditHead?> HeadAsync(CancellationToken cancellationToken) => Task.FromResult<AuditHead?>(null);
 
             public IAsyncEnumerable<AuditLink> ChainAsync(DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken) => AsyncEnumerable.Empty<AuditLink>();

@@ -36,8 +36,11 @@ public interface IProjectAuditTrail
     /// </summary>
     Task<int> RedactAsync(IReadOnlySet<string> erased, CancellationToken cancellationToken);
 
-    /// <summary>Seals every record not yet in the chain; returns how many it sealed.</summary>
+    /// <summary>Seals every record not yet in the chain (a query over the project's trail: <c>$verify</c>'s); returns how many it sealed.</summary>
     Task<int> SealAsync(CancellationToken cancellationToken);
+
+    /// <summary>Seals the records <paramref name="ids"/> (AuditEvent ids) that are not sealed yet, found by id; returns how many it sealed.</summary>
+    Task<int> SealAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
 
     /// <summary>The last sealed record, or null when nothing is sealed yet.</summary>
     Task<AuditHead?> HeadAsync(CancellationToken cancellationToken);

@@ -14,6 +14,7 @@ public sealed class InteractionAudit(TimeProvider time)
 {
     private readonly List<AuditRecord> _entries = [];
     private readonly List<string> _entities = [];
+    private readonly List<string> _committed = [];
     private string? _function;
     private AuditInteraction? _interaction;
     private string? _traceId;
@@ -135,9 +136,14 @@ public sealed class InteractionAudit(TimeProvider time)
         return Entry(Record(interaction, status, null, entities, _entry is null ? _query : null, _entry?.Rule ?? _rule));
     }
 
-    /// <summary>The commit that carried <see cref="ForCommit"/>'s record succeeded.</summary>
-    public void Committed()
+    /// <summary>The AuditEvent ids of the records commits carried (for the sealer, which finds them by id).</summary>
+    public IReadOnlyList<string> CommittedRecords => _committed;
+
+    /// <summary>The commit that carried <paramref name="record"/> (from <see cref="ForCommit"/>) succeeded.</summary>
+    public void Committed(AuditEntry record)
     {
+        ArgumentNullException.ThrowIfNull(record);
+        _committed.Add(record.Event.Id);
         if (_entry is not null)
         {
             _entry.Recorded = true;

@@ -121,9 +121,9 @@ public sealed partial class FhirRepository
             // The write's audit record is in the same atomic commit: a write is never without its record, nor a record without its write.
             var record = audit?.ForCommit([.. writes.Select(w => w.Version)]);
             var stored = await Store.CommitAsync(writes, guards, record is null ? [] : [record], cancellationToken);
-            if (stored is not null)
+            if (stored is not null && record is not null)
             {
-                audit?.Committed();
+                audit!.Committed(record);
             }
 
             return (stored?.Select(s => Present(new Result(s.Deleted ? 204 : s.VersionId == 1 ? 201 : 200, s))).ToList(), null);

@@ -119,7 +119,7 @@ public sealed partial class AuditRecorder(IAuditTrail trail, AuditSealer sealer,
             }
         }
 
-        sealer.Touch(projectId);
+        sealer.Touch(projectId, [.. audit.CommittedRecords, .. entries.Select(e => e.Event.Id)]);
         return answer;
     }
 

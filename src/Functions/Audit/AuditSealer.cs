@@ -6,22 +6,26 @@ using Microsoft.Extensions.Options;
 namespace Enclave.Functions.Audit;
 
 /// <summary>
-/// Chains the records this instance appended into their projects' hash chains, <see cref="AuditOptions.SealDelay"/>
-/// after they were appended, in the background: sealing is off the request path. A record that waits when the
-/// instance stops is sealed by the next append to its project on any instance, or by <c>$verify</c>.
+/// Chains the records this instance stored (appended, or committed with a write) into their projects' hash chains,
+/// <see cref="AuditOptions.SealDelay"/> after they were stored, in the background and by id (no query over the trail):
+/// sealing is off the request path. A record that waits when the instance stops is sealed by <c>$verify</c>.
 /// </summary>
 public sealed partial class AuditSealer(IAuditTrail trail, IOptions<AuditOptions> options, TimeProvider time, ILogger<AuditSealer> logger) : BackgroundService
 {
-    private readonly ConcurrentDictionary<string, byte> _touched = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _waiting = new(StringComparer.Ordinal);
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    /// <summary>Records were appended to <paramref name="projectId"/>'s trail.</summary>
-    public void Touch(string projectId)
+    /// <summary>The records <paramref name="ids"/> (AuditEvent ids) were stored in <paramref name="projectId"/>'s trail.</summary>
+    public void Touch(string projectId, IEnumerable<string> ids)
     {
-        if (_touched.TryAdd(projectId, 0))
+        ArgumentNullException.ThrowIfNull(ids);
+        var queue = _waiting.GetOrAdd(projectId, _ => new ConcurrentQueue<string>());
+        foreach (var id in ids)
         {
-            _signal.Writer.TryWrite(true);
+            queue.Enqueue(id);
         }
+
+        _signal.Writer.TryWrite(true);
     }
 
     /// <inheritdoc />
@@ -33,17 +37,22 @@ public sealed partial class AuditSealer(IAuditTrail trail, IOptions<AuditOptions
             {
                 _signal.Reader.TryRead(out _);
                 await System.Threading.Tasks.Task.Delay(options.Value.SealDelay, time, stoppingToken);
-                foreach (var projectId in _touched.Keys)
+                foreach (var projectId in _waiting.Keys)
                 {
-                    _touched.TryRemove(projectId, out _);
+                    if (!_waiting.TryRemove(projectId, out var queue) || queue.IsEmpty)
+                    {
+                        continue;
+                    }
+
+                    var ids = queue.ToArray();
                     try
                     {
-                        await trail.For(projectId).SealAsync(stoppingToken);
+                        await trail.For(projectId).SealAsync(ids, stoppingToken);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
                         LogSealFailed(logger, e, projectId);
-                        Touch(projectId);
+                        Touch(projectId, ids);
                     }
                 }
             }

@@ -226,36 +226,83 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
             var sealedCount = 0;
             while (true)
             {
-                var (head, eTag) = await ReadHeadAsync(cancellationToken);
                 var unsealed = await UnsealedAsync(cancellationToken);
                 if (unsealed.Count == 0)
                 {
                     return sealedCount;
                 }
 
-                var batch = container.CreateTransactionalBatch(partition.Key);
-                var (sequence, hash) = (head?.Sequence ?? 0, head?.Hash ?? AuditChain.Genesis);
-                foreach (var (id, resource, recordETag) in unsealed)
-                {
-                    var previous = hash;
-                    sequence++;
-                    hash = AuditChain.Link(previous, sequence, resource);
-                    // Guarded by the record's ETag: a record another sealer chained meanwhile (read from a lagging replica) is not chained twice.
-                    batch.PatchItem(id, [PatchOperation.Set("/chain", new Dictionary<string, object> { ["seq"] = sequence, ["prev"] = previous, ["hash"] = hash })],
-                        new TransactionalBatchPatchItemRequestOptions { IfMatchEtag = recordETag });
-                }
-
-                var newHead = Serialize(new Dictionary<string, object> { ["id"] = HeadId, ["projectId"] = partition.Value, ["kind"] = HeadKind, ["seq"] = sequence, ["hash"] = hash });
-                batch = eTag is null ? batch.CreateItemStream(newHead) : batch.ReplaceItemStream(HeadId, newHead, new TransactionalBatchItemRequestOptions { IfMatchEtag = eTag });
-                using var response = await batch.ExecuteAsync(cancellationToken);
-                if (response.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict or HttpStatusCode.NotFound)
-                {
-                    continue; // Another sealer moved the head (or a record expired meanwhile): read again and chain what is left.
-                }
-
-                CosmosFailures.EnsureSuccess(response.StatusCode, "seal audit records", response.RetryAfter);
-                sealedCount += unsealed.Count;
+                sealedCount += await ChainAsync(unsealed, cancellationToken) ? unsealed.Count : 0;
             }
+        }
+
+        public async Task<int> SealAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(ids);
+            var sealedCount = 0;
+            foreach (var chunk in ids.Distinct(StringComparer.Ordinal).Chunk(SealBatch))
+            {
+                // Point reads, not a query: the records named are found without reading the partition. Until the head
+                // moves under us no more than a few times; then what is left waits for the next seal or $verify.
+                for (var attempt = 0; attempt < 10; attempt++)
+                {
+                    var unsealed = (await Task.WhenAll(chunk.Select(id => ReadUnsealedAsync(id, cancellationToken)))).OfType<(string, byte[], string)>().ToList();
+                    if (unsealed.Count == 0 || await ChainAsync(unsealed, cancellationToken))
+                    {
+                        sealedCount += unsealed.Count;
+                        break;
+                    }
+                }
+            }
+
+            return sealedCount;
+        }
+
+        /// <summary>
+        /// Chains <paramref name="unsealed"/> after the head and commits their chain fields with the new head, guarded by
+        /// the head's ETag and each record's; false when another sealer moved the head or a record changed meanwhile.
+        /// </summary>
+        private async Task<bool> ChainAsync(IReadOnlyList<(string Id, byte[] Resource, string ETag)> unsealed, CancellationToken cancellationToken)
+        {
+            var (head, eTag) = await ReadHeadAsync(cancellationToken);
+            var batch = container.CreateTransactionalBatch(partition.Key);
+            var (sequence, hash) = (head?.Sequence ?? 0, head?.Hash ?? AuditChain.Genesis);
+            foreach (var (id, resource, recordETag) in unsealed)
+            {
+                var previous = hash;
+                sequence++;
+                hash = AuditChain.Link(previous, sequence, resource);
+                // Guarded by the record's ETag: a record another sealer chained meanwhile (read from a lagging replica) is not chained twice.
+                batch.PatchItem(id, [PatchOperation.Set("/chain", new Dictionary<string, object> { ["seq"] = sequence, ["prev"] = previous, ["hash"] = hash })],
+                    new TransactionalBatchPatchItemRequestOptions { IfMatchEtag = recordETag });
+            }
+
+            var newHead = Serialize(new Dictionary<string, object> { ["id"] = HeadId, ["projectId"] = partition.Value, ["kind"] = HeadKind, ["seq"] = sequence, ["hash"] = hash });
+            batch = eTag is null ? batch.CreateItemStream(newHead) : batch.ReplaceItemStream(HeadId, newHead, new TransactionalBatchItemRequestOptions { IfMatchEtag = eTag });
+            using var response = await batch.ExecuteAsync(cancellationToken);
+            if (response.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+            {
+                return false; // another sealer moved the head, a record changed or expired meanwhile: read again
+            }
+
+            CosmosFailures.EnsureSuccess(response.StatusCode, "seal audit records", response.RetryAfter);
+            return true;
+        }
+
+        /// <summary>The record <paramref name="id"/> (an AuditEvent id) if it is there and not sealed yet.</summary>
+        private async Task<(string Id, byte[] Resource, string ETag)?> ReadUnsealedAsync(string id, CancellationToken cancellationToken)
+        {
+            var documentId = ResourceDocument.AuditId(id);
+            using var response = await container.ReadItemStreamAsync(documentId, partition.Key, cancellationToken: cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+
+            using var document = await JsonDocument.ParseAsync(CosmosFailures.EnsureSuccess(response, "read an audit record").Content, cancellationToken: cancellationToken);
+            return document.RootElement.TryGetProperty("chain", out _) || !document.RootElement.TryGetProperty("resource", out var resource)
+                ? null
+                : (documentId, JsonSerializer.SerializeToUtf8Bytes(resource), response.Headers.ETag);
         }
 
         public async Task<AuditHead?> HeadAsync(CancellationToken cancellationToken) => (await ReadHeadAsync(cancellationToken)).Head;

@@ -90,6 +90,32 @@ public sealed class CosmosAuditTrailTests(CosmosDatabaseFixture cosmos) : IClass
     }
 
     [Fact]
+    public async Task Sealing_by_id_chains_the_records_named_once_even_when_two_sealers_name_the_same()
+    {
+        var project = Guid.NewGuid().ToString("N");
+        var trail = _trail.For(project);
+        var entries = Enumerable.Range(0, 120).Select(i => Entry(project, $"t{i}")).ToList();
+        await trail.AppendAsync(entries[..100], default);
+        await trail.AppendAsync(entries[100..], default);
+        var ids = entries.Select(e => e.Event.Id).ToList();
+
+        var counts = await Task.WhenAll(_trail.For(project).SealAsync(ids[..80], default), _trail.For(project).SealAsync(ids[40..], default));
+        var rest = await trail.SealAsync(default);
+
+        var links = new List<AuditLink>();
+        await foreach (var link in trail.ChainAsync(null, null, default))
+        {
+            links.Add(link);
+        }
+
+        Assert.Equal(120, counts.Sum());
+        Assert.Equal(0, rest);
+        Assert.Equal(Enumerable.Range(1, 120).Select(i => (long)i), links.Select(l => l.Sequence));
+        Assert.Equal(ids.Order(StringComparer.Ordinal), links.Select(l => l.Id).Order(StringComparer.Ordinal));
+        Assert.True((await AuditChain.VerifyAsync(links.ToAsyncEnumerable(), await trail.HeadAsync(default), toEnd: true, default)).Intact);
+    }
+
+    [Fact]
     public async Task The_chain_between_two_times_runs_from_the_first_record_after_the_one_to_the_last_before_the_other()
     {
         var project = Guid.NewGuid().ToString("N");
