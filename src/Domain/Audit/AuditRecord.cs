@@ -80,7 +80,4 @@ public sealed record AuditInteraction(string TypeSystem, string TypeCode, string
 
     /// <summary>Whether this is a transaction (one record for all its entries).</summary>
     public bool IsTransaction => SubtypeSystem == RestfulInteraction && SubtypeCode == "transaction";
-
-    /// <summary>Whether this is a batch (each entry leaves its own record too).</summary>
-    public bool IsBatch => SubtypeSystem == RestfulInteraction && SubtypeCode == "batch";
 }
