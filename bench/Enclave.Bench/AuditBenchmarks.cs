@@ -183,6 +183,13 @@ internal static class AuditBenchmarks
 
             public Task<int> ExpungeAsync(string resourceType, string id, CancellationToken cancellationToken) => inner.ExpungeAsync(resourceType, id, cancellationToken);
 
+            public Task<(IReadOnlyList<StoredResource> Versions, string? Next)> VersionsAsync(string resourceType, DateTimeOffset upTo, bool currentOnly, int count,
+                string? page, CancellationToken cancellationToken) => inner.VersionsAsync(resourceType, upTo, currentOnly, count, page, cancellationToken);
+
+            public Task<bool> AnyAsync(CancellationToken cancellationToken) => inner.AnyAsync(cancellationToken);
+
+            public Task RestoreAsync(IReadOnlyList<StoredResource> versions, CancellationToken cancellationToken) => inner.RestoreAsync(versions, cancellationToken);
+
             public Task<IReadOnlyList<StoredResource>?> CommitAsync(IReadOnlyList<ResourceWrite> writes, IReadOnlyList<CommitGuard> guards, IReadOnlyList<AuditEntry> audit,
                 CancellationToken cancellationToken) => inner.CommitAsync(writes, guards, [], cancellationToken);
         }

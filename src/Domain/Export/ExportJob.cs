@@ -52,6 +52,32 @@ public sealed record ExportJob
     /// <summary>Re-drives (a step enqueued again after the lease ran out) since the last progress.</summary>
     public int Redrives { get; init; }
 
+    /// <summary>
+    /// A new job of <paramref name="request"/> kicked off at <paramref name="now"/> (an unguessable id; every type it
+    /// covers of <paramref name="allTypes"/>, then with <c>_since</c> each one's deletions). T is to the millisecond, as
+    /// search compares it, and a millisecond before the kick-off's own: a write in the kick-off's millisecond, even just
+    /// after it, is then after T (and in the next export with <c>_since</c>=T).
+    /// </summary>
+    public static ExportJob Start(string projectId, string membershipId, string kickoffKey, string requestUrl, ExportRequest request,
+        IReadOnlyList<string> allTypes, DateTimeOffset now, TimeSpan retention)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var types = request.TypesExported(allTypes);
+        return new ExportJob
+        {
+            Id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+            ProjectId = projectId,
+            MembershipId = membershipId,
+            KickoffKey = kickoffKey,
+            RequestUrl = requestUrl,
+            Request = request,
+            TransactionTime = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero).AddMilliseconds(-1),
+            ExpiresAt = now + retention,
+            Types = [.. types.Select(t => new ExportTypeProgress(t, null, false, 0, [])),
+                .. request.Since is null ? [] : types.Select(t => new ExportTypeProgress(t, null, false, 0, []) { Deleted = true })],
+        };
+    }
+
     /// <summary>Whether the job runs but nothing has been recorded for longer than <paramref name="lease"/>: its steps stopped.</summary>
     public bool IsStalled(DateTimeOffset now, TimeSpan lease) => Status == ExportStatus.Running && (SteppedAt ?? TransactionTime) + lease < now;
 }

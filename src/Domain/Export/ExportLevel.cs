@@ -11,4 +11,7 @@ public enum ExportLevel
 
     /// <summary><c>[base]/Group/[id]/$export</c>: the resources in the compartments of the group's member patients.</summary>
     Group,
+
+    /// <summary><c>[base]/$backup</c>: every resource of the project (optionally every version) and its tenancy resources.</summary>
+    Backup,
 }

@@ -221,7 +221,16 @@ public sealed record ExportRequest(IReadOnlyList<string> Types, DateTimeOffset? 
 
     /// <summary>The types the export writes, in order: those asked for, else every type its level covers.</summary>
     public IReadOnlyList<string> TypesExported(IReadOnlyList<string> allTypes) =>
-        Types.Count > 0 ? Types : Level == ExportLevel.System ? allTypes : CompartmentTypes;
+        Types.Count > 0 ? Types
+        : Level == ExportLevel.System ? allTypes
+        : Level == ExportLevel.Backup ? [.. allTypes, Backup.BackupScope.TenancyType]
+        : CompartmentTypes;
+
+    /// <summary>A backup's request: every type, then the tenancy resources; with <paramref name="versions"/> every version.</summary>
+    public static ExportRequest ForBackup(bool versions) => new([], null, []) { Level = ExportLevel.Backup, Versions = versions };
+
+    /// <summary>Whether a backup holds every version written up to T (otherwise the versions current at T).</summary>
+    public bool Versions { get; init; }
 
     /// <summary>An element's name: a letter, then letters and digits.</summary>
     private static bool IsElementName(string name) => name.Length is > 0 and <= 64 && char.IsAsciiLetterLower(name[0]) && name.All(char.IsAsciiLetterOrDigit);

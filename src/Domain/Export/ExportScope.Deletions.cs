@@ -17,14 +17,14 @@ public sealed partial class ExportScope
     /// is in scope when its last version was (in a patient's, a member's compartment; matching a <c>_typeFilter</c>).
     /// Each page with deletions is one transaction Bundle of DELETE entries.
     /// </summary>
-    private async Task<Page> DeletionsAsync(ExportTypeProgress current, IReadOnlyList<string>? members, CancellationToken cancellationToken)
+    private async Task<ExportPage> DeletionsAsync(ExportTypeProgress current, IReadOnlyList<string>? members, CancellationToken cancellationToken)
     {
         var since = DateRange.TryParse(ExportStep.Instant(job.Request.Since!.Value), out var after) ? after.High : job.Request.Since.Value;
         var at = DateRange.TryParse(ExportStep.Instant(job.TransactionTime), out var snapshot) ? snapshot.High : job.TransactionTime;
         var (versions, next, refusal) = await repository.HistoryAsync(current.Type, null, since, new DateRange(at, at), pageSize, current.Continuation, cancellationToken);
         if (refusal is not null)
         {
-            return new Page([], current, refusal);
+            return new ExportPage([], current, refusal);
         }
 
         var entries = new JsonArray();
@@ -38,8 +38,8 @@ public sealed partial class ExportScope
 
         var position = next is null ? current with { Continuation = null, Done = true } : current with { Continuation = next };
         return entries.Count == 0
-            ? new Page([], position)
-            : new Page([JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["resourceType"] = "Bundle", ["type"] = "transaction", ["entry"] = entries })], position);
+            ? new ExportPage([], position)
+            : new ExportPage([JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["resourceType"] = "Bundle", ["type"] = "transaction", ["entry"] = entries })], position);
     }
 
     /// <summary>Whether a deletion is in the export's scope: always at system level without filters, else as its last version was.</summary>

@@ -22,22 +22,19 @@ namespace Enclave.Domain.Export;
 /// <param name="repository">The job's membership's view of the project.</param>
 /// <param name="pageSize">Resources per page.</param>
 /// <param name="chunkSize">Member patients per search.</param>
-public sealed partial class ExportScope(ExportJob job, FhirRepository repository, int pageSize, int chunkSize)
+public sealed partial class ExportScope(ExportJob job, FhirRepository repository, int pageSize, int chunkSize) : IExportPages
 {
     private IReadOnlyList<string>? _members;
     private Dictionary<string, int>? _chunkOf;
 
-    /// <summary>One page: the lines to write, how many resources they are, where the type is next, or why it cannot be searched.</summary>
-    public sealed record Page(IReadOnlyList<ReadOnlyMemory<byte>> Lines, ExportTypeProgress Next, OperationOutcome? Refusal = null);
-
     /// <summary>The next page of <paramref name="current"/>, of at most <paramref name="count"/> resources searched (and the page size).</summary>
-    public async Task<Page> NextAsync(ExportTypeProgress current, int count, CancellationToken cancellationToken)
+    public async Task<ExportPage> NextAsync(ExportTypeProgress current, int count, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(current);
         var (members, refusal) = await MembersAsync(cancellationToken);
         if (refusal is not null)
         {
-            return new Page([], current, refusal);
+            return new ExportPage([], current, refusal);
         }
 
         if (current.Deleted)
@@ -51,21 +48,21 @@ public sealed partial class ExportScope(ExportJob job, FhirRepository repository
         var searches = Math.Max(filters.Count, 1) * chunks; // filter-major: every chunk of the first filter, then of the next
         if (current.Search >= searches)
         {
-            return new Page([], current with { Done = true, Continuation = null }); // an empty group: nothing
+            return new ExportPage([], current with { Done = true, Continuation = null }); // an empty group: nothing
         }
 
         var (filter, chunk) = (current.Search / chunks, current.Search % chunks);
         var (request, invalid) = SearchParser.Parse(current.Type, filters.Count == 0 ? Snapshot() : Snapshot().Concat(filters[filter].Parameters), strict: true);
         if (request is null)
         {
-            return new Page([], current, invalid);
+            return new ExportPage([], current, invalid);
         }
 
         request = request with { Criteria = [.. request.Criteria, .. Scope(members, chunk, groupItself)], Count = Math.Min(count, request.Count) };
         var (page, failed) = await repository.SearchAsync(request, current.Continuation, cancellationToken);
         if (failed is not null)
         {
-            return new Page([], current, failed);
+            return new ExportPage([], current, failed);
         }
 
         var byChunk = members is not null && !groupItself;
@@ -75,7 +72,7 @@ public sealed partial class ExportScope(ExportJob job, FhirRepository repository
             : current.Search + 1 < searches ? current with { Continuation = null, Search = current.Search + 1 }
             : current with { Continuation = null, Done = true };
         var elements = job.Request.ElementsOf(current.Type);
-        return new Page([.. kept.Select(m => elements.Count == 0 ? m.Utf8Json : Encoding.UTF8.GetBytes(ElementSubset.Trim(m.ResourceType, m.Json, elements)))], next);
+        return new ExportPage([.. kept.Select(m => elements.Count == 0 ? m.Utf8Json : Encoding.UTF8.GetBytes(ElementSubset.Trim(m.ResourceType, m.Json, elements)))], next);
     }
 
     /// <summary>

@@ -47,18 +47,21 @@ public sealed class ExportStep
     /// <summary>Member patients per search of a Patient (with <c>patient</c>) or Group export: one search's compartment list.</summary>
     public int MemberChunkSize { get; init; } = 100;
 
-    /// <summary>Advances <paramref name="job"/> (at <paramref name="version"/>) by at most one written block.</summary>
-    public async Task<Outcome> RunAsync(ExportJob job, string version, FhirRepository repository, CancellationToken cancellationToken)
+    /// <summary>Advances export <paramref name="job"/> (at <paramref name="version"/>) by at most one written block, searching as <paramref name="repository"/>'s caller.</summary>
+    public Task<Outcome> RunAsync(ExportJob job, string version, FhirRepository repository, CancellationToken cancellationToken) =>
+        RunAsync(job, version, new ExportScope(job, repository, Limits.PageSize, MemberChunkSize), cancellationToken);
+
+    /// <summary>Advances <paramref name="job"/> (at <paramref name="version"/>) by at most one written block of <paramref name="scope"/>'s pages.</summary>
+    public async Task<Outcome> RunAsync(ExportJob job, string version, IExportPages scope, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(scope);
         if (job.Status != ExportStatus.Running)
         {
             return Outcome.Done;
         }
 
         job = await CommitFinalAsync(job, cancellationToken);
-        var scope = new ExportScope(job, repository, Limits.PageSize, MemberChunkSize);
         for (var query = 0; query < MaxQueriesPerStep; query++)
         {
             if (job.Current is not { } current)
@@ -173,7 +176,7 @@ public sealed class ExportStep
     /// repeated, whatever changed in between (a count to skip on a re-read would not survive a resource leaving the page).
     /// The lines kept of a shorter page are a prefix of those kept before, so they fit.
     /// </summary>
-    private async Task<ExportScope.Page> PageAsync(ExportScope scope, ExportTypeProgress current, CancellationToken cancellationToken)
+    private async Task<ExportPage> PageAsync(IExportPages scope, ExportTypeProgress current, CancellationToken cancellationToken)
     {
         var count = Limits.PageSize;
         while (true)

@@ -59,6 +59,24 @@ public interface IProjectResources
     Task<int> ExpungeAsync(string resourceType, string id, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The versions of <paramref name="resourceType"/> written at or before <paramref name="upTo"/>, each with its
+    /// <see cref="StoredResource.SupersededAt"/>; with <paramref name="currentOnly"/> only those current at that instant
+    /// and not deletions. In no particular order; a page of at most <paramref name="count"/> and the next page's token.
+    /// </summary>
+    Task<(IReadOnlyList<StoredResource> Versions, string? Next)> VersionsAsync(string resourceType, DateTimeOffset upTo, bool currentOnly, int count,
+        string? page, CancellationToken cancellationToken);
+
+    /// <summary>Whether the project holds any resource or version at all (a restore goes only into a project that holds none).</summary>
+    Task<bool> AnyAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Puts restored versions back as they were, atomically: each version document (with its
+    /// <see cref="StoredResource.SupersededAt"/>), and for a version without one the current document with its index.
+    /// Writing the same versions again changes nothing. Throws <see cref="CommitTooLargeException"/> past one atomic write.
+    /// </summary>
+    Task RestoreAsync(IReadOnlyList<StoredResource> versions, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Writes every version and guard in the project atomically, with the audit records of the writes: all or nothing.
     /// Returns the stored versions (with their ETags), or null when a replaced version is no longer current, a new
     /// resource already exists, or a guard changed. Throws <see cref="CommitTooLargeException"/> when the commit cannot

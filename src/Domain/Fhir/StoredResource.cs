@@ -63,6 +63,9 @@ public sealed record StoredResource
     /// <summary>The store's concurrency token of the current document (not the FHIR ETag).</summary>
     public string ETag { get; init; }
 
+    /// <summary>When the next version replaced this one: read by backups, given by restores (null: current, or not read).</summary>
+    public DateTimeOffset? SupersededAt { get; init; }
+
     /// <summary>The search index of a version being written (null for deletions and for versions read back).</summary>
     public ResourceIndex? Index { get; init; }
 

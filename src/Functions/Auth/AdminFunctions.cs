@@ -186,7 +186,7 @@ public sealed class AdminFunctions(ITenancyStore store, CallerResolver callers)
         return (values, null);
     }
 
-    private static (ClientCredentials Client, string Secret, ProjectMembership Membership) NewClient(string projectId, string name, string? description, bool admin)
+    internal static (ClientCredentials Client, string Secret, ProjectMembership Membership) NewClient(string projectId, string name, string? description, bool admin)
     {
         var secret = ClientSecrets.Generate();
         var application = new ClientApplication { Id = Guid.NewGuid().ToString("N"), Name = name, Description = description };
@@ -202,7 +202,7 @@ public sealed class AdminFunctions(ITenancyStore store, CallerResolver callers)
     }
 
     /// <summary>The one time a secret is shown: in the answer to the request that created it.</summary>
-    private static object Shown(ClientCredentials client, string secret) => new
+    internal static object Shown(ClientCredentials client, string secret) => new
     {
         resourceType = nameof(ClientApplication),
         id = client.Client.Id,

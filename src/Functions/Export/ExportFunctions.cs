@@ -22,7 +22,7 @@ namespace Enclave.Functions.Export;
 /// manifest when done, DELETE to cancel) and the files <c>[base]/$export/{jobId}/{file}</c> (NDJSON, with ranges).
 /// Only the kick-off's membership or a project admin sees a job; another project's job is not there.
 /// </summary>
-public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, IExportScheduler queue, ExportStep step, FhirRepository repository,
+public sealed partial class ExportFunctions(IExportJobStore jobs, IExportFiles files, IExportScheduler queue, ExportStep step, FhirRepository repository,
     TimeProvider time, IOptions<ExportOptions> options)
 {
     private const string KickoffRoute = "fhir/R4/$export";
@@ -32,7 +32,7 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, IE
     private const string ErrorFileName = "error.ndjson";
 
     /// <summary>What an export without <c>_type</c> covers: every resource type (those the caller may not search are passed over).</summary>
-    private static readonly string[] s_allTypes = [.. ModelInfo.SupportedResources.Order(StringComparer.Ordinal)];
+    internal static IReadOnlyList<string> AllTypes { get; } = [.. ModelInfo.SupportedResources.Order(StringComparer.Ordinal)];
 
     /// <summary><c>GET|POST fhir/R4/$export</c> with <c>Prefer: respond-async</c>: 202 and the job's status URL.</summary>
     [Function("ExportKickoff")]
@@ -116,8 +116,18 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, IE
                 FhirHttp.Format(http), StatusCodes.Status400BadRequest);
         }
 
+        return await StartAsync(request, export!, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts the caller's job of <paramref name="export"/>: the job a retried kick-off started, else 429 when the project
+    /// runs as many as it may, else a new job on the work queue (202 with its status URL).
+    /// </summary>
+    private async Task<IResult> StartAsync(HttpRequest request, ExportRequest export, CancellationToken cancellationToken)
+    {
+        var http = request.HttpContext;
         var caller = http.Caller();
-        var key = KickoffKey(caller.Membership.Id, export!);
+        var key = KickoffKey(caller.Membership.Id, export);
         var running = await jobs.RunningAsync(caller.ProjectId, cancellationToken);
         if (running.FirstOrDefault(j => j.KickoffKey == key) is { } same)
         {
@@ -131,24 +141,8 @@ public sealed class ExportFunctions(IExportJobStore jobs, IExportFiles files, IE
                 $"This project already runs {running.Count} exports, the most it may run at once; retry when one is done (see Retry-After).");
         }
 
-        // T is to the millisecond, as search compares it, and a millisecond before the kick-off's own: a write in the
-        // kick-off's millisecond, even just after it, is then after T (and in the next export with _since=T).
-        var now = time.GetUtcNow();
-        var snapshot = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero).AddMilliseconds(-1);
-        var job = new ExportJob
-        {
-            Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
-            ProjectId = caller.ProjectId,
-            MembershipId = caller.Membership.Id,
-            KickoffKey = key,
-            RequestUrl = $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{request.QueryString}",
-            Request = export!,
-            TransactionTime = snapshot,
-            ExpiresAt = now + options.Value.Retention,
-            // With _since, each type's deletions are listed after every type's resources (deleted[]).
-            Types = [.. export!.TypesExported(s_allTypes).Select(t => new ExportTypeProgress(t, null, false, 0, [])),
-                .. export.Since is null ? [] : export.TypesExported(s_allTypes).Select(t => new ExportTypeProgress(t, null, false, 0, []) { Deleted = true })],
-        };
+        var job = ExportJob.Start(caller.ProjectId, caller.Membership.Id, key, $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{request.QueryString}",
+            export, AllTypes, time.GetUtcNow(), options.Value.Retention);
         await jobs.CreateAsync(job, cancellationToken);
         http.RequestServices.GetService<InteractionAudit>()?.Concerns(AuditEvents.ExportJob(job.Id));
         try

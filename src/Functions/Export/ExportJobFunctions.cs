@@ -1,7 +1,9 @@
 using Azure.Storage.Queues.Models;
+using Enclave.Domain.Backup;
 using Enclave.Domain.Erasure;
 using Enclave.Domain.Export;
 using Enclave.Domain.Fhir;
+using Enclave.Domain.Tenancy;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Hosting;
 using Enclave.Storage.Tenancy;
@@ -21,7 +23,8 @@ namespace Enclave.Functions.Export;
 /// </summary>
 public sealed partial class ExportJobFunctions(
     IExportJobStore jobs, ExportStep step, CallerResolver callers, IResourceStore store, TimeProvider time, IExportScheduler work,
-    IOptions<QueueHostOptions> queue, ILogger<ExportJobFunctions> logger, IErasureJobs erasures, ErasureStep erasure, CosmosProjectDeletion deletion, IExportFiles files)
+    IOptions<QueueHostOptions> queue, ILogger<ExportJobFunctions> logger, IErasureJobs erasures, ErasureStep erasure, CosmosProjectDeletion deletion, IExportFiles files,
+    ITenancyStore tenancy, IRestoreJobs restores, RestoreStep restore)
 {
     /// <summary>The queue's name, resolved from the setting <c>Storage:ExportQueueName</c> by both hosts.</summary>
     public const string Queue = "%Storage:ExportQueueName%";
@@ -43,6 +46,12 @@ public sealed partial class ExportJobFunctions(
         if (next.Kind == ErasureJob.MessageKind)
         {
             await EraseAsync(next, message.DequeueCount, cancellationToken);
+            return;
+        }
+
+        if (next.Kind == RestoreJob.MessageKind)
+        {
+            await RestoreAsync(next, message.DequeueCount, cancellationToken);
             return;
         }
 
@@ -96,6 +105,20 @@ public sealed partial class ExportJobFunctions(
             return;
         }
 
+        if (stored.Job.Request.Level == ExportLevel.Backup)
+        {
+            // A backup reads every stored version as they are (its kick-off was a project or super admin's), not as a member searches.
+            var backup = new BackupScope(stored.Job, store.For(ProjectScope.Of(next.ProjectId)), tenancy);
+            var stepped = await step.RunAsync(stored.Job, stored.Version, backup, cancellationToken);
+            if (stepped == ExportStep.Outcome.More)
+            {
+                await work.ScheduleAsync(next, TimeSpan.Zero, cancellationToken);
+            }
+
+            LogStepped(logger, next.JobId, dequeueCount, stepped);
+            return;
+        }
+
         if (await callers.ResolveAsync(next.ProjectId, stored.Job.MembershipId, cancellationToken) is not { } caller)
         {
             await FailAsync(stored.Job, stored.Version, "The membership that started this export no longer exists.", cancellationToken);
@@ -145,6 +168,43 @@ public sealed partial class ExportJobFunctions(
         catch (Exception) when (dequeueCount >= queue.Value.MaxDequeueCount && !cancellationToken.IsCancellationRequested)
         {
             await erasures.ReplaceAsync(stored.Job with { Status = ErasureStatus.Failed, Failure = "The erasure could not be completed; ask for it again." },
+                stored.Version, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// One step of a restore job: while its backup is still being written the step comes back in two seconds;
+    /// throttling reschedules it; the last delivery the host allows marks the job failed.
+    /// </summary>
+    private async Task RestoreAsync(ExportJobMessage next, long dequeueCount, CancellationToken cancellationToken)
+    {
+        if (await restores.ReadAsync(next.ProjectId, next.JobId, cancellationToken) is not { Job.Status: RestoreStatus.Running } stored)
+        {
+            LogGone(logger, next.JobId, dequeueCount);
+            return;
+        }
+
+        try
+        {
+            switch (await restore.RunAsync(stored.Job, stored.Version, cancellationToken))
+            {
+                case RestoreStep.Outcome.More:
+                    await work.ScheduleAsync(next, TimeSpan.Zero, cancellationToken);
+                    break;
+                case RestoreStep.Outcome.Waiting:
+                    await work.ScheduleAsync(next, TimeSpan.FromSeconds(2), cancellationToken);
+                    break;
+            }
+        }
+        catch (StoreThrottledException throttled) when (!cancellationToken.IsCancellationRequested)
+        {
+            await work.ScheduleAsync(next, throttled.RetryAfter ?? TimeSpan.FromSeconds(1), cancellationToken);
+            LogThrottled(logger, next.JobId, dequeueCount, throttled.RetryAfter);
+        }
+        catch (Exception) when (dequeueCount >= queue.Value.MaxDequeueCount && !cancellationToken.IsCancellationRequested)
+        {
+            await restores.ReplaceAsync(stored.Job with { Status = RestoreStatus.Failed, Failure = "The restore could not be completed; restore into a new project." },
                 stored.Version, CancellationToken.None);
             throw;
         }

@@ -1,4 +1,5 @@
 using Enclave.Domain.Audit;
+using Enclave.Domain.Backup;
 using Enclave.Domain.Erasure;
 using Enclave.Domain.Export;
 using Enclave.Domain.Fhir;
@@ -10,6 +11,7 @@ using Enclave.Functions.Fhir;
 using Enclave.Functions.Health;
 using Enclave.Functions.Invocation;
 using Enclave.Storage.Audit;
+using Enclave.Storage.Backup;
 using Enclave.Storage.Blobs;
 using Enclave.Storage.Erasure;
 using Enclave.Storage.Export;
@@ -54,6 +56,9 @@ public static class EnclaveServiceCollectionExtensions
         services.AddSingleton<IErasureJobs>(sp => new CosmosErasureJobs(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>()));
         services.AddSingleton(sp => new ErasureStep(sp.GetRequiredService<IErasureJobs>(), sp.GetRequiredService<IResourceStore>(), sp.GetRequiredService<IAuditTrail>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IRestoreJobs>(sp => new CosmosRestoreJobs(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>()));
+        services.AddSingleton(sp => new RestoreStep(sp.GetRequiredService<IRestoreJobs>(), sp.GetRequiredService<IExportJobStore>(), sp.GetRequiredService<IExportFiles>(),
+            sp.GetRequiredService<IResourceStore>(), sp.GetRequiredService<Enclave.Domain.Tenancy.ITenancyStore>()));
         services.AddScoped(sp => new InteractionAudit(sp.GetRequiredService<TimeProvider>()));
 
         services.AddSingleton<InvocationPipeline>();

@@ -56,6 +56,72 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
     }
 
     /// <inheritdoc />
+    public Task<(IReadOnlyList<StoredResource> Versions, string? Next)> VersionsAsync(string resourceType, DateTimeOffset upTo, bool currentOnly, int count,
+        string? page, CancellationToken cancellationToken)
+    {
+        var condition = "c.kind = @kind AND c.resourceType = @type AND c.lastUpdated <= @upTo"
+            + (currentOnly ? " AND c.deleted = false AND (NOT IS_DEFINED(c.supersededAt) OR c.supersededAt > @upTo)" : string.Empty);
+        var query = _partition.Query(StoredResourceReader.Projection + ", c.supersededAt", condition)
+            .WithParameter("@kind", ResourceDocument.VersionKind)
+            .WithParameter("@type", resourceType)
+            .WithParameter("@upTo", DateRange.Text(upTo));
+        return QueryPageAsync(query, count, page, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> AnyAsync(CancellationToken cancellationToken)
+    {
+        var query = _partition.Query("SELECT TOP 1 c.id", "(c.kind = @current OR c.kind = @version)")
+            .WithParameter("@current", ResourceDocument.CurrentKind)
+            .WithParameter("@version", ResourceDocument.VersionKind);
+        using var iterator = container.GetItemQueryStreamIterator(query, null, _partition.Options(1));
+        while (iterator.HasMoreResults)
+        {
+            using var response = await iterator.ReadNextAsync(cancellationToken);
+            CosmosFailures.EnsureSuccess(response, "look for resources");
+            using var body = await JsonDocument.ParseAsync(response.Content, cancellationToken: cancellationToken);
+            if (body.RootElement.GetProperty("Documents").GetArrayLength() > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <inheritdoc />
+    public async Task RestoreAsync(IReadOnlyList<StoredResource> versions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(versions);
+        var operations = versions.Sum(v => v.SupersededAt is null ? 2 : 1);
+        if (operations > CosmosResourceStore.MaxBatchOperations)
+        {
+            throw new CommitTooLargeException(operations, CosmosResourceStore.MaxBatchOperations);
+        }
+
+        var batch = container.CreateTransactionalBatch(_partition.Key);
+        foreach (var version in versions)
+        {
+            batch.UpsertItemStream(Serialize(ResourceDocument.From(_partition.Value, version, ResourceDocument.VersionKind) with
+            {
+                SupersededAt = version.SupersededAt is { } superseded ? DateRange.Text(superseded) : null,
+            }));
+            if (version.SupersededAt is null)
+            {
+                batch.UpsertItemStream(Serialize(ResourceDocument.From(_partition.Value, version, ResourceDocument.CurrentKind)));
+            }
+        }
+
+        using var response = await batch.ExecuteAsync(cancellationToken);
+        if (response.StatusCode == HttpStatusCode.RequestEntityTooLarge)
+        {
+            throw new CommitTooLargeException("A restored resource, with its search index, is too large to store.");
+        }
+
+        CosmosFailures.EnsureSuccess(response.StatusCode, $"restore {versions.Count} versions", response.RetryAfter);
+    }
+
+    /// <inheritdoc />
     public Task<(IReadOnlyList<StoredResource> Resources, string? Next)> SearchAsync(SearchRequest request, string? page, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

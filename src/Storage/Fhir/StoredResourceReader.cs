@@ -57,7 +57,7 @@ internal static class StoredResourceReader
             throw new JsonException("A resource document is not an object.");
         }
 
-        string? type = null, id = null, eTag = null, lastUpdated = null;
+        string? type = null, id = null, eTag = null, lastUpdated = null, supersededAt = null;
         var (version, deleted) = (0, false);
         byte[] resource = [];
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -90,6 +90,10 @@ internal static class StoredResourceReader
             {
                 deleted = reader.TokenType == JsonTokenType.True;
             }
+            else if (name.SequenceEqual("supersededAt"u8) && reader.TokenType == JsonTokenType.String)
+            {
+                supersededAt = reader.GetString();
+            }
             else if (name.SequenceEqual("_etag"u8))
             {
                 eTag = reader.GetString();
@@ -106,7 +110,8 @@ internal static class StoredResourceReader
         }
 
         return new StoredResource(type, id, version, InstantTextConverter.Parse(lastUpdated),
-            deleted, resource, eTag ?? string.Empty);
+            deleted, resource, eTag ?? string.Empty)
+        { SupersededAt = supersededAt is null ? null : InstantTextConverter.Parse(supersededAt) };
     }
 
     /// <summary>The answer's bytes: the SDK's own buffer when it has one (no copy), else a copy.</summary>

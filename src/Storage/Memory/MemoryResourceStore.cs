@@ -129,6 +129,48 @@ public sealed class MemoryResourceStore(TimeProvider time) : IResourceStore
             return Task.FromResult(Page(versions, count, page));
         }
 
+        public Task<(IReadOnlyList<StoredResource> Versions, string? Next)> VersionsAsync(string resourceType, DateTimeOffset upTo, bool currentOnly, int count,
+            string? page, CancellationToken cancellationToken)
+        {
+            var versions = store.Locked(() => (store.Data(scope.ProjectId)?.Versions.Values.AsEnumerable() ?? [])
+                .Where(v => v.Stored.ResourceType == resourceType && v.Stored.LastUpdated <= upTo
+                    && (!currentOnly || (!v.Stored.Deleted && (v.SupersededAt is null || v.SupersededAt > upTo))))
+                .OrderBy(v => v.Stored.Id, StringComparer.Ordinal).ThenBy(v => v.Stored.VersionId)
+                .Select(v => v.Stored with { SupersededAt = v.SupersededAt })
+                .ToList());
+            return Task.FromResult(Page(versions, count, page));
+        }
+
+        public Task<bool> AnyAsync(CancellationToken cancellationToken) =>
+            Task.FromResult(store.Locked(() => store.Data(scope.ProjectId) is { } data && (data.Currents.Count > 0 || data.Versions.Count > 0)));
+
+        public Task RestoreAsync(IReadOnlyList<StoredResource> versions, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(versions);
+            var operations = versions.Sum(v => v.SupersededAt is null ? 2 : 1);
+            if (operations > CosmosResourceStore.MaxBatchOperations)
+            {
+                throw new CommitTooLargeException(operations, CosmosResourceStore.MaxBatchOperations);
+            }
+
+            var prepared = versions.Select(v => (Version: v, Current: v.SupersededAt is null ? Prepare(v) : null)).ToList();
+            lock (store._lock)
+            {
+                var data = store.Data(scope.ProjectId) ?? new ProjectData();
+                store._projects[scope.ProjectId] = data;
+                foreach (var (version, current) in prepared)
+                {
+                    data.Versions[VersionKey(version.ResourceType, version.Id, version.VersionId)] = new(version with { Index = null, SupersededAt = null, ETag = ETag() }, version.SupersededAt);
+                    if (current is not null)
+                    {
+                        data.Currents[version.Reference] = current with { Stored = current.Stored with { ETag = ETag() } };
+                    }
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+
         public Task<(IReadOnlyList<StoredResource> Resources, string? Next)> SearchAsync(SearchRequest request, string? page, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(request);

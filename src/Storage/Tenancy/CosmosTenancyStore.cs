@@ -79,6 +79,18 @@ public sealed class CosmosTenancyStore(Container container) : ITenancyStore
     }
 
     /// <inheritdoc />
+    public async Task<(IReadOnlyList<JsonElement> Resources, string? Next)> PageAsync(string projectId, int count, string? page, CancellationToken cancellationToken)
+    {
+        var partition = ProjectPartition.Of(projectId);
+        var query = partition.Query("SELECT VALUE c.resource", "c.kind = 'tenancy'");
+        using var iterator = container.GetItemQueryStreamIterator(query, page, partition.Options(Math.Max(count, 1)));
+        using var response = await iterator.ReadNextAsync(cancellationToken);
+        EnsureSuccess(response.StatusCode, "read tenancy resources");
+        using var body = await JsonDocument.ParseAsync(response.Content, cancellationToken: cancellationToken);
+        return ([.. body.RootElement.GetProperty("Documents").EnumerateArray().Select(d => d.Clone())], response.ContinuationToken);
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<ProjectMembership>> SearchMembershipsAsync(string projectId, string? user, string? profile, CancellationToken cancellationToken)
     {
         // Parameterised, single-partition, and on top-level fields the indexing policy covers.

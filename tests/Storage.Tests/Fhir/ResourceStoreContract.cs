@@ -214,4 +214,67 @@ public abstract class ResourceStoreContract
         Assert.Single(one);
         Assert.Empty(await In(NewProject()).SelectReferencesAsync(Search("Patient", ("family", "smith")), null, 10, default));
     }
+    [Fact]
+    public async Task Versions_up_to_an_instant_carry_when_they_were_superseded_and_current_ones_leave_out_deletions()
+    {
+        var project = NewProject();
+        var t0 = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        var a1 = await CreateAsync(project, new Patient { Id = "a", Active = true }, t0);
+        var a2 = (await In(project).CommitAsync([new ResourceWrite(Version(new Patient { Id = "a", Active = false }, 2, t0.AddMinutes(2)), a1)], [], [], default))!.Single();
+        var b1 = await CreateAsync(project, new Patient { Id = "b" }, t0.AddMinutes(1));
+        await In(project).CommitAsync([new ResourceWrite(Deletion(b1, t0.AddMinutes(3)), b1)], [], [], default);
+        await CreateAsync(project, new Observation { Id = "o", Status = ObservationStatus.Final, Code = new CodeableConcept("urn:c", "x") }, t0);
+
+        async Task<List<StoredResource>> AllAsync(DateTimeOffset upTo, bool currentOnly)
+        {
+            var found = new List<StoredResource>();
+            string? page = null;
+            do
+            {
+                var (versions, next) = await In(project).VersionsAsync("Patient", upTo, currentOnly, 1, page, default);
+                Assert.True(versions.Count <= 1);
+                found.AddRange(versions);
+                page = next;
+            }
+            while (page is not null);
+            return [.. found.OrderBy(v => v.Id, StringComparer.Ordinal).ThenBy(v => v.VersionId)];
+        }
+
+        var every = await AllAsync(t0.AddMinutes(10), currentOnly: false);
+        Assert.Equal([("a", 1, (DateTimeOffset?)t0.AddMinutes(2), false), ("a", 2, null, false), ("b", 1, t0.AddMinutes(3), false), ("b", 2, null, true)],
+            every.Select(v => (v.Id, v.VersionId, v.SupersededAt, v.Deleted)));
+        Assert.Equal(a2.Json, every[1].Json);
+        Assert.Equal([("a", 2)], (await AllAsync(t0.AddMinutes(10), currentOnly: true)).Select(v => (v.Id, v.VersionId)));
+        // Between a's update and b's deletion, the current versions were a/2 and b/1; a/1 was already superseded.
+        Assert.Equal([("a", 2), ("b", 1)], (await AllAsync(t0.AddMinutes(2.5), currentOnly: true)).Select(v => (v.Id, v.VersionId)));
+        Assert.Equal([("a", 1), ("b", 1)], (await AllAsync(t0.AddMinutes(1.5), currentOnly: false)).Select(v => (v.Id, v.VersionId)));
+    }
+
+    [Fact]
+    public async Task A_restore_puts_versions_back_as_they_were_and_repeating_it_changes_nothing()
+    {
+        var project = NewProject();
+        var t0 = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        Assert.False(await In(project).AnyAsync(default));
+        var v1 = Version(new Patient { Id = "a", Gender = AdministrativeGender.Female }, 1, t0) with { SupersededAt = t0.AddMinutes(1), Index = null };
+        var v2 = Version(new Patient { Id = "a", Gender = AdministrativeGender.Male }, 2, t0.AddMinutes(1));
+        var gone1 = Version(new Patient { Id = "b" }, 1, t0) with { SupersededAt = t0.AddMinutes(2), Index = null };
+        var gone2 = new StoredResource("Patient", "b", 2, t0.AddMinutes(2), true, string.Empty, string.Empty);
+
+        await In(project).RestoreAsync([v1, v2, gone1, gone2], default);
+        await In(project).RestoreAsync([v2, v1], default);
+
+        Assert.True(await In(project).AnyAsync(default));
+        Assert.Equal((2, v2.Json), ((await In(project).ReadAsync("Patient", "a", default))!.VersionId, (await In(project).ReadAsync("Patient", "a", default))!.Json));
+        Assert.Equal(v1.Json, (await In(project).ReadVersionAsync("Patient", "a", 1, default))!.Json);
+        Assert.True((await In(project).ReadAsync("Patient", "b", default))!.Deleted);
+        Assert.Equal(["a"], (await In(project).SearchAsync(Search("Patient", ("gender", "male")), null, default)).Resources.Select(r => r.Id));
+        Assert.Empty((await In(project).SearchAsync(Search("Patient", ("gender", "female")), null, default)).Resources);
+        var history = (await In(project).HistoryAsync("Patient", null, null, null, 10, null, default)).Versions;
+        Assert.Equal([("b", 2), ("a", 2), ("a", 1), ("b", 1)], history.OrderByDescending(v => v.LastUpdated).ThenBy(v => v.Id, StringComparer.Ordinal).Select(v => (v.Id, v.VersionId)));
+        var atStart = new DateRange(t0.AddSeconds(30), t0.AddSeconds(30));
+        Assert.Equal([("a", 1), ("b", 1)], (await In(project).HistoryAsync("Patient", null, null, atStart, 10, null, default)).Versions
+            .Select(v => (v.Id, v.VersionId)).Order());
+        Assert.False(await In(NewProject()).AnyAsync(default));
+    }
 }
