@@ -129,7 +129,7 @@ internal static class AuditBenchmarks
 
         private sealed class Dropped : IProjectAuditTrail
         {
-            public Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) => Task.CompletedTask;
+            public Task<bool> AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) => Task.FromResult(true);
 
             public Task<StoredResource?> ReadAsync(string id, CancellationToken cancellationToken) => Task.FromResult<StoredResource?>(null);
 

@@ -21,8 +21,11 @@ public interface IAuditTrail
 /// </summary>
 public interface IProjectAuditTrail
 {
-    /// <summary>Appends <paramref name="entries"/> atomically; when this returns they are durable.</summary>
-    Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken);
+    /// <summary>
+    /// Appends <paramref name="entries"/> atomically; when this returns they are durable. True when they were sealed into
+    /// the chain as they were written; false when they wait for <see cref="SealAsync(IReadOnlyCollection{string}, CancellationToken)"/>.
+    /// </summary>
+    Task<bool> AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken);
 
     /// <summary>One AuditEvent, or null.</summary>
     Task<StoredResource?> ReadAsync(string id, CancellationToken cancellationToken);

@@ -102,7 +102,10 @@ public sealed partial class AuditRecorder(IAuditTrail trail, AuditSealer sealer,
             try
             {
                 using var timeout = new CancellationTokenSource(options.Value.AppendTimeout, time);
-                await trail.For(projectId).AppendAsync(entries, timeout.Token);
+                if (await trail.For(projectId).AppendAsync(entries, timeout.Token))
+                {
+                    entries = []; // sealed as they were written: nothing for the sealer
+                }
             }
             catch (Exception e) when (e is StoreThrottledException or OperationCanceledException or InvalidOperationException or HttpRequestException
                 or Microsoft.Azure.Cosmos.CosmosException)
@@ -119,7 +122,7 @@ public sealed partial class AuditRecorder(IAuditTrail trail, AuditSealer sealer,
             }
         }
 
-        sealer.Touch(projectId, [.. audit.CommittedRecords, .. entries.Select(e => e.Event.Id)]);
+        sealer.Touch(projectId, [.. audit.CommittedRecords, .. entries.Select(e => e.Event.Id)]); // records a write's batch carried are sealed here
         return answer;
     }
 

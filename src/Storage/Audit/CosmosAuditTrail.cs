@@ -26,17 +26,21 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
     /// <summary>
     /// Group commit of one project's appends on this instance: while one batch is being written, the appends that
     /// arrive wait and go together in the next (up to a batch's 100 operations), so under load a read's record costs a
-    /// share of one request, not a request of its own. Each append returns once its batch is durable, or throws what
+    /// share of one request, not a request of its own. Each append returns once its batch is durable (true when the batch
+    /// was sealed as it was written), or throws what
     /// the batch threw.
     /// </summary>
     private sealed class AppendQueue
     {
-        private readonly List<(IReadOnlyList<AuditEntry> Entries, TaskCompletionSource Done)> _waiting = [];
+        private readonly List<(IReadOnlyList<AuditEntry> Entries, TaskCompletionSource<bool> Done)> _waiting = [];
         private bool _writing;
 
-        public Task EnqueueAsync(IReadOnlyList<AuditEntry> entries, Func<IReadOnlyList<AuditEntry>, Task> write, CancellationToken cancellationToken)
+        /// <summary>The chain's head as this instance last wrote or read it (null: read it); a stale one costs one refused batch.</summary>
+        public volatile CachedHead? Head;
+
+        public Task<bool> EnqueueAsync(IReadOnlyList<AuditEntry> entries, Func<IReadOnlyList<AuditEntry>, Task<bool>> write, CancellationToken cancellationToken)
         {
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             bool start;
             lock (_waiting)
             {
@@ -53,15 +57,15 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
             return done.Task.WaitAsync(cancellationToken);
         }
 
-        private async Task WriteAllAsync(Func<IReadOnlyList<AuditEntry>, Task> write)
+        private async Task WriteAllAsync(Func<IReadOnlyList<AuditEntry>, Task<bool>> write)
         {
             while (true)
             {
-                var batch = new List<(IReadOnlyList<AuditEntry> Entries, TaskCompletionSource Done)>();
+                var batch = new List<(IReadOnlyList<AuditEntry> Entries, TaskCompletionSource<bool> Done)>();
                 lock (_waiting)
                 {
                     var operations = 0;
-                    while (_waiting.Count > 0 && operations + _waiting[0].Entries.Count <= CosmosResourceStore.MaxBatchOperations)
+                    while (_waiting.Count > 0 && operations + _waiting[0].Entries.Count <= ProjectTrail.AppendBatch)
                     {
                         operations += _waiting[0].Entries.Count;
                         batch.Add(_waiting[0]);
@@ -77,8 +81,8 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
 
                 try
                 {
-                    await write([.. batch.SelectMany(b => b.Entries)]);
-                    batch.ForEach(b => b.Done.TrySetResult());
+                    var sealedAsWritten = await write([.. batch.SelectMany(b => b.Entries)]);
+                    batch.ForEach(b => b.Done.TrySetResult(sealedAsWritten));
                 }
                 catch (Exception e)
                 {
@@ -99,33 +103,81 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
         private const string HeadKind = "audit-head";
         private const int SealBatch = CosmosResourceStore.MaxBatchOperations - 1;
 
-        public async Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+        /// <summary>Records per append batch: one operation is left for the head, so the batch can seal what it appends.</summary>
+        public const int AppendBatch = CosmosResourceStore.MaxBatchOperations - 1;
+
+        /// <summary>Attempts to seal an append as it is written before it is written unsealed (another sealer keeps moving the head).</summary>
+        private const int SealAttempts = 3;
+
+        public async Task<bool> AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(entries);
-            if (entries.Count > CosmosResourceStore.MaxBatchOperations)
+            if (entries.Count > AppendBatch)
             {
-                foreach (var chunk in entries.Chunk(CosmosResourceStore.MaxBatchOperations))
+                var allSealed = true;
+                foreach (var chunk in entries.Chunk(AppendBatch))
                 {
-                    await WriteAsync(chunk, cancellationToken);
+                    allSealed &= await WriteAsync(chunk, cancellationToken);
                 }
 
-                return;
+                return allSealed;
             }
 
             // The batch is shared: one caller's cancellation must not cancel the others' write.
-            await appends.EnqueueAsync(entries, batch => WriteAsync(batch, CancellationToken.None), cancellationToken);
+            return await appends.EnqueueAsync(entries, batch => WriteAsync(batch, CancellationToken.None), cancellationToken);
         }
 
-        private async Task WriteAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+        /// <summary>
+        /// Writes <paramref name="entries"/> in one batch, chained after the head and with the new head in the same batch
+        /// (guarded by the head's ETag), so a record costs no second write. When the head keeps moving under it (another
+        /// instance's appends, the sealer), the records are written unsealed instead, for the sealer: false.
+        /// </summary>
+        private async Task<bool> WriteAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
         {
-            var batch = container.CreateTransactionalBatch(partition.Key);
-            foreach (var entry in entries)
+            for (var attempt = 0; attempt < SealAttempts; attempt++)
             {
-                batch.CreateItemStream(Serialize(ResourceDocument.Audit(partition.Value, entry)));
+                var head = appends.Head ?? await CachedHeadAsync(cancellationToken);
+                var batch = container.CreateTransactionalBatch(partition.Key);
+                var (sequence, hash) = (head.Sequence, head.Hash);
+                foreach (var entry in entries)
+                {
+                    var document = ResourceDocument.Audit(partition.Value, entry);
+                    var previous = hash;
+                    sequence++;
+                    hash = AuditChain.Link(previous, sequence, JsonSerializer.SerializeToUtf8Bytes(document.Resource));
+                    batch.CreateItemStream(Serialize(document with { Chain = new Dictionary<string, object> { ["seq"] = sequence, ["prev"] = previous, ["hash"] = hash } }));
+                }
+
+                var newHead = Serialize(new Dictionary<string, object> { ["id"] = HeadId, ["projectId"] = partition.Value, ["kind"] = HeadKind, ["seq"] = sequence, ["hash"] = hash });
+                batch = head.ETag is null ? batch.CreateItemStream(newHead) : batch.ReplaceItemStream(HeadId, newHead, new TransactionalBatchItemRequestOptions { IfMatchEtag = head.ETag });
+                using var response = await batch.ExecuteAsync(cancellationToken);
+                if (response.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict or HttpStatusCode.NotFound
+                    && response[entries.Count].StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+                {
+                    appends.Head = null; // the head moved: read it again
+                    continue;
+                }
+
+                CosmosFailures.EnsureSuccess(response.StatusCode, $"append {entries.Count} audit records", response.RetryAfter);
+                appends.Head = new CachedHead(sequence, hash, response[entries.Count].ETag);
+                return true;
             }
 
-            using var response = await batch.ExecuteAsync(cancellationToken);
-            CosmosFailures.EnsureSuccess(response.StatusCode, $"append {entries.Count} audit records", response.RetryAfter);
+            var unsealed = container.CreateTransactionalBatch(partition.Key);
+            foreach (var entry in entries)
+            {
+                unsealed.CreateItemStream(Serialize(ResourceDocument.Audit(partition.Value, entry)));
+            }
+
+            using var written = await unsealed.ExecuteAsync(cancellationToken);
+            CosmosFailures.EnsureSuccess(written.StatusCode, $"append {entries.Count} audit records", written.RetryAfter);
+            return false;
+        }
+
+        private async Task<CachedHead> CachedHeadAsync(CancellationToken cancellationToken)
+        {
+            var (head, eTag) = await ReadHeadAsync(cancellationToken);
+            return new CachedHead(head?.Sequence ?? 0, head?.Hash ?? AuditChain.Genesis, eTag);
         }
 
         public async Task<StoredResource?> ReadAsync(string id, CancellationToken cancellationToken)
@@ -393,4 +445,7 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
 
         private static MemoryStream Serialize<T>(T document) => new(JsonSerializer.SerializeToUtf8Bytes(document));
     }
+
+    /// <summary>The chain's head: its sequence number, hash, and the head document's ETag (null: there is none yet).</summary>
+    private sealed record CachedHead(long Sequence, string Hash, string? ETag);
 }

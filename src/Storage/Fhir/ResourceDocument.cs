@@ -62,6 +62,10 @@ internal sealed record ResourceDocument
     [JsonPropertyName("_etag"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public string? ETag { get; init; }
 
+    /// <summary>An audit record's link in its project's hash chain (<c>seq</c>, <c>prev</c>, <c>hash</c>), when it was sealed as it was appended.</summary>
+    [JsonPropertyName("chain"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, object>? Chain { get; init; }
+
     /// <summary>Cosmos DB's per-document time to live, in seconds (audit records: the project's retention).</summary>
     [JsonPropertyName("ttl"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? TimeToLive { get; init; }

@@ -64,23 +64,59 @@ public sealed class CosmosAuditTrailTests(CosmosDatabaseFixture cosmos) : IClass
         Assert.False(await ExistsAsync(project, stale));
     }
 
-    [Fact]
-    public async Task Racing_sealers_chain_every_record_exactly_once()
+    /// <summary>Records stored unsealed, as a write's batch stores them (only the sealer chains those).</summary>
+    private async Task CarriedAsync(string projectId, IReadOnlyList<AuditEntry> entries)
     {
-        var project = Guid.NewGuid().ToString("N");
-        var trail = _trail.For(project);
-        await trail.AppendAsync([.. Enumerable.Range(0, 150).Select(i => Entry(project, $"t{i}"))], default);
+        foreach (var chunk in entries.Chunk(100))
+        {
+            Assert.NotNull(await _store.For(ProjectScope.Of(projectId)).CommitAsync([], [], chunk, default));
+        }
+    }
 
-        var sealedCounts = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _trail.For(project).SealAsync(default)));
-        await trail.AppendAsync([Entry(project, "late")], default);
-        var late = await trail.SealAsync(default);
-
+    private static async Task<List<AuditLink>> LinksAsync(IProjectAuditTrail trail)
+    {
         var links = new List<AuditLink>();
         await foreach (var link in trail.ChainAsync(null, null, default))
         {
             links.Add(link);
         }
 
+        return links;
+    }
+
+    [Fact]
+    public async Task Appends_are_sealed_as_they_are_written_even_after_the_head_moved_under_this_instance()
+    {
+        var project = Guid.NewGuid().ToString("N");
+        var trail = _trail.For(project);
+        var other = new CosmosAuditTrail(cosmos.Container, TimeProvider.System).For(project); // another instance, with its own idea of the head
+
+        Assert.True(await trail.AppendAsync([Entry(project, "a"), Entry(project, "b")], default));
+        await CarriedAsync(project, [Entry(project, "carried")]);
+        Assert.Equal(1, await trail.SealAsync(default)); // the sealer moves the head: this instance's cached head is stale
+        Assert.True(await other.AppendAsync([Entry(project, "c")], default));
+        Assert.True(await trail.AppendAsync([Entry(project, "d")], default));
+        var racing = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? trail : other).AppendAsync([Entry(project, $"r{i}")], default)));
+        var leftOver = await trail.SealAsync(default);
+
+        var links = await LinksAsync(trail);
+        Assert.Equal(racing.Count(r => !r), leftOver); // what could not be sealed as written (the head kept moving) the sealer chains
+        Assert.Equal(Enumerable.Range(1, 45).Select(i => (long)i), links.Select(l => l.Sequence));
+        Assert.True((await AuditChain.VerifyAsync(links.ToAsyncEnumerable(), await trail.HeadAsync(default), toEnd: true, default)).Intact);
+    }
+
+    [Fact]
+    public async Task Racing_sealers_chain_every_record_exactly_once()
+    {
+        var project = Guid.NewGuid().ToString("N");
+        var trail = _trail.For(project);
+        await CarriedAsync(project, [.. Enumerable.Range(0, 150).Select(i => Entry(project, $"t{i}"))]);
+
+        var sealedCounts = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _trail.For(project).SealAsync(default)));
+        await CarriedAsync(project, [Entry(project, "late")]);
+        var late = await trail.SealAsync(default);
+
+        var links = await LinksAsync(trail);
         var head = await trail.HeadAsync(default);
         Assert.Equal(150, sealedCounts.Sum());
         Assert.Equal(1, late);
@@ -95,18 +131,13 @@ public sealed class CosmosAuditTrailTests(CosmosDatabaseFixture cosmos) : IClass
         var project = Guid.NewGuid().ToString("N");
         var trail = _trail.For(project);
         var entries = Enumerable.Range(0, 120).Select(i => Entry(project, $"t{i}")).ToList();
-        await trail.AppendAsync(entries[..100], default);
-        await trail.AppendAsync(entries[100..], default);
+        await CarriedAsync(project, entries);
         var ids = entries.Select(e => e.Event.Id).ToList();
 
         var counts = await Task.WhenAll(_trail.For(project).SealAsync(ids[..80], default), _trail.For(project).SealAsync(ids[40..], default));
         var rest = await trail.SealAsync(default);
 
-        var links = new List<AuditLink>();
-        await foreach (var link in trail.ChainAsync(null, null, default))
-        {
-            links.Add(link);
-        }
+        var links = await LinksAsync(trail);
 
         Assert.Equal(120, counts.Sum());
         Assert.Equal(0, rest);
