@@ -188,6 +188,9 @@ internal static class AuditBenchmarks
 
             public Task<bool> AnyAsync(CancellationToken cancellationToken) => inner.AnyAsync(cancellationToken);
 
+            public Task<(int Removed, IReadOnlyList<string> Resources)> ExpungeVersionsInAsync(string compartment, int limit, CancellationToken cancellationToken) =>
+                inner.ExpungeVersionsInAsync(compartment, limit, cancellationToken);
+
             public Task RestoreAsync(IReadOnlyList<StoredResource> versions, CancellationToken cancellationToken) => inner.RestoreAsync(versions, cancellationToken);
 
             public Task<IReadOnlyList<StoredResource>?> CommitAsync(IReadOnlyList<ResourceWrite> writes, IReadOnlyList<CommitGuard> guards, IReadOnlyList<AuditEntry> audit,

@@ -12,7 +12,8 @@ namespace Enclave.Domain.Backup;
 /// One bounded step of a <see cref="RestoreJob"/>: the next lines of the backup's current file (at most
 /// <see cref="MaxLinesPerStep"/>, within <see cref="MaxBytesPerStep"/>), each written into the target project as it
 /// was at the backup's T — the version document with its <c>supersededAt</c>, and for the version current at T the
-/// current document with a search index built anew (the ids and references it holds may be remapped). Tenancy lines
+/// current document with a search index built anew (the ids and references it holds may be remapped), every version
+/// with its compartments. Tenancy lines
 /// restore the access policies (checked as a write would check them) and the project's settings; memberships, client
 /// applications and users are counted and left out, since their credentials and identities are not in a backup.
 /// </summary>
@@ -158,18 +159,17 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
 
         ids.Rewrite(line.Type, line.Resource);
         var json = line.Resource.ToJsonString(s_json);
-        ResourceIndex? index = null;
-        if (line.SupersededAt is null)
+        if (!ResourceParser.TryParse(json, out var resource, out var outcome))
         {
-            if (!ResourceParser.TryParse(json, out var resource, out var outcome))
-            {
-                return (null, $"{line.Type}/{line.Id} version {line.VersionId} does not parse: {outcome?.Issue.FirstOrDefault()?.Diagnostics}");
-            }
-
-            index = ResourceIndexer.Index(resource!);
+            return (null, $"{line.Type}/{line.Id} version {line.VersionId} does not parse: {outcome?.Issue.FirstOrDefault()?.Diagnostics}");
         }
 
-        return (new StoredResource(line.Type, id, line.VersionId, line.LastUpdated, false, json, string.Empty) { SupersededAt = line.SupersededAt, Index = index }, null);
+        // Every version is indexed: the current one for searches, an earlier one for its compartments (which erasure reads).
+        return (new StoredResource(line.Type, id, line.VersionId, line.LastUpdated, false, json, string.Empty)
+        {
+            SupersededAt = line.SupersededAt,
+            Index = ResourceIndexer.Index(resource!),
+        }, null);
     }
 
     private async Task<RestoreJob> RestoreTenancyAsync(RestoreJob job, IReadOnlyList<ReadOnlyMemory<byte>> lines, CancellationToken cancellationToken)

@@ -16,7 +16,7 @@ public sealed record ErasureJob
     /// <summary>The project the job erases in.</summary>
     public required string ProjectId { get; init; }
 
-    /// <summary>The patient whose compartment is erased (<c>Patient/id</c>).</summary>
+    /// <summary>The patient whose compartment is erased (<c>Patient/id</c>; once complete, only its hash).</summary>
     public required string Patient { get; init; }
 
     /// <summary>The membership that asked (an admin of the project; checked again at every step).</summary>

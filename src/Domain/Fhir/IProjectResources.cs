@@ -59,6 +59,14 @@ public interface IProjectResources
     Task<int> ExpungeAsync(string resourceType, string id, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Erases, for good, up to <paramref name="limit"/> version documents that were in <paramref name="compartment"/>
+    /// (<c>Patient/id</c>) when they were written: once the compartment's current resources are erased, these are the
+    /// earlier versions of resources deleted since or moved out of it. Returns how many it erased and the resources
+    /// (<c>Type/id</c>) they were versions of; none when none is left.
+    /// </summary>
+    Task<(int Removed, IReadOnlyList<string> Resources)> ExpungeVersionsInAsync(string compartment, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The versions of <paramref name="resourceType"/> written at or before <paramref name="upTo"/>, each with its
     /// <see cref="StoredResource.SupersededAt"/>; with <paramref name="currentOnly"/> only those current at that instant
     /// and not deletions. In no particular order; a page of at most <paramref name="count"/> and the next page's token.

@@ -253,6 +253,28 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
         throw new StoreThrottledException($"expunge {resourceType}/{id} while it is being written", TimeSpan.FromSeconds(1), unavailable: true);
     }
 
+    /// <inheritdoc />
+    public async Task<(int Removed, IReadOnlyList<string> Resources)> ExpungeVersionsInAsync(string compartment, int limit, CancellationToken cancellationToken)
+    {
+        var query = _partition.Query("SELECT TOP @limit c.id, c.resourceType, c.resourceId", "c.kind = @version AND ARRAY_CONTAINS(c.compartments, @compartment)")
+            .WithParameter("@limit", limit).WithParameter("@version", ResourceDocument.VersionKind).WithParameter("@compartment", compartment);
+        var found = new List<(string Id, string Reference)>();
+        using (var iterator = container.GetItemQueryStreamIterator(query, null, _partition.Options(limit)))
+        {
+            while (iterator.HasMoreResults && found.Count < limit)
+            {
+                using var response = await iterator.ReadNextAsync(cancellationToken);
+                CosmosFailures.EnsureSuccess(response, "find the versions to expunge");
+                using var body = await JsonDocument.ParseAsync(response.Content, cancellationToken: cancellationToken);
+                found.AddRange(body.RootElement.GetProperty("Documents").EnumerateArray()
+                    .Select(d => (d.GetProperty("id").GetString()!, $"{d.GetProperty("resourceType").GetString()}/{d.GetProperty("resourceId").GetString()}")));
+            }
+        }
+
+        var removed = await DeleteAllAsync(container, _partition, [.. found.Select(f => f.Id)], $"expunge versions in {compartment}", cancellationToken);
+        return (removed, [.. found.Select(f => f.Reference).Distinct(StringComparer.Ordinal)]);
+    }
+
     /// <summary>
     /// Deletes <paramref name="ids"/> from <paramref name="partition"/> in batches; a batch that fails because one of its
     /// documents is already gone (another delete, a ttl) is done one by one. Returns how many this call deleted.

@@ -51,9 +51,12 @@ internal sealed record ResourceDocument
     [JsonPropertyName("sort"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public JsonObject? Sort => Index?.SortKeys;
 
-    /// <summary>The compartments the resource is in, e.g. <c>Patient/123</c> (written, never read back).</summary>
+    /// <summary>
+    /// The compartments the resource is in, e.g. <c>Patient/123</c> (written, never read back): on a current document for
+    /// searches, on a version so that erasing a patient finds the versions of resources that have left the compartment since.
+    /// </summary>
     [JsonPropertyName("compartments"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<string>? Compartments => Index?.Compartments;
+    public IReadOnlyList<string>? Compartments { get; init; }
 
     /// <summary>When the next version replaced this one (version documents; set by the commit that replaces it).</summary>
     [JsonPropertyName("supersededAt"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -96,6 +99,7 @@ internal sealed record ResourceDocument
         Deleted = r.Deleted,
         Resource = r.Deleted ? null : JsonDocument.Parse(r.Json).RootElement.Clone(),
         Index = kind == CurrentKind ? r.Index : null,
+        Compartments = r.Index?.Compartments,
     };
 
     /// <summary>The document of an audit record, kept for its retention (Cosmos DB's ttl is at most about 68 years).</summary>

@@ -90,7 +90,11 @@ public sealed class MemoryResourceStore(TimeProvider time) : IResourceStore
     private sealed record Current(StoredResource Stored, Resource? Parsed, ResourceIndex? Index);
 
     /// <summary>A version and when the next one replaced it.</summary>
-    private sealed record VersionEntry(StoredResource Stored, DateTimeOffset? SupersededAt);
+    private sealed record VersionEntry(StoredResource Stored, DateTimeOffset? SupersededAt)
+    {
+        /// <summary>The compartments the version was in when it was written (none for a deletion).</summary>
+        public IReadOnlyList<string> Compartments { get; init; } = [];
+    }
 
     private static string ETag() => $"\"{Guid.NewGuid():N}\"";
 
@@ -141,6 +145,21 @@ public sealed class MemoryResourceStore(TimeProvider time) : IResourceStore
             return Task.FromResult(Page(versions, count, page));
         }
 
+        public Task<(int Removed, IReadOnlyList<string> Resources)> ExpungeVersionsInAsync(string compartment, int limit, CancellationToken cancellationToken)
+        {
+            lock (store._lock)
+            {
+                if (store.Data(scope.ProjectId) is not { } data)
+                {
+                    return Task.FromResult<(int, IReadOnlyList<string>)>((0, []));
+                }
+
+                var found = data.Versions.Where(v => v.Value.Compartments.Contains(compartment, StringComparer.Ordinal)).Take(limit).ToList();
+                found.ForEach(v => data.Versions.Remove(v.Key));
+                return Task.FromResult<(int, IReadOnlyList<string>)>((found.Count, [.. found.Select(v => v.Value.Stored.Reference).Distinct(StringComparer.Ordinal)]));
+            }
+        }
+
         public Task<bool> AnyAsync(CancellationToken cancellationToken) =>
             Task.FromResult(store.Locked(() => store.Data(scope.ProjectId) is { } data && (data.Currents.Count > 0 || data.Versions.Count > 0)));
 
@@ -160,7 +179,10 @@ public sealed class MemoryResourceStore(TimeProvider time) : IResourceStore
                 store._projects[scope.ProjectId] = data;
                 foreach (var (version, current) in prepared)
                 {
-                    data.Versions[VersionKey(version.ResourceType, version.Id, version.VersionId)] = new(version with { Index = null, SupersededAt = null, ETag = ETag() }, version.SupersededAt);
+                    data.Versions[VersionKey(version.ResourceType, version.Id, version.VersionId)] = new(version with { Index = null, SupersededAt = null, ETag = ETag() }, version.SupersededAt)
+                    {
+                        Compartments = version.Index?.Compartments ?? [],
+                    };
                     if (current is not null)
                     {
                         data.Currents[version.Reference] = current with { Stored = current.Stored with { ETag = ETag() } };
@@ -256,7 +278,10 @@ public sealed class MemoryResourceStore(TimeProvider time) : IResourceStore
                 {
                     var etag = ETag();
                     data.Currents[version.Reference] = current with { Stored = current.Stored with { ETag = etag } };
-                    data.Versions[VersionKey(version.ResourceType, version.Id, version.VersionId)] = new(version with { Index = null, ETag = ETag() }, null);
+                    data.Versions[VersionKey(version.ResourceType, version.Id, version.VersionId)] = new(version with { Index = null, ETag = ETag() }, null)
+                    {
+                        Compartments = version.Index?.Compartments ?? [],
+                    };
                     if (replacing is not null && data.Versions.GetValueOrDefault(VersionKey(replacing.ResourceType, replacing.Id, replacing.VersionId)) is { } replaced)
                     {
                         data.Versions[VersionKey(replacing.ResourceType, replacing.Id, replacing.VersionId)] = replaced with { SupersededAt = version.LastUpdated };

@@ -103,6 +103,64 @@ public sealed class CompartmentErasureTests(EnclaveApiFixture app) : IClassFixtu
         Assert.True(AuditRecords.Parameter(verified, "result").GetProperty("valueBoolean").GetBoolean(), verified.GetRawText());
     }
 
+    [Fact]
+    public async Task Earlier_versions_of_resources_that_left_the_compartment_are_erased_and_their_later_versions_kept()
+    {
+        var project = await PolicyProject.CreateAsync(app, app.CreateClient(), "Compartment leavers");
+        var token = project.AdminToken;
+        var erased = await project.CreateAsync("""{"resourceType":"Patient","name":[{"family":"Erased"}]}""");
+        var kept = await project.CreateAsync("""{"resourceType":"Patient","name":[{"family":"Kept"}]}""");
+        var moved = await project.CreateAsync($$$"""{"resourceType":"Observation","status":"final","code":{"text":"m"},"subject":{"reference":"Patient/{{{erased}}}"}}""");
+        using (var move = await project.SendAsync(HttpMethod.Put, $"Observation/{moved}", token,
+            $$$"""{"resourceType":"Observation","id":"{{{moved}}}","status":"final","code":{"text":"m"},"subject":{"reference":"Patient/{{{kept}}}"}}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, move.StatusCode);
+        }
+
+        var deleted = await project.CreateAsync($$$"""{"resourceType":"Observation","status":"final","code":{"text":"d"},"subject":{"reference":"Patient/{{{erased}}}"}}""");
+        using (var delete = await project.SendAsync(HttpMethod.Delete, $"Observation/{deleted}", token))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        }
+
+        var movedNow = await ContentAsync(project, [$"Observation/{moved}"]);
+
+        using var kickoff = await project.SendAsync(HttpMethod.Post, $"Patient/{erased}/$expunge?everything=true", token);
+        var status = kickoff.Content.Headers.ContentLocation?.ToString() ?? kickoff.Headers.GetValues("Content-Location").Single();
+        for (var i = 0; ; i++)
+        {
+            Assert.True(i < 300, "The erasure did not complete.");
+            using var poll = await AuthClient.SendAsync(project.Http, HttpMethod.Get, status, token);
+            if (poll.StatusCode == HttpStatusCode.OK)
+            {
+                break;
+            }
+
+            Assert.Equal(HttpStatusCode.Accepted, poll.StatusCode);
+            await Task.Delay(100);
+        }
+
+        // The version about someone else stays as it was; the versions about the erased patient are gone, and so is every
+        // other trace of them: no document of the project holds the erased patient's id.
+        Assert.Equal(movedNow, await ContentAsync(project, [$"Observation/{moved}"]));
+        Assert.Equal(HttpStatusCode.NotFound, (await project.CallAsync(HttpMethod.Get, $"Observation/{moved}/_history/1", token)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await project.CallAsync(HttpMethod.Get, $"Observation/{deleted}/_history/1", token)).Status);
+        var (_, history) = await project.CallAsync(HttpMethod.Get, $"Observation/{moved}/_history", token);
+        Assert.Equal(["2"], history.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource").GetProperty("meta").GetProperty("versionId").GetString()));
+        var (_, typeHistory) = await project.CallAsync(HttpMethod.Get, "Observation/_history", token);
+        Assert.DoesNotContain(erased, typeHistory.GetRawText(), StringComparison.Ordinal);
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.projectId = @p").WithParameter("@p", project.ProjectId);
+        using var documents = Container.GetItemQueryStreamIterator(query);
+        while (documents.HasMoreResults)
+        {
+            using var page = await documents.ReadNextAsync();
+            using var reader = new StreamReader(page.Content);
+            var text = await reader.ReadToEndAsync();
+            var at = text.IndexOf(erased, StringComparison.Ordinal);
+            Assert.True(at < 0, at < 0 ? null : text[Math.Max(0, at - 1500)..Math.Min(text.Length, at + 300)]);
+        }
+    }
+
     /// <summary>The SHA-256 of each resource's JSON as the API answers it.</summary>
     private static async Task<List<string>> ContentAsync(PolicyProject project, IEnumerable<string> references)
     {
