@@ -26,4 +26,7 @@ public sealed record ExportLimits
 
     /// <summary>Throttled attempts of one step (without progress in between) before the job is failed.</summary>
     public int MaxThrottledRetries { get; init; } = 20;
+
+    /// <summary>How long one invocation goes on writing blocks, each recorded as it is written (zero: one block per invocation).</summary>
+    public TimeSpan StepDuration { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -51,7 +51,13 @@ public sealed class ExportStep
     public Task<Outcome> RunAsync(ExportJob job, string version, FhirRepository repository, CancellationToken cancellationToken) =>
         RunAsync(job, version, new ExportScope(job, repository, Limits.PageSize, MemberChunkSize), cancellationToken);
 
-    /// <summary>Advances <paramref name="job"/> (at <paramref name="version"/>) by at most one written block of <paramref name="scope"/>'s pages.</summary>
+    /// <summary>
+    /// Advances <paramref name="job"/> (at <paramref name="version"/>) by written blocks of <paramref name="scope"/>'s
+    /// pages, one after another for as long as <see cref="ExportLimits.StepDuration"/> allows (at least one): each block
+    /// is recorded under the version the previous one left, exactly as if each were a delivery of its own, so a crash or
+    /// a rival delivery between two blocks changes nothing; what one invocation saves is the queue round trips and the
+    /// job read between them.
+    /// </summary>
     public async Task<Outcome> RunAsync(ExportJob job, string version, IExportPages scope, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -61,6 +67,7 @@ public sealed class ExportStep
             return Outcome.Done;
         }
 
+        var until = _time.GetUtcNow() + Limits.StepDuration;
         job = await CommitFinalAsync(job, cancellationToken);
         for (var query = 0; query < MaxQueriesPerStep; query++)
         {
@@ -101,7 +108,18 @@ public sealed class ExportStep
                 return Outcome.Done;
             }
 
-            return next.Current is null ? await FinishAsync(next, recorded, cancellationToken) : Outcome.More;
+            if (next.Current is null)
+            {
+                return await FinishAsync(next, recorded, cancellationToken);
+            }
+
+            if (_time.GetUtcNow() >= until || cancellationToken.IsCancellationRequested)
+            {
+                return Outcome.More;
+            }
+
+            // Still this delivery's turn, holding the version it just recorded: on to the next block.
+            (job, version, query) = (await CommitFinalAsync(next, cancellationToken), recorded, -1);
         }
 
         return await RecordAsync(job, version, cancellationToken) is null ? Outcome.Done : Outcome.More;

@@ -45,9 +45,14 @@ public sealed class ExportOptions : IValidatableObject
     [Range(0, 1000)]
     public int MaxThrottledRetries { get; set; } = 20;
 
+    /// <summary>How long one queue invocation goes on writing blocks before it enqueues the next step (0: one block each; at most half the lease).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan StepDuration { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The limits the export step keeps.</summary>
     public ExportLimits Limits => new()
     {
+        StepDuration = StepDuration * 2 > Lease ? Lease / 2 : StepDuration, // within half the lease, so an invocation never outlives it
         PageSize = PageSize,
         MaxBlockBytes = MaxBlockBytes,
         MaxFileBytes = MaxFileBytes,

@@ -79,6 +79,7 @@ public sealed class ExportFaultFixture : EnclaveApiFixture
     protected override void Customize(Dictionary<string, string?> settings)
     {
         settings["Export:PageSize"] = "5";
+        settings["Export:StepDuration"] = "00:00:00"; // one block per delivery: the most deliveries to duplicate and kill
         settings["Auth:MembershipCacheDuration"] = "00:00:00"; // every request reads its membership, so throttling reaches authentication too
         settings["Export:MaxBlockBytes"] = "1500";
         settings["Export:MaxFileBytes"] = "4000";
