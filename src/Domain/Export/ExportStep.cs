@@ -18,6 +18,13 @@ public sealed class ExportStep
     /// <summary>Empty pages (types the caller has nothing of) one step may pass over before it yields.</summary>
     private const int MaxQueriesPerStep = 50;
 
+    /// <summary>
+    /// How long blocks written back to back go before they are recorded together (a file rolling over, the type or the
+    /// step ending records at once): a crash repeats at most this much work, and a small export pays a few job writes,
+    /// not one per block.
+    /// </summary>
+    private static readonly TimeSpan s_checkpointEvery = TimeSpan.FromSeconds(2);
+
     private readonly IExportJobStore _jobs;
     private readonly IExportFiles _files;
     private readonly TimeProvider _time;
@@ -53,10 +60,10 @@ public sealed class ExportStep
 
     /// <summary>
     /// Advances <paramref name="job"/> (at <paramref name="version"/>) by written blocks of <paramref name="scope"/>'s
-    /// pages, one after another for as long as <see cref="ExportLimits.StepDuration"/> allows (at least one): each block
-    /// is recorded under the version the previous one left, exactly as if each were a delivery of its own, so a crash or
-    /// a rival delivery between two blocks changes nothing; what one invocation saves is the queue round trips and the
-    /// job read between them.
+    /// pages, one after another for as long as <see cref="ExportLimits.StepDuration"/> allows (at least one). Blocks are
+    /// recorded together every two seconds under the version the last record left, exactly as one
+    /// delivery records one block: a crash or a rival delivery before a record loses only unrecorded blocks, which are
+    /// never part of a file; what one invocation saves is the queue round trips, job reads and job writes between blocks.
     /// </summary>
     public async Task<Outcome> RunAsync(ExportJob job, string version, IExportPages scope, CancellationToken cancellationToken)
     {
@@ -67,7 +74,8 @@ public sealed class ExportStep
             return Outcome.Done;
         }
 
-        var until = _time.GetUtcNow() + Limits.StepDuration;
+        var recordedAt = _time.GetUtcNow();
+        var until = recordedAt + Limits.StepDuration;
         job = await CommitFinalAsync(job, cancellationToken);
         for (var query = 0; query < MaxQueriesPerStep; query++)
         {
@@ -103,6 +111,15 @@ public sealed class ExportStep
                 Count = current.Count + lines.Count,
                 Files = [.. current.Files.Where(f => f.Name != written.Name), written],
             });
+            var now = _time.GetUtcNow();
+            var stop = next.Current is null || now >= until || cancellationToken.IsCancellationRequested;
+            if (!stop && now - recordedAt < s_checkpointEvery && !next.Types.Any(t => t.Final.Any()))
+            {
+                // Not recorded yet: the next block's record carries this one too (a crash before it stages both again).
+                (job, query) = (next, -1);
+                continue;
+            }
+
             if (await RecordAsync(next, version, cancellationToken) is not { } recorded)
             {
                 return Outcome.Done;
@@ -113,13 +130,13 @@ public sealed class ExportStep
                 return await FinishAsync(next, recorded, cancellationToken);
             }
 
-            if (_time.GetUtcNow() >= until || cancellationToken.IsCancellationRequested)
+            if (stop)
             {
                 return Outcome.More;
             }
 
             // Still this delivery's turn, holding the version it just recorded: on to the next block.
-            (job, version, query) = (await CommitFinalAsync(next, cancellationToken), recorded, -1);
+            (job, version, query, recordedAt) = (await CommitFinalAsync(next, cancellationToken), recorded, -1, now);
         }
 
         return await RecordAsync(job, version, cancellationToken) is null ? Outcome.Done : Outcome.More;
