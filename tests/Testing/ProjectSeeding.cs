@@ -19,14 +19,14 @@ public static class ProjectSeeding
     /// millisecond after the previous, from <paramref name="firstUpdated"/>), <paramref name="inFlight"/> batches at a time.
     /// </summary>
     public static async System.Threading.Tasks.Task CommitAsync(IProjectResources store, IReadOnlyList<Resource> resources, DateTimeOffset firstUpdated,
-        int inFlight, CancellationToken cancellationToken = default)
+        int inFlight, int perBatch = PerBatch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(resources);
-        var batches = resources.Chunk(PerBatch).Select((batch, n) => (batch, n));
+        var batches = resources.Chunk(perBatch).Select((batch, n) => (batch, n));
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = inFlight, CancellationToken = cancellationToken }, async (item, token) =>
         {
-            var writes = item.batch.Select((resource, k) => Write(resource, firstUpdated.AddMilliseconds((item.n * PerBatch) + k))).ToList();
+            var writes = item.batch.Select((resource, k) => Write(resource, firstUpdated.AddMilliseconds((item.n * perBatch) + k))).ToList();
             if (await store.CommitAsync(writes, [], [], token) is null)
             {
                 throw new InvalidOperationException("A seeding batch conflicted with a resource already there.");

@@ -9,7 +9,7 @@ namespace Enclave.Domain.Backup;
 /// The pages of a backup (an export job at <see cref="ExportLevel.Backup"/>): of each resource type the versions that
 /// were current at T (deletions left out), or with <see cref="ExportRequest.Versions"/> every version written at or
 /// before T, deletions included, each as a <see cref="BackupLine"/>; then the project's tenancy resources as stored
-/// (<see cref="TenancyType"/>: the project, its memberships, client applications and access policies — secrets are
+/// (<see cref="TenancyType"/>: the project, its memberships, client applications and access policies; not users, which live outside it — secrets are
 /// stored beside those resources, never in them, so none is written). The backup reads the stored versions directly:
 /// it is a project admin's, and holds every resource whatever a policy would hide.
 /// </summary>

@@ -22,6 +22,9 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
     /// <summary>Versions per atomic write: two documents each at most, within a transactional batch's 100 operations.</summary>
     private const int PerBatch = 50;
 
+    /// <summary>JSON bytes per atomic write, well within a transactional batch's 2 MB (a current document carries its index too).</summary>
+    private const int BytesPerBatch = 1 << 20;
+
     /// <summary>Atomic writes one step keeps in flight.</summary>
     private const int InFlight = 4;
 
@@ -133,7 +136,7 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
                 return job with { Failure = problem };
             }
 
-            var (version, invalid) = Restored(line, ids);
+            var (version, invalid) = Restored(line, ids); // a line's values were checked by BackupLine.Read; its resource is parsed here
             if (version is null)
             {
                 return job with { Failure = invalid };
@@ -143,9 +146,59 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
         }
 
         var target = store.For(ProjectScope.Of(job.ProjectId));
-        await Parallel.ForEachAsync(versions.Chunk(PerBatch), new ParallelOptions { MaxDegreeOfParallelism = InFlight, CancellationToken = cancellationToken },
-            async (batch, token) => await target.RestoreAsync(batch, token));
+        try
+        {
+            await Parallel.ForEachAsync(Batches(versions), new ParallelOptions { MaxDegreeOfParallelism = InFlight, CancellationToken = cancellationToken },
+                async (batch, token) => await WriteAsync(target, batch, token));
+        }
+        catch (CommitTooLargeException tooLarge)
+        {
+            return job with { Failure = tooLarge.Message };
+        }
+
         return job with { Restored = job.Restored + versions.Count };
+    }
+
+    /// <summary>
+    /// <paramref name="versions"/> cut into atomic writes of at most <see cref="PerBatch"/> versions and about
+    /// <see cref="BytesPerBatch"/> bytes (a current version counted four times: its version document, and a current document
+    /// with the JSON and an index that may repeat its strings).
+    /// </summary>
+    private static IEnumerable<List<StoredResource>> Batches(List<StoredResource> versions)
+    {
+        var batch = new List<StoredResource>();
+        long bytes = 0;
+        foreach (var version in versions)
+        {
+            var size = version.Json.Length * (version.SupersededAt is null ? 4L : 1L);
+            if (batch.Count > 0 && (batch.Count == PerBatch || bytes + size > BytesPerBatch))
+            {
+                yield return batch;
+                (batch, bytes) = ([], 0);
+            }
+
+            batch.Add(version);
+            bytes += size;
+        }
+
+        if (batch.Count > 0)
+        {
+            yield return batch;
+        }
+    }
+
+    /// <summary>Writes <paramref name="batch"/>; one the store finds too large (the size was estimated) is written in halves.</summary>
+    private static async Task WriteAsync(IProjectResources target, List<StoredResource> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await target.RestoreAsync(batch, cancellationToken);
+        }
+        catch (CommitTooLargeException) when (batch.Count > 1)
+        {
+            await WriteAsync(target, [.. batch.Take(batch.Count / 2)], cancellationToken);
+            await WriteAsync(target, [.. batch.Skip(batch.Count / 2)], cancellationToken);
+        }
     }
 
     /// <summary>The version to store: its id (and references) as restored, and a search index when it is current and not a deletion.</summary>
@@ -157,7 +210,15 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
             return (new StoredResource(line.Type, id, line.VersionId, line.LastUpdated, true, string.Empty, string.Empty) { SupersededAt = line.SupersededAt }, null);
         }
 
-        ids.Rewrite(line.Type, line.Resource);
+        try
+        {
+            ids.Rewrite(line.Type, line.Resource);
+        }
+        catch (InvalidOperationException)
+        {
+            return (null, $"{line.Type}/{line.Id} version {line.VersionId} has an id or reference that is not a string");
+        }
+
         var json = line.Resource.ToJsonString(s_json);
         if (!ResourceParser.TryParse(json, out var resource, out var outcome))
         {
@@ -187,12 +248,12 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
                 return job with { Failure = "a tenancy line is not JSON" };
             }
 
-            var type = resource.ValueKind == JsonValueKind.Object && resource.TryGetProperty("resourceType", out var t) ? t.GetString() : null;
+            var type = resource.ValueKind == JsonValueKind.Object && resource.TryGetProperty("resourceType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
             if (type == "AccessPolicy")
             {
                 // A policy is stored only as a write would store it: one this server would now refuse is not restored as enforced.
                 var (_, refusal) = AccessPolicyValidator.Validate(resource);
-                if (refusal is not null || !resource.TryGetProperty("id", out var id) || id.GetString() is not { } policyId || !FhirId.IsValid(policyId))
+                if (refusal is not null || !resource.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String || id.GetString() is not { } policyId || !FhirId.IsValid(policyId))
                 {
                     return job with { Failure = $"an access policy is refused: {refusal?.Issue.FirstOrDefault()?.Diagnostics ?? "no valid id"}" };
                 }
@@ -200,7 +261,7 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
                 await tenancy.PutAccessPolicyAsync(job.ProjectId, policyId, resource, cancellationToken);
                 restored++;
             }
-            else if (type == nameof(Project) && resource.Deserialize<Project>() is { } source
+            else if (type == nameof(Project) && ProjectOf(resource) is { } source
                 && await tenancy.GetProjectAsync(job.ProjectId, cancellationToken) is { } project)
             {
                 // The settings (retention and the like), not the links or exports: those relate it to other projects.
@@ -214,6 +275,18 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
         }
 
         return job with { TenancyRestored = job.TenancyRestored + restored, TenancySkipped = job.TenancySkipped + skipped };
+    }
+
+    private static Project? ProjectOf(JsonElement resource)
+    {
+        try
+        {
+            return resource.Deserialize<Project>();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Reads until <paramref name="buffer"/> is full or the stream ends.</summary>

@@ -37,8 +37,8 @@ public interface ITenancyStore
     Task<bool> PutAccessPolicyAsync(string projectId, string policyId, System.Text.Json.JsonElement policy, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The project's tenancy resources as stored (the project, memberships, client applications, access policies,
-    /// users): a page of at most <paramref name="count"/> and the next page's token. Secrets are stored beside these
+    /// The tenancy resources in the project's partition as stored (the project, memberships, client applications,
+    /// access policies): a page of at most <paramref name="count"/> and the next page's token. Secrets are stored beside these
     /// resources, never in them, so none is returned.
     /// </summary>
     Task<(IReadOnlyList<System.Text.Json.JsonElement> Resources, string? Next)> PageAsync(string projectId, int count, string? page, CancellationToken cancellationToken);

@@ -193,6 +193,12 @@ public sealed partial class ExportJobFunctions(
                     await work.ScheduleAsync(next, TimeSpan.Zero, cancellationToken);
                     break;
                 case RestoreStep.Outcome.Waiting:
+                    // Nobody may poll the backup of a clone: its stalled steps are re-driven from here (or it fails, and so does the restore).
+                    if (await step.RedriveAsync(stored.Job.SourceProjectId, stored.Job.BackupJobId, cancellationToken))
+                    {
+                        await work.ScheduleAsync(new ExportJobMessage(stored.Job.SourceProjectId, stored.Job.BackupJobId), TimeSpan.Zero, cancellationToken);
+                    }
+
                     await work.ScheduleAsync(next, TimeSpan.FromSeconds(2), cancellationToken);
                     break;
             }
@@ -204,8 +210,13 @@ public sealed partial class ExportJobFunctions(
         }
         catch (Exception) when (dequeueCount >= queue.Value.MaxDequeueCount && !cancellationToken.IsCancellationRequested)
         {
-            await restores.ReplaceAsync(stored.Job with { Status = RestoreStatus.Failed, Failure = "The restore could not be completed; restore into a new project." },
-                stored.Version, CancellationToken.None);
+            // Read again: the step may have recorded progress before it failed, and the job must not stay running.
+            if (await restores.ReadAsync(next.ProjectId, next.JobId, CancellationToken.None) is { Job.Status: RestoreStatus.Running } last)
+            {
+                await restores.ReplaceAsync(last.Job with { Status = RestoreStatus.Failed, Failure = "The restore could not be completed; restore into a new project." },
+                    last.Version, CancellationToken.None);
+            }
+
             throw;
         }
     }

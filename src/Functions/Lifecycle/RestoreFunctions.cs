@@ -58,6 +58,11 @@ public sealed class RestoreFunctions(ITenancyStore tenancy, IResourceStore store
         }
 
         var source = body?.Source ?? projectId;
+        if (!FhirId.IsValid(source))
+        {
+            return ErrorMap.Answer(ErrorKind.Invalid, "source must be a project id.");
+        }
+
         if (body?.Backup is not { Length: 32 } backupId || !backupId.All(Uri.IsHexDigit)
             || await backups.ReadAsync(source, backupId, cancellationToken) is not { Job: { Request.Level: ExportLevel.Backup, Status: not ExportStatus.Failed } backup }
             || backup.ExpiresAt <= time.GetUtcNow())
@@ -189,7 +194,11 @@ public sealed class RestoreFunctions(ITenancyStore tenancy, IResourceStore store
 
     private async Task<IResult> StartAsync(HttpContext http, RestoreJob job, CancellationToken cancellationToken)
     {
-        await restores.CreateAsync(job, cancellationToken);
+        if (!await restores.CreateAsync(job, cancellationToken))
+        {
+            return ErrorMap.Answer(ErrorKind.Conflict, $"Project {job.ProjectId} was restored into before: a backup restores only into a new or empty project.");
+        }
+
         await work.ScheduleAsync(new ExportJobMessage(job.ProjectId, job.Id, RestoreJob.MessageKind), TimeSpan.Zero, cancellationToken);
         http.Response.Headers.ContentLocation = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/api/admin/projects/{job.ProjectId}/$restore/{job.Id}";
         return Results.StatusCode(StatusCodes.Status202Accepted);

@@ -4,7 +4,10 @@ using Microsoft.Azure.Cosmos;
 
 namespace Enclave.Storage.Backup;
 
-/// <summary>Restore jobs as documents <c>restore:{id}</c> in the target project's partition, kept a week.</summary>
+/// <summary>
+/// Restore jobs as documents <c>restore:{id}</c> in the target project's partition, kept a week, each created with the
+/// marker <c>restore:target</c>, so that two restores racing into one empty project cannot both start.
+/// </summary>
 /// <param name="container">The container.</param>
 public sealed class CosmosRestoreJobs(Container container) : IRestoreJobs
 {
@@ -14,10 +17,11 @@ public sealed class CosmosRestoreJobs(Container container) : IRestoreJobs
     private readonly JobDocuments<RestoreJob> _documents = new(container, "restore");
 
     /// <inheritdoc />
-    public Task CreateAsync(RestoreJob job, CancellationToken cancellationToken)
+    public Task<bool> CreateAsync(RestoreJob job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return _documents.CreateAsync(job.ProjectId, job.Id, job, (int)Retention.TotalSeconds, cancellationToken);
+        // The marker has no ttl: a project is restored into once (after that it holds what the restore wrote).
+        return _documents.CreateOnceAsync(job.ProjectId, job.Id, job, (int)Retention.TotalSeconds, "restore:target", cancellationToken);
     }
 
     /// <inheritdoc />

@@ -21,6 +21,27 @@ internal sealed class JobDocuments<TJob>(Container container, string kind) where
         CosmosFailures.EnsureSuccess(response, $"create an {kind} job");
     }
 
+    /// <summary>
+    /// Creates the job together with the marker <paramref name="onceId"/> in one atomic batch: false (and nothing
+    /// written) when the partition already holds the marker, i.e. such a job was created there before.
+    /// </summary>
+    public async Task<bool> CreateOnceAsync(string projectId, string jobId, TJob job, int timeToLive, string onceId, CancellationToken cancellationToken)
+    {
+        var partition = ProjectPartition.Of(projectId);
+        var marker = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["id"] = onceId, ["projectId"] = projectId, ["kind"] = kind, ["jobId"] = jobId }));
+        using var response = await container.CreateTransactionalBatch(partition.Key)
+            .CreateItemStream(marker)
+            .CreateItemStream(Serialize(projectId, jobId, job, timeToLive))
+            .ExecuteAsync(cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return false;
+        }
+
+        CosmosFailures.EnsureSuccess(response.StatusCode, $"create an {kind} job", response.RetryAfter);
+        return true;
+    }
+
     public async Task<(TJob Job, string Version)?> ReadAsync(string projectId, string jobId, CancellationToken cancellationToken)
     {
         using var response = await container.ReadItemStreamAsync(IdOf(jobId), ProjectPartition.Of(projectId).Key, cancellationToken: cancellationToken);

@@ -175,6 +175,31 @@ public sealed class BackupRestoreTests(DefaultExportFixture app) : IClassFixture
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
     }
 
+    [Fact]
+    public async Task Large_resources_restore_in_writes_within_the_stores_size_limit_and_two_racing_restores_cannot_both_start()
+    {
+        using var http = app.CreateClient();
+        var superAdmin = await AuthClient.TokenAsync(http, app.SuperAdmin.Id, app.SuperAdmin.Secret);
+        var (projectId, token) = await AuthClient.NewProjectTokenAsync(http, app, "Large resources");
+        var text = new string('x', 40_000);
+        await ProjectSeeding.CommitAsync(Store.For(ProjectScope.Of(projectId)),
+            [.. Enumerable.Range(0, 60).Select(i => new Observation { Id = $"big{i}", Status = ObservationStatus.Final, Code = new CodeableConcept("urn:x", "big"), Value = new FhirString(text) })],
+            DateTimeOffset.UtcNow.AddMinutes(-1), inFlight: 1, perBatch: 4);
+        using var kickoff = await ExportApi.KickoffAsync(http, token, "$backup", string.Empty);
+        var status = await ExportApi.StatusUrlAsync(kickoff);
+        await ExportApi.ManifestAsync(http, status, token);
+        var backupId = status[(status.LastIndexOf('/') + 1)..];
+        var (targetId, targetClient, targetSecret) = await AuthClient.CreateProjectAsync(http, superAdmin, "Large restored");
+
+        var racing = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => AuthClient.PostAsync(http, $"/api/admin/projects/{targetId}/$restore", superAdmin, new { source = projectId, backup = backupId })));
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Conflict], racing.Select(r => r.StatusCode).Order());
+        var done = await CompleteAsync(http, await ExportApi.StatusUrlAsync(racing.Single(r => r.StatusCode == HttpStatusCode.Accepted)), superAdmin);
+        Array.ForEach(racing, r => r.Dispose());
+
+        Assert.Equal(60, done.GetProperty("restored").GetInt64());
+        Assert.Equal(60, await CountAsync(http, await AuthClient.TokenAsync(http, targetClient, targetSecret), "Observation?code=urn:x|big"));
+    }
+
     /// <summary>Patients and Observations (each of a patient), written as the store writes them.</summary>
     private async Task SeedAsync(string projectId)
     {
