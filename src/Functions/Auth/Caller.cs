@@ -21,6 +21,9 @@ public sealed record Caller(string ProjectId, ProjectMembership Membership, bool
     /// <summary>Whether resources about a patient inherit the patient's accounts (the project setting <c>inheritAccounts</c>).</summary>
     public bool InheritAccounts { get; init; } = true;
 
+    /// <summary>The project's settings as stored (its quotas are read from them, <see cref="Domain.Metering.ProjectQuotas.For"/>).</summary>
+    public IReadOnlyList<ProjectSetting> Settings { get; init; } = [];
+
     /// <summary>How many days the project keeps audit records (the project setting <c>auditRetentionDays</c>); null: the configured default.</summary>
     public int? AuditRetentionDays { get; init; }
 

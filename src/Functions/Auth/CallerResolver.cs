@@ -41,6 +41,7 @@ public sealed class CallerResolver(ITenancyStore store, IOptions<AuthOptions> op
             await LinksAsync(project, cancellationToken), await PolicyAsync(membership, cancellationToken))
         {
             InheritAccounts = project.Setting.FirstOrDefault(s => s?.Name == "inheritAccounts")?.ValueBoolean != false,
+            Settings = project.Setting,
             AuditRetentionDays = project.Setting.FirstOrDefault(s => s?.Name == Audit.AuditOptions.RetentionSetting)?.ValueDecimal is { } days
                 && days is >= Audit.AuditOptions.MinRetentionDays and <= Audit.AuditOptions.MaxRetentionDays ? (int)days : null,
         };

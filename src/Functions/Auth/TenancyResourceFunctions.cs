@@ -99,6 +99,11 @@ public sealed class TenancyResourceFunctions(ITenancyStore store, IIdentityStore
                 return "setting[inheritAccounts] takes valueBoolean.";
             }
 
+            if (Domain.Metering.ProjectQuotas.Problem(setting) is { } quota)
+            {
+                return quota;
+            }
+
             if (setting.Name == Audit.AuditOptions.RetentionSetting && !WholeDays(setting.ValueDecimal))
             {
                 return $"setting[{Audit.AuditOptions.RetentionSetting}] takes valueDecimal, a whole number of days from {Audit.AuditOptions.MinRetentionDays} to {Audit.AuditOptions.MaxRetentionDays}.";

@@ -134,11 +134,12 @@ public sealed partial class ExportFunctions(IExportJobStore jobs, IExportFiles f
             return Accepted(http, same); // a retried kick-off (Medplum's client retries POSTs) gets the job it started
         }
 
-        if (running.Count >= options.Value.MaxConcurrentJobsPerProject)
+        var most = http.RequestServices.GetRequiredService<Metering.QuotaGate>().QuotasOf(caller).ConcurrentExports;
+        if (most > 0 && running.Count >= most)
         {
             http.Response.Headers.RetryAfter = "60";
             return ErrorMap.Answer(ErrorKind.RateLimited,
-                $"This project already runs {running.Count} exports, the most it may run at once; retry when one is done (see Retry-After).");
+                $"quotaConcurrentExports: this project already runs {running.Count} exports, the most it may run at once; retry when one is done (see Retry-After).");
         }
 
         var job = ExportJob.Start(caller.ProjectId, caller.Membership.Id, key, $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{request.QueryString}",

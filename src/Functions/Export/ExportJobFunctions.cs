@@ -24,7 +24,7 @@ namespace Enclave.Functions.Export;
 public sealed partial class ExportJobFunctions(
     IExportJobStore jobs, ExportStep step, CallerResolver callers, IResourceStore store, TimeProvider time, IExportScheduler work,
     IOptions<QueueHostOptions> queue, ILogger<ExportJobFunctions> logger, IErasureJobs erasures, ErasureStep erasure, CosmosProjectDeletion deletion, IExportFiles files,
-    ITenancyStore tenancy, IRestoreJobs restores, RestoreStep restore)
+    ITenancyStore tenancy, IRestoreJobs restores, RestoreStep restore, Storage.Metering.UsageLedger usage)
 {
     /// <summary>The queue's name, resolved from the setting <c>Storage:ExportQueueName</c> by both hosts.</summary>
     public const string Queue = "%Storage:ExportQueueName%";
@@ -43,15 +43,28 @@ public sealed partial class ExportJobFunctions(
             throw new InvalidDataException($"Queue message {message.MessageId} is not an export job message.");
         }
 
+        var meter = Storage.Metering.StoreMeter.Begin(next.ProjectId);
+        try
+        {
+            await DispatchAsync(next, message.DequeueCount, cancellationToken);
+        }
+        finally
+        {
+            usage.RecordBackground(next.ProjectId, meter);
+        }
+    }
+
+    private async Task DispatchAsync(ExportJobMessage next, long dequeueCount, CancellationToken cancellationToken)
+    {
         if (next.Kind == ErasureJob.MessageKind)
         {
-            await EraseAsync(next, message.DequeueCount, cancellationToken);
+            await EraseAsync(next, dequeueCount, cancellationToken);
             return;
         }
 
         if (next.Kind == RestoreJob.MessageKind)
         {
-            await RestoreAsync(next, message.DequeueCount, cancellationToken);
+            await RestoreAsync(next, dequeueCount, cancellationToken);
             return;
         }
 
@@ -71,7 +84,7 @@ public sealed partial class ExportJobFunctions(
         {
             try
             {
-                await StepAsync(next, message.DequeueCount, cancellationToken);
+                await StepAsync(next, dequeueCount, cancellationToken);
             }
             catch (StoreThrottledException throttled) when (!cancellationToken.IsCancellationRequested)
             {
@@ -82,10 +95,10 @@ public sealed partial class ExportJobFunctions(
                     await work.ScheduleAsync(next, wait, cancellationToken);
                 }
 
-                LogThrottled(logger, next.JobId, message.DequeueCount, delay);
+                LogThrottled(logger, next.JobId, dequeueCount, delay);
             }
         }
-        catch (Exception) when (message.DequeueCount >= queue.Value.MaxDequeueCount && !cancellationToken.IsCancellationRequested)
+        catch (Exception) when (dequeueCount >= queue.Value.MaxDequeueCount && !cancellationToken.IsCancellationRequested)
         {
             // The host will not deliver this step again: the job must say it failed rather than run forever.
             if (await jobs.ReadAsync(next.ProjectId, next.JobId, CancellationToken.None) is { Job.Status: ExportStatus.Running } last)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Enclave.Domain.Fhir;
 using Enclave.Functions.Audit;
+using Enclave.Functions.Auth;
 using Enclave.Functions.Invocation;
 using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.WebUtilities;
@@ -13,7 +14,7 @@ namespace Enclave.Functions.Fhir;
 /// Each response entry carries its status, location, ETag and last-modified time, and the resource unless
 /// <c>Prefer: return=minimal</c>.
 /// </summary>
-public sealed class BundleFunctions(FhirRepository repository)
+public sealed class BundleFunctions(FhirRepository repository, Metering.QuotaGate quotas)
 {
     /// <summary><c>POST fhir/R4</c>.</summary>
     [Function("FhirBundle")]
@@ -33,6 +34,12 @@ public sealed class BundleFunctions(FhirRepository repository)
         if (resource is not Bundle bundle)
         {
             return ErrorMap.Answer(ErrorKind.Invalid, $"POST to the base takes a Bundle, not a {resource!.TypeName}.");
+        }
+
+        if (quotas.QuotasOf(http.Caller()).BundleEntries is > 0 and var most && bundle.Entry.Count > most && bundle.Entry.Count <= BundleProcessor.MaxEntries)
+        {
+            return Metering.QuotaGate.Refuse(http, "quotaBundleEntries", TimeSpan.FromSeconds(60),
+                $"This project's bundles hold at most {most} entries; send {bundle.Entry.Count} as several bundles.");
         }
 
         var minimal = http.Request.Headers["Prefer"].ToString().Contains("return=minimal", StringComparison.OrdinalIgnoreCase);

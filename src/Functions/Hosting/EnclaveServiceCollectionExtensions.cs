@@ -1,3 +1,4 @@
+using Azure.Monitor.OpenTelemetry.Exporter;
 using Enclave.Domain.Audit;
 using Enclave.Domain.Backup;
 using Enclave.Domain.Erasure;
@@ -10,12 +11,15 @@ using Enclave.Functions.Export;
 using Enclave.Functions.Fhir;
 using Enclave.Functions.Health;
 using Enclave.Functions.Invocation;
+using Enclave.Functions.Metering;
 using Enclave.Storage.Audit;
 using Enclave.Storage.Backup;
 using Enclave.Storage.Blobs;
+using Enclave.Storage.Cosmos;
 using Enclave.Storage.Erasure;
 using Enclave.Storage.Export;
 using Enclave.Storage.Fhir;
+using Enclave.Storage.Metering;
 using Enclave.Storage.Tenancy;
 
 namespace Enclave.Functions.Hosting;
@@ -33,7 +37,19 @@ public static class EnclaveServiceCollectionExtensions
         HealthFunctions.AddEnclaveHealthChecks(services);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PageToken>();
-        services.AddSingleton<IResourceStore>(sp => new CosmosResourceStore(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddOptions<MeteringOptions>().Bind(configuration.GetSection(MeteringOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new UsageLedger(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>(), sp.GetRequiredService<TimeProvider>(),
+            Guid.NewGuid().ToString("N")[..12], TimeSpan.FromDays(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<MeteringOptions>>().Value.RetentionDays)));
+        services.AddSingleton<QuotaGate>();
+        services.AddHostedService<UsageFlusher>();
+        services.AddSingleton<IResourceStore>(sp => new CosmosResourceStore(sp.GetRequiredService<Microsoft.Azure.Cosmos.Container>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<UsageLedger>()));
+        if (configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"] is { Length: > 0 } insights)
+        {
+            // Enclave's metrics (store calls, request units, requests; each tagged with the project) go to Application Insights.
+            services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(CosmosRequestMetrics.MeterName)
+                .AddAzureMonitorMetricExporter(exporter => exporter.ConnectionString = insights));
+        }
 
         services.AddOptions<QueueHostOptions>().Bind(configuration.GetSection(QueueHostOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ExportOptions>().Bind(configuration.GetSection(ExportOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();

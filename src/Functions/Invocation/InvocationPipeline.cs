@@ -1,7 +1,13 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
 using Enclave.Functions.Access;
 using Enclave.Functions.Audit;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Fhir;
+using Enclave.Functions.Metering;
+using Enclave.Storage.Cosmos;
+using Enclave.Storage.Metering;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 
 namespace Enclave.Functions.Invocation;
@@ -26,6 +32,9 @@ public sealed partial class InvocationPipeline(ILogger<InvocationPipeline> logge
         ArgumentNullException.ThrowIfNull(function);
         var audit = AuditRecorder.Begin(http, entry);
         var auditing = audit is null ? null : http.RequestServices.GetRequiredService<AuditRecorder>();
+        var meter = StoreMeter.Begin();
+        var body = new CountingStream(http.Response.Body);
+        http.Response.Body = body;
         IResult answer;
         int? status = null;
         try
@@ -51,8 +60,43 @@ public sealed partial class InvocationPipeline(ILogger<InvocationPipeline> logge
             answer = ErrorMap.Answer(exception, http);
         }
 
-        return audit is null ? answer : await auditing!.CompleteAsync(http, audit, answer, status);
+        var final = audit is null ? answer : await auditing!.CompleteAsync(http, audit, answer, status);
+        Metered(http, entry, meter, meter.ProjectId ?? audit?.ProjectId, body);
+        return final;
     }
+
+    /// <summary>
+    /// The answer carries what its store calls cost (<c>x-enclave-request-charge</c>, <c>x-enclave-store-calls</c>: every
+    /// call the invocation made, its audit record's included); once it is sent, the project's usage counts it.
+    /// </summary>
+    private static void Metered(HttpContext http, FunctionEntry entry, StoreMeter meter, string? projectId, CountingStream body)
+    {
+        http.Response.Headers[RequestChargeHeader] = meter.RequestCharge.ToString("0.###", CultureInfo.InvariantCulture);
+        http.Response.Headers[StoreCallsHeader] = meter.Calls.ToString(CultureInfo.InvariantCulture);
+        if (projectId is null)
+        {
+            return;
+        }
+
+        var usage = http.RequestServices.GetRequiredService<UsageLedger>();
+        var interaction = entry.Audited?.Interaction ?? entry.Name;
+        var bytesIn = http.Request.ContentLength ?? 0;
+        var refused = http.Items.ContainsKey(typeof(QuotaGate));
+        http.Response.OnCompleted(() =>
+        {
+            usage.RecordRequest(projectId, interaction, meter, bytesIn, body.Written, refused);
+            s_requests.Add(1, new TagList { { "project", projectId }, { "interaction", interaction }, { "status", http.Response.StatusCode } });
+            return Task.CompletedTask;
+        });
+    }
+
+    /// <summary>The answer header with the request units the invocation's store calls were charged.</summary>
+    public const string RequestChargeHeader = "x-enclave-request-charge";
+
+    /// <summary>The answer header with how many store calls the invocation made.</summary>
+    public const string StoreCallsHeader = "x-enclave-store-calls";
+
+    private static readonly Counter<long> s_requests = new Meter(CosmosRequestMetrics.MeterName).CreateCounter<long>("enclave.requests", description: "Answered requests, by project, interaction and status.");
 
     /// <summary>Null when the caller may run the function; otherwise the refusal.</summary>
     private static async Task<IResult?> AdmitAsync(HttpContext http, FunctionEntry entry, AuditRecorder? auditing, Domain.Audit.InteractionAudit? audit)
@@ -77,6 +121,16 @@ public sealed partial class InvocationPipeline(ILogger<InvocationPipeline> logge
             if (entry.Requires is { } requires && !Holds(requires.Role, caller, http))
             {
                 return ErrorMap.Answer(ErrorKind.Forbidden, requires.Refusal);
+            }
+
+            if (StoreMeter.Current is { } meter)
+            {
+                meter.ProjectId = caller.ProjectId;
+            }
+
+            if (http.RequestServices.GetRequiredService<QuotaGate>().Refusal(http, caller) is { } overQuota)
+            {
+                return overQuota;
             }
         }
 

@@ -17,6 +17,7 @@ public sealed class BlobExportFiles(BlobContainerClient container) : IExportFile
     /// <inheritdoc />
     public async Task StageAsync(string projectId, string jobId, string file, string blockId, ReadOnlyMemory<byte> lines, CancellationToken cancellationToken)
     {
+        Metering.StoreMeter.Exported(lines.Length);
         using var content = BinaryData.FromBytes(lines).ToStream();
         try
         {

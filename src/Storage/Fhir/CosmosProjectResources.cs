@@ -17,7 +17,7 @@ namespace Enclave.Storage.Fhir;
 /// version's <c>supersededAt</c>; plus any guard documents and the write's audit records. Reads and vreads are point reads; history and searches
 /// are single-partition queries, except searches that reach linked projects (their partitions named one by one).
 /// </summary>
-internal sealed class CosmosProjectResources(Container container, TimeProvider time, ProjectScope scope) : IProjectResources
+internal sealed class CosmosProjectResources(Container container, TimeProvider time, ProjectScope scope, Metering.UsageLedger? usage) : IProjectResources
 {
     /// <summary>How long a guard document lives: far longer than any commit that could race on it.</summary>
     private const int GuardTimeToLiveSeconds = 3600;
@@ -119,6 +119,22 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
         }
 
         CosmosFailures.EnsureSuccess(response.StatusCode, $"restore {versions.Count} versions", response.RetryAfter);
+        foreach (var version in versions.Where(v => v.SupersededAt is null))
+        {
+            Counted(version, null); // a restore goes into a project that held nothing
+        }
+    }
+
+    /// <summary>Counts what a stored <paramref name="version"/> replacing <paramref name="replaced"/> did to the project's live resources and bytes.</summary>
+    private void Counted(StoredResource version, StoredResource? replaced)
+    {
+        var wasLive = replaced is { Deleted: false };
+        var count = (version.Deleted ? 0 : 1) - (wasLive ? 1 : 0);
+        var bytes = (version.Deleted ? 0L : version.Utf8Json.Length) - (wasLive ? replaced!.Utf8Json.Length : 0L);
+        if (count != 0 || bytes != 0)
+        {
+            usage?.RecordStorage(_partition.Value, version.ResourceType, count, bytes);
+        }
     }
 
     /// <inheritdoc />
@@ -374,6 +390,7 @@ internal sealed class CosmosProjectResources(Container container, TimeProvider t
         {
             stored.Add(write.Version with { ETag = response[operation].ETag });
             operation += write.Replacing is null ? 2 : 3;
+            Counted(write.Version, write.Replacing);
         }
 
         return stored;

@@ -6,9 +6,10 @@ namespace Enclave.Storage.Fhir;
 /// <summary>
 /// FHIR resources in Enclave's container, one logical partition per project. Every operation goes through a view bound
 /// to a caller's scope (<see cref="For"/>, <see cref="CosmosProjectResources"/>). <paramref name="time"/> is what
-/// <c>ap</c> search dates are near.
+/// <c>ap</c> search dates are near; <paramref name="usage"/>, when given, counts each project's live resources and their
+/// bytes as commits change them.
 /// </summary>
-public sealed class CosmosResourceStore(Container container, TimeProvider time) : IResourceStore
+public sealed class CosmosResourceStore(Container container, TimeProvider time, Metering.UsageLedger? usage = null) : IResourceStore
 {
     /// <summary>The most operations one TransactionalBatch may hold.</summary>
     public const int MaxBatchOperations = 100;
@@ -17,6 +18,6 @@ public sealed class CosmosResourceStore(Container container, TimeProvider time) 
     public IProjectResources For(ProjectScope scope)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        return new CosmosProjectResources(container, time, scope);
+        return new CosmosProjectResources(container, time, scope, usage);
     }
 }

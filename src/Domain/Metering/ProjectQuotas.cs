@@ -1,0 +1,47 @@
+using System.Globalization;
+using Enclave.Domain.Tenancy;
+
+namespace Enclave.Domain.Metering;
+
+/// <summary>
+/// A project's quotas: each from its project setting when it has one, else from configuration. Zero means no limit.
+/// A setting is a whole number in <c>valueDecimal</c>, checked when the project is written (<see cref="Problem"/>).
+/// </summary>
+/// <param name="RequestsPerSecond">Requests a second (a token bucket per instance, bursts of one second's worth).</param>
+/// <param name="RequestUnitsPerMinute">Cosmos DB request units a minute, counted per instance.</param>
+/// <param name="BundleEntries">Entries one batch or transaction may hold (at most the server's 1,000).</param>
+/// <param name="ConcurrentExports">Exports and backups running at once.</param>
+public sealed record ProjectQuotas(int RequestsPerSecond, int RequestUnitsPerMinute, int BundleEntries, int ConcurrentExports)
+{
+    /// <summary>The project settings that set a quota, and the most each may be.</summary>
+    public static IReadOnlyDictionary<string, int> Settings { get; } = new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        ["quotaRequestsPerSecond"] = 100_000,
+        ["quotaRequestUnitsPerMinute"] = 100_000_000,
+        ["quotaBundleEntries"] = 1000,
+        ["quotaConcurrentExports"] = 100,
+    };
+
+    /// <summary>These quotas with the project's own settings in place of the defaults.</summary>
+    public ProjectQuotas For(IReadOnlyList<ProjectSetting> settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        int Of(string name, int fallback) =>
+            settings.FirstOrDefault(s => s?.Name == name)?.ValueDecimal is { } value && value % 1 == 0 && value >= 0 && value <= Settings[name] ? (int)value : fallback;
+        return new ProjectQuotas(Of("quotaRequestsPerSecond", RequestsPerSecond), Of("quotaRequestUnitsPerMinute", RequestUnitsPerMinute),
+            Of("quotaBundleEntries", BundleEntries), Of("quotaConcurrentExports", ConcurrentExports));
+    }
+
+    /// <summary>Why <paramref name="setting"/> cannot be stored (naming it), or null when it is no quota or a valid one.</summary>
+    public static string? Problem(ProjectSetting setting)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        if (!Settings.TryGetValue(setting.Name, out var most))
+        {
+            return null;
+        }
+
+        return setting.ValueDecimal is { } value && value % 1 == 0 && value >= 0 && value <= most ? null
+            : string.Create(CultureInfo.InvariantCulture, $"setting[{setting.Name}] takes valueDecimal, a whole number from 0 (no limit) to {most:N0}.");
+    }
+}

@@ -1,0 +1,55 @@
+namespace Enclave.Functions.Metering;
+
+/// <summary>A response body that counts the bytes written through it (an answer's size is often not known up front).</summary>
+/// <param name="inner">The body it writes to.</param>
+internal sealed class CountingStream(Stream inner) : Stream
+{
+    private long _written;
+
+    /// <summary>Bytes written so far.</summary>
+    public long Written => Interlocked.Read(ref _written);
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Flush() => inner.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        Interlocked.Add(ref _written, count);
+        inner.Write(buffer, offset, count);
+    }
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        Interlocked.Add(ref _written, buffer.Length);
+        inner.Write(buffer);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        Interlocked.Add(ref _written, count);
+        return inner.WriteAsync(buffer, offset, count, cancellationToken);
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Add(ref _written, buffer.Length);
+        return inner.WriteAsync(buffer, cancellationToken);
+    }
+}

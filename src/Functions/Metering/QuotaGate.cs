@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Enclave.Domain.Fhir;
+using Enclave.Domain.Metering;
+using Enclave.Functions.Auth;
+using Enclave.Functions.Export;
+using Enclave.Functions.Fhir;
+using Enclave.Storage.Metering;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.Options;
+
+namespace Enclave.Functions.Metering;
+
+/// <summary>
+/// Admits a caller's request under its project's quotas, on this instance alone (no shared state, no round trip: ADR
+/// 0006): a token bucket of <c>quotaRequestsPerSecond</c>, and the request units this instance charged the project in
+/// the current minute against <c>quotaRequestUnitsPerMinute</c>. Over a limit: 429 with <c>Retry-After</c> and an
+/// OperationOutcome that names the limit.
+/// </summary>
+public sealed class QuotaGate(UsageLedger usage, TimeProvider time, IOptions<MeteringOptions> metering, IOptions<ExportOptions> export)
+{
+    private readonly ConcurrentDictionary<string, TokenBucket> _buckets = new(StringComparer.Ordinal);
+
+    /// <summary>The quotas of <paramref name="caller"/>'s project.</summary>
+    public ProjectQuotas QuotasOf(Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return metering.Value.Quotas(export.Value.MaxConcurrentJobsPerProject).For(caller.Settings);
+    }
+
+    /// <summary>Null when the request may run; otherwise the 429 to answer.</summary>
+    public IResult? Refusal(HttpContext http, Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var quotas = QuotasOf(caller);
+        var now = time.GetUtcNow();
+        if (quotas.RequestsPerSecond > 0)
+        {
+            var bucket = _buckets.AddOrUpdate(caller.ProjectId, _ => new TokenBucket(quotas.RequestsPerSecond, quotas.RequestsPerSecond, now),
+                (_, existing) => existing.Rate == quotas.RequestsPerSecond ? existing : new TokenBucket(quotas.RequestsPerSecond, quotas.RequestsPerSecond, now));
+            if (bucket.TryTake(now) is { } wait)
+            {
+                return Refuse(http, "quotaRequestsPerSecond", wait, $"This project may send {quotas.RequestsPerSecond} requests a second; retry after Retry-After.");
+            }
+        }
+
+        if (quotas.RequestUnitsPerMinute > 0 && usage.RequestChargeThisMinute(caller.ProjectId) >= quotas.RequestUnitsPerMinute)
+        {
+            var nextMinute = TimeSpan.FromSeconds(60 - (now.ToUnixTimeMilliseconds() % 60_000 / 1000.0));
+            return Refuse(http, "quotaRequestUnitsPerMinute", nextMinute, $"This project may spend {quotas.RequestUnitsPerMinute} request units a minute; retry after Retry-After.");
+        }
+
+        return null;
+    }
+
+    /// <summary>429 naming <paramref name="limit"/>, with Retry-After in whole seconds (at least one).</summary>
+    public static IResult Refuse(HttpContext http, string limit, TimeSpan wait, string message)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        http.Items[typeof(QuotaGate)] = limit; // counted as refused in the project's usage
+        return FhirJson.Write(FhirErrors.Outcome(OperationOutcome.IssueType.Throttled, $"{limit}: {message}", limit), FhirHttp.Format(http), StatusCodes.Status429TooManyRequests);
+    }
+}

@@ -1,0 +1,292 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Enclave.Storage.Cosmos;
+using Microsoft.Azure.Cosmos;
+
+namespace Enclave.Storage.Metering;
+
+/// <summary>
+/// Each project's usage per minute, counted in memory on this instance as requests and store calls happen, and
+/// written to the project's partition by <see cref="FlushAsync"/> off the request path: one document per project,
+/// minute and instance (<c>usage:{yyyyMMddHHmm}:{instance}</c>, upserted with this instance's running totals for the
+/// minute, so a repeated flush changes nothing), and one storage document (<c>usage:storage</c>: live resources and
+/// their JSON bytes per type, changed by commits), updated under its ETag. What a crash can lose is what the instance
+/// counted since its last flush. <see cref="ReadAsync"/> sums the instances' documents.
+/// </summary>
+public sealed class UsageLedger(Container container, TimeProvider time, string instance, TimeSpan retention)
+{
+    private const string StorageId = "usage:storage";
+    private readonly ConcurrentDictionary<(string Project, long Minute), MinuteUsage> _minutes = new();
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, StorageDelta>> _storage = new(StringComparer.Ordinal);
+
+    /// <summary>The minute <paramref name="at"/> falls in, as Unix minutes.</summary>
+    private static long MinuteOf(DateTimeOffset at) => at.ToUnixTimeSeconds() / 60;
+
+    private MinuteUsage Now(string projectId) => _minutes.GetOrAdd((projectId, MinuteOf(time.GetUtcNow())), _ => new MinuteUsage());
+
+    /// <summary>
+    /// An answered request of <paramref name="projectId"/>: its interaction, what its store calls cost
+    /// (<paramref name="meter"/>), the bytes it read and sent, and whether a quota refused it.
+    /// </summary>
+    public void RecordRequest(string projectId, string interaction, StoreMeter meter, long bytesIn, long bytesOut, bool refused)
+    {
+        ArgumentNullException.ThrowIfNull(meter);
+        Now(projectId).Add(interaction, meter, bytesIn, bytesOut, refused);
+    }
+
+    /// <summary>Work done for <paramref name="projectId"/> off the request path (an export, erasure or restore step): its store calls and export bytes.</summary>
+    public void RecordBackground(string projectId, StoreMeter meter)
+    {
+        ArgumentNullException.ThrowIfNull(meter);
+        Now(projectId).Add(null, meter, 0, 0, refused: false);
+    }
+
+    /// <summary>A commit changed <paramref name="projectId"/>'s live resources of <paramref name="type"/> by <paramref name="count"/> and their JSON by <paramref name="bytes"/>.</summary>
+    public void RecordStorage(string projectId, string type, long count, long bytes)
+    {
+        var delta = _storage.GetOrAdd(projectId, _ => new(StringComparer.Ordinal)).GetOrAdd(type, _ => new StorageDelta());
+        delta.Add(count, bytes);
+    }
+
+    /// <summary>The request units this instance has charged to <paramref name="projectId"/> in the current minute.</summary>
+    public double RequestChargeThisMinute(string projectId) =>
+        _minutes.TryGetValue((projectId, MinuteOf(time.GetUtcNow())), out var usage) ? usage.RequestCharge : 0;
+
+    /// <summary>Writes what was counted since the last flush; minutes that have ended are then forgotten.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var current = MinuteOf(time.GetUtcNow());
+        foreach (var ((project, minute), usage) in _minutes)
+        {
+            await WriteIfDirtyAsync(project, minute, usage, cancellationToken);
+            if (minute < current - 1)
+            {
+                _minutes.TryRemove((project, minute), out _);
+                await WriteIfDirtyAsync(project, minute, usage, cancellationToken); // a last count that raced the removal
+            }
+        }
+
+        foreach (var (project, types) in _storage)
+        {
+            var deltas = types.Select(t => (Type: t.Key, Delta: t.Value.Take())).Where(d => d.Delta != (0, 0)).ToList();
+            if (deltas.Count == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                await AddStorageAsync(project, [.. deltas.Select(d => new KeyValuePair<string, (long, long)>(d.Type, d.Delta))], cancellationToken);
+            }
+            catch
+            {
+                deltas.ForEach(d => RecordStorage(project, d.Type, d.Delta.Count, d.Delta.Bytes)); // kept for the next flush
+                throw;
+            }
+        }
+    }
+
+    /// <summary>The usage of <paramref name="projectId"/> per minute in [<paramref name="from"/>, <paramref name="to"/>], every instance's summed, and its storage.</summary>
+    public async Task<(IReadOnlyList<JsonObject> Minutes, JsonObject Storage)> ReadAsync(string projectId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var partition = ProjectPartition.Of(projectId);
+        var query = partition.Query("SELECT *", "c.kind = 'usage' AND c.minute >= @from AND c.minute <= @to")
+            .WithParameter("@from", MinuteText(MinuteOf(from))).WithParameter("@to", MinuteText(MinuteOf(to)));
+        var byMinute = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+        using (var iterator = container.GetItemQueryStreamIterator(query, null, partition.Options()))
+        {
+            while (iterator.HasMoreResults)
+            {
+                using var page = await iterator.ReadNextAsync(cancellationToken);
+                CosmosFailures.EnsureSuccess(page, "read usage");
+                var documents = (await JsonNode.ParseAsync(page.Content, cancellationToken: cancellationToken))!["Documents"]!.AsArray();
+                foreach (var document in documents.OfType<JsonObject>())
+                {
+                    var minute = document["minute"]!.GetValue<string>();
+                    byMinute[minute] = Sum(byMinute.TryGetValue(minute, out var sum) ? sum : new JsonObject { ["minute"] = minute }, document);
+                }
+            }
+        }
+
+        using var storage = await container.ReadItemStreamAsync(StorageId, partition.Key, cancellationToken: cancellationToken);
+        var types = storage.StatusCode == HttpStatusCode.NotFound ? new JsonObject()
+            : (await JsonNode.ParseAsync(CosmosFailures.EnsureSuccess(storage, "read storage usage").Content, cancellationToken: cancellationToken))!["types"]!.DeepClone().AsObject();
+        return ([.. byMinute.Values], types);
+    }
+
+    private async Task WriteIfDirtyAsync(string project, long minute, MinuteUsage usage, CancellationToken cancellationToken)
+    {
+        if (!usage.TakeDirty())
+        {
+            return;
+        }
+
+        try
+        {
+            await UpsertMinuteAsync(project, minute, usage.ToJson(), cancellationToken);
+        }
+        catch
+        {
+            usage.MarkDirty();
+            _minutes.TryAdd((project, minute), usage); // an ended minute stays until it is written
+            throw;
+        }
+    }
+
+    /// <summary>Adds the counts of <paramref name="document"/> (a minute of usage) to <paramref name="sum"/>, and returns it.</summary>
+    public static JsonObject Sum(JsonObject sum, JsonObject document)
+    {
+        var requests = sum["requests"] as JsonObject ?? new JsonObject();
+        foreach (var (interaction, count) in document["requests"]?.AsObject() ?? [])
+        {
+            requests[interaction] = (requests[interaction]?.GetValue<long>() ?? 0) + count!.GetValue<long>();
+        }
+
+        sum["requests"] = requests;
+        sum["requestCharge"] = Math.Round((sum["requestCharge"]?.GetValue<double>() ?? 0) + document["requestCharge"]!.GetValue<double>(), 3);
+        foreach (var name in new[] { "storeCalls", "bytesIn", "bytesOut", "exportBytes", "refused" })
+        {
+            sum[name] = (sum[name]?.GetValue<long>() ?? 0) + (document[name]?.GetValue<long>() ?? 0);
+        }
+
+        return sum;
+    }
+
+    private static string MinuteText(long minute) => DateTimeOffset.FromUnixTimeSeconds(minute * 60).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:00Z", CultureInfo.InvariantCulture);
+
+    private async Task UpsertMinuteAsync(string projectId, long minute, JsonObject counts, CancellationToken cancellationToken)
+    {
+        var partition = ProjectPartition.Of(projectId);
+        var stamp = DateTimeOffset.FromUnixTimeSeconds(minute * 60).UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
+        counts["id"] = $"usage:{stamp}:{instance}";
+        counts["projectId"] = partition.Value;
+        counts["kind"] = "usage";
+        counts["minute"] = MinuteText(minute);
+        counts["instance"] = instance;
+        counts["ttl"] = (int)retention.TotalSeconds;
+        using var response = await container.UpsertItemStreamAsync(new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(counts)), partition.Key, cancellationToken: cancellationToken);
+        CosmosFailures.EnsureSuccess(response, "write usage");
+    }
+
+    private async Task AddStorageAsync(string projectId, List<KeyValuePair<string, (long Count, long Bytes)>> deltas, CancellationToken cancellationToken)
+    {
+        var partition = ProjectPartition.Of(projectId);
+        while (true)
+        {
+            using var read = await container.ReadItemStreamAsync(StorageId, partition.Key, cancellationToken: cancellationToken);
+            var document = read.StatusCode == HttpStatusCode.NotFound
+                ? new JsonObject { ["id"] = StorageId, ["projectId"] = partition.Value, ["kind"] = "usage-storage", ["types"] = new JsonObject() }
+                : (await JsonNode.ParseAsync(CosmosFailures.EnsureSuccess(read, "read storage usage").Content, cancellationToken: cancellationToken))!.AsObject();
+            var types = document["types"]!.AsObject();
+            foreach (var (type, (count, bytes)) in deltas)
+            {
+                var entry = types[type] as JsonObject ?? new JsonObject { ["count"] = 0L, ["bytes"] = 0L };
+                types[type] = new JsonObject { ["count"] = Math.Max(0, entry["count"]!.GetValue<long>() + count), ["bytes"] = Math.Max(0, entry["bytes"]!.GetValue<long>() + bytes) };
+            }
+
+            var body = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(document));
+            using var written = read.StatusCode == HttpStatusCode.NotFound
+                ? await container.CreateItemStreamAsync(body, partition.Key, cancellationToken: cancellationToken)
+                : await container.ReplaceItemStreamAsync(body, StorageId, partition.Key, new ItemRequestOptions { IfMatchEtag = read.Headers.ETag }, cancellationToken);
+            if (written.StatusCode is not (HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict))
+            {
+                CosmosFailures.EnsureSuccess(written, "write storage usage");
+                return;
+            }
+        }
+    }
+
+    /// <summary>One project's counts in one minute on this instance.</summary>
+    private sealed class MinuteUsage
+    {
+        private readonly Lock _lock = new();
+        private readonly Dictionary<string, long> _requests = new(StringComparer.Ordinal);
+        private long _chargeMillis, _calls, _bytesIn, _bytesOut, _exportBytes, _refused;
+        private bool _dirty;
+
+        public double RequestCharge
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _chargeMillis / 1000.0;
+                }
+            }
+        }
+
+        public void Add(string? interaction, StoreMeter meter, long bytesIn, long bytesOut, bool refused)
+        {
+            lock (_lock)
+            {
+                if (interaction is not null)
+                {
+                    _requests[interaction] = _requests.GetValueOrDefault(interaction) + 1;
+                }
+
+                _calls += meter.Calls;
+                _chargeMillis += (long)Math.Round(meter.RequestCharge * 1000);
+                _exportBytes += meter.ExportBytes;
+                (_bytesIn, _bytesOut, _refused, _dirty) = (_bytesIn + bytesIn, _bytesOut + bytesOut, _refused + (refused ? 1 : 0), true);
+            }
+        }
+
+        public void MarkDirty()
+        {
+            lock (_lock)
+            {
+                _dirty = true;
+            }
+        }
+
+        public bool TakeDirty()
+        {
+            lock (_lock)
+            {
+                var dirty = _dirty;
+                _dirty = false;
+                return dirty;
+            }
+        }
+
+        public JsonObject ToJson()
+        {
+            lock (_lock)
+            {
+                var requests = new JsonObject();
+                foreach (var (interaction, count) in _requests)
+                {
+                    requests[interaction] = count;
+                }
+
+                return new JsonObject
+                {
+                    ["requests"] = requests,
+                    ["requestCharge"] = _chargeMillis / 1000.0,
+                    ["storeCalls"] = _calls,
+                    ["bytesIn"] = _bytesIn,
+                    ["bytesOut"] = _bytesOut,
+                    ["exportBytes"] = _exportBytes,
+                    ["refused"] = _refused,
+                };
+            }
+        }
+    }
+
+    /// <summary>A type's change in live resources and bytes since the last flush.</summary>
+    private sealed class StorageDelta
+    {
+        private long _count, _bytes;
+
+        public void Add(long count, long bytes)
+        {
+            Interlocked.Add(ref _count, count);
+            Interlocked.Add(ref _bytes, bytes);
+        }
+
+        public (long Count, long Bytes) Take() => (Interlocked.Exchange(ref _count, 0), Interlocked.Exchange(ref _bytes, 0));
+    }
+}
