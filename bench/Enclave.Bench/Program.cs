@@ -2,7 +2,7 @@ using System.Globalization;
 using Enclave.Bench;
 
 // Runs the benchmarks. Usage: scripts/bench.sh rewrites bench/RESULTS.md with all of them;
-// scripts/bench.sh <group>… (access, emulator, fhir, coldstart, export, audit) runs only those and prints their figures.
+// scripts/bench.sh <group>… (access, emulator, fhir, coldstart, export, audit, quota) runs only those and prints their figures.
 var groups = new Dictionary<string, Func<Task<List<BenchResult>>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["access"] = () => Task.FromResult(AccessPolicyBenchmarks.Run()),
@@ -11,6 +11,7 @@ var groups = new Dictionary<string, Func<Task<List<BenchResult>>>>(StringCompare
     ["coldstart"] = ColdStartBenchmarks.RunAsync,
     ["export"] = ExportBenchmarks.RunAsync,
     ["audit"] = AuditBenchmarks.RunAsync,
+    ["quota"] = QuotaBenchmarks.RunAsync,
 };
 if (args.FirstOrDefault(a => !groups.ContainsKey(a)) is { } unknown)
 {

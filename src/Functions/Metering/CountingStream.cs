@@ -1,6 +1,9 @@
 namespace Enclave.Functions.Metering;
 
-/// <summary>A response body that counts the bytes written through it (an answer's size is often not known up front).</summary>
+/// <summary>
+/// A response body that counts the bytes written through it (an answer's size is often not known up front); anything
+/// else is the body's own.
+/// </summary>
 /// <param name="inner">The body it writes to.</param>
 internal sealed class CountingStream(Stream inner) : Stream
 {
@@ -9,25 +12,25 @@ internal sealed class CountingStream(Stream inner) : Stream
     /// <summary>Bytes written so far.</summary>
     public long Written => Interlocked.Read(ref _written);
 
-    public override bool CanRead => false;
+    public override bool CanRead => inner.CanRead;
 
-    public override bool CanSeek => false;
+    public override bool CanSeek => inner.CanSeek;
 
-    public override bool CanWrite => true;
+    public override bool CanWrite => inner.CanWrite;
 
-    public override long Length => throw new NotSupportedException();
+    public override long Length => inner.Length;
 
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override long Position { get => inner.Position; set => inner.Position = value; }
 
     public override void Flush() => inner.Flush();
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
 
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
 
-    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void SetLength(long value) => inner.SetLength(value);
 
     public override void Write(byte[] buffer, int offset, int count)
     {

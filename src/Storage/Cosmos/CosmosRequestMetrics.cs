@@ -42,7 +42,7 @@ public sealed class CosmosRequestMetrics : RequestHandler
         Interlocked.Add(ref _chargeMillis, (long)(charge * 1000));
 
         var meter = StoreMeter.Current;
-        meter?.Record(charge, (int)response.StatusCode == 429);
+        meter?.Record(request.Headers["x-ms-documentdb-partitionkey"], charge);
 
         var tags = new TagList { { "project", meter?.ProjectId ?? "none" }, { "status", (int)response.StatusCode } };
         s_calls.Add(1, tags);

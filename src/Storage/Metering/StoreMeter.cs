@@ -1,17 +1,20 @@
+using System.Collections.Concurrent;
+
 namespace Enclave.Storage.Metering;
 
 /// <summary>
 /// What one invocation's store calls cost: how many calls, their request charge, how many Cosmos DB throttled. The
 /// invocation begins a meter (<see cref="Begin"/>); every call the SDK sends while it runs, in this async flow, is
-/// added to it by <see cref="Cosmos.CosmosRequestMetrics"/>. A group-committed audit batch is charged to the invocation
-/// whose flow wrote it.
+/// added to it by <see cref="Cosmos.CosmosRequestMetrics"/>, under the partition it named. The totals are the
+/// <see cref="ProjectId"/>'s share: calls in its own partition and queries across partitions (its linked projects).
+/// Calls in other partitions — the shared identity documents a sign-in or an invitation reads — are not charged to
+/// the project, since what they cost could tell it about other projects' users. A group-committed audit batch is
+/// charged to the invocation whose flow wrote it.
 /// </summary>
 public sealed class StoreMeter
 {
     private static readonly AsyncLocal<StoreMeter?> s_current = new();
-    private long _calls;
-    private long _chargeMillis;
-    private long _throttled;
+    private readonly ConcurrentDictionary<string, Usage> _byPartition = new(StringComparer.Ordinal);
     private long _exportBytes;
 
     private StoreMeter()
@@ -21,20 +24,25 @@ public sealed class StoreMeter
     /// <summary>The meter of the invocation running in this async flow, or null outside one.</summary>
     public static StoreMeter? Current => s_current.Value;
 
-    /// <summary>The project the invocation's calls are charged to when a call names no partition (set once the caller is known).</summary>
+    /// <summary>The project the invocation is charged to (set once the caller is known).</summary>
     public string? ProjectId { get; set; }
 
-    /// <summary>Store calls so far (each retry its own).</summary>
-    public long Calls => Interlocked.Read(ref _calls);
+    /// <summary>The project's store calls so far (each retry its own).</summary>
+    public long Calls => Own().Sum(u => Interlocked.Read(ref u.Calls));
 
-    /// <summary>Request units charged so far.</summary>
-    public double RequestCharge => Interlocked.Read(ref _chargeMillis) / 1000.0;
-
-    /// <summary>Calls Cosmos DB answered 429.</summary>
-    public long Throttled => Interlocked.Read(ref _throttled);
+    /// <summary>The project's request units so far.</summary>
+    public double RequestCharge => Own().Sum(u => Interlocked.Read(ref u.ChargeMillis)) / 1000.0;
 
     /// <summary>Bytes staged into export or backup files.</summary>
     public long ExportBytes => Interlocked.Read(ref _exportBytes);
+
+    /// <summary>Starts metering this async flow, charged to <paramref name="projectId"/> if known.</summary>
+    public static StoreMeter Begin(string? projectId = null)
+    {
+        var meter = new StoreMeter { ProjectId = projectId };
+        s_current.Value = meter;
+        return meter;
+    }
 
     /// <summary>Counts <paramref name="bytes"/> staged into an export file by this flow.</summary>
     public static void Exported(long bytes)
@@ -45,21 +53,26 @@ public sealed class StoreMeter
         }
     }
 
-    /// <summary>Starts metering this async flow; the meter ends with the flow (or when the returned scope is disposed).</summary>
-    public static StoreMeter Begin(string? projectId = null)
+    /// <summary>The partition header value a call in <paramref name="projectId"/>'s partition carries.</summary>
+    public static string PartitionHeader(string projectId) => $"[\"{projectId}\"]";
+
+    /// <summary>A call to the partition named by <paramref name="partitionHeader"/> (null: across partitions).</summary>
+    internal void Record(string? partitionHeader, double charge)
     {
-        var meter = new StoreMeter { ProjectId = projectId };
-        s_current.Value = meter;
-        return meter;
+        var usage = _byPartition.GetOrAdd(partitionHeader ?? string.Empty, _ => new Usage());
+        Interlocked.Increment(ref usage.Calls);
+        Interlocked.Add(ref usage.ChargeMillis, (long)Math.Round(charge * 1000));
     }
 
-    internal void Record(double charge, bool throttled)
+    private IEnumerable<Usage> Own()
     {
-        Interlocked.Increment(ref _calls);
-        Interlocked.Add(ref _chargeMillis, (long)Math.Round(charge * 1000));
-        if (throttled)
-        {
-            Interlocked.Increment(ref _throttled);
-        }
+        var own = ProjectId is null ? null : PartitionHeader(ProjectId);
+        return _byPartition.Where(p => p.Key.Length == 0 || p.Key == own).Select(p => p.Value);
+    }
+
+    private sealed class Usage
+    {
+        public long Calls;
+        public long ChargeMillis;
     }
 }

@@ -59,6 +59,25 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         var current = MinuteOf(time.GetUtcNow());
+        var gone = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var project in _minutes.Keys.Select(k => k.Project).Concat(_storage.Keys).Distinct(StringComparer.Ordinal))
+        {
+            if (!await ExistsAsync(project, cancellationToken))
+            {
+                gone.Add(project);
+            }
+        }
+
+        foreach (var key in _minutes.Keys.Where(k => gone.Contains(k.Project)))
+        {
+            _minutes.TryRemove(key, out _); // a deleted project's partition gets no new document
+        }
+
+        foreach (var project in gone)
+        {
+            _storage.TryRemove(project, out _);
+        }
+
         foreach (var ((project, minute), usage) in _minutes)
         {
             await WriteIfDirtyAsync(project, minute, usage, cancellationToken);
@@ -115,6 +134,19 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
         var types = storage.StatusCode == HttpStatusCode.NotFound ? new JsonObject()
             : (await JsonNode.ParseAsync(CosmosFailures.EnsureSuccess(storage, "read storage usage").Content, cancellationToken: cancellationToken))!["types"]!.DeepClone().AsObject();
         return ([.. byMinute.Values], types);
+    }
+
+    /// <summary>Whether the project's document is still in its partition (a deleted project's counts are dropped).</summary>
+    private async Task<bool> ExistsAsync(string projectId, CancellationToken cancellationToken)
+    {
+        using var response = await container.ReadItemStreamAsync($"Project:{projectId}", ProjectPartition.Of(projectId).Key, cancellationToken: cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        CosmosFailures.EnsureSuccess(response, "read a project");
+        return true;
     }
 
     private async Task WriteIfDirtyAsync(string project, long minute, MinuteUsage usage, CancellationToken cancellationToken)

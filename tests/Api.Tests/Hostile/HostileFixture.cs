@@ -62,11 +62,11 @@ public sealed class HostileFixture : EnclaveApiFixture, IAsyncLifetime
         MembershipA = (string)JsonNode.Parse(await memberships.Content.ReadAsStringAsync())!["entry"]![0]!["resource"]!["id"]!;
     }
 
-    /// <summary>Every document in the container but the audit trail's, all partitions: any write shows here (every request is audited).</summary>
+    /// <summary>Every document in the container but the audit trail's and the usage counts', all partitions: any write shows here (every request is audited and metered).</summary>
     public async Task<int> DocumentCountAsync()
     {
         var container = Services.GetRequiredService<Container>();
-        using var query = container.GetItemQueryIterator<int>("SELECT VALUE COUNT(1) FROM c WHERE NOT IS_DEFINED(c.kind) OR (c.kind != 'audit' AND c.kind != 'audit-head')");
+        using var query = container.GetItemQueryIterator<int>("SELECT VALUE COUNT(1) FROM c WHERE NOT IS_DEFINED(c.kind) OR (c.kind != 'audit' AND c.kind != 'audit-head' AND c.kind != 'usage' AND c.kind != 'usage-storage')");
         var total = 0;
         while (query.HasMoreResults)
         {

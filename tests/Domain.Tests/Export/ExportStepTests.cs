@@ -71,7 +71,7 @@ public sealed class ExportStepTests
         var files = new Files();
         await jobs.CreateAsync(Job(), default);
 
-        var steps = await RunToEndAsync(new ExportStep(jobs, files, new ExportLimits { PageSize = 3 }, _time), jobs, repository);
+        var steps = await RunToEndAsync(new ExportStep(jobs, files, new ExportLimits { StepDuration = TimeSpan.Zero, PageSize = 3 }, _time), jobs, repository);
 
         var job = (await jobs.ReadAsync(Project, Job().Id, default))!.Value.Job;
         Assert.Equal(ExportStatus.Completed, job.Status);
@@ -84,13 +84,29 @@ public sealed class ExportStepTests
     }
 
     [Fact]
+    public async Task One_delivery_within_its_step_duration_writes_every_block_and_records_them_together()
+    {
+        var (_, repository) = await SeedAsync(10);
+        var jobs = new Jobs();
+        var files = new Files();
+        await jobs.CreateAsync(Job(), default);
+
+        var steps = await RunToEndAsync(new ExportStep(jobs, files, new ExportLimits { PageSize = 3 }, _time), jobs, repository); // the clock stands still
+
+        var job = (await jobs.ReadAsync(Project, Job().Id, default))!.Value.Job;
+        Assert.Equal((ExportStatus.Completed, 10L, 4, 1), (job.Status, job.Types[0].Count, files.Blocks("Patient.ndjson"), steps));
+        Assert.Equal(10, Ids(files).Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(10, Ids(files).Count);
+    }
+
+    [Fact]
     public async Task A_duplicate_delivery_of_a_step_loses_the_race_and_leaves_the_file_as_one_delivery_would()
     {
         var (_, repository) = await SeedAsync(7);
         var jobs = new Jobs();
         var files = new Files();
         await jobs.CreateAsync(Job(), default);
-        var step = new ExportStep(jobs, files, new ExportLimits { PageSize = 3 }, _time);
+        var step = new ExportStep(jobs, files, new ExportLimits { StepDuration = TimeSpan.Zero, PageSize = 3 }, _time);
 
         // Two deliveries read the same version; the first one runs, then the stale one, at once and again after the end.
         var (job, version) = (await jobs.ReadAsync(Project, Job().Id, default))!.Value;
@@ -110,7 +126,7 @@ public sealed class ExportStepTests
         var jobs = new Jobs();
         var files = new Files { FailNextCommit = true };
         await jobs.CreateAsync(Job(), default);
-        var step = new ExportStep(jobs, files, new ExportLimits { PageSize = 3 }, _time);
+        var step = new ExportStep(jobs, files, new ExportLimits { StepDuration = TimeSpan.Zero, PageSize = 3 }, _time);
 
         var (job, version) = (await jobs.ReadAsync(Project, Job().Id, default))!.Value;
         Assert.Equal(ExportStep.Outcome.More, await step.RunAsync(job, version, repository, default));
@@ -134,7 +150,7 @@ public sealed class ExportStepTests
         _time.Advance(TimeSpan.FromSeconds(1));
         var late = (await repository.CreateAsync(new Patient { Name = [new HumanName { Family = "Late" }] }, null, default)).Resource!.Id;
 
-        await RunToEndAsync(new ExportStep(jobs, files, new ExportLimits { PageSize = 10 }, _time), jobs, repository);
+        await RunToEndAsync(new ExportStep(jobs, files, new ExportLimits { StepDuration = TimeSpan.Zero, PageSize = 10 }, _time), jobs, repository);
 
         Assert.Equal(2, Ids(files).Count);
         Assert.DoesNotContain(late, Ids(files));
@@ -150,7 +166,7 @@ public sealed class ExportStepTests
         var (job, version) = (await jobs.ReadAsync(Project, Job().Id, default))!.Value;
         await jobs.DeleteAsync(Project, job.Id, default); // the cancel lands while the step runs
 
-        Assert.Equal(ExportStep.Outcome.Done, await new ExportStep(jobs, files, new ExportLimits { PageSize = 3 }, _time).RunAsync(job, version, repository, default));
+        Assert.Equal(ExportStep.Outcome.Done, await new ExportStep(jobs, files, new ExportLimits { StepDuration = TimeSpan.Zero, PageSize = 3 }, _time).RunAsync(job, version, repository, default));
         Assert.Empty(files.Names);
     }
 
@@ -164,7 +180,7 @@ public sealed class ExportStepTests
         await jobs.CreateAsync(Job(), default);
         var line = (await repository.SearchAsync(Hl7Search("Patient"), null, default)).Page!.Matches.Min(m => Encoding.UTF8.GetByteCount(m.Json)) + 1;
 
-        await RunToEndAsync(new ExportStep(jobs, files, new ExportLimits { PageSize = 5, MaxBlockBytes = 2 * line + 10 }, _time), jobs, repository);
+        await RunToEndAsync(new ExportStep(jobs, files, new ExportLimits { StepDuration = TimeSpan.Zero, PageSize = 5, MaxBlockBytes = 2 * line + 10 }, _time), jobs, repository);
 
         var sizes = files.BlockSizes("Patient.ndjson").ToList();
         Assert.All(sizes, size => Assert.True(size <= 2 * line + 10 || size > 900, $"A block of {size} bytes passed the bound."));
@@ -181,7 +197,7 @@ public sealed class ExportStepTests
         var jobs = new Jobs();
         var files = new Files();
         await jobs.CreateAsync(Job(), default);
-        var limits = new ExportLimits { PageSize = 2, MaxBlockBytes = 4096, MaxFileBytes = 700 };
+        var limits = new ExportLimits { StepDuration = TimeSpan.Zero, PageSize = 2, MaxBlockBytes = 4096, MaxFileBytes = 700 };
         var step = new ExportStep(jobs, files, limits, _time);
 
         // A rolled-over file is committed while the job still runs, and the job forgets its blocks.
@@ -222,7 +238,7 @@ public sealed class ExportStepTests
         var jobs = new Jobs();
         var files = new Files();
         await jobs.CreateAsync(Job(), default);
-        var step = new ExportStep(jobs, files, new ExportLimits { PageSize = 2, MaxThrottledRetries = 2 }, _time);
+        var step = new ExportStep(jobs, files, new ExportLimits { StepDuration = TimeSpan.Zero, PageSize = 2, MaxThrottledRetries = 2 }, _time);
         var busy = new StoreThrottledException("query resources", null, unavailable: false);
 
         Assert.Equal(TimeSpan.FromSeconds(1), await step.ThrottledAsync(Project, Job().Id, busy, default));
@@ -246,7 +262,7 @@ public sealed class ExportStepTests
     {
         var jobs = new Jobs();
         await jobs.CreateAsync(Job(), default);
-        var step = new ExportStep(jobs, new Files(), new ExportLimits { Lease = TimeSpan.FromMinutes(10), MaxRedrives = 2 }, _time);
+        var step = new ExportStep(jobs, new Files(), new ExportLimits { StepDuration = TimeSpan.Zero, Lease = TimeSpan.FromMinutes(10), MaxRedrives = 2 }, _time);
 
         Assert.False(await step.RedriveAsync(Project, Job().Id, default)); // within the lease of the kick-off
         _time.Advance(TimeSpan.FromMinutes(11));
