@@ -13,23 +13,35 @@ namespace Enclave.Domain.Metering;
 /// <param name="ConcurrentExports">Exports and backups running at once.</param>
 public sealed record ProjectQuotas(int RequestsPerSecond, int RequestUnitsPerMinute, int BundleEntries, int ConcurrentExports)
 {
+    /// <summary>Bytes of live resources' JSON the project may store; past it, writes are refused (0: no limit).</summary>
+    public long StorageBytes { get; init; }
+
+    /// <summary>Live resources of one type the project may hold; past it, creates of that type are refused (0: no limit).</summary>
+    public long ResourcesPerType { get; init; }
+
     /// <summary>The project settings that set a quota, and the most each may be.</summary>
-    public static IReadOnlyDictionary<string, int> Settings { get; } = new Dictionary<string, int>(StringComparer.Ordinal)
+    public static IReadOnlyDictionary<string, long> Settings { get; } = new Dictionary<string, long>(StringComparer.Ordinal)
     {
         ["quotaRequestsPerSecond"] = 100_000,
         ["quotaRequestUnitsPerMinute"] = 100_000_000,
         ["quotaBundleEntries"] = 1000,
         ["quotaConcurrentExports"] = 100,
+        ["quotaStorageBytes"] = 20L * 1024 * 1024 * 1024,
+        ["quotaResourcesPerType"] = 1_000_000_000,
     };
 
     /// <summary>These quotas with the project's own settings in place of the defaults.</summary>
     public ProjectQuotas For(IReadOnlyList<ProjectSetting> settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        int Of(string name, int fallback) =>
-            settings.FirstOrDefault(s => s?.Name == name)?.ValueDecimal is { } value && value % 1 == 0 && value >= 0 && value <= Settings[name] ? (int)value : fallback;
-        return new ProjectQuotas(Of("quotaRequestsPerSecond", RequestsPerSecond), Of("quotaRequestUnitsPerMinute", RequestUnitsPerMinute),
-            Of("quotaBundleEntries", BundleEntries), Of("quotaConcurrentExports", ConcurrentExports));
+        long Of(string name, long fallback) =>
+            settings.FirstOrDefault(s => s?.Name == name)?.ValueDecimal is { } value && value % 1 == 0 && value >= 0 && value <= Settings[name] ? (long)value : fallback;
+        return new ProjectQuotas((int)Of("quotaRequestsPerSecond", RequestsPerSecond), (int)Of("quotaRequestUnitsPerMinute", RequestUnitsPerMinute),
+            (int)Of("quotaBundleEntries", BundleEntries), (int)Of("quotaConcurrentExports", ConcurrentExports))
+        {
+            StorageBytes = Of("quotaStorageBytes", StorageBytes),
+            ResourcesPerType = Of("quotaResourcesPerType", ResourcesPerType),
+        };
     }
 
     /// <summary>Why <paramref name="setting"/> cannot be stored (naming it), or null when it is no quota or a valid one.</summary>

@@ -128,7 +128,7 @@ public sealed partial class InvocationPipeline(ILogger<InvocationPipeline> logge
                 meter.ProjectId = caller.ProjectId;
             }
 
-            if (http.RequestServices.GetRequiredService<QuotaGate>().Refusal(http, caller) is { } overQuota)
+            if (http.RequestServices.GetRequiredService<QuotaGate>().Refusal(http, caller, entry) is { } overQuota)
             {
                 return overQuota;
             }

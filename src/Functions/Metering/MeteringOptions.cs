@@ -32,10 +32,22 @@ public sealed class MeteringOptions
     [Range(0, 1000)]
     public int BundleEntries { get; set; }
 
+    /// <summary>Bytes of live resources' JSON a project may store (<c>quotaStorageBytes</c>); 0: no limit.</summary>
+    [Range(0L, 20L * 1024 * 1024 * 1024)]
+    public long StorageBytes { get; set; }
+
+    /// <summary>Live resources of one type a project may hold (<c>quotaResourcesPerType</c>); 0: no limit.</summary>
+    [Range(0L, 1_000_000_000L)]
+    public long ResourcesPerType { get; set; }
+
     /// <summary>The fraction of Cosmos DB's 20 GB logical partition, or of its 10,000 RU/s, past which a project is warned of.</summary>
     [Range(0.01, 1.0)]
     public double PartitionWarningFraction { get; set; } = 0.8;
 
     /// <summary>The defaults of a project's quotas (concurrent exports default to <c>Export:MaxConcurrentJobsPerProject</c>).</summary>
-    public ProjectQuotas Quotas(int concurrentExports) => new(RequestsPerSecond, RequestUnitsPerMinute, BundleEntries, concurrentExports);
+    public ProjectQuotas Quotas(int concurrentExports) => new(RequestsPerSecond, RequestUnitsPerMinute, BundleEntries, concurrentExports)
+    {
+        StorageBytes = StorageBytes,
+        ResourcesPerType = ResourcesPerType,
+    };
 }

@@ -5,6 +5,7 @@ using Enclave.Domain.Metering;
 using Enclave.Functions.Auth;
 using Enclave.Functions.Export;
 using Enclave.Functions.Fhir;
+using Enclave.Functions.Invocation;
 using Enclave.Storage.Metering;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Options;
@@ -28,9 +29,13 @@ public sealed class QuotaGate(UsageLedger usage, TimeProvider time, IOptions<Met
         return metering.Value.Quotas(export.Value.MaxConcurrentJobsPerProject).For(caller.Settings);
     }
 
+    /// <summary>The interactions that store more: refused once the project's storage is spent.</summary>
+    private static readonly HashSet<string> s_growing = new(StringComparer.Ordinal) { "create", "update", "patch", "batch" };
+
     /// <summary>Null when the request may run; otherwise the 429 to answer.</summary>
-    public IResult? Refusal(HttpContext http, Caller caller)
+    public IResult? Refusal(HttpContext http, Caller caller, FunctionEntry entry)
     {
+        ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(http);
         var quotas = QuotasOf(caller);
         var now = time.GetUtcNow();
@@ -50,7 +55,34 @@ public sealed class QuotaGate(UsageLedger usage, TimeProvider time, IOptions<Met
             return Refuse(http, "quotaRequestUnitsPerMinute", nextMinute, $"This project may spend {quotas.RequestUnitsPerMinute} request units a minute; retry after Retry-After.");
         }
 
-        return null;
+        return entry.Audited?.Interaction is { } interaction && s_growing.Contains(interaction) ? StorageRefusal(http, caller, quotas, interaction) : null;
+    }
+
+    /// <summary>
+    /// A write refused because the project stores <c>quotaStorageBytes</c> already, or a create because it holds
+    /// <c>quotaResourcesPerType</c> of the type (as far as this instance knows: ADR 0006).
+    /// </summary>
+    private IResult? StorageRefusal(HttpContext http, Caller caller, ProjectQuotas quotas, string interaction)
+    {
+        if (quotas.StorageBytes == 0 && quotas.ResourcesPerType == 0)
+        {
+            return null;
+        }
+
+        var type = http.Request.RouteValues["type"] as string ?? string.Empty;
+        if (usage.Stored(caller.ProjectId, type) is not { } stored)
+        {
+            return null;
+        }
+
+        if (quotas.StorageBytes > 0 && stored.Bytes >= quotas.StorageBytes)
+        {
+            return Refuse(http, "quotaStorageBytes", TimeSpan.FromMinutes(1), $"This project stores {stored.Bytes:N0} bytes of resources, its quota of {quotas.StorageBytes:N0}; delete or expunge some first.");
+        }
+
+        return quotas.ResourcesPerType > 0 && interaction == "create" && stored.Count >= quotas.ResourcesPerType
+            ? Refuse(http, "quotaResourcesPerType", TimeSpan.FromMinutes(1), $"This project holds {stored.Count:N0} {type} resources, its quota of {quotas.ResourcesPerType:N0}.")
+            : null;
     }
 
     /// <summary>429 naming <paramref name="limit"/>, with Retry-After in whole seconds (at least one).</summary>

@@ -21,6 +21,8 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
     private const string StorageId = "usage:storage";
     private readonly ConcurrentDictionary<(string Project, long Minute), MinuteUsage> _minutes = new();
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, StorageDelta>> _storage = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StoredTotals> _stored = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _toRead = new(StringComparer.Ordinal);
 
     /// <summary>The minute <paramref name="at"/> falls in, as Unix minutes.</summary>
     private static long MinuteOf(DateTimeOffset at) => at.ToUnixTimeSeconds() / 60;
@@ -49,6 +51,26 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
     {
         var delta = _storage.GetOrAdd(projectId, _ => new(StringComparer.Ordinal)).GetOrAdd(type, _ => new StorageDelta());
         delta.Add(count, bytes);
+    }
+
+    /// <summary>
+    /// What <paramref name="projectId"/> stores as this instance last read it (at a flush) plus what this instance's
+    /// commits added since: its live resources' JSON bytes, and its live resources of <paramref name="type"/>. Null
+    /// until a flush has read the project's storage document (the first requests of a project on an instance are not
+    /// held up for it).
+    /// </summary>
+    public (long Bytes, long Count)? Stored(string projectId, string type)
+    {
+        if (!_stored.TryGetValue(projectId, out var stored))
+        {
+            _toRead.TryAdd(projectId, 0);
+            return null;
+        }
+
+        var pending = _storage.TryGetValue(projectId, out var types) ? types : null;
+        var bytes = stored.Bytes + (pending?.Values.Sum(d => d.Bytes) ?? 0);
+        var count = stored.Counts.GetValueOrDefault(type) + (pending is not null && pending.TryGetValue(type, out var delta) ? delta.Count : 0);
+        return (bytes, count);
     }
 
     /// <summary>The request units this instance has charged to <paramref name="projectId"/> in the current minute.</summary>
@@ -86,6 +108,12 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
                 _minutes.TryRemove((project, minute), out _);
                 await WriteIfDirtyAsync(project, minute, usage, cancellationToken); // a last count that raced the removal
             }
+        }
+
+        foreach (var project in _toRead.Keys.Where(p => !gone.Contains(p)))
+        {
+            _stored[project] = await ReadStoredAsync(project, cancellationToken);
+            _toRead.TryRemove(project, out _);
         }
 
         foreach (var (project, types) in _storage)
@@ -134,6 +162,13 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
         var types = storage.StatusCode == HttpStatusCode.NotFound ? new JsonObject()
             : (await JsonNode.ParseAsync(CosmosFailures.EnsureSuccess(storage, "read storage usage").Content, cancellationToken: cancellationToken))!["types"]!.DeepClone().AsObject();
         return ([.. byMinute.Values], types);
+    }
+
+    private async Task<StoredTotals> ReadStoredAsync(string projectId, CancellationToken cancellationToken)
+    {
+        using var read = await container.ReadItemStreamAsync(StorageId, ProjectPartition.Of(projectId).Key, cancellationToken: cancellationToken);
+        return read.StatusCode == HttpStatusCode.NotFound ? StoredTotals.Of(new JsonObject())
+            : StoredTotals.Of((await JsonNode.ParseAsync(CosmosFailures.EnsureSuccess(read, "read storage usage").Content, cancellationToken: cancellationToken))!["types"]!.AsObject());
     }
 
     /// <summary>Whether the project's document is still in its partition (a deleted project's counts are dropped).</summary>
@@ -226,6 +261,7 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
             if (written.StatusCode is not (HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict))
             {
                 CosmosFailures.EnsureSuccess(written, "write storage usage");
+                _stored[projectId] = StoredTotals.Of(types);
                 return;
             }
         }
@@ -308,10 +344,22 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
         }
     }
 
+    /// <summary>A project's storage as its document said at the last flush.</summary>
+    private sealed record StoredTotals(long Bytes, IReadOnlyDictionary<string, long> Counts)
+    {
+        public static StoredTotals Of(JsonObject types) => new(
+            types.Sum(t => t.Value?["bytes"]?.GetValue<long>() ?? 0),
+            types.ToDictionary(t => t.Key, t => t.Value?["count"]?.GetValue<long>() ?? 0, StringComparer.Ordinal));
+    }
+
     /// <summary>A type's change in live resources and bytes since the last flush.</summary>
     private sealed class StorageDelta
     {
         private long _count, _bytes;
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public long Bytes => Interlocked.Read(ref _bytes);
 
         public void Add(long count, long bytes)
         {

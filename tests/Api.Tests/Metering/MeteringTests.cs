@@ -177,4 +177,32 @@ public sealed class MeteringTests(MeteringFixture app) : IClassFixture<MeteringF
 
         Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]); // a minute's unit is spent by the first reads
     }
+
+    [Fact]
+    public async Task Creates_past_the_projects_resources_per_type_and_writes_past_its_storage_are_refused()
+    {
+        var project = await PolicyProject.CreateAsync(app, app.CreateClient(), "Storage quotas");
+        await SetAsync(project, ("quotaResourcesPerType", 2));
+        await project.CreateAsync("""{"resourceType":"Patient","name":[{"family":"A"}]}""");
+        await project.CreateAsync("""{"resourceType":"Patient","name":[{"family":"B"}]}""");
+        await Task.Delay(300);
+        await Usage.FlushAsync(default); // the instance learns what the project stores at its flushes
+
+        using (var third = await project.SendAsync(HttpMethod.Post, "Patient", project.AdminToken, """{"resourceType":"Patient","name":[{"family":"C"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
+            Assert.Contains("quotaResourcesPerType", await third.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        var observation = await project.CreateAsync("""{"resourceType":"Observation","status":"final","code":{"text":"x"}}""");
+        var (_, patients) = await project.CallAsync(HttpMethod.Get, "Patient?_summary=count", project.AdminToken);
+        Assert.Equal(2, patients.GetProperty("total").GetInt32());
+
+        await SetAsync(project, ("quotaStorageBytes", 100));
+        using var update = await project.SendAsync(HttpMethod.Put, $"Observation/{observation}", project.AdminToken,
+            $$$"""{"resourceType":"Observation","id":"{{{observation}}}","status":"amended","code":{"text":"x"}}""");
+        Assert.Equal(HttpStatusCode.TooManyRequests, update.StatusCode);
+        Assert.Contains("quotaStorageBytes", await update.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await project.CallAsync(HttpMethod.Get, $"Observation/{observation}", project.AdminToken)).Status); // reads go on
+    }
 }
