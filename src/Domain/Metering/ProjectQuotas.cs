@@ -4,8 +4,9 @@ using Enclave.Domain.Tenancy;
 namespace Enclave.Domain.Metering;
 
 /// <summary>
-/// A project's quotas: each from its project setting when it has one, else from configuration. Zero means no limit.
-/// A setting is a whole number in <c>valueDecimal</c>, checked when the project is written (<see cref="Problem"/>).
+/// A project's quotas: configured for every project, and lowered by a project's own setting (a project cannot raise
+/// or lift them). Zero means no limit. A setting is a whole number in <c>valueDecimal</c>, checked when the project is
+/// written (<see cref="Problem"/>).
 /// </summary>
 /// <param name="RequestsPerSecond">Requests a second (a token bucket per instance, bursts of one second's worth).</param>
 /// <param name="RequestUnitsPerMinute">Cosmos DB request units a minute, counted per instance.</param>
@@ -34,8 +35,12 @@ public sealed record ProjectQuotas(int RequestsPerSecond, int RequestUnitsPerMin
     public ProjectQuotas For(IReadOnlyList<ProjectSetting> settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        long Of(string name, long fallback) =>
-            settings.FirstOrDefault(s => s?.Name == name)?.ValueDecimal is { } value && value % 1 == 0 && value >= 0 && value <= Settings[name] ? (long)value : fallback;
+        // A project's own setting may only lower the configured quota (0, no limit, leaves it as configured): its admins
+        // must not lift the limits the platform set.
+        long Of(string name, long configured) =>
+            settings.FirstOrDefault(s => s?.Name == name)?.ValueDecimal is { } value && value % 1 == 0 && value > 0 && value <= Settings[name]
+                ? configured == 0 ? (long)value : Math.Min((long)value, configured)
+                : configured;
         return new ProjectQuotas((int)Of("quotaRequestsPerSecond", RequestsPerSecond), (int)Of("quotaRequestUnitsPerMinute", RequestUnitsPerMinute),
             (int)Of("quotaBundleEntries", BundleEntries), (int)Of("quotaConcurrentExports", ConcurrentExports))
         {

@@ -66,13 +66,19 @@ public sealed partial class InvocationPipeline(ILogger<InvocationPipeline> logge
     }
 
     /// <summary>
-    /// The answer carries what its store calls cost (<c>x-enclave-request-charge</c>, <c>x-enclave-store-calls</c>: every
-    /// call the invocation made, its audit record's included); once it is sent, the project's usage counts it.
+    /// An admin's answer carries what its store calls cost (<c>x-enclave-request-charge</c>, <c>x-enclave-store-calls</c>:
+    /// the project's share of the calls made for it, its audit record's included); once it is sent, the project's usage counts it.
     /// </summary>
     private static void Metered(HttpContext http, FunctionEntry entry, StoreMeter meter, string? projectId, CountingStream body)
     {
-        http.Response.Headers[RequestChargeHeader] = meter.RequestCharge.ToString("0.###", CultureInfo.InvariantCulture);
-        http.Response.Headers[StoreCallsHeader] = meter.Calls.ToString(CultureInfo.InvariantCulture);
+        // Only to admins: what a read cost could tell a member restricted by a policy that a hidden resource exists.
+        var invocation = http.RequestServices.GetRequiredService<InvocationCaller>();
+        if (invocation.IsAuthenticated && (invocation.Caller.Membership.Admin || invocation.Caller.SuperAdmin))
+        {
+            http.Response.Headers[RequestChargeHeader] = meter.RequestCharge.ToString("0.###", CultureInfo.InvariantCulture);
+            http.Response.Headers[StoreCallsHeader] = meter.Calls.ToString(CultureInfo.InvariantCulture);
+        }
+
         if (projectId is null)
         {
             return;

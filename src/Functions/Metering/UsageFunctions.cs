@@ -89,15 +89,15 @@ public sealed class UsageFunctions(UsageLedger usage, TimeProvider time, IOption
     private (DateTimeOffset From, DateTimeOffset To, string? Invalid) Range(string? fromText, string? toText)
     {
         var to = time.GetUtcNow();
-        if (toText is not null && !DateTimeOffset.TryParse(toText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out to))
+        if (toText is not null && (!DateTimeOffset.TryParse(toText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out to) || to.Year is < 2000 or > 9000))
         {
-            return (default, default, "to must be a dateTime.");
+            return (default, default, "to must be a dateTime between the years 2000 and 9000.");
         }
 
         var from = to - TimeSpan.FromHours(1);
-        if (fromText is not null && !DateTimeOffset.TryParse(fromText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out from))
+        if (fromText is not null && (!DateTimeOffset.TryParse(fromText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out from) || from.Year is < 2000 or > 9000))
         {
-            return (default, default, "from must be a dateTime.");
+            return (default, default, "from must be a dateTime between the years 2000 and 9000.");
         }
 
         return from > to ? (from, to, "from must not be after to.")

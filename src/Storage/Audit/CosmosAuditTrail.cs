@@ -32,7 +32,7 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
     /// </summary>
     private sealed class AppendQueue
     {
-        private readonly List<(IReadOnlyList<AuditEntry> Entries, TaskCompletionSource<bool> Done)> _waiting = [];
+        private readonly List<(IReadOnlyList<AuditEntry> Entries, TaskCompletionSource<bool> Done, Metering.StoreMeter? Meter)> _waiting = [];
         private bool _writing;
 
         /// <summary>The chain's head as this instance last wrote or read it (null: read it); a stale one costs one refused batch.</summary>
@@ -44,24 +44,38 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
             bool start;
             lock (_waiting)
             {
-                _waiting.Add((entries, done));
+                _waiting.Add((entries, done, Metering.StoreMeter.Current));
                 start = !_writing;
                 _writing = true;
             }
 
             if (start)
             {
-                _ = WriteAllAsync(write);
+                // Not in the first caller's flow: each batch is metered on its own and charged to the appends it carried.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _ = WriteAllAsync(write);
+                }
             }
 
             return done.Task.WaitAsync(cancellationToken);
+        }
+
+        /// <summary>Shares what a batch cost among the appends it carried, by their records (its calls go to the first).</summary>
+        private static void Charge(List<(IReadOnlyList<AuditEntry> Entries, TaskCompletionSource<bool> Done, Metering.StoreMeter? Meter)> batch, Metering.StoreMeter meter)
+        {
+            var records = batch.Sum(b => b.Entries.Count);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Meter?.Add(meter.TotalCharge * batch[i].Entries.Count / records, i == 0 ? meter.TotalCalls : 0);
+            }
         }
 
         private async Task WriteAllAsync(Func<IReadOnlyList<AuditEntry>, Task<bool>> write)
         {
             while (true)
             {
-                var batch = new List<(IReadOnlyList<AuditEntry> Entries, TaskCompletionSource<bool> Done)>();
+                var batch = new List<(IReadOnlyList<AuditEntry> Entries, TaskCompletionSource<bool> Done, Metering.StoreMeter? Meter)>();
                 lock (_waiting)
                 {
                     var operations = 0;
@@ -81,7 +95,9 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
 
                 try
                 {
+                    var meter = Metering.StoreMeter.Begin();
                     var sealedAsWritten = await write([.. batch.SelectMany(b => b.Entries)]);
+                    Charge(batch, meter);
                     batch.ForEach(b => b.Done.TrySetResult(sealedAsWritten));
                 }
                 catch (Exception e)

@@ -3,13 +3,14 @@ using System.Collections.Concurrent;
 namespace Enclave.Storage.Metering;
 
 /// <summary>
-/// What one invocation's store calls cost: how many calls, their request charge, how many Cosmos DB throttled. The
+/// What one invocation's store calls cost: how many calls and their request charge (the SDK's own retries of a call
+/// are not seen: they happen below the handler that counts). The
 /// invocation begins a meter (<see cref="Begin"/>); every call the SDK sends while it runs, in this async flow, is
 /// added to it by <see cref="Cosmos.CosmosRequestMetrics"/>, under the partition it named. The totals are the
 /// <see cref="ProjectId"/>'s share: calls in its own partition and queries across partitions (its linked projects).
 /// Calls in other partitions — the shared identity documents a sign-in or an invitation reads — are not charged to
 /// the project, since what they cost could tell it about other projects' users. A group-committed audit batch is
-/// charged to the invocation whose flow wrote it.
+/// metered on its own and shared among the appends it carried.
 /// </summary>
 public sealed class StoreMeter
 {
@@ -64,10 +65,27 @@ public sealed class StoreMeter
         Interlocked.Add(ref usage.ChargeMillis, (long)Math.Round(charge * 1000));
     }
 
+    /// <summary>Every call of this meter, whatever its partition.</summary>
+    internal double TotalCharge => _byPartition.Values.Sum(u => Interlocked.Read(ref u.ChargeMillis)) / 1000.0;
+
+    /// <summary>How many calls this meter counted, whatever their partition.</summary>
+    internal long TotalCalls => _byPartition.Values.Sum(u => Interlocked.Read(ref u.Calls));
+
+    /// <summary>A share of calls made on this invocation's behalf in another flow (its audit record's batch), in its own partition.</summary>
+    internal void Add(double charge, long calls)
+    {
+        var usage = _byPartition.GetOrAdd(OwnKey, _ => new Usage());
+        Interlocked.Add(ref usage.Calls, calls);
+        Interlocked.Add(ref usage.ChargeMillis, (long)Math.Round(charge * 1000));
+    }
+
+    /// <summary>Where calls made for this invocation elsewhere are kept: counted as its own, whatever project it turns out to be.</summary>
+    private const string OwnKey = "own";
+
     private IEnumerable<Usage> Own()
     {
         var own = ProjectId is null ? null : PartitionHeader(ProjectId);
-        return _byPartition.Where(p => p.Key.Length == 0 || p.Key == own).Select(p => p.Value);
+        return _byPartition.Where(p => p.Key.Length == 0 || p.Key == own || p.Key == OwnKey).Select(p => p.Value);
     }
 
     private sealed class Usage

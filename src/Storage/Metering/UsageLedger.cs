@@ -61,9 +61,9 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
     /// </summary>
     public (long Bytes, long Count)? Stored(string projectId, string type)
     {
+        _toRead.TryAdd(projectId, 0); // read again at the next flush: other instances may have written or deleted meanwhile
         if (!_stored.TryGetValue(projectId, out var stored))
         {
-            _toRead.TryAdd(projectId, 0);
             return null;
         }
 
@@ -78,16 +78,33 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
         _minutes.TryGetValue((projectId, MinuteOf(time.GetUtcNow())), out var usage) ? usage.RequestCharge : 0;
 
     /// <summary>Writes what was counted since the last flush; minutes that have ended are then forgotten.</summary>
+    /// <remarks>One project's failure (a throttled or full partition) does not hold up the others: the first failure is thrown once every project was tried.</remarks>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
+        Exception? failed = null;
+        async Task TryAsync(Func<Task> write)
+        {
+            try
+            {
+                await write();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failed ??= e;
+            }
+        }
+
         var current = MinuteOf(time.GetUtcNow());
         var gone = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var project in _minutes.Keys.Select(k => k.Project).Concat(_storage.Keys).Distinct(StringComparer.Ordinal))
+        foreach (var project in _minutes.Keys.Select(k => k.Project).Concat(_storage.Keys).Concat(_toRead.Keys).Distinct(StringComparer.Ordinal).ToList())
         {
-            if (!await ExistsAsync(project, cancellationToken))
+            await TryAsync(async () =>
             {
-                gone.Add(project);
-            }
+                if (!await ExistsAsync(project, cancellationToken))
+                {
+                    gone.Add(project);
+                }
+            });
         }
 
         foreach (var key in _minutes.Keys.Where(k => gone.Contains(k.Project)))
@@ -98,22 +115,21 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
         foreach (var project in gone)
         {
             _storage.TryRemove(project, out _);
+            _stored.TryRemove(project, out _);
+            _toRead.TryRemove(project, out _);
         }
 
         foreach (var ((project, minute), usage) in _minutes)
         {
-            await WriteIfDirtyAsync(project, minute, usage, cancellationToken);
-            if (minute < current - 1)
+            await TryAsync(async () =>
             {
-                _minutes.TryRemove((project, minute), out _);
-                await WriteIfDirtyAsync(project, minute, usage, cancellationToken); // a last count that raced the removal
-            }
-        }
-
-        foreach (var project in _toRead.Keys.Where(p => !gone.Contains(p)))
-        {
-            _stored[project] = await ReadStoredAsync(project, cancellationToken);
-            _toRead.TryRemove(project, out _);
+                await WriteIfDirtyAsync(project, minute, usage, cancellationToken);
+                if (minute < current - 1)
+                {
+                    _minutes.TryRemove((project, minute), out _);
+                    await WriteIfDirtyAsync(project, minute, usage, cancellationToken); // a last count that raced the removal
+                }
+            });
         }
 
         foreach (var (project, types) in _storage)
@@ -124,15 +140,34 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
                 continue;
             }
 
-            try
+            await TryAsync(async () =>
             {
-                await AddStorageAsync(project, [.. deltas.Select(d => new KeyValuePair<string, (long, long)>(d.Type, d.Delta))], cancellationToken);
-            }
-            catch
+                try
+                {
+                    await AddStorageAsync(project, [.. deltas.Select(d => new KeyValuePair<string, (long, long)>(d.Type, d.Delta))], cancellationToken);
+                    _toRead.TryRemove(project, out _); // just written: what it stores is known
+                }
+                catch
+                {
+                    deltas.ForEach(d => RecordStorage(project, d.Type, d.Delta.Count, d.Delta.Bytes)); // kept for the next flush
+                    throw;
+                }
+            });
+        }
+
+        // Projects whose storage quotas were checked since the last flush: what they store now, other instances' writes included.
+        foreach (var project in _toRead.Keys.ToList())
+        {
+            await TryAsync(async () =>
             {
-                deltas.ForEach(d => RecordStorage(project, d.Type, d.Delta.Count, d.Delta.Bytes)); // kept for the next flush
-                throw;
-            }
+                _stored[project] = await ReadStoredAsync(project, cancellationToken);
+                _toRead.TryRemove(project, out _);
+            });
+        }
+
+        if (failed is not null)
+        {
+            throw failed;
         }
     }
 

@@ -13,7 +13,11 @@ namespace Enclave.Api.Tests.Metering;
 /// <summary>Usage is written only when a test flushes it, so what a test reads is exactly what it caused.</summary>
 public sealed class MeteringFixture : EnclaveApiFixture
 {
-    protected override void Customize(Dictionary<string, string?> settings) => settings["Metering:FlushInterval"] = "00:10:00";
+    protected override void Customize(Dictionary<string, string?> settings)
+    {
+        settings["Metering:FlushInterval"] = "00:10:00";
+        settings["Metering:BundleEntries"] = "6"; // configured for every project: a project may lower it, not raise it
+    }
 }
 
 /// <summary>
@@ -63,6 +67,14 @@ public sealed class MeteringTests(MeteringFixture app) : IClassFixture<MeteringF
         }
 
         Assert.True(matched, "No answer's headers matched the SDK's charges.");
+
+        // A member restricted by a policy is not told what its requests cost (that could betray a hidden resource).
+        await project.PutPolicyAsync("patients", """[{"resourceType":"Patient"}]""");
+        var member = await project.MemberAsync("Restricted", "[" + PolicyProject.Access("patients") + "]");
+        using var theirs = await project.SendAsync(HttpMethod.Get, "Patient/none", member);
+        Assert.Equal(HttpStatusCode.NotFound, theirs.StatusCode);
+        Assert.False(theirs.Headers.Contains(InvocationPipeline.RequestChargeHeader));
+        Assert.False(theirs.Headers.Contains(InvocationPipeline.StoreCallsHeader));
     }
 
     [Fact]
@@ -161,6 +173,15 @@ public sealed class MeteringTests(MeteringFixture app) : IClassFixture<MeteringF
 
         var (_, none) = await project.CallAsync(HttpMethod.Get, "Patient?_summary=count", project.AdminToken);
         Assert.Equal(0, none.GetProperty("total").GetInt32()); // refused whole: nothing written
+
+        await SetAsync(project, ("quotaBundleEntries", 10)); // above the configured 6: the configured quota holds
+        string Transaction(int entries) => """{"resourceType":"Bundle","type":"transaction","entry":[""" + string.Join(',', Enumerable.Range(0, entries).Select(i =>
+            $$$"""{"resource":{"resourceType":"Patient","name":[{"family":"R{{{i}}}"}]},"request":{"method":"POST","url":"Patient"}}""")) + "]}";
+        using (var seven = await project.SendAsync(HttpMethod.Post, string.Empty, project.AdminToken, Transaction(7)))
+        using (var six = await project.SendAsync(HttpMethod.Post, string.Empty, project.AdminToken, Transaction(6)))
+        {
+            Assert.Equal((HttpStatusCode.TooManyRequests, HttpStatusCode.OK), (seven.StatusCode, six.StatusCode));
+        }
 
         await SetAsync(project, ("quotaRequestUnitsPerMinute", 1));
         var statuses = new List<HttpStatusCode>();
