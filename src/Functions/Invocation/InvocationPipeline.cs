@@ -72,8 +72,7 @@ public sealed partial class InvocationPipeline(ILogger<InvocationPipeline> logge
     private static void Metered(HttpContext http, FunctionEntry entry, StoreMeter meter, string? projectId, CountingStream body)
     {
         // Only to admins: what a read cost could tell a member restricted by a policy that a hidden resource exists.
-        var invocation = http.RequestServices.GetRequiredService<InvocationCaller>();
-        if (invocation.IsAuthenticated && (invocation.Caller.Membership.Admin || invocation.Caller.SuperAdmin))
+        if (http.RequestServices.GetService<InvocationCaller>() is { IsAuthenticated: true } invocation && (invocation.Caller.Membership.Admin || invocation.Caller.SuperAdmin))
         {
             http.Response.Headers[RequestChargeHeader] = meter.RequestCharge.ToString("0.###", CultureInfo.InvariantCulture);
             http.Response.Headers[StoreCallsHeader] = meter.Calls.ToString(CultureInfo.InvariantCulture);

@@ -51,10 +51,11 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
 
             if (start)
             {
-                // Not in the first caller's flow: each batch is metered on its own and charged to the appends it carried.
+                // Not in the first caller's flow (a clean one, in which the writer's own meter then flows): each batch is
+                // metered on its own and charged to the appends it carried.
                 using (ExecutionContext.SuppressFlow())
                 {
-                    _ = WriteAllAsync(write);
+                    _ = Task.Run(() => WriteAllAsync(write), CancellationToken.None);
                 }
             }
 
