@@ -135,7 +135,7 @@ public sealed partial class ExportFunctions(IExportJobStore jobs, IExportFiles f
         }
 
         var most = http.RequestServices.GetRequiredService<Metering.QuotaGate>().QuotasOf(caller).ConcurrentExports;
-        if (most > 0 && running.Count >= most)
+        if (running.Count >= most) // Export:MaxConcurrentJobsPerProject is at least 1, and a project may only lower it
         {
             http.Response.Headers.RetryAfter = "60";
             return ErrorMap.Answer(ErrorKind.RateLimited,
