@@ -134,7 +134,10 @@ public sealed class ProjectDeletionTests(EnclaveApiFixture app) : IClassFixture<
         return (await iterator.ReadNextAsync()).Single();
     }
 
-    /// <summary>The project's documents but its audit trail (which its sealer may still be chaining), each by id and content hash; and how many audit documents it has.</summary>
+    /// <summary>
+    /// The project's documents but its audit trail (which its sealer may still be chaining) and its usage records (which the
+    /// meter's flusher keeps writing for the project's earlier requests), each by id and content hash; and how many audit documents it has.
+    /// </summary>
     private async Task<(int Audit, string Documents)> SnapshotAsync(string projectId)
     {
         var query = new QueryDefinition("SELECT * FROM c WHERE c.projectId = @p").WithParameter("@p", projectId);
@@ -146,9 +149,15 @@ public sealed class ProjectDeletionTests(EnclaveApiFixture app) : IClassFixture<
             using var body = await JsonDocument.ParseAsync(page.Content);
             foreach (var document in body.RootElement.GetProperty("Documents").EnumerateArray())
             {
-                if (document.GetProperty("kind").GetString() is "audit" or "audit-head")
+                var kind = document.GetProperty("kind").GetString();
+                if (kind is "audit" or "audit-head")
                 {
                     audit++;
+                    continue;
+                }
+
+                if (kind is "usage" or "usage-storage")
+                {
                     continue;
                 }
 
