@@ -90,6 +90,11 @@ public sealed partial class AuditRecorder(IAuditTrail trail, AuditSealer sealer,
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(audit);
         ArgumentNullException.ThrowIfNull(answer);
+        if (http.Items.ContainsKey(Metering.QuotaGate.Unrecorded))
+        {
+            return answer; // a quota refusal of a minute whose first one is recorded: the project's usage counts it (ADR 0006)
+        }
+
         var code = status ?? StatusOf(answer);
         var entries = audit.Complete(code, Refusal(code));
         if (audit.ProjectId is not { } projectId)

@@ -16,11 +16,17 @@ namespace Enclave.Functions.Metering;
 /// Admits a caller's request under its project's quotas, on this instance alone (no shared state, no round trip: ADR
 /// 0006): a token bucket of <c>quotaRequestsPerSecond</c>, and the request units this instance charged the project in
 /// the current minute against <c>quotaRequestUnitsPerMinute</c>. Over a limit: 429 with <c>Retry-After</c> and an
-/// OperationOutcome that names the limit.
+/// OperationOutcome that names the limit. Of a membership's refusals by one of these limits, the first of each minute is
+/// recorded in the audit trail and the rest only counted in the project's usage (ADR 0006): a flood must not become
+/// the writes its quota is there to prevent.
 /// </summary>
 public sealed class QuotaGate(UsageLedger usage, TimeProvider time, IOptions<MeteringOptions> metering, IOptions<ExportOptions> export)
 {
     private readonly ConcurrentDictionary<string, TokenBucket> _buckets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Project, string Membership, string Limit), long> _recorded = new();
+
+    /// <summary>The <see cref="HttpContext.Items"/> key of a refusal the audit trail does not record (one of its minute was).</summary>
+    public static readonly object Unrecorded = new();
 
     /// <summary>The quotas of <paramref name="caller"/>'s project.</summary>
     public ProjectQuotas QuotasOf(Caller caller)
@@ -45,6 +51,7 @@ public sealed class QuotaGate(UsageLedger usage, TimeProvider time, IOptions<Met
                 (_, existing) => existing.Rate == quotas.RequestsPerSecond ? existing : new TokenBucket(quotas.RequestsPerSecond, quotas.RequestsPerSecond, now));
             if (bucket.TryTake(now) is { } wait)
             {
+                RecordOncePerMinute(http, caller, "quotaRequestsPerSecond", now);
                 return Refuse(http, "quotaRequestsPerSecond", wait, $"This project may send {quotas.RequestsPerSecond} requests a second; retry after Retry-After.");
             }
         }
@@ -52,10 +59,37 @@ public sealed class QuotaGate(UsageLedger usage, TimeProvider time, IOptions<Met
         if (quotas.RequestUnitsPerMinute > 0 && usage.RequestChargeThisMinute(caller.ProjectId) >= quotas.RequestUnitsPerMinute)
         {
             var nextMinute = TimeSpan.FromSeconds(60 - (now.ToUnixTimeMilliseconds() % 60_000 / 1000.0));
+            RecordOncePerMinute(http, caller, "quotaRequestUnitsPerMinute", now);
             return Refuse(http, "quotaRequestUnitsPerMinute", nextMinute, $"This project may spend {quotas.RequestUnitsPerMinute} request units a minute; retry after Retry-After.");
         }
 
         return entry.Audited?.Interaction is { } interaction && s_growing.Contains(interaction) ? StorageRefusal(http, caller, quotas, interaction) : null;
+    }
+
+    /// <summary>Marks the refusal <see cref="Unrecorded"/> unless it is the first by <paramref name="limit"/> of <paramref name="caller"/>'s membership this minute.</summary>
+    private void RecordOncePerMinute(HttpContext http, Caller caller, string limit, DateTimeOffset now)
+    {
+        var minute = now.ToUnixTimeSeconds() / 60;
+        var key = (caller.ProjectId, caller.Membership.Id, limit);
+        if (_recorded.TryGetValue(key, out var last) && last >= minute)
+        {
+            http.Items[Unrecorded] = true;
+            return;
+        }
+
+        if (!_recorded.TryUpdate(key, minute, last) && !_recorded.TryAdd(key, minute))
+        {
+            http.Items[Unrecorded] = true; // a concurrent refusal of the same minute took the record
+            return;
+        }
+
+        if (_recorded.Count > 10_000)
+        {
+            foreach (var stale in _recorded.Where(r => r.Value < minute))
+            {
+                _recorded.TryRemove(stale);
+            }
+        }
     }
 
     /// <summary>

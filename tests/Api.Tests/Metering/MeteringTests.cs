@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Enclave.Api.Tests.Access;
+using Enclave.Api.Tests.Audit;
 using Enclave.Functions.Invocation;
 using Enclave.Storage.Cosmos;
 using Enclave.Storage.Metering;
@@ -142,6 +143,13 @@ public sealed class MeteringTests(MeteringFixture app) : IClassFixture<MeteringF
         Assert.StartsWith("quotaRequestsPerSecond", outcome["issue"]![0]!["diagnostics"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.All(quietAnswers, a => Assert.Equal(HttpStatusCode.NotFound, a.StatusCode));
         Assert.Equal(refused.Count, (await UsageAsync(hot)).GetProperty("total").GetProperty("refused").GetInt64());
+
+        // The trail records the first refusal of the minute (two, if the burst straddled one) and every admitted read; usage counts every refusal.
+        var records = await AuditRecords.AllAsync(app.Services.GetRequiredService<Microsoft.Azure.Cosmos.Container>(), hot.ProjectId);
+        var throttled = records.Where(r => r.OutcomeDesc == "429 throttled").ToList();
+        Assert.InRange(throttled.Count, 1, 2);
+        Assert.Equal(hotAnswers.Length - refused.Count, records.Count(r => r.Interaction == "read" && r.OutcomeDesc.StartsWith("404", StringComparison.Ordinal)));
+        Assert.All(throttled, r => Assert.Contains(r.Trace, refused.Select(AuditRecords.Trace)));
         foreach (var answer in hotAnswers.Concat(quietAnswers))
         {
             answer.Dispose();
