@@ -18,12 +18,6 @@ namespace Enclave.Functions.Metering;
 /// </summary>
 public sealed class UsageFunctions(UsageLedger usage, TimeProvider time, IOptions<MeteringOptions> options)
 {
-    /// <summary>Cosmos DB's limit on one logical partition's storage.</summary>
-    public const long PartitionStorageBytes = 20L * 1024 * 1024 * 1024;
-
-    /// <summary>Cosmos DB's limit on one logical partition's throughput.</summary>
-    public const int PartitionRequestUnitsPerSecond = 10_000;
-
     /// <summary>The longest range one answer covers (one row a minute).</summary>
     public static readonly TimeSpan MaxRange = TimeSpan.FromDays(1);
 
@@ -58,12 +52,12 @@ public sealed class UsageFunctions(UsageLedger usage, TimeProvider time, IOption
         var bytes = storage.Sum(t => t.Value!["bytes"]!.GetValue<long>());
         var fraction = options.Value.PartitionWarningFraction;
         var warnings = new JsonArray();
-        if (bytes >= fraction * PartitionStorageBytes)
+        if (bytes >= fraction * UsageLedger.PartitionStorageBytes)
         {
             warnings.Add($"The project stores {bytes:N0} bytes of resources, past {fraction:P0} of a logical partition's 20 GB: plan the move to a hierarchical partition key (docs/deploy.md).");
         }
 
-        if (busiest >= fraction * PartitionRequestUnitsPerSecond)
+        if (busiest >= fraction * UsageLedger.PartitionRequestUnitsPerSecond)
         {
             warnings.Add($"The project used {busiest:N0} RU/s in its busiest minute, past {fraction:P0} of a logical partition's 10,000 RU/s (docs/deploy.md).");
         }
@@ -78,9 +72,9 @@ public sealed class UsageFunctions(UsageLedger usage, TimeProvider time, IOption
             ["storage"] = new JsonObject { ["bytes"] = bytes, ["resources"] = storage.Sum(t => t.Value!["count"]!.GetValue<long>()), ["types"] = storage },
             ["partition"] = new JsonObject
             {
-                ["storageFraction"] = Math.Round((double)bytes / PartitionStorageBytes, 6),
+                ["storageFraction"] = Math.Round((double)bytes / UsageLedger.PartitionStorageBytes, 6),
                 ["busiestRequestUnitsPerSecond"] = Math.Round(busiest, 1),
-                ["throughputFraction"] = Math.Round(busiest / PartitionRequestUnitsPerSecond, 6),
+                ["throughputFraction"] = Math.Round(busiest / UsageLedger.PartitionRequestUnitsPerSecond, 6),
                 ["warnings"] = warnings,
             },
         });

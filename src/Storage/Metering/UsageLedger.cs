@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -11,23 +12,54 @@ namespace Enclave.Storage.Metering;
 /// <summary>
 /// Each project's usage per minute, counted in memory on this instance as requests and store calls happen, and
 /// written to the project's partition by <see cref="FlushAsync"/> off the request path: one document per project,
-/// minute and instance (<c>usage:{yyyyMMddHHmm}:{instance}</c>, upserted with this instance's running totals for the
+/// minute and instance (<c>usage:{yyyyMMddHHmm}:{_instance}</c>, upserted with this instance's running totals for the
 /// minute, so a repeated flush changes nothing), and one storage document (<c>usage:storage</c>: live resources and
 /// their JSON bytes per type, changed by commits), updated under its ETag. What a crash can lose is what the instance
-/// counted since its last flush. <see cref="ReadAsync"/> sums the instances' documents.
+/// counted since its last flush. <see cref="ReadAsync"/> sums the instances' documents. The same figures are
+/// OpenTelemetry metrics of the meter <see cref="CosmosRequestMetrics.MeterName"/>, tagged with the project: bytes in,
+/// out and exported, refusals, and gauges of what each project this instance knows stores and how close it is to a
+/// logical partition's ceilings (an alert on those is the partition-health warning outside <c>$usage</c>).
 /// </summary>
-public sealed class UsageLedger(Container container, TimeProvider time, string instance, TimeSpan retention)
+public sealed class UsageLedger : IDisposable
 {
+    /// <summary>Cosmos DB's limit on one logical partition's storage.</summary>
+    public const long PartitionStorageBytes = 20L * 1024 * 1024 * 1024;
+
+    /// <summary>Cosmos DB's limit on one logical partition's throughput.</summary>
+    public const int PartitionRequestUnitsPerSecond = 10_000;
+
     private const string StorageId = "usage:storage";
     private readonly ConcurrentDictionary<(string Project, long Minute), MinuteUsage> _minutes = new();
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, StorageDelta>> _storage = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StoredTotals> _stored = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _toRead = new(StringComparer.Ordinal);
+    private readonly Container _container;
+    private readonly TimeProvider _time;
+    private readonly string _instance;
+    private readonly TimeSpan _retention;
+    private readonly Meter _meter = new(CosmosRequestMetrics.MeterName);
+    private readonly Counter<long> _bytesIn, _bytesOut, _exportBytes, _refused;
+
+    /// <summary>A ledger writing to <paramref name="container"/> as <paramref name="instance"/>, its minutes kept for <paramref name="retention"/>.</summary>
+    public UsageLedger(Container container, TimeProvider time, string instance, TimeSpan retention)
+    {
+        (_container, _time, _instance, _retention) = (container, time, instance, retention);
+        _bytesIn = _meter.CreateCounter<long>("enclave.usage.bytes_in", "By", "Request bytes received, by project.");
+        _bytesOut = _meter.CreateCounter<long>("enclave.usage.bytes_out", "By", "Answer bytes sent, by project.");
+        _exportBytes = _meter.CreateCounter<long>("enclave.usage.export_bytes", "By", "Bytes of export files written, by project.");
+        _refused = _meter.CreateCounter<long>("enclave.usage.refused", description: "Requests a quota refused, by project.");
+        _meter.CreateObservableGauge("enclave.project.storage_bytes", () => Gauge(p => p.Bytes), "By",
+            "Live resources' JSON bytes of each project this instance knows, as of its last flush plus its commits since.");
+        _meter.CreateObservableGauge("enclave.partition.storage_fraction", () => Gauge(p => (double)p.Bytes / PartitionStorageBytes),
+            description: "A project's stored bytes over a logical partition's 20 GB.");
+        _meter.CreateObservableGauge("enclave.partition.throughput_fraction", ThroughputFractions,
+            description: "This instance's request units per second for a project in the last whole minute, over a logical partition's 10,000 RU/s (sum over instances).");
+    }
 
     /// <summary>The minute <paramref name="at"/> falls in, as Unix minutes.</summary>
     private static long MinuteOf(DateTimeOffset at) => at.ToUnixTimeSeconds() / 60;
 
-    private MinuteUsage Now(string projectId) => _minutes.GetOrAdd((projectId, MinuteOf(time.GetUtcNow())), _ => new MinuteUsage());
+    private MinuteUsage Now(string projectId) => _minutes.GetOrAdd((projectId, MinuteOf(_time.GetUtcNow())), _ => new MinuteUsage());
 
     /// <summary>
     /// An answered request of <paramref name="projectId"/>: its interaction, what its store calls cost
@@ -37,6 +69,14 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
     {
         ArgumentNullException.ThrowIfNull(meter);
         Now(projectId).Add(interaction, meter, bytesIn, bytesOut, refused);
+        var project = new KeyValuePair<string, object?>("project", projectId);
+        _bytesIn.Add(bytesIn, project);
+        _bytesOut.Add(bytesOut, project);
+        _exportBytes.Add(meter.ExportBytes, project);
+        if (refused)
+        {
+            _refused.Add(1, project);
+        }
     }
 
     /// <summary>Work done for <paramref name="projectId"/> off the request path (an export, erasure or restore step): its store calls and export bytes.</summary>
@@ -44,6 +84,7 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
     {
         ArgumentNullException.ThrowIfNull(meter);
         Now(projectId).Add(null, meter, 0, 0, refused: false);
+        _exportBytes.Add(meter.ExportBytes, new KeyValuePair<string, object?>("project", projectId));
     }
 
     /// <summary>A commit changed <paramref name="projectId"/>'s live resources of <paramref name="type"/> by <paramref name="count"/> and their JSON by <paramref name="bytes"/>.</summary>
@@ -73,9 +114,28 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
         return (bytes, count);
     }
 
+    /// <summary>One measurement per project this instance knows the storage of: <paramref name="value"/> of its bytes and counts.</summary>
+    private IEnumerable<Measurement<T>> Gauge<T>(Func<StoredTotals, T> value)
+        where T : struct =>
+        _stored.Select(s =>
+        {
+            var pending = _storage.TryGetValue(s.Key, out var types) ? types.Values.Sum(d => d.Bytes) : 0;
+            return new Measurement<T>(value(s.Value with { Bytes = s.Value.Bytes + pending }), new KeyValuePair<string, object?>("project", s.Key));
+        });
+
+    private IEnumerable<Measurement<double>> ThroughputFractions()
+    {
+        var last = MinuteOf(_time.GetUtcNow()) - 1;
+        return _minutes.Where(m => m.Key.Minute == last)
+            .Select(m => new Measurement<double>(m.Value.RequestCharge / 60 / PartitionRequestUnitsPerSecond, new KeyValuePair<string, object?>("project", m.Key.Project)));
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _meter.Dispose();
+
     /// <summary>The request units this instance has charged to <paramref name="projectId"/> in the current minute.</summary>
     public double RequestChargeThisMinute(string projectId) =>
-        _minutes.TryGetValue((projectId, MinuteOf(time.GetUtcNow())), out var usage) ? usage.RequestCharge : 0;
+        _minutes.TryGetValue((projectId, MinuteOf(_time.GetUtcNow())), out var usage) ? usage.RequestCharge : 0;
 
     /// <summary>Writes what was counted since the last flush; minutes that have ended are then forgotten.</summary>
     /// <remarks>One project's failure (a throttled or full partition) does not hold up the others: the first failure is thrown once every project was tried.</remarks>
@@ -94,7 +154,7 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
             }
         }
 
-        var current = MinuteOf(time.GetUtcNow());
+        var current = MinuteOf(_time.GetUtcNow());
         var gone = new HashSet<string>(StringComparer.Ordinal);
         foreach (var project in _minutes.Keys.Select(k => k.Project).Concat(_storage.Keys).Concat(_toRead.Keys).Distinct(StringComparer.Ordinal).ToList())
         {
@@ -178,7 +238,7 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
         var query = partition.Query("SELECT *", "c.kind = 'usage' AND c.minute >= @from AND c.minute <= @to")
             .WithParameter("@from", MinuteText(MinuteOf(from))).WithParameter("@to", MinuteText(MinuteOf(to)));
         var byMinute = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
-        using (var iterator = container.GetItemQueryStreamIterator(query, null, partition.Options()))
+        using (var iterator = _container.GetItemQueryStreamIterator(query, null, partition.Options()))
         {
             while (iterator.HasMoreResults)
             {
@@ -193,7 +253,7 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
             }
         }
 
-        using var storage = await container.ReadItemStreamAsync(StorageId, partition.Key, cancellationToken: cancellationToken);
+        using var storage = await _container.ReadItemStreamAsync(StorageId, partition.Key, cancellationToken: cancellationToken);
         var types = storage.StatusCode == HttpStatusCode.NotFound ? new JsonObject()
             : (await JsonNode.ParseAsync(CosmosFailures.EnsureSuccess(storage, "read storage usage").Content, cancellationToken: cancellationToken))!["types"]!.DeepClone().AsObject();
         return ([.. byMinute.Values], types);
@@ -201,7 +261,7 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
 
     private async Task<StoredTotals> ReadStoredAsync(string projectId, CancellationToken cancellationToken)
     {
-        using var read = await container.ReadItemStreamAsync(StorageId, ProjectPartition.Of(projectId).Key, cancellationToken: cancellationToken);
+        using var read = await _container.ReadItemStreamAsync(StorageId, ProjectPartition.Of(projectId).Key, cancellationToken: cancellationToken);
         return read.StatusCode == HttpStatusCode.NotFound ? StoredTotals.Of(new JsonObject())
             : StoredTotals.Of((await JsonNode.ParseAsync(CosmosFailures.EnsureSuccess(read, "read storage usage").Content, cancellationToken: cancellationToken))!["types"]!.AsObject());
     }
@@ -209,7 +269,7 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
     /// <summary>Whether the project's document is still in its partition (a deleted project's counts are dropped).</summary>
     private async Task<bool> ExistsAsync(string projectId, CancellationToken cancellationToken)
     {
-        using var response = await container.ReadItemStreamAsync($"Project:{projectId}", ProjectPartition.Of(projectId).Key, cancellationToken: cancellationToken);
+        using var response = await _container.ReadItemStreamAsync($"Project:{projectId}", ProjectPartition.Of(projectId).Key, cancellationToken: cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return false;
@@ -263,13 +323,13 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
     {
         var partition = ProjectPartition.Of(projectId);
         var stamp = DateTimeOffset.FromUnixTimeSeconds(minute * 60).UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
-        counts["id"] = $"usage:{stamp}:{instance}";
+        counts["id"] = $"usage:{stamp}:{_instance}";
         counts["projectId"] = partition.Value;
         counts["kind"] = "usage";
         counts["minute"] = MinuteText(minute);
-        counts["instance"] = instance;
-        counts["ttl"] = (int)retention.TotalSeconds;
-        using var response = await container.UpsertItemStreamAsync(new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(counts)), partition.Key, cancellationToken: cancellationToken);
+        counts["instance"] = _instance;
+        counts["ttl"] = (int)_retention.TotalSeconds;
+        using var response = await _container.UpsertItemStreamAsync(new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(counts)), partition.Key, cancellationToken: cancellationToken);
         CosmosFailures.EnsureSuccess(response, "write usage");
     }
 
@@ -278,7 +338,7 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
         var partition = ProjectPartition.Of(projectId);
         while (true)
         {
-            using var read = await container.ReadItemStreamAsync(StorageId, partition.Key, cancellationToken: cancellationToken);
+            using var read = await _container.ReadItemStreamAsync(StorageId, partition.Key, cancellationToken: cancellationToken);
             var document = read.StatusCode == HttpStatusCode.NotFound
                 ? new JsonObject { ["id"] = StorageId, ["projectId"] = partition.Value, ["kind"] = "usage-storage", ["types"] = new JsonObject() }
                 : (await JsonNode.ParseAsync(CosmosFailures.EnsureSuccess(read, "read storage usage").Content, cancellationToken: cancellationToken))!.AsObject();
@@ -291,8 +351,8 @@ public sealed class UsageLedger(Container container, TimeProvider time, string i
 
             var body = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(document));
             using var written = read.StatusCode == HttpStatusCode.NotFound
-                ? await container.CreateItemStreamAsync(body, partition.Key, cancellationToken: cancellationToken)
-                : await container.ReplaceItemStreamAsync(body, StorageId, partition.Key, new ItemRequestOptions { IfMatchEtag = read.Headers.ETag }, cancellationToken);
+                ? await _container.CreateItemStreamAsync(body, partition.Key, cancellationToken: cancellationToken)
+                : await _container.ReplaceItemStreamAsync(body, StorageId, partition.Key, new ItemRequestOptions { IfMatchEtag = read.Headers.ETag }, cancellationToken);
             if (written.StatusCode is not (HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict))
             {
                 CosmosFailures.EnsureSuccess(written, "write storage usage");

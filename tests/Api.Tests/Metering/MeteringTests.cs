@@ -125,6 +125,55 @@ public sealed class MeteringTests(MeteringFixture app) : IClassFixture<MeteringF
     }
 
     [Fact]
+    public async Task The_metrics_report_a_projects_bytes_and_how_much_of_a_partition_it_fills()
+    {
+        var project = await PolicyProject.CreateAsync(app, app.CreateClient(), "Metrics");
+        var measured = new Dictionary<string, double>(StringComparer.Ordinal);
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == CosmosRequestMetrics.MeterName && instrument.Name.StartsWith("enclave.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        void Record(System.Diagnostics.Metrics.Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "project" && Equals(tag.Value, project.ProjectId))
+                {
+                    lock (measured)
+                    {
+                        measured[instrument.Name] = measured.GetValueOrDefault(instrument.Name) + value;
+                    }
+                }
+            }
+        }
+
+        listener.SetMeasurementEventCallback<long>((i, v, t, _) => Record(i, v, t));
+        listener.SetMeasurementEventCallback<double>((i, v, t, _) => Record(i, v, t));
+        listener.Start();
+        const string Body = """{"resourceType":"Patient","name":[{"family":"Metered"}]}""";
+        using (var created = await project.SendAsync(HttpMethod.Post, "Patient", project.AdminToken, Body))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var usage = await UsageAsync(project);
+        measured.Remove("enclave.project.storage_bytes");
+        measured.Remove("enclave.partition.storage_fraction");
+        listener.RecordObservableInstruments();
+
+        var stored = usage.GetProperty("storage").GetProperty("bytes").GetInt64();
+        Assert.True(stored > 0);
+        Assert.Equal(stored, measured["enclave.project.storage_bytes"]);
+        Assert.Equal((double)stored / UsageLedger.PartitionStorageBytes, measured["enclave.partition.storage_fraction"], 12);
+        Assert.Equal(Body.Length, measured["enclave.usage.bytes_in"]);
+        Assert.True(measured["enclave.usage.bytes_out"] > 0);
+    }
+
+    [Fact]
     public async Task A_project_over_its_request_rate_gets_429s_naming_the_limit_and_a_quiet_one_none()
     {
         var hot = await PolicyProject.CreateAsync(app, app.CreateClient(), "Hot");
