@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -21,6 +22,7 @@ internal static class ExportBenchmarks
 {
     private const string Group = "Bulk Data export of Patients (local host process, default Export settings) against the raw paged read";
     private const int InFlight = 16;
+    private const int Rounds = 3;
 
     public static async Task<List<BenchResult>> RunAsync()
     {
@@ -55,23 +57,31 @@ internal static class ExportBenchmarks
             await using var app = await AppProcess.StartAsync(folder, settings, quiet: true);
             var token = await TokenAsync(app.Http, clientId, secret);
             var (cold, coldCount) = await ExportAsync(app.Http, token);
-            var (seconds, count) = await ExportAsync(app.Http, token);
-            if (count != size || coldCount != size)
+            await RawReadAsync(container, projectId, size); // the bench process's own first read, as the export's first was the app's
+            var (rates, raws) = (new List<double>(), new List<double>());
+            for (var round = 0; round < Rounds; round++)
             {
-                throw new InvalidOperationException($"The exports of {size} patients listed {coldCount} and {count}.");
+                // Interleaved, so that a slow spell of the machine or the emulator falls on both sides alike.
+                var (seconds, count) = await ExportAsync(app.Http, token);
+                if (count != size || coldCount != size)
+                {
+                    throw new InvalidOperationException($"The exports of {size} patients listed {coldCount} and {count}.");
+                }
+
+                rates.Add(size / seconds);
+                raws.Add(await RawReadAsync(container, projectId, size));
             }
 
             var peak = app.PeakWorkingSet / 1048576.0;
             peaks[size] = peak;
-            // Read twice, as the export ran twice: the second read is the bench process's and the emulator's warm rate.
-            await RawReadAsync(container, projectId, size);
-            var raw = await RawReadAsync(container, projectId, size);
-            var rate = size / seconds;
-            results.Add(new(Group, $"{size:N0}: export", rate, "resources/s", $"kick-off to manifest, {size:N0} Patients (≈0.5 KB), page 1000, the second export of the process"));
+            var (rate, raw) = (Median(rates), Median(raws));
+            results.Add(new(Group, $"{size:N0}: export", rate, "resources/s",
+                $"kick-off to manifest, {size:N0} Patients (≈0.5 KB), page 1000; median of {Rounds} after the process's first ({string.Join(", ", rates.Select(r => r.ToString("0", CultureInfo.InvariantCulture)))})"));
             results.Add(new(Group, $"{size:N0}: first export of a fresh process", size / cold, "resources/s", "the same, with the app's start-up JIT in it"));
-            results.Add(new(Group, $"{size:N0}: raw paged read", raw, "documents/s", "the same documents through the SDK, one query, pages of 1000 as the export's, ORDER BY lastUpdated, the second read"));
+            results.Add(new(Group, $"{size:N0}: raw paged read", raw, "documents/s",
+                $"the export's own query through the SDK (its projection, _lastUpdated ≤ now, ORDER BY lastUpdated DESC), pages of 1000; median of {Rounds}, each after an export ({string.Join(", ", raws.Select(r => r.ToString("0", CultureInfo.InvariantCulture)))})"));
             results.Add(new(Group, $"{size:N0}: export ÷ raw", rate / raw, "×", "target ≥ 0.8"));
-            results.Add(new(Group, $"{size:N0}: peak working set of the app", peak, "MB", "the app process's VmHWM after both exports, start-up included"));
+            results.Add(new(Group, $"{size:N0}: peak working set of the app", peak, "MB", $"the app process's VmHWM after its {Rounds + 1} exports, start-up included"));
         }
 
         results.Add(new(Group, "peak working set 100k ÷ 20k", peaks[100_000] / peaks[20_000], "×", "target within 1.10"));
@@ -92,11 +102,17 @@ internal static class ExportBenchmarks
         await ProjectSeeding.CommitAsync(store, patients, DateTimeOffset.UtcNow.AddMinutes(-5), InFlight);
     }
 
-    /// <summary>The emulator's own rate for the documents the export reads: the current Patients, paged as the export pages them.</summary>
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+    /// <summary>
+    /// The emulator's own rate for what the export reads: the query the export's search sends (the stored-resource
+    /// projection, bounded by the export's time), paged as the export pages it, each page's documents parsed.
+    /// </summary>
     private static async Task<double> RawReadAsync(Container container, string projectId, int expected)
     {
-        var query = new QueryDefinition("SELECT * FROM c WHERE c.projectId = @p AND c.kind = 'resource' AND c.resourceType = 'Patient' AND NOT c.deleted ORDER BY c.lastUpdated DESC")
-            .WithParameter("@p", projectId);
+        var query = new QueryDefinition("SELECT c.resourceType, c.resourceId, c.versionId, c.lastUpdated, c.deleted, c.resource, c._etag FROM c"
+            + " WHERE c.projectId = @p AND c.kind = 'resource' AND c.resourceType = 'Patient' AND NOT c.deleted AND (c.lastUpdated <= @t) ORDER BY c.lastUpdated DESC")
+            .WithParameter("@p", projectId).WithParameter("@t", Domain.Search.DateRange.Text(DateTimeOffset.UtcNow));
         var clock = Stopwatch.StartNew();
         var read = 0;
         using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(projectId), MaxItemCount = 1000 });
@@ -142,7 +158,7 @@ internal static class ExportBenchmarks
                 throw new InvalidOperationException($"The status answered {(int)poll.StatusCode}: {await poll.Content.ReadAsStringAsync()}");
             }
 
-            await System.Threading.Tasks.Task.Delay(100);
+            await System.Threading.Tasks.Task.Delay(25); // finer than Retry-After, so the figure is the export's time rather than the poll's
         }
 
         throw new TimeoutException("The export did not complete within 20 minutes.");

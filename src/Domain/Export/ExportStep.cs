@@ -74,6 +74,19 @@ public sealed class ExportStep
             return Outcome.Done;
         }
 
+        var ahead = new Lookahead();
+        try
+        {
+            return await RunAsync(job, version, scope, ahead, cancellationToken);
+        }
+        finally
+        {
+            await ahead.DropAsync();
+        }
+    }
+
+    private async Task<Outcome> RunAsync(ExportJob job, string version, IExportPages scope, Lookahead ahead, CancellationToken cancellationToken)
+    {
         var recordedAt = _time.GetUtcNow();
         var until = recordedAt + Limits.StepDuration;
         job = await CommitFinalAsync(job, cancellationToken);
@@ -84,7 +97,7 @@ public sealed class ExportStep
                 return await FinishAsync(job, version, cancellationToken);
             }
 
-            var (lines, position, refusal) = await PageAsync(scope, current, cancellationToken);
+            var (lines, position, refusal) = await (await ahead.TakeAsync(current) ?? PageAsync(scope, current, cancellationToken));
             if (refusal is not null && !refusal.Issue.All(i => i.Code == OperationOutcome.IssueType.Forbidden))
             {
                 // Only a type the membership may not search is passed over (search would not show it); any other refusal stops the job.
@@ -104,13 +117,18 @@ public sealed class ExportStep
             var length = lines.Sum(l => l.Length + 1);
             var file = Target(current, length);
             var blockId = ExportTypeProgress.NewBlockId(file.BlockIds.Count);
-            await StageAsync(job, file.Name, blockId, lines, length, cancellationToken);
             var written = file with { Count = file.Count + lines.Count, Bytes = file.Bytes + length, BlockIds = [.. file.BlockIds, blockId] };
             var next = With(job, position with
             {
                 Count = current.Count + lines.Count,
                 Files = [.. current.Files.Where(f => f.Name != written.Name), written],
             });
+            if (next.Current is { } following && _time.GetUtcNow() < until)
+            {
+                ahead.Start(following, PageAsync(scope, following, cancellationToken));
+            }
+
+            await StageAsync(job, file.Name, blockId, lines, length, cancellationToken);
             var now = _time.GetUtcNow();
             var stop = next.Current is null || now >= until || cancellationToken.IsCancellationRequested;
             if (!stop && now - recordedAt < s_checkpointEvery && !next.Types.Any(t => t.Final.Any()))
@@ -315,6 +333,47 @@ public sealed class ExportStep
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The next page, read while the step stages the block of the one before: a page is fixed by its cursor (every
+    /// query is bounded by T), so reading it early reads the same resources. At most one read is ahead, and one not
+    /// taken is waited for before another read starts or the step ends.
+    /// </summary>
+    private sealed class Lookahead
+    {
+        private (ExportTypeProgress Cursor, Task<ExportPage> Page)? _read;
+
+        public void Start(ExportTypeProgress cursor, Task<ExportPage> page) => _read = (cursor, page);
+
+        /// <summary>The page read ahead for <paramref name="cursor"/>, or null (after any other read ahead has ended).</summary>
+        public async Task<Task<ExportPage>?> TakeAsync(ExportTypeProgress cursor)
+        {
+            if (_read is not { } read)
+            {
+                return null;
+            }
+
+            if (read.Cursor.Type == cursor.Type && read.Cursor.Deleted == cursor.Deleted && read.Cursor.Search == cursor.Search
+                && read.Cursor.Continuation == cursor.Continuation && read.Cursor.Done == cursor.Done)
+            {
+                _read = null;
+                return read.Page;
+            }
+
+            await DropAsync();
+            return null;
+        }
+
+        /// <summary>Waits for a read ahead nobody took, and forgets it (what it found or failed with is not needed).</summary>
+        public async System.Threading.Tasks.Task DropAsync()
+        {
+            if (_read is { } read)
+            {
+                _read = null;
+                await ((System.Threading.Tasks.Task)read.Page).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
     }
 
     private static ExportJob With(ExportJob job, ExportTypeProgress progress) =>

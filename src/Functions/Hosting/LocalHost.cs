@@ -1,7 +1,10 @@
 using System.Reflection;
 using System.Text.Json;
 using Enclave.Functions.Edge;
+using Enclave.Domain.Export;
 using Enclave.Functions.Invocation;
+using Enclave.Storage.Blobs;
+using Enclave.Storage.Export;
 
 namespace Enclave.Functions.Hosting;
 
@@ -29,13 +32,29 @@ public static class LocalHost
         }
 
         builder.Services.AddEnclave(builder.Configuration);
-        builder.Services.AddHostedService<LocalQueuePoller>();
+        builder.Services.AddSingleton<LocalQueuePoller>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalQueuePoller>());
+        builder.Services.AddSingleton<IExportScheduler>(sp => new WakingScheduler(
+            new QueueExportScheduler(sp.GetRequiredService<AzureStorageClients>().ExportQueue), sp.GetRequiredService<LocalQueuePoller>()));
 
         var app = builder.Build();
         app.UseEnclaveEdge();
 
         app.MapFunctions(FunctionCatalog.App, RoutePrefix(AppContext.BaseDirectory));
         return app;
+    }
+
+    /// <summary>The export queue, waking this host's poller for a message visible at once.</summary>
+    private sealed class WakingScheduler(IExportScheduler queue, LocalQueuePoller poller) : IExportScheduler
+    {
+        public async Task ScheduleAsync(ExportJobMessage message, TimeSpan delay, CancellationToken cancellationToken)
+        {
+            await queue.ScheduleAsync(message, delay, cancellationToken);
+            if (delay <= TimeSpan.Zero)
+            {
+                poller.Wake();
+            }
+        }
     }
 
     /// <summary><c>extensions.http.routePrefix</c> of the app's <c>host.json</c>; <c>api</c> when it sets none, as in Azure.</summary>

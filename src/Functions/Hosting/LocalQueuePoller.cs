@@ -12,7 +12,9 @@ namespace Enclave.Functions.Hosting;
 /// (<see cref="QueueHostOptions"/>). A message is leased while its function runs; success deletes it; a failure
 /// makes it visible again after <c>visibilityTimeout</c>, and once it has been delivered <c>maxDequeueCount</c>
 /// times it moves to <c>&lt;queue&gt;-poison</c>. A message already delivered more often than that (its function
-/// crashed the process) moves there without running. Messages are Base64, as the host expects.
+/// crashed the process) moves there without running. Messages are Base64, as the host expects. A message this process
+/// enqueues wakes the poller at once (<see cref="Wake"/>), as the host's queue listener is woken by the messages its
+/// own output bindings add; otherwise an idle queue is polled every <c>maxPollingInterval</c> at most.
 /// </summary>
 internal sealed partial class LocalQueuePoller(
     IServiceScopeFactory scopes, AzureStorageClients storage, IConfiguration configuration, IOptions<QueueHostOptions> options,
@@ -22,6 +24,27 @@ internal sealed partial class LocalQueuePoller(
     private static readonly TimeSpan s_lease = TimeSpan.FromMinutes(10);
 
     private static readonly TimeSpan s_minimumPollingInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly SemaphoreSlim _woken = new(0, 1);
+
+    /// <summary>Polls now rather than at the end of the current wait (a message was just enqueued).</summary>
+    public void Wake()
+    {
+        try
+        {
+            _woken.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already woken: one poll takes every message there is.
+        }
+    }
+
+    public override void Dispose()
+    {
+        _woken.Dispose();
+        base.Dispose();
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,7 +64,10 @@ internal sealed partial class LocalQueuePoller(
             wait = received > 0 ? s_minimumPollingInterval : TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, options.Value.MaxPollingInterval.Ticks));
             try
             {
-                await Task.Delay(received > 0 ? TimeSpan.Zero : wait, stoppingToken);
+                if (received == 0 && await _woken.WaitAsync(wait, stoppingToken))
+                {
+                    wait = s_minimumPollingInterval;
+                }
             }
             catch (OperationCanceledException)
             {

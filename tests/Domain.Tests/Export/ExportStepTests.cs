@@ -100,6 +100,54 @@ public sealed class ExportStepTests
     }
 
     [Fact]
+    public async Task The_next_page_is_read_while_a_block_is_staged_one_read_at_a_time()
+    {
+        var (_, repository) = await SeedAsync(10);
+        var jobs = new Jobs();
+        var files = new Files();
+        await jobs.CreateAsync(Job(), default);
+        var (job, version) = (await jobs.ReadAsync(Project, Job().Id, default))!.Value;
+        var pages = new Observed(new ExportScope(job, repository, 3, 100));
+        files.Reading = () => pages.Reading;
+
+        var outcome = await new ExportStep(jobs, files, new ExportLimits { PageSize = 3 }, _time).RunAsync(job, version, pages, default);
+
+        Assert.Equal(ExportStep.Outcome.Done, outcome);
+        Assert.Equal(4, pages.Reads); // each page once: none read twice, none dropped
+        Assert.Equal(3, files.StagedWhileReading); // every page after the first was read while the block before it was staged
+        Assert.Equal(1, pages.MostAtOnce);
+        Assert.Equal(10, Ids(files).Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(10, Ids(files).Count);
+    }
+
+    /// <summary>Pages as <paramref name="inner"/> reads them, each taking a while, counting reads and reads at once.</summary>
+    private sealed class Observed(IExportPages inner) : IExportPages
+    {
+        private int _reading;
+
+        public int Reads { get; private set; }
+
+        public int MostAtOnce { get; private set; }
+
+        public bool Reading => Volatile.Read(ref _reading) > 0;
+
+        public async Task<ExportPage> NextAsync(ExportTypeProgress current, int count, CancellationToken cancellationToken)
+        {
+            var reading = Interlocked.Increment(ref _reading);
+            (Reads, MostAtOnce) = (Reads + 1, Math.Max(MostAtOnce, reading));
+            try
+            {
+                await Task.Delay(20, cancellationToken);
+                return await inner.NextAsync(current, count, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _reading);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_duplicate_delivery_of_a_step_loses_the_race_and_leaves_the_file_as_one_delivery_would()
     {
         var (_, repository) = await SeedAsync(7);
@@ -336,8 +384,15 @@ public sealed class ExportStepTests
         public string Read(string file) =>
             _committed.TryGetValue(file, out var blocks) ? string.Concat(blocks.Select(b => Encoding.UTF8.GetString(_staged[$"{file}|{b}"]))) : string.Empty;
 
+        /// <summary>Whether a page is being read (set by a test that counts <see cref="StagedWhileReading"/>).</summary>
+        public Func<bool>? Reading { get; set; }
+
+        /// <summary>Blocks whose staging began while a page was being read.</summary>
+        public int StagedWhileReading { get; private set; }
+
         public Task StageAsync(string projectId, string jobId, string file, string blockId, ReadOnlyMemory<byte> lines, CancellationToken cancellationToken)
         {
+            StagedWhileReading += Reading?.Invoke() == true ? 1 : 0;
             _staged[$"{file}|{blockId}"] = lines.ToArray();
             return Task.CompletedTask;
         }
