@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
-using Enclave.Functions.Edge;
 using Enclave.Domain.Export;
+using Enclave.Functions.Edge;
 using Enclave.Functions.Invocation;
 using Enclave.Storage.Blobs;
 using Enclave.Storage.Export;
