@@ -70,6 +70,7 @@ internal static class ExportBenchmarks
 
                 rates.Add(size / seconds);
                 raws.Add(await RawReadAsync(container, projectId, size));
+                Console.Error.WriteLine($"export bench: {size} patients, round {round + 1}: export {rates[^1]:0}/s, raw {raws[^1]:0}/s");
             }
 
             var peak = app.PeakWorkingSet / 1048576.0;
