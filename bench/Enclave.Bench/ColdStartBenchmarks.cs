@@ -64,7 +64,8 @@ internal static class ColdStartBenchmarks
         }
     }
 
-    private static async Task<string> PublishAsync(string output, bool readyToRun)
+    /// <summary>Publishes the app into <paramref name="output"/> as scripts/package.sh does, with or without ReadyToRun.</summary>
+    internal static async Task<string> PublishAsync(string output, bool readyToRun)
     {
         var project = Path.Combine(LocalEmulators.RepositoryRoot, "src", "Functions", "Enclave.Functions.csproj");
         var start = new ProcessStartInfo("dotnet",
