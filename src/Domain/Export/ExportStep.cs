@@ -110,7 +110,9 @@ public sealed class ExportStep
             {
                 // An empty page or a type passed over writes nothing: it is recorded with the next page written (repeating
                 // it after a crash finds the same nothing, since every query is bounded by T).
-                job = With(job, refusal is null ? position : current with { Done = true, Continuation = null });
+                // Only the cursor moves: a page read ahead carries the files as they were before the last commit.
+                job = With(job, refusal is null ? current with { Continuation = position.Continuation, Search = position.Search, Done = position.Done }
+                    : current with { Done = true, Continuation = null });
                 continue;
             }
 

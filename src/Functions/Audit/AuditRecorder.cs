@@ -117,6 +117,7 @@ public sealed partial class AuditRecorder(IAuditTrail trail, AuditSealer sealer,
             {
                 // A throttled or unavailable database is answered as anywhere else (429 or 503 with Retry-After); the rest is a 503 too.
                 LogAppendFailed(logger, e, projectId, entries.Count);
+                http.RequestServices.GetService<Metering.QuotaGate>()?.RecordFailed(http); // a quota refusal's minute is recorded by its next refusal instead
                 if (e is StoreThrottledException)
                 {
                     return ErrorMap.Answer(e, http);

@@ -13,8 +13,10 @@ namespace Enclave.Functions.Hosting;
 /// makes it visible again after <c>visibilityTimeout</c>, and once it has been delivered <c>maxDequeueCount</c>
 /// times it moves to <c>&lt;queue&gt;-poison</c>. A message already delivered more often than that (its function
 /// crashed the process) moves there without running. Messages are Base64, as the host expects. A message this process
-/// enqueues wakes the poller at once (<see cref="Wake"/>), as the host's queue listener is woken by the messages its
-/// own output bindings add; otherwise an idle queue is polled every <c>maxPollingInterval</c> at most.
+/// enqueues wakes the poller at once (<see cref="Wake"/>); otherwise an idle queue is polled every
+/// <c>maxPollingInterval</c> at most. The Functions host has no such wake for messages sent with the SDK (it wakes only
+/// for its own output bindings' messages), so in Azure a job's first step waits up to <c>maxPollingInterval</c> (2 s in
+/// host.json) after the kick-off: ADR 0004.
 /// </summary>
 internal sealed partial class LocalQueuePoller(
     IServiceScopeFactory scopes, AzureStorageClients storage, IConfiguration configuration, IOptions<QueueHostOptions> options,
@@ -37,6 +39,10 @@ internal sealed partial class LocalQueuePoller(
         catch (SemaphoreFullException)
         {
             // Already woken: one poll takes every message there is.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Shut down: the message waits for the next start.
         }
     }
 

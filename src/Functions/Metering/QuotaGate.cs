@@ -71,17 +71,20 @@ public sealed class QuotaGate(UsageLedger usage, TimeProvider time, IOptions<Met
     {
         var minute = now.ToUnixTimeSeconds() / 60;
         var key = (caller.ProjectId, caller.Membership.Id, limit);
-        if (_recorded.TryGetValue(key, out var last) && last >= minute)
+        var existed = _recorded.TryGetValue(key, out var last);
+        if (existed && last >= minute)
         {
             http.Items[Unrecorded] = true;
             return;
         }
 
-        if (!_recorded.TryUpdate(key, minute, last) && !_recorded.TryAdd(key, minute))
+        if (existed ? !_recorded.TryUpdate(key, minute, last) : !_recorded.TryAdd(key, minute))
         {
             http.Items[Unrecorded] = true; // a concurrent refusal of the same minute took the record
             return;
         }
+
+        http.Items[s_claim] = new Claim(key, minute, existed ? last : null);
 
         if (_recorded.Count > 10_000)
         {
@@ -91,6 +94,33 @@ public sealed class QuotaGate(UsageLedger usage, TimeProvider time, IOptions<Met
             }
         }
     }
+
+    /// <summary>
+    /// The record of this request's refusal, the minute's first, could not be stored: the next refusal of the minute
+    /// is recorded instead, so that the trail shows the throttling once the database takes writes again.
+    /// </summary>
+    public void RecordFailed(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (http.Items[s_claim] is not Claim claim)
+        {
+            return;
+        }
+
+        if (claim.Previous is { } previous)
+        {
+            _recorded.TryUpdate(claim.Key, previous, claim.Minute);
+        }
+        else
+        {
+            _recorded.TryRemove(KeyValuePair.Create(claim.Key, claim.Minute));
+        }
+    }
+
+    private static readonly object s_claim = new();
+
+    /// <summary>A refusal that took its minute's record: the minute, and what the key held before.</summary>
+    private sealed record Claim((string Project, string Membership, string Limit) Key, long Minute, long? Previous);
 
     /// <summary>
     /// A write refused because the project stores <c>quotaStorageBytes</c> already, or a create because it holds
