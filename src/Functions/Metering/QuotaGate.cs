@@ -28,6 +28,9 @@ public sealed class QuotaGate(UsageLedger usage, TimeProvider time, IOptions<Met
     /// <summary>The <see cref="HttpContext.Items"/> key of a refusal the audit trail does not record (one of its minute was).</summary>
     public static readonly object Unrecorded = new();
 
+    /// <summary>The <see cref="HttpContext.Items"/> key of the minute a refusal took the record of.</summary>
+    private static readonly object s_claim = new();
+
     /// <summary>The quotas of <paramref name="caller"/>'s project.</summary>
     public ProjectQuotas QuotasOf(Caller caller)
     {
@@ -84,7 +87,7 @@ public sealed class QuotaGate(UsageLedger usage, TimeProvider time, IOptions<Met
             return;
         }
 
-        http.Items[s_claim] = new Claim(key, minute, existed ? last : null);
+        http.Items[s_claim] = KeyValuePair.Create(key, minute);
 
         if (_recorded.Count > 10_000)
         {
@@ -102,25 +105,11 @@ public sealed class QuotaGate(UsageLedger usage, TimeProvider time, IOptions<Met
     public void RecordFailed(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        if (http.Items[s_claim] is not Claim claim)
+        if (http.Items[s_claim] is KeyValuePair<(string, string, string), long> claim)
         {
-            return;
-        }
-
-        if (claim.Previous is { } previous)
-        {
-            _recorded.TryUpdate(claim.Key, previous, claim.Minute);
-        }
-        else
-        {
-            _recorded.TryRemove(KeyValuePair.Create(claim.Key, claim.Minute));
+            _recorded.TryRemove(claim); // no entry and an earlier minute's both leave the minute to be recorded
         }
     }
-
-    private static readonly object s_claim = new();
-
-    /// <summary>A refusal that took its minute's record: the minute, and what the key held before.</summary>
-    private sealed record Claim((string Project, string Membership, string Limit) Key, long Minute, long? Previous);
 
     /// <summary>
     /// A write refused because the project stores <c>quotaStorageBytes</c> already, or a create because it holds

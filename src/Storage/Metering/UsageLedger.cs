@@ -12,7 +12,7 @@ namespace Enclave.Storage.Metering;
 /// <summary>
 /// Each project's usage per minute, counted in memory on this instance as requests and store calls happen, and
 /// written to the project's partition by <see cref="FlushAsync"/> off the request path: one document per project,
-/// minute and instance (<c>usage:{yyyyMMddHHmm}:{_instance}</c>, upserted with this instance's running totals for the
+/// minute and instance (<c>usage:{yyyyMMddHHmm}:{instance}</c>, upserted with this instance's running totals for the
 /// minute, so a repeated flush changes nothing), and one storage document (<c>usage:storage</c>: live resources and
 /// their JSON bytes per type, changed by commits), updated under its ETag. What a crash can lose is what the instance
 /// counted since its last flush. <see cref="ReadAsync"/> sums the instances' documents. The same figures are
@@ -48,9 +48,9 @@ public sealed class UsageLedger : IDisposable
         _bytesOut = _meter.CreateCounter<long>("enclave.usage.bytes_out", "By", "Answer bytes sent, by project.");
         _exportBytes = _meter.CreateCounter<long>("enclave.usage.export_bytes", "By", "Bytes of export files written, by project.");
         _refused = _meter.CreateCounter<long>("enclave.usage.refused", description: "Requests a quota refused, by project.");
-        _meter.CreateObservableGauge("enclave.project.storage_bytes", () => Gauge(p => p.Bytes), "By",
+        _meter.CreateObservableGauge("enclave.project.storage_bytes", () => Gauge(bytes => bytes), "By",
             "Live resources' JSON bytes of each project this instance knows, as of its last flush plus its commits since.");
-        _meter.CreateObservableGauge("enclave.partition.storage_fraction", () => Gauge(p => (double)p.Bytes / PartitionStorageBytes),
+        _meter.CreateObservableGauge("enclave.partition.storage_fraction", () => Gauge(bytes => (double)bytes / PartitionStorageBytes),
             description: "A project's stored bytes over a logical partition's 20 GB.");
         _meter.CreateObservableGauge("enclave.partition.throughput_fraction", ThroughputFractions,
             description: "This instance's request units per second for a project in the last whole minute, over a logical partition's 10,000 RU/s (sum over instances).");
@@ -114,13 +114,13 @@ public sealed class UsageLedger : IDisposable
         return (bytes, count);
     }
 
-    /// <summary>One measurement per project this instance knows the storage of: <paramref name="value"/> of its bytes and counts.</summary>
-    private IEnumerable<Measurement<T>> Gauge<T>(Func<StoredTotals, T> value)
+    /// <summary>One measurement per project this instance knows the storage of: <paramref name="value"/> of its stored bytes.</summary>
+    private IEnumerable<Measurement<T>> Gauge<T>(Func<long, T> value)
         where T : struct =>
         _stored.Select(s =>
         {
             var pending = _storage.TryGetValue(s.Key, out var types) ? types.Values.Sum(d => d.Bytes) : 0;
-            return new Measurement<T>(value(s.Value with { Bytes = s.Value.Bytes + pending }), new KeyValuePair<string, object?>("project", s.Key));
+            return new Measurement<T>(value(s.Value.Bytes + pending), new KeyValuePair<string, object?>("project", s.Key));
         });
 
     private IEnumerable<Measurement<double>> ThroughputFractions()
