@@ -75,9 +75,10 @@ public sealed class ExportStep
         }
 
         var ahead = new Lookahead();
+        using var hashes = new StagedHashes();
         try
         {
-            return await RunAsync(job, version, scope, ahead, cancellationToken);
+            return await RunAsync(job, version, scope, ahead, hashes, cancellationToken);
         }
         finally
         {
@@ -85,16 +86,16 @@ public sealed class ExportStep
         }
     }
 
-    private async Task<Outcome> RunAsync(ExportJob job, string version, IExportPages scope, Lookahead ahead, CancellationToken cancellationToken)
+    private async Task<Outcome> RunAsync(ExportJob job, string version, IExportPages scope, Lookahead ahead, StagedHashes hashes, CancellationToken cancellationToken)
     {
         var recordedAt = _time.GetUtcNow();
         var until = recordedAt + Limits.StepDuration;
-        job = await CommitFinalAsync(job, cancellationToken);
+        job = await CommitFinalAsync(job, hashes, cancellationToken);
         for (var query = 0; query < MaxQueriesPerStep; query++)
         {
             if (job.Current is not { } current)
             {
-                return await FinishAsync(job, version, cancellationToken);
+                return await FinishAsync(job, version, hashes, cancellationToken);
             }
 
             var (lines, position, refusal) = await (await ahead.TakeAsync(current) ?? PageAsync(scope, current, cancellationToken));
@@ -130,7 +131,7 @@ public sealed class ExportStep
                 ahead.Start(following, PageAsync(scope, following, cancellationToken));
             }
 
-            await StageAsync(job, file.Name, blockId, lines, length, cancellationToken);
+            await StageAsync(job, file, blockId, lines, length, hashes, cancellationToken);
             var now = _time.GetUtcNow();
             var stop = next.Current is null || now >= until || cancellationToken.IsCancellationRequested;
             if (!stop && now - recordedAt < s_checkpointEvery && !next.Types.Any(t => t.Final.Any()))
@@ -147,7 +148,7 @@ public sealed class ExportStep
 
             if (next.Current is null)
             {
-                return await FinishAsync(next, recorded, cancellationToken);
+                return await FinishAsync(next, recorded, hashes, cancellationToken);
             }
 
             if (stop)
@@ -156,7 +157,7 @@ public sealed class ExportStep
             }
 
             // Still this delivery's turn, holding the version it just recorded: on to the next block.
-            (job, version, query, recordedAt) = (await CommitFinalAsync(next, cancellationToken), recorded, -1, now);
+            (job, version, query, recordedAt) = (await CommitFinalAsync(next, hashes, cancellationToken), recorded, -1, now);
         }
 
         return await RecordAsync(job, version, cancellationToken) is null ? Outcome.Done : Outcome.More;
@@ -278,9 +279,11 @@ public sealed class ExportStep
     /// <summary>
     /// Commits the files whose lists are final (see <see cref="ExportTypeProgress.Final"/>) and forgets their block ids,
     /// which keeps the job small whatever the export's size; the step records that with its progress. A final list is the
-    /// same whoever commits it, and however often, so a repeat after a crash or a stale delivery changes nothing.
+    /// same whoever commits it, and however often, so a repeat after a crash or a stale delivery changes nothing. Its
+    /// SHA-256 is the one this delivery took of the blocks as it staged them when it staged them all, and otherwise
+    /// read back from the committed file.
     /// </summary>
-    private async Task<ExportJob> CommitFinalAsync(ExportJob job, CancellationToken cancellationToken)
+    private async Task<ExportJob> CommitFinalAsync(ExportJob job, StagedHashes hashes, CancellationToken cancellationToken)
     {
         foreach (var type in job.Types)
         {
@@ -288,7 +291,7 @@ public sealed class ExportStep
             foreach (var file in type.Final)
             {
                 await _files.CommitAsync(job.ProjectId, job.Id, file.Name, file.BlockIds, cancellationToken);
-                committed[file.Name] = await _files.Sha256Async(job.ProjectId, job.Id, file.Name, cancellationToken); // a repeated step hashes the same bytes
+                committed[file.Name] = hashes.Of(file) ?? await _files.Sha256Async(job.ProjectId, job.Id, file.Name, cancellationToken); // a repeated step hashes the same bytes
             }
 
             if (committed.Count > 0)
@@ -309,9 +312,9 @@ public sealed class ExportStep
     /// final: a commit drops the blocks it does not name, so an earlier commit arriving late could drop a block recorded
     /// after it; final lists are the same whoever commits them, and in whatever order.
     /// </summary>
-    private async Task<Outcome> FinishAsync(ExportJob job, string version, CancellationToken cancellationToken)
+    private async Task<Outcome> FinishAsync(ExportJob job, string version, StagedHashes hashes, CancellationToken cancellationToken)
     {
-        job = await CommitFinalAsync(job, cancellationToken);
+        job = await CommitFinalAsync(job, hashes, cancellationToken);
         await RecordAsync(job with { Status = ExportStatus.Completed }, version, cancellationToken);
         return Outcome.Done;
     }
@@ -389,7 +392,7 @@ public sealed class ExportStep
     /// break). The block is built in a pooled buffer, since a block is large enough to be a large-object allocation,
     /// which would grow the heap with the length of the export.
     /// </summary>
-    private async System.Threading.Tasks.Task StageAsync(ExportJob job, string file, string blockId, IReadOnlyList<ReadOnlyMemory<byte>> lines, int length, CancellationToken cancellationToken)
+    private async System.Threading.Tasks.Task StageAsync(ExportJob job, ExportFile file, string blockId, IReadOnlyList<ReadOnlyMemory<byte>> lines, int length, StagedHashes hashes, CancellationToken cancellationToken)
     {
         var block = ArrayPool<byte>.Shared.Rent(length);
         try
@@ -402,7 +405,8 @@ public sealed class ExportStep
                 block[at++] = (byte)'\n';
             }
 
-            await _files.StageAsync(job.ProjectId, job.Id, file, blockId, block.AsMemory(0, length), cancellationToken);
+            await _files.StageAsync(job.ProjectId, job.Id, file.Name, blockId, block.AsMemory(0, length), cancellationToken);
+            hashes.Staged(file, block.AsSpan(0, length));
         }
         finally
         {

@@ -99,6 +99,30 @@ public sealed class ExportStepTests
         Assert.Equal(10, Ids(files).Count);
     }
 
+    [Theory]
+    [InlineData(10, 0)] // one delivery stages every block of each file: hashed as staged, nothing read back
+    [InlineData(0, 3)] // one block per delivery: each file is read back once for its hash
+    public async Task Each_file_records_the_SHA256_of_its_committed_bytes(int stepSeconds, int readBack)
+    {
+        var (_, repository) = await SeedAsync(10);
+        var jobs = new Jobs();
+        var files = new Files();
+        await jobs.CreateAsync(Job(), default);
+        var line = (await jobs.ReadAsync(Project, Job().Id, default)) is { } stored
+            ? (await new ExportScope(stored.Job, repository, 1, 100).NextAsync(stored.Job.Types[0], 1, default)).Lines[0].Length + 1 : 0;
+
+        // Three files of 4, 4 and 2 one-resource blocks: a file rolls over before a fifth block.
+        var limits = new ExportLimits { StepDuration = TimeSpan.FromSeconds(stepSeconds), PageSize = 1, MaxFileBytes = 4L * line };
+        await RunToEndAsync(new ExportStep(jobs, files, limits, _time), jobs, repository);
+
+        var job = (await jobs.ReadAsync(Project, Job().Id, default))!.Value.Job;
+        Assert.Equal(ExportStatus.Completed, job.Status);
+        Assert.Equal(3, job.Types[0].Files.Count);
+        Assert.All(job.Types[0].Files, f => Assert.Equal(
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(files.Read(f.Name)))), f.Sha256));
+        Assert.Equal(readBack, files.ReadBack);
+    }
+
     [Fact]
     public async Task The_next_page_is_read_while_a_block_is_staged_one_read_at_a_time()
     {
@@ -415,8 +439,14 @@ public sealed class ExportStepTests
             return Task.CompletedTask;
         }
 
-        public Task<string> Sha256Async(string projectId, string jobId, string file, CancellationToken cancellationToken) =>
-            Task.FromResult(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Read(file)))));
+        /// <summary>Files read back for their hash.</summary>
+        public int ReadBack { get; private set; }
+
+        public Task<string> Sha256Async(string projectId, string jobId, string file, CancellationToken cancellationToken)
+        {
+            ReadBack++;
+            return Task.FromResult(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Read(file)))));
+        }
 
         public Task<Stream?> OpenReadAsync(string projectId, string jobId, string file, CancellationToken cancellationToken) =>
             Task.FromResult<Stream?>(new MemoryStream(Encoding.UTF8.GetBytes(Read(file))));
