@@ -22,13 +22,10 @@ public static class AuditChain
     public static string Link(string previous, long sequence, ReadOnlySpan<byte> resourceJson)
     {
         ArgumentNullException.ThrowIfNull(previous);
-        var record = JsonNode.Parse(resourceJson) as JsonObject ?? throw new JsonException("An audit record is a JSON object.");
-        if (record["entity"] is JsonArray entities)
+        using var record = JsonDocument.Parse(resourceJson.ToArray());
+        if (record.RootElement.ValueKind != JsonValueKind.Object)
         {
-            foreach (var entity in entities)
-            {
-                (entity?["what"] as JsonObject)?.Remove("reference");
-            }
+            throw new JsonException("An audit record is a JSON object.");
         }
 
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -36,7 +33,7 @@ public static class AuditChain
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(resourceJson.Length);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            WriteCanonical(writer, record, 0);
+            WriteCanonical(writer, record.RootElement, 0, Place.Record);
         }
 
         hash.AppendData(buffer.WrittenSpan);
@@ -111,39 +108,66 @@ public static class AuditChain
         }
     }
 
-    private static void WriteCanonical(Utf8JsonWriter writer, JsonNode? node, int depth)
+    /// <summary>Where in the record a value is: what decides that an entity's <c>what.reference</c> is left out.</summary>
+    private enum Place
+    {
+        Record,
+        Entities,
+        Entity,
+        What,
+        Other,
+    }
+
+    /// <summary>
+    /// <paramref name="element"/> with keys sorted (ordinal) and no whitespace, without the references of
+    /// <c>entity[*].what</c>; values are written as <see cref="JsonElement.WriteTo"/> writes them.
+    /// </summary>
+    private static void WriteCanonical(Utf8JsonWriter writer, JsonElement element, int depth, Place place)
     {
         if (depth > 64)
         {
             throw new JsonException("An audit record is nested too deeply.");
         }
 
-        switch (node)
+        switch (element.ValueKind)
         {
-            case JsonObject obj:
-                writer.WriteStartObject();
-                foreach (var (name, value) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
+            case JsonValueKind.Object:
+                var properties = new List<JsonProperty>();
+                foreach (var property in element.EnumerateObject())
                 {
-                    writer.WritePropertyName(name);
-                    WriteCanonical(writer, value, depth + 1);
+                    if (!(place == Place.What && property.NameEquals("reference"u8)))
+                    {
+                        properties.Add(property);
+                    }
+                }
+
+                properties.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+                writer.WriteStartObject();
+                foreach (var property in properties)
+                {
+                    writer.WritePropertyName(property.Name);
+                    var inner = (place, property.Name) switch
+                    {
+                        (Place.Record, "entity") => Place.Entities,
+                        (Place.Entity, "what") => Place.What,
+                        _ => Place.Other,
+                    };
+                    WriteCanonical(writer, property.Value, depth + 1, inner);
                 }
 
                 writer.WriteEndObject();
                 break;
-            case JsonArray array:
+            case JsonValueKind.Array:
                 writer.WriteStartArray();
-                foreach (var item in array)
+                foreach (var item in element.EnumerateArray())
                 {
-                    WriteCanonical(writer, item, depth + 1);
+                    WriteCanonical(writer, item, depth + 1, place == Place.Entities ? Place.Entity : Place.Other);
                 }
 
                 writer.WriteEndArray();
                 break;
-            case null:
-                writer.WriteNullValue();
-                break;
             default:
-                node.WriteTo(writer);
+                element.WriteTo(writer);
                 break;
         }
     }

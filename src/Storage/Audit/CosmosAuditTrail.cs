@@ -151,18 +151,18 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
         /// </summary>
         private async Task<bool> WriteAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
         {
+            var documents = entries.Select(e => ResourceDocument.Audit(partition.Value, e)).ToList();
             for (var attempt = 0; attempt < SealAttempts; attempt++)
             {
                 var head = appends.Head ?? await CachedHeadAsync(cancellationToken);
                 var batch = container.CreateTransactionalBatch(partition.Key);
                 var (sequence, hash) = (head.Sequence, head.Hash);
-                foreach (var entry in entries)
+                for (var i = 0; i < entries.Count; i++)
                 {
-                    var document = ResourceDocument.Audit(partition.Value, entry);
                     var previous = hash;
                     sequence++;
-                    hash = AuditChain.Link(previous, sequence, JsonSerializer.SerializeToUtf8Bytes(document.Resource));
-                    batch.CreateItemStream(Serialize(document with { Chain = new Dictionary<string, object> { ["seq"] = sequence, ["prev"] = previous, ["hash"] = hash } }));
+                    hash = AuditChain.Link(previous, sequence, entries[i].Event.Utf8Json.Span);
+                    batch.CreateItemStream(Serialize(documents[i] with { Chain = new Dictionary<string, object> { ["seq"] = sequence, ["prev"] = previous, ["hash"] = hash } }));
                 }
 
                 var newHead = Serialize(new Dictionary<string, object> { ["id"] = HeadId, ["projectId"] = partition.Value, ["kind"] = HeadKind, ["seq"] = sequence, ["hash"] = hash });
@@ -181,9 +181,9 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
             }
 
             var unsealed = container.CreateTransactionalBatch(partition.Key);
-            foreach (var entry in entries)
+            foreach (var document in documents)
             {
-                unsealed.CreateItemStream(Serialize(ResourceDocument.Audit(partition.Value, entry)));
+                unsealed.CreateItemStream(Serialize(document));
             }
 
             using var written = await unsealed.ExecuteAsync(cancellationToken);

@@ -48,6 +48,21 @@ public sealed class AuditChainTests
         Assert.NotEqual(original, AuditChain.Link(AuditChain.Genesis, 1, Json(s_record with { Status = 403 })));
     }
 
+    /// <summary>
+    /// Trails sealed by earlier builds must still verify: the canonical form (escapes, numbers, non-ASCII keys, the
+    /// entity references left out only at <c>entity[*].what</c>) hashes as it did when this hash was taken, with the
+    /// JsonNode-based canonicalisation it replaced.
+    /// </summary>
+    [Fact]
+    public void A_record_hashes_as_trails_sealed_before_hashed_it()
+    {
+        const string Record = """
+            {"resourceType":"AuditEvent","id":"a1","meta":{"versionId":"1","lastUpdated":"2026-12-01T10:00:00.123+00:00"},"outcomeDesc":"403 Caf\u00e9 \"quoted\" <tag> & line\nbreak \ud83d\ude00 / slash","recorded":"2026-12-01T10:00:00.123Z","zeta":[1.50,1e3,-0,true,false,null,{"b":2,"a":1,"B":3,"_":4}],"entity":[{"what":{"reference":"Patient/123/_history/2","identifier":{"system":"urn:enclave:reference-sha256","value":"abc"}},"type":{"code":"2"}},{"what":{"identifier":{"value":"only"}},"reference":"kept: not inside what"}],"agent":[{"who":{"reference":"Practitioner/p1"},"requestor":true,"policy":["AccessPolicy/x resource[0]"]}],"Élan":"é","éa":"x","nested":{"entity":[{"what":{"reference":"kept: not the record's entity"}}]}}
+            """;
+
+        Assert.Equal("99c0cf9d2f3a8f649157577aaffc197e254b4a3d94a263da8d59db5d98b8a16b", AuditChain.Link(AuditChain.Genesis, 7, Encoding.UTF8.GetBytes(Record)));
+    }
+
     [Fact]
     public void Erasing_a_reference_keeps_the_hash_and_its_hash_still_checks()
     {
