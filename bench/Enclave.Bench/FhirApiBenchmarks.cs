@@ -68,6 +68,22 @@ internal static class FhirApiBenchmarks
             await response.Content.CopyToAsync(body);
         }
 
+        // ADR 0005 answers every read only once its audit record is durable: the raw side of that is the same point read
+        // and then one batch creating a copy of a stored audit record (the API's group commit shares one batch among the
+        // reads in flight; this side writes one per read).
+        var audit = await AuditRecordAsync(container, projectId);
+        async Task RawAuditedReadAsync(int i)
+        {
+            await RawReadAsync(i);
+            using var response = await container.CreateTransactionalBatch(partition)
+                .CreateItemStream(new MemoryStream(Encoding.UTF8.GetBytes(audit.Replace("\"audit:bench\"", $"\"audit:bench-{Guid.NewGuid():N}\"", StringComparison.Ordinal))))
+                .ExecuteAsync();
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"The audit batch answered {(int)response.StatusCode}.");
+            }
+        }
+
         async Task HttpReadAsync(int i)
         {
             using var response = await http.GetAsync(new Uri($"/api/fhir/R4/Patient/{ids[i % ids.Count]}", UriKind.Relative));
@@ -137,6 +153,8 @@ internal static class FhirApiBenchmarks
             "bare: a Kestrel endpoint answering a fixed 404 body; API: GET /Patient/not!an!id with the bearer header (authenticated, 404 without Cosmos)", "bare Kestrel");
         var (rawRead, apiRead) = await CompareAsync(results, emulator, "read", RawReadAsync, HttpReadAsync, "raw: ReadItemStreamAsync of the resource document; API: GET /Patient/{id} with a bearer token");
         results.Add(new(Group, "read: API − HTTP floor − raw read", apiRead - floor - rawRead, "ms", "the app's own FHIR work per read, from the medians above"));
+        await CompareAsync(results, emulator, "audited read", RawAuditedReadAsync, HttpReadAsync,
+            "raw: the same point read, then one TransactionalBatch creating a copy of a stored audit record (the durable record ADR 0005 requires before a read answers, without group commit); API: GET /Patient/{id}");
         await CompareAsync(results, emulator, "search page (20 of 150 matches)", RawSearchAsync, HttpSearchAsync,
             "raw: the same parameterised query, one page; API: GET /Patient?gender=…&_count=20");
         results.AddRange(await PolicySearchOverheadAsync(http, projectId, organizations[0]));
@@ -182,6 +200,23 @@ internal static class FhirApiBenchmarks
             new(Group, "search page: policy / no policy latency", fl / pl, "×", "the policy's cost on a search page"),
             new(Group, "search page: no policy / policy throughput", pr / fr, "×", $"2000 calls, {InFlight} in flight; time per search under load, policy relative to none"),
         ];
+    }
+
+    /// <summary>One of the project's audit records as stored (an AuditEvent document with its index), without the fields Cosmos DB adds and unsealed.</summary>
+    private static async Task<string> AuditRecordAsync(Container container, string projectId)
+    {
+        var query = new QueryDefinition("SELECT TOP 1 * FROM c WHERE c.projectId = @p AND c.kind = 'audit'").WithParameter("@p", projectId);
+        using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(projectId) });
+        using var page = await iterator.ReadNextAsync();
+        page.EnsureSuccessStatusCode();
+        var record = System.Text.Json.Nodes.JsonNode.Parse(page.Content)!["Documents"]![0]!.AsObject().DeepClone().AsObject();
+        foreach (var added in new[] { "_rid", "_self", "_etag", "_attachments", "_ts", "_lsn", "chain" })
+        {
+            record.Remove(added);
+        }
+
+        record["id"] = "audit:bench"; // each copy gets an id of its own
+        return record.ToJsonString();
     }
 
     private static async Task<string> CreateAsync(HttpClient http, string json)
