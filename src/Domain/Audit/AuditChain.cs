@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Enclave.Domain.Audit;
 
@@ -40,20 +39,36 @@ public static class AuditChain
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    /// <summary>Whether an entity's reference (if still there) is the one its hash names.</summary>
+    /// <summary>
+    /// Whether every entity's reference (if still there) is a string and the one its hash names. References are outside
+    /// the chain's hash, so this is what catches one that was changed.
+    /// </summary>
+    /// <exception cref="JsonException">When the bytes are not JSON.</exception>
     public static bool ReferencesMatchHashes(ReadOnlySpan<byte> resourceJson)
     {
-        if (JsonNode.Parse(resourceJson)?["entity"] is not JsonArray entities)
+        using var record = JsonDocument.Parse(resourceJson.ToArray());
+        if (record.RootElement.ValueKind != JsonValueKind.Object || !record.RootElement.TryGetProperty("entity"u8, out var entities)
+            || entities.ValueKind != JsonValueKind.Array)
         {
             return true;
         }
 
-        foreach (var entity in entities)
+        foreach (var entity in entities.EnumerateArray())
         {
-            if (entity?["what"] is JsonObject what && what["reference"] is JsonValue reference
-                && what["identifier"]?["value"]?.GetValue<string>() != AuditQuery.Hash(reference.GetValue<string>()))
+            if (entity.ValueKind != JsonValueKind.Object || !entity.TryGetProperty("what"u8, out var what) || what.ValueKind != JsonValueKind.Object)
             {
-                return false;
+                continue;
+            }
+
+            var hash = what.TryGetProperty("identifier"u8, out var identifier) && identifier.ValueKind == JsonValueKind.Object
+                && identifier.TryGetProperty("value"u8, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            foreach (var property in what.EnumerateObject())
+            {
+                if (property.NameEquals("reference"u8)
+                    && (property.Value.ValueKind != JsonValueKind.String || hash != AuditQuery.Hash(property.Value.GetString()!)))
+                {
+                    return false;
+                }
             }
         }
 

@@ -91,10 +91,23 @@ public sealed class ExportStep
         var recordedAt = _time.GetUtcNow();
         var until = recordedAt + Limits.StepDuration;
         job = await CommitFinalAsync(job, hashes, cancellationToken);
+        var unrecorded = false;
         for (var query = 0; query < MaxQueriesPerStep; query++)
         {
             if (job.Current is not { } current)
             {
+                // Blocks staged since the last record (an empty page ended the type after them) are recorded before any
+                // file is committed: a delivery that lost the race must not commit a list the job does not hold.
+                if (unrecorded)
+                {
+                    if (await RecordAsync(job, version, cancellationToken) is not { } caughtUp)
+                    {
+                        return Outcome.Done;
+                    }
+
+                    version = caughtUp;
+                }
+
                 return await FinishAsync(job, version, hashes, cancellationToken);
             }
 
@@ -137,7 +150,7 @@ public sealed class ExportStep
             if (!stop && now - recordedAt < s_checkpointEvery && !next.Types.Any(t => t.Final.Any()))
             {
                 // Not recorded yet: the next block's record carries this one too (a crash before it stages both again).
-                (job, query) = (next, -1);
+                (job, query, unrecorded) = (next, -1, true);
                 continue;
             }
 
@@ -157,7 +170,7 @@ public sealed class ExportStep
             }
 
             // Still this delivery's turn, holding the version it just recorded: on to the next block.
-            (job, version, query, recordedAt) = (await CommitFinalAsync(next, hashes, cancellationToken), recorded, -1, now);
+            (job, version, query, recordedAt, unrecorded) = (await CommitFinalAsync(next, hashes, cancellationToken), recorded, -1, now, false);
         }
 
         return await RecordAsync(job, version, cancellationToken) is null ? Outcome.Done : Outcome.More;

@@ -80,6 +80,28 @@ public sealed class AuditChainTests
         Assert.False(AuditChain.ReferencesMatchHashes(Encoding.UTF8.GetBytes(json.ToJsonString())));
     }
 
+    [Theory]
+    [InlineData("5")]
+    [InlineData("{\"reference\":\"Patient/123/_history/2\"}")]
+    [InlineData("null")]
+    public void A_reference_that_is_not_a_string_does_not_check(string reference)
+    {
+        var json = JsonNode.Parse(Json(s_record))!.AsObject();
+        json["entity"]![0]!["what"]!["reference"] = JsonNode.Parse(reference);
+
+        Assert.False(AuditChain.ReferencesMatchHashes(Encoding.UTF8.GetBytes(json.ToJsonString())));
+    }
+
+    [Fact]
+    public void A_second_reference_beside_the_hashed_one_does_not_check()
+    {
+        var json = Encoding.UTF8.GetString(Json(s_record));
+        var twice = json.Replace("\"reference\":\"Patient/123/_history/2\"", "\"reference\":\"Patient/123/_history/2\",\"reference\":\"Patient/999\"", StringComparison.Ordinal);
+        Assert.NotEqual(json, twice);
+
+        Assert.False(AuditChain.ReferencesMatchHashes(Encoding.UTF8.GetBytes(twice)));
+    }
+
     [Fact]
     public async Task An_intact_chain_verifies_to_its_head()
     {

@@ -171,6 +171,38 @@ public sealed class ExportStepTests
         }
     }
 
+    /// <summary>A type's last block, not yet recorded, then an empty page that ends the type, while a rival delivery records first.</summary>
+    private sealed class EndsEmpty(Func<Task> rival) : IExportPages
+    {
+        public async Task<ExportPage> NextAsync(ExportTypeProgress current, int count, CancellationToken cancellationToken)
+        {
+            if (current.Continuation is null)
+            {
+                return new ExportPage([Encoding.UTF8.GetBytes("""{"resourceType":"Patient","id":"a"}""")], current with { Continuation = "c1" });
+            }
+
+            await rival();
+            return new ExportPage([], current with { Continuation = null, Done = true });
+        }
+    }
+
+    [Fact]
+    public async Task A_delivery_that_loses_the_race_after_an_unrecorded_block_commits_no_file()
+    {
+        var jobs = new Jobs();
+        var files = new Files();
+        await jobs.CreateAsync(Job(), default);
+        var (job, version) = (await jobs.ReadAsync(Project, Job().Id, default))!.Value;
+        var rival = new EndsEmpty(async () => Assert.NotNull(await jobs.ReplaceAsync((await jobs.ReadAsync(Project, Job().Id, default))!.Value.Job,
+            (await jobs.ReadAsync(Project, Job().Id, default))!.Value.Version, default)));
+
+        var outcome = await new ExportStep(jobs, files, new ExportLimits { PageSize = 1 }, _time).RunAsync(job, version, rival, default); // the clock stands still: the block waits for the next record
+
+        Assert.Equal(ExportStep.Outcome.Done, outcome);
+        Assert.Equal(0, files.Blocks("Patient.ndjson")); // the rival's record won; this delivery's list was never the job's, so it was not committed
+        Assert.Equal(ExportStatus.Running, (await jobs.ReadAsync(Project, Job().Id, default))!.Value.Job.Status);
+    }
+
     [Fact]
     public async Task A_duplicate_delivery_of_a_step_loses_the_race_and_leaves_the_file_as_one_delivery_would()
     {
