@@ -147,27 +147,27 @@ public static class AuditChain
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                var properties = new List<JsonProperty>();
+                var properties = new List<(string Name, JsonElement Value)>();
                 foreach (var property in element.EnumerateObject())
                 {
                     if (!(place == Place.What && property.NameEquals("reference"u8)))
                     {
-                        properties.Add(property);
+                        properties.Add((property.Name, property.Value));
                     }
                 }
 
                 properties.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
                 writer.WriteStartObject();
-                foreach (var property in properties)
+                foreach (var (name, value) in properties)
                 {
-                    writer.WritePropertyName(property.Name);
-                    var inner = (place, property.Name) switch
+                    writer.WritePropertyName(name);
+                    var inner = (place, name) switch
                     {
                         (Place.Record, "entity") => Place.Entities,
                         (Place.Entity, "what") => Place.What,
                         _ => Place.Other,
                     };
-                    WriteCanonical(writer, property.Value, depth + 1, inner);
+                    WriteCanonical(writer, value, depth + 1, inner);
                 }
 
                 writer.WriteEndObject();

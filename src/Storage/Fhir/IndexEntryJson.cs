@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Enclave.Domain.Search;
 
 namespace Enclave.Storage.Fhir;
@@ -29,43 +32,87 @@ internal static class IndexEntryJson
     public const string Low = "lo";
     public const string High = "hi";
 
-    /// <summary>The document's <c>idx</c>: parameter code → array of entries.</summary>
+    /// <summary>The document's <c>idx</c>: parameter code → array of entries, as <see cref="Write"/> writes it.</summary>
     public static JsonObject ToIdx(IReadOnlyDictionary<string, IReadOnlyList<IndexEntry>> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        var idx = new JsonObject();
-        foreach (var (code, values) in entries)
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            idx[code] = new JsonArray([.. values.Select(ToJson)]);
+            Write(writer, entries);
         }
 
-        return idx;
+        return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
     }
 
-    /// <summary>One entry as stored.</summary>
-    public static JsonObject ToJson(IndexEntry entry)
+    /// <summary>Writes the document's <c>idx</c>: parameter code → array of entries.</summary>
+    public static void Write(Utf8JsonWriter writer, IReadOnlyDictionary<string, IReadOnlyList<IndexEntry>> entries)
     {
-        ArgumentNullException.ThrowIfNull(entry);
-        var json = new JsonObject();
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(entries);
+        writer.WriteStartObject();
+        foreach (var (code, values) in entries)
+        {
+            writer.WriteStartArray(code);
+            foreach (var entry in values)
+            {
+                WriteEntry(writer, entry);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>One entry as stored: the value, then the set texts in their fixed order, then the components.</summary>
+    private static void WriteEntry(Utf8JsonWriter writer, IndexEntry entry)
+    {
+        writer.WriteStartObject();
         if (entry.Value is { } value)
         {
-            json[Value] = value;
+            writer.WriteNumber(Value, value);
         }
 
-        foreach (var (key, text) in Texts(entry))
-        {
-            if (text is not null)
-            {
-                json[key] = text;
-            }
-        }
-
+        Text(writer, Normalized, entry.Normalized);
+        Text(writer, Exact, entry.Exact);
+        Text(writer, System, entry.System);
+        Text(writer, Code, entry.Code);
+        Text(writer, TypeSystem, entry.TypeSystem);
+        Text(writer, TypeCode, entry.TypeCode);
+        Text(writer, Display, entry.Display);
+        Text(writer, Type, entry.Type);
+        Text(writer, Id, entry.Id);
+        Text(writer, Uri, entry.Uri);
+        Text(writer, IdentifierValue, entry.IdentifierValue);
+        Text(writer, IdentifierSystem, entry.IdentifierSystem);
+        Text(writer, Low, entry.Low);
+        Text(writer, High, entry.High);
         for (var i = 0; i < (entry.Components?.Count ?? 0); i++)
         {
-            json[i.ToString(CultureInfo.InvariantCulture)] = ToJson(entry.Components![i]);
+            writer.WritePropertyName(i.ToString(CultureInfo.InvariantCulture));
+            WriteEntry(writer, entry.Components![i]);
         }
 
-        return json;
+        writer.WriteEndObject();
+    }
+
+    private static void Text(Utf8JsonWriter writer, string key, string? text)
+    {
+        if (text is not null)
+        {
+            writer.WriteString(key, text);
+        }
+    }
+
+    /// <summary>Writes a document's <c>idx</c> straight from the entries (documents are read back by <see cref="StoredResourceReader"/>, which skips it).</summary>
+    internal sealed class Converter : JsonConverter<IReadOnlyDictionary<string, IReadOnlyList<IndexEntry>>>
+    {
+        public override IReadOnlyDictionary<string, IReadOnlyList<IndexEntry>> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            throw new NotSupportedException("A document's idx is written, never read back through the serializer.");
+
+        public override void Write(Utf8JsonWriter writer, IReadOnlyDictionary<string, IReadOnlyList<IndexEntry>> value, JsonSerializerOptions options) =>
+            IndexEntryJson.Write(writer, value);
     }
 
     /// <summary>A stored <c>idx</c> read back (documents written by every version of Enclave have this shape).</summary>
@@ -107,11 +154,4 @@ internal static class IndexEntryJson
             Components = components.Count > 0 ? components : null,
         };
     }
-
-    private static IEnumerable<(string Key, string? Text)> Texts(IndexEntry e) =>
-    [
-        (Normalized, e.Normalized), (Exact, e.Exact), (System, e.System), (Code, e.Code), (TypeSystem, e.TypeSystem), (TypeCode, e.TypeCode),
-        (Display, e.Display), (Type, e.Type), (Id, e.Id), (Uri, e.Uri), (IdentifierValue, e.IdentifierValue), (IdentifierSystem, e.IdentifierSystem),
-        (Low, e.Low), (High, e.High),
-    ];
 }

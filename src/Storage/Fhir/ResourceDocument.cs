@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Enclave.Domain.Fhir;
@@ -36,16 +35,17 @@ internal sealed record ResourceDocument
     [JsonPropertyName("deleted")]
     public bool Deleted { get; init; }
 
-    [JsonPropertyName("resource"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public JsonElement? Resource { get; init; }
+    /// <summary>The resource's JSON as stored, written into the document as it is (never parsed again on the way).</summary>
+    [JsonPropertyName("resource"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), JsonConverter(typeof(RawJsonConverter))]
+    public ReadOnlyMemory<byte>? Resource { get; init; }
 
     /// <summary>The search index written with a current document. Reads never need it back.</summary>
     [JsonIgnore]
     public ResourceIndex? Index { get; init; }
 
     /// <summary>The index entries (written, never read back: a get-only property is skipped on deserialization).</summary>
-    [JsonPropertyName("idx"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public JsonObject? Idx => Index is null ? null : IndexEntryJson.ToIdx(Index.Entries);
+    [JsonPropertyName("idx"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), JsonConverter(typeof(IndexEntryJson.Converter))]
+    public IReadOnlyDictionary<string, IReadOnlyList<IndexEntry>>? Idx => Index?.Entries;
 
     /// <summary>One scalar per parameter for <c>_sort</c> (written, never read back).</summary>
     [JsonPropertyName("sort"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -97,7 +97,7 @@ internal sealed record ResourceDocument
         VersionId = r.VersionId,
         LastUpdated = r.LastUpdated,
         Deleted = r.Deleted,
-        Resource = r.Deleted ? null : JsonDocument.Parse(r.Json).RootElement.Clone(),
+        Resource = r.Deleted ? (ReadOnlyMemory<byte>?)null : r.Utf8Json,
         Index = kind == CurrentKind ? r.Index : null,
         Compartments = r.Index?.Compartments,
     };
