@@ -18,10 +18,10 @@ public static class AuditChain
 
     /// <summary>The hash of the record <paramref name="resourceJson"/> sealed as number <paramref name="sequence"/> after <paramref name="previous"/>.</summary>
     /// <exception cref="JsonException">When the JSON is not an object (a tampered record).</exception>
-    public static string Link(string previous, long sequence, ReadOnlySpan<byte> resourceJson)
+    public static string Link(string previous, long sequence, ReadOnlyMemory<byte> resourceJson)
     {
         ArgumentNullException.ThrowIfNull(previous);
-        using var record = JsonDocument.Parse(resourceJson.ToArray());
+        using var record = JsonDocument.Parse(resourceJson);
         if (record.RootElement.ValueKind != JsonValueKind.Object)
         {
             throw new JsonException("An audit record is a JSON object.");
@@ -44,9 +44,9 @@ public static class AuditChain
     /// the chain's hash, so this is what catches one that was changed.
     /// </summary>
     /// <exception cref="JsonException">When the bytes are not JSON.</exception>
-    public static bool ReferencesMatchHashes(ReadOnlySpan<byte> resourceJson)
+    public static bool ReferencesMatchHashes(ReadOnlyMemory<byte> resourceJson)
     {
-        using var record = JsonDocument.Parse(resourceJson.ToArray());
+        using var record = JsonDocument.Parse(resourceJson);
         if (record.RootElement.ValueKind != JsonValueKind.Object || !record.RootElement.TryGetProperty("entity"u8, out var entities)
             || entities.ValueKind != JsonValueKind.Array)
         {
@@ -115,7 +115,7 @@ public static class AuditChain
     {
         try
         {
-            return Link(link.Previous, link.Sequence, link.ResourceJson.Span) == link.Hash && ReferencesMatchHashes(link.ResourceJson.Span);
+            return Link(link.Previous, link.Sequence, link.ResourceJson) == link.Hash && ReferencesMatchHashes(link.ResourceJson);
         }
         catch (JsonException)
         {

@@ -161,7 +161,7 @@ public sealed class CosmosAuditTrail(Container container, TimeProvider time) : I
                 {
                     var previous = hash;
                     sequence++;
-                    hash = AuditChain.Link(previous, sequence, entries[i].Event.Utf8Json.Span);
+                    hash = AuditChain.Link(previous, sequence, entries[i].Event.Utf8Json);
                     batch.CreateItemStream(Serialize(documents[i] with { Chain = new Dictionary<string, object> { ["seq"] = sequence, ["prev"] = previous, ["hash"] = hash } }));
                 }
 
