@@ -57,8 +57,11 @@ public sealed record StoredResource
         }
     }
 
-    /// <summary>The same JSON as UTF-8 bytes: what an answer sends.</summary>
-    public ReadOnlyMemory<byte> Utf8Json => _utf8Json ??= Encoding.UTF8.GetBytes(_json ?? string.Empty);
+    /// <summary>The same JSON as UTF-8 bytes: what an answer sends and what a document stores.</summary>
+    /// <exception cref="EncoderFallbackException">When the JSON holds a lone surrogate (no parser output does): it is refused, never stored as U+FFFD.</exception>
+    public ReadOnlyMemory<byte> Utf8Json => _utf8Json ??= s_strictUtf8.GetBytes(_json ?? string.Empty);
+
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The store's concurrency token of the current document (not the FHIR ETag).</summary>
     public string ETag { get; init; }

@@ -97,7 +97,7 @@ internal sealed record ResourceDocument
         VersionId = r.VersionId,
         LastUpdated = r.LastUpdated,
         Deleted = r.Deleted,
-        Resource = r.Deleted ? (ReadOnlyMemory<byte>?)null : r.Utf8Json,
+        Resource = r.Deleted ? (ReadOnlyMemory<byte>?)null : r.Utf8Json, // the cast matters: a bare null would convert to an empty memory via byte[], and a deletion would be written with an empty resource
         Index = kind == CurrentKind ? r.Index : null,
         Compartments = r.Index?.Compartments,
     };
