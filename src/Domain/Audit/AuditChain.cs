@@ -21,7 +21,7 @@ public static class AuditChain
     public static string Link(string previous, long sequence, ReadOnlyMemory<byte> resourceJson)
     {
         ArgumentNullException.ThrowIfNull(previous);
-        using var record = JsonDocument.Parse(resourceJson);
+        using var record = JsonDocument.Parse(resourceJson, s_bounded);
         if (record.RootElement.ValueKind != JsonValueKind.Object)
         {
             throw new JsonException("An audit record is a JSON object.");
@@ -32,7 +32,7 @@ public static class AuditChain
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(resourceJson.Length);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            WriteCanonical(writer, record.RootElement, 0, Place.Record);
+            WriteCanonical(writer, record.RootElement, Place.Record);
         }
 
         hash.AppendData(buffer.WrittenSpan);
@@ -123,6 +123,9 @@ public static class AuditChain
         }
     }
 
+    /// <summary>A record nests at most 64 levels (stated, not left to the parser's default): the canonical writer recurses that deep.</summary>
+    private static readonly JsonDocumentOptions s_bounded = new() { MaxDepth = 64 };
+
     /// <summary>Where in the record a value is: what decides that an entity's <c>what.reference</c> is left out.</summary>
     private enum Place
     {
@@ -137,13 +140,8 @@ public static class AuditChain
     /// <paramref name="element"/> with keys sorted (ordinal) and no whitespace, without the references of
     /// <c>entity[*].what</c>; values are written as <see cref="JsonElement.WriteTo"/> writes them.
     /// </summary>
-    private static void WriteCanonical(Utf8JsonWriter writer, JsonElement element, int depth, Place place)
+    private static void WriteCanonical(Utf8JsonWriter writer, JsonElement element, Place place)
     {
-        if (depth > 64)
-        {
-            throw new JsonException("An audit record is nested too deeply.");
-        }
-
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
@@ -167,7 +165,7 @@ public static class AuditChain
                         (Place.Entity, "what") => Place.What,
                         _ => Place.Other,
                     };
-                    WriteCanonical(writer, value, depth + 1, inner);
+                    WriteCanonical(writer, value, inner);
                 }
 
                 writer.WriteEndObject();
@@ -176,7 +174,7 @@ public static class AuditChain
                 writer.WriteStartArray();
                 foreach (var item in element.EnumerateArray())
                 {
-                    WriteCanonical(writer, item, depth + 1, place == Place.Entities ? Place.Entity : Place.Other);
+                    WriteCanonical(writer, item, place == Place.Entities ? Place.Entity : Place.Other);
                 }
 
                 writer.WriteEndArray();

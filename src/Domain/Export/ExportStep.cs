@@ -91,24 +91,13 @@ public sealed class ExportStep
         var recordedAt = _time.GetUtcNow();
         var until = recordedAt + Limits.StepDuration;
         job = await CommitFinalAsync(job, hashes, cancellationToken);
-        var unrecorded = false;
         for (var query = 0; query < MaxQueriesPerStep; query++)
         {
             if (job.Current is not { } current)
             {
-                // Blocks staged since the last record (an empty page ended the type after them) are recorded before any
-                // file is committed: a delivery that lost the race must not commit a list the job does not hold.
-                if (unrecorded)
-                {
-                    if (await RecordAsync(job, version, cancellationToken) is not { } caughtUp)
-                    {
-                        return Outcome.Done;
-                    }
-
-                    version = caughtUp;
-                }
-
-                return await FinishAsync(job, version, hashes, cancellationToken);
+                // What this delivery did since its last record (blocks, then an empty page that ended the type) is recorded
+                // before any file is committed: a delivery that lost the race must not commit a list the job does not hold.
+                return await RecordAsync(job, version, cancellationToken) is { } caughtUp ? await FinishAsync(job, caughtUp, hashes, cancellationToken) : Outcome.Done;
             }
 
             var (lines, position, refusal) = await (await ahead.TakeAsync(current) ?? PageAsync(scope, current, cancellationToken));
@@ -150,7 +139,7 @@ public sealed class ExportStep
             if (!stop && now - recordedAt < s_checkpointEvery && !next.Types.Any(t => t.Final.Any()))
             {
                 // Not recorded yet: the next block's record carries this one too (a crash before it stages both again).
-                (job, query, unrecorded) = (next, -1, true);
+                (job, query) = (next, -1);
                 continue;
             }
 
@@ -170,7 +159,7 @@ public sealed class ExportStep
             }
 
             // Still this delivery's turn, holding the version it just recorded: on to the next block.
-            (job, version, query, recordedAt, unrecorded) = (await CommitFinalAsync(next, hashes, cancellationToken), recorded, -1, now, false);
+            (job, version, query, recordedAt) = (await CommitFinalAsync(next, hashes, cancellationToken), recorded, -1, now);
         }
 
         return await RecordAsync(job, version, cancellationToken) is null ? Outcome.Done : Outcome.More;

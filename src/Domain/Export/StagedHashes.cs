@@ -10,25 +10,21 @@ namespace Enclave.Domain.Export;
 /// </summary>
 internal sealed class StagedHashes : IDisposable
 {
-    private readonly Dictionary<string, (int Blocks, IncrementalHash Hash)> _files = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Hashed> _files = new(StringComparer.Ordinal);
 
     /// <summary>The block <paramref name="bytes"/> was staged as block number <c>file.BlockIds.Count</c> of <paramref name="file"/> (as it was before the block).</summary>
     public void Staged(ExportFile file, ReadOnlySpan<byte> bytes)
     {
         if (file.BlockIds.Count == 0)
         {
-            Forget(file.Name);
-            _files[file.Name] = (0, IncrementalHash.CreateHash(HashAlgorithmName.SHA256));
-        }
-        else if (!_files.TryGetValue(file.Name, out var known) || known.Blocks != file.BlockIds.Count)
-        {
-            Forget(file.Name);
-            return;
+            _files[file.Name] = new Hashed(); // a delivery begins a file once: its job only moves forward
         }
 
-        var (blocks, hash) = _files[file.Name];
-        hash.AppendData(bytes);
-        _files[file.Name] = (blocks + 1, hash);
+        if (_files.TryGetValue(file.Name, out var hashed) && hashed.Blocks == file.BlockIds.Count)
+        {
+            hashed.Hash.AppendData(bytes);
+            hashed.Blocks++;
+        }
     }
 
     /// <summary>The hex SHA-256 of <paramref name="file"/>'s final list, or null when this delivery did not stage every block of it.</summary>
@@ -47,19 +43,18 @@ internal sealed class StagedHashes : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var (_, hash) in _files.Values)
+        foreach (var hashed in _files.Values)
         {
-            hash.Dispose();
+            hashed.Hash.Dispose();
         }
 
         _files.Clear();
     }
 
-    private void Forget(string file)
+    private sealed class Hashed
     {
-        if (_files.Remove(file, out var known))
-        {
-            known.Hash.Dispose();
-        }
+        public IncrementalHash Hash { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public int Blocks { get; set; }
     }
 }
