@@ -91,6 +91,14 @@ public sealed class PackageLayoutTests(PackageFixture package) : IClassFixture<P
     }
 
     [Fact]
+    public void App_runs_without_dynamic_PGO()
+    {
+        // A young instance would otherwise compile its hot ReadyToRun code twice more (ADR 0004).
+        var properties = Json("Enclave.Functions.runtimeconfig.json").GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.False(properties.GetProperty("System.Runtime.TieredPGO").GetBoolean());
+    }
+
+    [Fact]
     public void Zip_holds_the_same_files_hidden_ones_included()
     {
         using var zip = ZipFile.OpenRead(package.Zip);
