@@ -12,6 +12,9 @@ public static class CosmosClientFactory
     /// counting its requests) in its pipeline, in order. Enclave works on streams, so no serializer is configured. The
     /// SDK's own retries on throttling are left at their defaults (9 within 30 s, each after the server's
     /// retry-after): an interactive request waits at most that long before it answers 429 (<see cref="CosmosFailures"/>).
+    /// Writes answer without the written document: Enclave never reads it back from the answer (an ETag comes in the
+    /// headers and in each batch result), so the service does not serialise it, nor the client receive and parse it: for
+    /// every audit record, every resource write and every export checkpoint.
     /// </summary>
     public static CosmosClient Create(CosmosOptions options, TokenCredential credential, params RequestHandler[] handlers)
     {
@@ -24,7 +27,7 @@ public static class CosmosClientFactory
             ApplicationName = "enclave",
             ConnectionMode = options.ConnectionMode,
             LimitToEndpoint = options.LimitToEndpoint,
-            EnableContentResponseOnWrite = true,
+            EnableContentResponseOnWrite = false,
         };
         foreach (var handler in handlers)
         {

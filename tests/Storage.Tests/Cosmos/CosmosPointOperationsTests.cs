@@ -98,7 +98,7 @@ public sealed class CosmosPointOperationsTests(CosmosDatabaseFixture cosmos) : I
         await _container.UpsertItemAsync(Item(id, "p1", "one"), new PartitionKey("p1"));
         await _container.UpsertItemAsync(Item(id, "p1", "two"), new PartitionKey("p1"));
         var patched = await _container.PatchItemAsync<JObject>(id, new PartitionKey("p1"),
-            [PatchOperation.Set("/name", "three"), PatchOperation.Add("/tag", "x")]);
+            [PatchOperation.Set("/name", "three"), PatchOperation.Add("/tag", "x")], new PatchItemRequestOptions { EnableContentResponseOnWrite = true });
 
         await _container.DeleteItemAsync<JObject>(id, new PartitionKey("p1"));
         using var afterDelete = await _container.ReadItemStreamAsync(id, new PartitionKey("p1"));

@@ -19,6 +19,24 @@ public sealed class BatchTests(CosmosDatabaseFixture cosmos) : IClassFixture<Cos
     }
 
     [Fact]
+    public async Task Writes_answer_with_the_ETag_and_without_the_document_as_Enclave_asks()
+    {
+        // CosmosClientFactory turns write content off: the service serialises no written document into the answer.
+        var pk = Guid.NewGuid().ToString();
+        using var response = await _container.CreateTransactionalBatch(new PartitionKey(pk))
+            .CreateItemStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Item("quiet", pk).ToString())))
+            .ExecuteAsync();
+        using var single = await _container.CreateItemStreamAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Item("single", pk).ToString())), new PartitionKey(pk));
+
+        Assert.Equal(HttpStatusCode.Created, response[0].StatusCode);
+        Assert.StartsWith("\"", response[0].ETag, StringComparison.Ordinal);
+        Assert.True(response[0].ResourceStream is null or { Length: 0 });
+        Assert.Equal(HttpStatusCode.Created, single.StatusCode);
+        Assert.NotNull(single.Headers.ETag);
+        Assert.True(single.Content is null or { Length: 0 });
+    }
+
+    [Fact]
     public async Task Batch_runs_every_operation_type_and_answers_per_operation()
     {
         var pk = Guid.NewGuid().ToString();
@@ -26,13 +44,14 @@ public sealed class BatchTests(CosmosDatabaseFixture cosmos) : IClassFixture<Cos
         await _container.CreateItemAsync(Item("delete-me", pk), new PartitionKey(pk));
         await _container.CreateItemAsync(Item("patch-me", pk), new PartitionKey(pk));
 
+        var content = new TransactionalBatchItemRequestOptions { EnableContentResponseOnWrite = true };
         using var response = await _container.CreateTransactionalBatch(new PartitionKey(pk))
-            .CreateItem(Item("created", pk))
-            .UpsertItem(Item("upserted", pk))
-            .ReplaceItem("replace-me", Item("replace-me", pk, 5))
+            .CreateItem(Item("created", pk), content)
+            .UpsertItem(Item("upserted", pk), content)
+            .ReplaceItem("replace-me", Item("replace-me", pk, 5), content)
             .ReadItem("created")
             .DeleteItem("delete-me")
-            .PatchItem("patch-me", [PatchOperation.Increment("/n", 3)])
+            .PatchItem("patch-me", [PatchOperation.Increment("/n", 3)], new TransactionalBatchPatchItemRequestOptions { EnableContentResponseOnWrite = true })
             .ExecuteAsync();
 
         Assert.True(response.IsSuccessStatusCode);

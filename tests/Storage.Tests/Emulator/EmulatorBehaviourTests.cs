@@ -230,7 +230,7 @@ public sealed class EmulatorBehaviourTests(CosmosDatabaseFixture cosmos) : IClas
         var error = await Assert.ThrowsAsync<CosmosException>(() => _container.PatchItemAsync<JObject>("doc", new PartitionKey(pk),
             [PatchOperation.Set("/n", 9)], new PatchItemRequestOptions { FilterPredicate = "FROM c WHERE c.n = 2" }));
         var patched = await _container.PatchItemAsync<JObject>("doc", new PartitionKey(pk),
-            [PatchOperation.Set("/n", 9)], new PatchItemRequestOptions { FilterPredicate = "FROM c WHERE c.n = 1" });
+            [PatchOperation.Set("/n", 9)], new PatchItemRequestOptions { FilterPredicate = "FROM c WHERE c.n = 1", EnableContentResponseOnWrite = true });
 
         Assert.Equal(HttpStatusCode.PreconditionFailed, error.StatusCode);
         Assert.Equal(9, (int)patched.Resource["n"]!);

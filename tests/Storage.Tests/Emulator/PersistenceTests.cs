@@ -30,7 +30,7 @@ public sealed class PersistenceTests : IDisposable
         using var again = Client(second.Endpoints);
         var read = await again.GetContainer("persisted", "resources").ReadItemAsync<JObject>("kept", new PartitionKey("p"));
         var next = await again.GetContainer("persisted", "resources").CreateItemAsync(
-            new JObject { ["id"] = "new", ["projectId"] = "p" }, new PartitionKey("p"));
+            new JObject { ["id"] = "new", ["projectId"] = "p" }, new PartitionKey("p"), new ItemRequestOptions { EnableContentResponseOnWrite = true });
 
         Assert.Equal(1, (int)read.Resource["n"]!);
         Assert.NotEqual(read.Resource["_rid"]!.ToString(), next.Resource["_rid"]!.ToString());
