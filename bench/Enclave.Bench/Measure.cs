@@ -36,14 +36,16 @@ internal static class Measure
     }
 
     /// <summary>
-    /// Two operations measured side by side: warmed up, then <paramref name="rounds"/> interleaved rounds of latency
+    /// Two operations measured side by side: warmed up (2000 calls each, as many as a throughput round: with 200, the
+    /// first operation of a run still met the tiered JIT, and the API's read measured 2.5 times the CPU per call of the
+    /// identical read measured later in the same run), then <paramref name="rounds"/> interleaved rounds of latency
     /// (300 calls one at a time) and throughput (2000 calls, <paramref name="inFlight"/> at once); the medians. With
     /// <paramref name="emulatorProcessId"/>, also the median CPU and allocations per call of the throughput rounds.
     /// </summary>
     public static async Task<SideBySide> SideBySideAsync(Func<int, Task> a, Func<int, Task> b, int rounds, int inFlight, int? emulatorProcessId = null)
     {
-        await RateAsync(200, inFlight, a);
-        await RateAsync(200, inFlight, b);
+        await RateAsync(2000, inFlight, a);
+        await RateAsync(2000, inFlight, b);
         var (latencyA, latencyB, rateA, rateB) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
         var (costA, costB) = (new List<(double, double, double)>(), new List<(double, double, double)>());
         for (var round = 0; round < rounds; round++)
