@@ -201,8 +201,11 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
         }
     }
 
-    /// <summary>The version to store: its id (and references) as restored, and a search index when it is current and not a deletion.</summary>
-    private static (StoredResource? Version, string? Problem) Restored(BackupLine line, RestoreIds ids)
+    /// <summary>
+    /// The version to store: its id (and references) as restored, and a search index when it is current and not a
+    /// deletion; or why the line is skipped (a line of the backup's own writing never is, but a file is only bytes).
+    /// </summary>
+    internal static (StoredResource? Version, string? Problem) Restored(BackupLine line, RestoreIds ids)
     {
         var id = ids.Map(line.Type, line.Id);
         if (line.Resource is null)
@@ -219,7 +222,17 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
             return (null, $"{line.Type}/{line.Id} version {line.VersionId} has an id or reference that is not a string");
         }
 
-        var json = line.Resource.ToJsonString(s_json);
+        string json;
+        try
+        {
+            json = line.Resource.ToJsonString(s_json);
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped lone surrogate parses into a string no UTF-8 can hold; a write would never have stored it.
+            return (null, $"{line.Type}/{line.Id} version {line.VersionId} holds a string that is not valid Unicode");
+        }
+
         if (!ResourceParser.TryParse(json, out var resource, out var outcome))
         {
             return (null, $"{line.Type}/{line.Id} version {line.VersionId} does not parse: {outcome?.Issue.FirstOrDefault()?.Diagnostics}");
