@@ -203,7 +203,8 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
 
     /// <summary>
     /// The version to store: its id (and references) as restored, and a search index when it is current and not a
-    /// deletion; or why the line is skipped (a line of the backup's own writing never is, but a file is only bytes).
+    /// deletion; or why the line cannot be restored, which fails the restore with that reason (a line of the backup's own
+    /// writing never is refused, but a file is only bytes).
     /// </summary>
     internal static (StoredResource? Version, string? Problem) Restored(BackupLine line, RestoreIds ids)
     {
@@ -219,7 +220,7 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
         }
         catch (InvalidOperationException)
         {
-            return (null, $"{line.Type}/{line.Id} version {line.VersionId} has an id or reference that is not a string");
+            return (null, $"{line.Type}/{line.Id} version {line.VersionId} has an id or reference that is not a valid string");
         }
 
         string json;
@@ -261,14 +262,27 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
                 return job with { Failure = "a tenancy line is not JSON" };
             }
 
-            var type = resource.ValueKind == JsonValueKind.Object && resource.TryGetProperty("resourceType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            string? type;
+            (string? Id, Hl7.Fhir.Model.OperationOutcome? Refusal) policy = default;
+            try
+            {
+                type = resource.ValueKind == JsonValueKind.Object && resource.TryGetProperty("resourceType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+                if (type == "AccessPolicy")
+                {
+                    // A policy is stored only as a write would store it: one this server would now refuse is not restored as enforced.
+                    policy = (resource.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null, AccessPolicyValidator.Validate(resource).Refusal);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                return job with { Failure = "a tenancy line holds a string that is not valid Unicode" };
+            }
+
             if (type == "AccessPolicy")
             {
-                // A policy is stored only as a write would store it: one this server would now refuse is not restored as enforced.
-                var (_, refusal) = AccessPolicyValidator.Validate(resource);
-                if (refusal is not null || !resource.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String || id.GetString() is not { } policyId || !FhirId.IsValid(policyId))
+                if (policy.Refusal is not null || policy.Id is not { } policyId || !FhirId.IsValid(policyId))
                 {
-                    return job with { Failure = $"an access policy is refused: {refusal?.Issue.FirstOrDefault()?.Diagnostics ?? "no valid id"}" };
+                    return job with { Failure = $"an access policy is refused: {policy.Refusal?.Issue.FirstOrDefault()?.Diagnostics ?? "no valid id"}" };
                 }
 
                 await tenancy.PutAccessPolicyAsync(job.ProjectId, policyId, resource, cancellationToken);
@@ -296,7 +310,7 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
         {
             return resource.Deserialize<Project>();
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             return null;
         }

@@ -3,7 +3,7 @@ using Enclave.Domain.Backup;
 
 namespace Enclave.Domain.Tests.Backup;
 
-/// <summary>What a restore makes of one backup line it read: a version to store, or why the line is skipped.</summary>
+/// <summary>What a restore makes of one backup line it read: a version to store, or the reason the restore fails with.</summary>
 public sealed class RestoredLineTests
 {
     private static BackupLine Line(string resource)
@@ -26,11 +26,22 @@ public sealed class RestoredLineTests
     }
 
     [Fact]
-    public void A_string_holding_an_escaped_lone_surrogate_skips_the_line_instead_of_failing_the_restore()
+    public void A_string_holding_an_escaped_lone_surrogate_is_refused_with_a_reason_instead_of_throwing()
     {
         var (version, problem) = RestoreStep.Restored(Line("""{"resourceType":"Patient","id":"p1","name":[{"family":"x\ud800y"}]}"""), new RestoreIds(null));
 
         Assert.Null(version);
         Assert.Contains("Patient/p1 version 1 holds a string that is not valid Unicode", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_reference_holding_an_escaped_lone_surrogate_is_refused_with_a_reason_when_ids_are_remapped()
+    {
+        var line = Line("""{"resourceType":"Patient","id":"p1","managingOrganization":{"reference":"Organization/o\udc00"}}""");
+
+        var (version, problem) = RestoreStep.Restored(line, new RestoreIds("restore-1"));
+
+        Assert.Null(version);
+        Assert.Contains("Patient/p1 version 1 has an id or reference that is not a valid string", problem, StringComparison.Ordinal);
     }
 }
