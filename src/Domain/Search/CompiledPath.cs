@@ -73,7 +73,7 @@ public static class CompiledPath
         BracketExpression bracket => Compile(bracket.Operand, root, next),
         ChildExpression { ChildName: var name } typed when char.IsAsciiLetterUpper(name[0]) =>
             root && typed.Focus is AxisExpression { AxisName: "that" } ? Where(value => value.TypeName == name, next) : null,
-        ChildExpression child => Compile(child.Focus, root, (value, output) => Children(value, child.ChildName, next, output)),
+        ChildExpression { ChildName: var name } child => Compile(child.Focus, root, (value, output) => Children(value, name, next, output)),
         BinaryExpression { Op: "|" } union when union.Arguments.ToList() is [var left, var right] =>
             Compile(left, root, s_collect) is { } l && Compile(right, root, s_collect) is { } r ? (value, output) => Union(value, l, r, next, output) : null,
         BinaryExpression { Op: "as" } cast when cast.Arguments.ToList() is [var value, ConstantExpression { Value: string type }] =>

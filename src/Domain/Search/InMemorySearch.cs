@@ -26,8 +26,40 @@ public static class InMemorySearch
 
         index ??= ResourceIndexer.Index(resource);
         var parameters = SearchParameters.For(request.IsSystemSearch ? resource.TypeName : request.ResourceType);
-        return request.Criteria.All(c => Matches(c, resource, lastUpdated, now, index, parameters))
-            && (request.Filter is null || request.Filter.Any(group => group.All(c => Matches(c, resource, lastUpdated, now, index, parameters))));
+        if (!All(request.Criteria, resource, lastUpdated, now, index, parameters))
+        {
+            return false;
+        }
+
+        if (request.Filter is null)
+        {
+            return true;
+        }
+
+        foreach (var group in request.Filter)
+        {
+            if (All(group, resource, lastUpdated, now, index, parameters))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether every criterion matches (loops, not LINQ: an access decision on a write runs this per rule).</summary>
+    private static bool All(IReadOnlyList<SearchCriterion> criteria, Resource resource, DateTimeOffset lastUpdated, DateTimeOffset now, ResourceIndex index,
+        IReadOnlyDictionary<string, SearchParameter> parameters)
+    {
+        foreach (var criterion in criteria)
+        {
+            if (!Matches(criterion, resource, lastUpdated, now, index, parameters))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Resolves the chains of <paramref name="request"/> against <paramref name="universe"/> (see <see cref="ChainResolver"/>).</summary>
@@ -93,13 +125,46 @@ public static class InMemorySearch
             "_type" => criterion.Values.Contains(resource.TypeName),
             "_lastUpdated" => criterion.Values.Any(v => DateMatches(v, DateRange.Text(lastUpdated), DateRange.Text(lastUpdated), now)),
             "_compartment" when criterion.Modifier == "type" => criterion.Values.Any(v => index.Compartments.Any(c => c.StartsWith(v + "/", StringComparison.Ordinal))),
-            "_compartment" => criterion.Values.Any(index.Compartments.Contains),
+            "_compartment" => AnyIn(criterion.Values, index.Compartments),
             _ when criterion.Type == SearchParamType.Composite => criterion.Values.Any(v => entries.Any(e => v.Split('$').Select((part, i) =>
                 e.Components is { } components && i < components.Count && components[i] is var component
                 && EntryMatches(new SearchCriterion(criterion.Code, parameters[criterion.Code].Components[i].Type, null, [part]), part, component, now)).All(m => m))),
-            _ => criterion.Values.Any(v => entries.Any(e => EntryMatches(criterion, v, e, now))),
+            _ => AnyEntryMatches(criterion, entries, now),
         };
         return criterion.Modifier == "not" ? !any : any;
+    }
+
+    // The two common cases as loops, not nested LINQ closures: an access decision on a write runs them per criterion.
+    private static bool AnyEntryMatches(SearchCriterion criterion, IReadOnlyList<IndexEntry> entries, DateTimeOffset now)
+    {
+        foreach (var value in criterion.Values)
+        {
+            foreach (var entry in entries)
+            {
+                if (EntryMatches(criterion, value, entry, now))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool AnyIn(IReadOnlyList<string> values, IReadOnlyList<string> compartments)
+    {
+        foreach (var value in values)
+        {
+            foreach (var compartment in compartments)
+            {
+                if (string.Equals(value, compartment, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static bool EntryMatches(SearchCriterion criterion, string value, IndexEntry e, DateTimeOffset now) => criterion.Type switch

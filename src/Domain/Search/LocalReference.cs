@@ -10,19 +10,35 @@ public static class LocalReference
     {
         ArgumentNullException.ThrowIfNull(reference);
         type = id = string.Empty;
-        var parts = reference.Split('/');
-        if (parts.Length is not (2 or 4) || (parts.Length == 4 && parts[2] != "_history"))
+
+        // Two segments, or four whose third is _history (the version may be anything): found by index, not by Split,
+        // since access decisions parse every reference a criterion looks at.
+        var slash = reference.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0)
         {
             return false;
         }
 
-        if (!ResourceTypes.IsKnown(parts[0]) || !FhirId.IsValid(parts[1]))
+        var rest = reference.AsSpan(slash + 1);
+        var end = rest.IndexOf('/');
+        if (end >= 0)
+        {
+            var history = rest[(end + 1)..];
+            var version = history.IndexOf('/');
+            if (version < 0 || !history[..version].SequenceEqual("_history") || history[(version + 1)..].Contains('/'))
+            {
+                return false;
+            }
+        }
+
+        var candidate = reference[..slash];
+        var candidateId = end < 0 ? reference[(slash + 1)..] : rest[..end].ToString();
+        if (!ResourceTypes.IsKnown(candidate) || !FhirId.IsValid(candidateId))
         {
             return false;
         }
 
-        type = parts[0];
-        id = parts[1];
+        (type, id) = (candidate, candidateId);
         return true;
     }
 }

@@ -23,18 +23,47 @@ public static class ResourceIndexer
     {
         ArgumentNullException.ThrowIfNull(resource);
         var entries = new Dictionary<string, IReadOnlyList<IndexEntry>>(StringComparer.Ordinal);
-        var compartmentCodes = PatientCompartment.Parameters.TryGetValue(resource.TypeName, out var found) ? found : [];
-        foreach (var parameter in SearchParameters.For(resource.TypeName).Values)
+        var parameters = SearchParameters.For(resource.TypeName);
+        if (codes is null)
         {
-            var wanted = codes is null || codes.Contains(parameter.Code) || (codes.Contains("_compartment") && compartmentCodes.Contains(parameter.Code));
-            if (wanted && parameter.Type is not SearchParamType.Special && Entries(resource, parameter) is { Count: > 0 } values)
+            foreach (var parameter in parameters.Values)
             {
-                entries[parameter.Code] = values;
+                Add(parameter);
+            }
+        }
+        else
+        {
+            // A lookup per code asked for, not a pass over every parameter of the type: an access decision asks for a few.
+            foreach (var code in codes)
+            {
+                if (parameters.TryGetValue(code, out var parameter))
+                {
+                    Add(parameter);
+                }
+            }
+
+            if (codes.Contains("_compartment") && PatientCompartment.Parameters.TryGetValue(resource.TypeName, out var placing))
+            {
+                foreach (var code in placing)
+                {
+                    if (!codes.Contains(code) && parameters.TryGetValue(code, out var parameter))
+                    {
+                        Add(parameter);
+                    }
+                }
             }
         }
 
         AddMeta(resource.Meta, entries, codes);
         return new ResourceIndex(entries, Compartments(resource, entries));
+
+        void Add(SearchParameter parameter)
+        {
+            if (parameter.Type is not SearchParamType.Special && Entries(resource, parameter) is { Count: > 0 } values)
+            {
+                entries[parameter.Code] = values;
+            }
+        }
     }
 
     /// <summary>The index entries of one parameter of <paramref name="resource"/>.</summary>
