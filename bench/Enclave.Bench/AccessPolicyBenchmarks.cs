@@ -3,6 +3,7 @@ using System.Text.Json;
 using Enclave.Domain.Access;
 using Enclave.Domain.Search;
 using Enclave.Domain.Tenancy;
+using Enclave.Testing;
 using Hl7.Fhir.Model;
 
 namespace Enclave.Bench;
@@ -10,13 +11,47 @@ namespace Enclave.Bench;
 /// <summary>
 /// Policy decisions per second on one core, for a three-rule policy with criteria on the resource's type: the
 /// compiled predicates over the extracted index (what a search filter or a stored index meets), and whole decisions
-/// from a resource (extracting the parameters the criteria name, then the predicates).
+/// from a resource (extracting the parameters the criteria name, then the predicates), beside Medplum's own decision
+/// (<c>satisfiedAccessPolicy</c> of @medplum/core, bench/medplum) on the same policy and patients in the same run.
 /// </summary>
 internal static class AccessPolicyBenchmarks
 {
     private const string Group = "Access policies";
 
-    public static List<BenchResult> Run()
+    public static async Task<List<BenchResult>> RunAsync()
+    {
+        var results = Run(out var decisions);
+        var medplum = await MedplumAsync();
+        results.Add(new(Group, "Medplum's decisions from a resource (satisfiedAccessPolicy)", medplum, "decisions/s",
+            "one core (node); @medplum/core 4.5.2 with its search parameter definitions, the same three rules (parameters substituted, as Medplum does at login) and patients, half allowed by the last"));
+        results.Add(new(Group, "decisions from a resource: Enclave ÷ Medplum", decisions / medplum, "×", "same run; target ≥ 3"));
+        return results;
+    }
+
+    /// <summary>Medplum's rate from bench/medplum/decisions.mjs, which must allow half its decisions as Enclave's do.</summary>
+    private static async Task<double> MedplumAsync()
+    {
+        var folder = Path.Combine(LocalEmulators.RepositoryRoot, "bench", "medplum");
+        await NpmInstall.EnsureAsync(folder);
+        var start = new ProcessStartInfo("node", ["decisions.mjs"]) { WorkingDirectory = folder, UseShellExecute = false, RedirectStandardOutput = true };
+        using var node = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
+        var output = await node.StandardOutput.ReadToEndAsync();
+        await node.WaitForExitAsync();
+        if (node.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"bench/medplum/decisions.mjs failed with exit code {node.ExitCode}.");
+        }
+
+        var answer = JsonDocument.Parse(output).RootElement;
+        if (answer.GetProperty("allowed").GetDouble() * 2 != answer.GetProperty("decisions").GetDouble())
+        {
+            throw new InvalidOperationException($"Medplum allowed {answer.GetProperty("allowed")} of {answer.GetProperty("decisions")} decisions, not half: it decides something else.");
+        }
+
+        return answer.GetProperty("rate").GetDouble();
+    }
+
+    private static List<BenchResult> Run(out double decisions)
     {
         var policy = JsonSerializer.Deserialize<AccessPolicy>("""
             {"resource":[
@@ -55,7 +90,7 @@ internal static class AccessPolicyBenchmarks
             allowed += rules.Any(r => r.Matches(patients[k], now, now, indexes[k])) ? 1 : 0;
         });
         void Decide(int i) => allowed += effective.Decide("read", patients[i % patients.Count], now, now) is null ? 0 : 1;
-        var decisions = PerSecond(Decide);
+        decisions = PerSecond(Decide);
         var allocated = AllocatedPerCall(Decide);
         if (allowed == 0)
         {
