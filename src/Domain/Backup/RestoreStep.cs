@@ -262,27 +262,20 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
                 return job with { Failure = "a tenancy line is not JSON" };
             }
 
-            string? type;
-            (string? Id, Hl7.Fhir.Model.OperationOutcome? Refusal) policy = default;
-            try
+            if (!JsonEscapes.AreText(bytes.Span))
             {
-                type = resource.ValueKind == JsonValueKind.Object && resource.TryGetProperty("resourceType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-                if (type == "AccessPolicy")
-                {
-                    // A policy is stored only as a write would store it: one this server would now refuse is not restored as enforced.
-                    policy = (resource.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null, AccessPolicyValidator.Validate(resource).Refusal);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                return job with { Failure = "a tenancy line holds a string that is not valid Unicode" };
+                // As a write refuses such a body: nothing below may read a key or a string that is no text.
+                return job with { Failure = "a tenancy line holds an escape that is not valid UTF-16 text (a lone surrogate)" };
             }
 
+            var type = resource.ValueKind == JsonValueKind.Object && resource.TryGetProperty("resourceType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
             if (type == "AccessPolicy")
             {
-                if (policy.Refusal is not null || policy.Id is not { } policyId || !FhirId.IsValid(policyId))
+                // A policy is stored only as a write would store it: one this server would now refuse is not restored as enforced.
+                var (_, refusal) = AccessPolicyValidator.Validate(resource);
+                if (refusal is not null || !resource.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String || id.GetString() is not { } policyId || !FhirId.IsValid(policyId))
                 {
-                    return job with { Failure = $"an access policy is refused: {policy.Refusal?.Issue.FirstOrDefault()?.Diagnostics ?? "no valid id"}" };
+                    return job with { Failure = $"an access policy is refused: {refusal?.Issue.FirstOrDefault()?.Diagnostics ?? "no valid id"}" };
                 }
 
                 await tenancy.PutAccessPolicyAsync(job.ProjectId, policyId, resource, cancellationToken);
@@ -310,7 +303,7 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
         {
             return resource.Deserialize<Project>();
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (JsonException)
         {
             return null;
         }

@@ -147,6 +147,9 @@ public sealed class SignInInputTests(EnclaveApiFixture app) : IClassFixture<Encl
             ("{\"name\":", "application/json", 400),
             ("""{"name":5,"email":true,"password":[],"id":{},"resourceType":7,"project":"x"}""", "application/json", 400),
             ("name=x", "application/x-www-form-urlencoded", 415),
+            ("{\"\\ud800\":1}", "application/json", 400), // a key no UTF-16 text can hold
+            ("{\"resourceType\":\"AccessPolicy\",\"name\":\"x\\udc00\"}", "application/json", 400),
+            ("{\"resourceType\":\"ProjectMembership\",\"profile\":{\"reference\":\"Practitioner/\\ud800\"},\"resource\":[{\"resourceType\":\"Patient\",\"criteria\":\"Patient?name=\\ud800\"}],\"setting\":[{\"name\":\"\\ud800\",\"valueString\":\"\\ud800\"}],\"email\":\"\\ud800@x.org\"}", "application/json", 400),
         })
         {
             using var response = await AuthClient.SendAsync(http, new HttpMethod(method), path, token, AuthClient.Body(text, mediaType));
