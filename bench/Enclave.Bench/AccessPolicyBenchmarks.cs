@@ -43,30 +43,7 @@ internal static class AccessPolicyBenchmarks
     /// </summary>
     private static async Task<(double Rate, string Version)> MedplumAsync()
     {
-        var folder = Path.Combine(LocalEmulators.RepositoryRoot, "bench", "medplum");
-        await NpmInstall.EnsureAsync(folder);
-        var start = new ProcessStartInfo("node", ["decisions.mjs"]) { WorkingDirectory = folder, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var node = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var output = node.StandardOutput.ReadToEndAsync(timeout.Token);
-        var errors = node.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await node.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            node.Kill(entireProcessTree: true);
-            throw new TimeoutException("bench/medplum/decisions.mjs ran for more than two minutes.");
-        }
-
-        if (node.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"bench/medplum/decisions.mjs failed with exit code {node.ExitCode}: {await errors}");
-        }
-
-        var last = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
-        var answer = JsonDocument.Parse(last).RootElement;
+        var answer = await NodeScript.RunAsync(Path.Combine(LocalEmulators.RepositoryRoot, "bench", "medplum"), "decisions.mjs", TimeSpan.FromMinutes(2));
         if (answer.GetProperty("allowed").GetDouble() * 2 != answer.GetProperty("decisions").GetDouble())
         {
             throw new InvalidOperationException($"Medplum allowed {answer.GetProperty("allowed")} of {answer.GetProperty("decisions")} decisions, not half: it decides something else.");

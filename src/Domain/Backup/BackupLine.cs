@@ -54,6 +54,11 @@ public sealed record BackupLine(string Type, string Id, int VersionId, DateTimeO
     /// <summary>Reads a line; null (with why) when it is not a backup line of a known type and a valid id.</summary>
     public static (BackupLine? Line, string? Problem) Read(ReadOnlySpan<byte> line)
     {
+        if (!JsonEscapes.AreText(line))
+        {
+            return (null, JsonEscapes.Refusal);
+        }
+
         try
         {
             if (JsonNode.Parse(line) is not JsonObject o

@@ -220,20 +220,10 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
         }
         catch (InvalidOperationException)
         {
-            return (null, $"{line.Type}/{line.Id} version {line.VersionId} has an id or reference that is not a valid string");
+            return (null, $"{line.Type}/{line.Id} version {line.VersionId} has an id or reference that is not a string");
         }
 
-        string json;
-        try
-        {
-            json = line.Resource.ToJsonString(s_json);
-        }
-        catch (InvalidOperationException)
-        {
-            // An escaped lone surrogate parses into a string no UTF-8 can hold; a write would never have stored it.
-            return (null, $"{line.Type}/{line.Id} version {line.VersionId} holds a string that is not valid Unicode");
-        }
-
+        var json = line.Resource.ToJsonString(s_json);
         if (!ResourceParser.TryParse(json, out var resource, out var outcome))
         {
             return (null, $"{line.Type}/{line.Id} version {line.VersionId} does not parse: {outcome?.Issue.FirstOrDefault()?.Diagnostics}");
@@ -252,6 +242,11 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
         var (restored, skipped) = (0, 0);
         foreach (var bytes in lines)
         {
+            if (!JsonEscapes.AreText(bytes.Span))
+            {
+                return job with { Failure = JsonEscapes.Refusal };
+            }
+
             JsonElement resource;
             try
             {
@@ -260,12 +255,6 @@ public sealed class RestoreStep(IRestoreJobs jobs, IExportJobStore backups, IExp
             catch (JsonException)
             {
                 return job with { Failure = "a tenancy line is not JSON" };
-            }
-
-            if (!JsonEscapes.AreText(bytes.Span))
-            {
-                // As a write refuses such a body: nothing below may read a key or a string that is no text.
-                return job with { Failure = "a tenancy line holds an escape that is not valid UTF-16 text (a lone surrogate)" };
             }
 
             var type = resource.ValueKind == JsonValueKind.Object && resource.TryGetProperty("resourceType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;

@@ -17,7 +17,13 @@ internal sealed class StagedHashes : IDisposable
     {
         if (file.BlockIds.Count == 0)
         {
-            _files[file.Name] = new Hashed(); // a delivery begins a file once: its job only moves forward
+            // A delivery begins a file once (its job only moves forward); were it begun again, the new start counts.
+            if (_files.Remove(file.Name, out var begun))
+            {
+                begun.Hash.Dispose();
+            }
+
+            _files[file.Name] = new Hashed();
         }
 
         if (_files.TryGetValue(file.Name, out var hashed) && hashed.Blocks == file.BlockIds.Count)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Enclave.Api.Tests.Auth;
@@ -19,7 +18,6 @@ public sealed class MedplumClientTests
     [Fact]
     public async Task Medplum_client_signs_in_creates_reads_searches_runs_a_transaction_and_a_bulk_export()
     {
-        await NpmInstall.EnsureAsync(s_folder);
         await using var app = await HandlerProcess.StartAsync();
         var http = app.Http;
         var superAdmin = await AuthClient.TokenAsync(http, app.Settings["Auth:BootstrapClientId"]!, app.Settings["Auth:BootstrapClientSecret"]!);
@@ -62,25 +60,6 @@ public sealed class MedplumClientTests
         Assert.Equal(1, bundle.RootElement.GetProperty("entry").GetArrayLength());
     }
 
-    private static async Task<JsonElement> RunClientAsync(Dictionary<string, string> environment)
-    {
-        var start = new ProcessStartInfo("node", ["medplum-client.mjs"])
-        {
-            WorkingDirectory = s_folder,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var node = Process.Start(start)!;
-        var output = node.StandardOutput.ReadToEndAsync();
-        var errors = node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        Assert.True(node.ExitCode == 0, $"Medplum's client failed: {await errors}");
-        return JsonDocument.Parse((await output).Trim()).RootElement.Clone();
-    }
+    private static Task<JsonElement> RunClientAsync(Dictionary<string, string> environment) =>
+        NodeScript.RunAsync(s_folder, "medplum-client.mjs", TimeSpan.FromMinutes(2), environment);
 }
