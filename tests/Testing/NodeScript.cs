@@ -44,7 +44,7 @@ public static class NodeScript
             throw new InvalidOperationException($"node {script} failed with exit code {node.ExitCode}: {await errors}");
         }
 
-        var last = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
-        return JsonDocument.Parse(last).RootElement.Clone();
+        var lines = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length > 0 ? JsonDocument.Parse(lines[^1]).RootElement.Clone() : throw new InvalidOperationException($"node {script} printed nothing.");
     }
 }
