@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Enclave.Api.Tests.Auth;
 using Enclave.Api.Tests.Export;
 using Enclave.Domain.Backup;
+using Enclave.Domain.Export;
 using Enclave.Domain.Fhir;
 using Enclave.Testing;
 using Hl7.Fhir.Model;
@@ -245,6 +246,45 @@ public sealed class BackupRestoreTests(DefaultExportFixture app) : IClassFixture
         }
 
         return found;
+    }
+
+    [Fact]
+    public async Task A_tenancy_line_with_a_lone_surrogate_fails_the_restore_and_stores_no_policy()
+    {
+        using var http = app.CreateClient();
+        var superAdmin = await AuthClient.TokenAsync(http, app.SuperAdmin.Id, app.SuperAdmin.Secret);
+        var (projectId, token) = await AuthClient.NewProjectTokenAsync(http, app, "Tampered tenancy");
+        using var kickoff = await ExportApi.KickoffAsync(http, token, "$backup", string.Empty);
+        var status = await ExportApi.StatusUrlAsync(kickoff);
+        var manifest = await ExportApi.ManifestAsync(http, status, token);
+        Assert.Contains("tenancy", ExportApi.Types(manifest));
+        var backupId = status[(status.LastIndexOf('/') + 1)..];
+
+        // The file rewritten in Blob Storage: one policy whose name is valid JSON but no UTF-16 text (\ud800 alone).
+        const string Policy = """{"resourceType":"AccessPolicy","id":"tampered","name":"Ward \ud800","resource":[{"resourceType":"Patient"}]}""";
+        var files = app.Services.GetRequiredService<IExportFiles>();
+        var block = ExportTypeProgress.NewBlockId(0);
+        var file = ExportTypeProgress.FileName(BackupScope.TenancyType, 1);
+        await files.StageAsync(projectId, backupId, file, block, Encoding.UTF8.GetBytes(Policy + "\n"), default);
+        await files.CommitAsync(projectId, backupId, file, [block], default);
+
+        var (targetId, targetClient, targetSecret) = await AuthClient.CreateProjectAsync(http, superAdmin, "Tampered target");
+        using var restore = await AuthClient.PostAsync(http, $"/api/admin/projects/{targetId}/$restore", superAdmin, new { source = projectId, backup = backupId });
+        var restoreStatus = await ExportApi.StatusUrlAsync(restore);
+        string? failure = null;
+        for (var i = 0; i < 600 && failure is null; i++)
+        {
+            using var poll = await ExportApi.GetAsync(http, restoreStatus, superAdmin);
+            Assert.NotEqual(HttpStatusCode.OK, poll.StatusCode); // the restore must not complete
+            failure = poll.StatusCode == HttpStatusCode.Accepted ? null : await poll.Content.ReadAsStringAsync();
+            await Task.Delay(failure is null ? 100 : 0);
+        }
+
+        Assert.NotNull(failure);
+        Assert.Contains($"{file} at byte 0: {JsonEscapes.Refusal}", failure, StringComparison.Ordinal);
+        var targetToken = await AuthClient.TokenAsync(http, targetClient, targetSecret);
+        using var policy = await AuthClient.SendAsync(http, HttpMethod.Get, "/api/fhir/R4/AccessPolicy/tampered", targetToken);
+        Assert.Equal(HttpStatusCode.NotFound, policy.StatusCode);
     }
 
     /// <summary>The source's JSON with its own id and the patient references replaced by their new ids, as text.</summary>
