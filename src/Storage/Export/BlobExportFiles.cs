@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Azure;
+using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
@@ -11,9 +12,20 @@ namespace Enclave.Storage.Export;
 /// <summary>
 /// Export files as block blobs <c>&lt;projectId&gt;/&lt;jobId&gt;/&lt;file&gt;</c> in the export container. A staged block is
 /// not part of the file until a commit names it; <see cref="ExportStep"/> commits only block lists it has recorded.
+/// Every block is sent with a transactional checksum (<see cref="BlockChecksum"/>), so the service refuses a block
+/// whose bytes changed on the way instead of storing it into a file.
 /// </summary>
 public sealed class BlobExportFiles(BlobContainerClient container) : IExportFiles
 {
+    /// <summary>
+    /// The checksum each staged block is sent with: Content-MD5, which the service verifies as it receives the block
+    /// (and Azurite verifies natively, where it would otherwise compute a CRC-64 in JavaScript); where MD5 is not
+    /// allowed (OpenSSL in FIPS mode), the storage CRC-64, which the service verifies alike.
+    /// </summary>
+    public static StorageChecksumAlgorithm BlockChecksum { get; } = Md5Allowed() ? StorageChecksumAlgorithm.MD5 : StorageChecksumAlgorithm.StorageCrc64;
+
+    private static readonly BlockBlobStageBlockOptions s_stage = new() { TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = BlockChecksum } };
+
     /// <inheritdoc />
     public async Task StageAsync(string projectId, string jobId, string file, string blockId, ReadOnlyMemory<byte> lines, CancellationToken cancellationToken)
     {
@@ -21,7 +33,7 @@ public sealed class BlobExportFiles(BlobContainerClient container) : IExportFile
         using var content = BinaryData.FromBytes(lines).ToStream();
         try
         {
-            await container.GetBlockBlobClient(Name(projectId, jobId, file)).StageBlockAsync(blockId, content, cancellationToken: cancellationToken);
+            await container.GetBlockBlobClient(Name(projectId, jobId, file)).StageBlockAsync(blockId, content, s_stage, cancellationToken);
         }
         catch (RequestFailedException e) when (IsTransient(e))
         {
@@ -92,6 +104,21 @@ public sealed class BlobExportFiles(BlobContainerClient container) : IExportFile
         await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"{projectId}/", cancellationToken))
         {
             await container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5351:Do Not Use Broken Cryptographic Algorithms",
+        Justification = "A transit checksum the service compares, not a security measure: the files' integrity is their SHA-256 in the manifest.")]
+    private static bool Md5Allowed()
+    {
+        try
+        {
+            MD5.HashData(ReadOnlySpan<byte>.Empty);
+            return true;
+        }
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
+        {
+            return false;
         }
     }
 
