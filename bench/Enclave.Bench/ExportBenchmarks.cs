@@ -25,8 +25,9 @@ internal static class ExportBenchmarks
 
     /// <summary>
     /// Rounds per size: a 20,000-resource export and its raw read take about half a second each, and single rounds of
-    /// either side range over ±30 % on this machine (one slow spell of the emulator moves a median of nine by 0.05), so the
-    /// short size gets many cheap rounds; a 100,000-resource round takes about six seconds and varies less.
+    /// either side range over ±30 % on this machine (one slow spell of the emulator moved the export ÷ raw median of
+    /// nine rounds by 0.05), so the short size gets many cheap rounds; a 100,000-resource round takes about six seconds
+    /// and varies less.
     /// </summary>
     private static int RoundsFor(int size) => size <= 20_000 ? 21 : 7;
 

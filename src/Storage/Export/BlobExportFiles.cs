@@ -12,19 +12,17 @@ namespace Enclave.Storage.Export;
 /// <summary>
 /// Export files as block blobs <c>&lt;projectId&gt;/&lt;jobId&gt;/&lt;file&gt;</c> in the export container. A staged block is
 /// not part of the file until a commit names it; <see cref="ExportStep"/> commits only block lists it has recorded.
-/// Every block is sent with a transactional checksum (<see cref="BlockChecksum"/>), so the service refuses a block
-/// whose bytes changed on the way instead of storing it into a file.
+/// Every block is sent with a transactional checksum (Content-MD5), so the service refuses a block whose bytes
+/// changed on the way: it is never staged, so no commit can take it into a file.
 /// </summary>
 public sealed class BlobExportFiles(BlobContainerClient container) : IExportFiles
 {
     /// <summary>
-    /// The checksum each staged block is sent with: Content-MD5, which the service verifies as it receives the block
-    /// (and Azurite verifies natively, where it would otherwise compute a CRC-64 in JavaScript); where MD5 is not
-    /// allowed (OpenSSL in FIPS mode), the storage CRC-64, which the service verifies alike.
+    /// Content-MD5 on each staged block, which the service compares as it receives the block. Not the storage CRC-64:
+    /// from 12.28 the SDK sends that as a structured-message body, which Azurite does not understand (and .NET loads
+    /// MD5 outside OpenSSL's FIPS provider for this very use, so MD5 is available wherever the service is).
     /// </summary>
-    public static StorageChecksumAlgorithm BlockChecksum { get; } = Md5Allowed() ? StorageChecksumAlgorithm.MD5 : StorageChecksumAlgorithm.StorageCrc64;
-
-    private static readonly BlockBlobStageBlockOptions s_stage = new() { TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = BlockChecksum } };
+    private static readonly BlockBlobStageBlockOptions s_stage = new() { TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 } };
 
     /// <inheritdoc />
     public async Task StageAsync(string projectId, string jobId, string file, string blockId, ReadOnlyMemory<byte> lines, CancellationToken cancellationToken)
@@ -104,21 +102,6 @@ public sealed class BlobExportFiles(BlobContainerClient container) : IExportFile
         await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"{projectId}/", cancellationToken))
         {
             await container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
-        }
-    }
-
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5351:Do Not Use Broken Cryptographic Algorithms",
-        Justification = "A transit checksum the service compares, not a security measure: the files' integrity is their SHA-256 in the manifest.")]
-    private static bool Md5Allowed()
-    {
-        try
-        {
-            MD5.HashData(ReadOnlySpan<byte>.Empty);
-            return true;
-        }
-        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
-        {
-            return false;
         }
     }
 
