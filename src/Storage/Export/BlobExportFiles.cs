@@ -19,8 +19,8 @@ public sealed class BlobExportFiles(BlobContainerClient container) : IExportFile
 {
     /// <summary>
     /// Content-MD5 on each staged block, which the service compares as it receives the block. Not the storage CRC-64:
-    /// from 12.28 the SDK sends that as a structured-message body, which Azurite does not understand (and .NET loads
-    /// MD5 outside OpenSSL's FIPS provider for this very use, so MD5 is available wherever the service is).
+    /// from 12.28 the SDK sends that as a structured-message body, which Azurite does not understand. FIPS mode does not
+    /// take MD5 away: .NET on Linux loads it outside OpenSSL's FIPS provider for this very use (dotnet/runtime#94934).
     /// </summary>
     private static readonly BlockBlobStageBlockOptions s_stage = new() { TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 } };
 
